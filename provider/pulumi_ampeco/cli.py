@@ -1,0 +1,158 @@
+"""``ampeco-iac``: the project's command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import secrets
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+
+TOKENS_ENV = "AMPECO_SIM_TOKENS"
+
+
+def _rate_limit(text: str) -> tuple[int, float]:
+    """``N`` (requests per 60 s) or ``N/SECONDS``; ``0`` switches throttling off."""
+    count, _, window = text.partition("/")
+    try:
+        limit, seconds = int(count), float(window or 60)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected N or N/SECONDS, got {text!r}") from None
+    if limit < 0 or seconds <= 0:
+        raise argparse.ArgumentTypeError("the limit must be >= 0 and the window > 0 seconds")
+    return limit, seconds
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ampeco-iac", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sim = sub.add_parser(
+        "sim",
+        help="run the AMPECO tenant simulator",
+        description="Serve a simulated AMPECO tenant over HTTP until SIGINT or SIGTERM.",
+    )
+    sim.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    sim.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks one)")
+    sim.add_argument(
+        "--token",
+        action="append",
+        default=[],
+        help=f"an accepted API token (repeatable; also ${TOKENS_ENV}, comma-separated). "
+        "Without any, a random token is generated and printed.",
+    )
+    sim.add_argument(
+        "--db", default=":memory:", help="SQLite file to keep the tenant in (default :memory:)"
+    )
+    sim.add_argument(
+        "--rate-limit",
+        type=_rate_limit,
+        default=(600, 60.0),
+        metavar="N[/SECONDS]",
+        help="requests per token per window (default 600/60; 0 turns it off)",
+    )
+    sim.add_argument("--base-currency", default="EUR", help="code of the seeded base currency")
+    sim.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="RULE",
+        help="inject a fault, e.g. 'method=POST path=/taxes status=503 count=2' "
+        "(keys: method, path, status, ghost, drop, latency_ms, count, fraction, retry_after)",
+    )
+    sim.add_argument(
+        "--validate-responses",
+        action="store_true",
+        help="check every response against the OpenAPI document and keep violations "
+        "(GET /_sim/violations)",
+    )
+    sim.add_argument("-v", "--verbose", action="store_true", help="log every request")
+    return parser
+
+
+def _tokens(given: Sequence[str]) -> tuple[list[str], bool]:
+    tokens = [t for t in given if t]
+    tokens += [t.strip() for t in os.environ.get(TOKENS_ENV, "").split(",") if t.strip()]
+    if tokens:
+        return tokens, False
+    return [f"sim-{secrets.token_urlsafe(18)}"], True
+
+
+def run_sim(args: argparse.Namespace) -> int:
+    from .sim import Simulator, SimulatorConfig
+    from .sim.faults import Fault, FaultError
+    from .sim.server import SimulatorHTTPServer
+
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(message)s",
+    )
+    try:
+        faults = [Fault.parse(rule) for rule in args.fault]
+    except FaultError as exc:
+        print(f"ampeco-iac sim: --fault: {exc}", file=sys.stderr)
+        return 2
+    tokens, generated = _tokens(args.token)
+    limit, window = args.rate_limit
+    simulator = Simulator(
+        SimulatorConfig(
+            tokens=tuple(tokens),
+            db=args.db,
+            rate_limit=limit,
+            rate_window=window,
+            base_currency=args.base_currency,
+            validate_responses=args.validate_responses,
+        )
+    )
+    for fault in faults:
+        simulator.faults.add(fault)
+    try:
+        server = SimulatorHTTPServer(simulator, args.host, args.port)
+    except OSError as exc:
+        print(f"ampeco-iac sim: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        simulator.close()
+        return 1
+
+    stopping = threading.Event()
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        if not stopping.is_set():
+            stopping.set()
+            threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    print(f"AMPECO tenant simulator listening on {server.base_url}", flush=True)
+    print(f"  API base:  {server.base_url}/public-api/resources", flush=True)
+    if generated:
+        print(f"  API token: {tokens[0]}  (generated; pass --token to choose one)", flush=True)
+    else:
+        print(f"  API tokens accepted: {len(tokens)}", flush=True)
+    print(f"  database:  {args.db}", flush=True)
+    print(
+        f"  try: curl -H 'Authorization: Bearer <token>' {server.base_url}"
+        "/public-api/resources/locations/v2.0",
+        flush=True,
+    )
+    print("Press Ctrl+C to stop.", flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+        simulator.close()
+        print("simulator stopped", flush=True)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "sim":
+        return run_sim(args)
+    return 2  # pragma: no cover - argparse rejects unknown commands
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

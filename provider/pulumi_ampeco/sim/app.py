@@ -1,0 +1,352 @@
+"""The simulated tenant: one request in, one outcome out, independent of the HTTP transport.
+
+Order of work for a ``/public-api`` request, as a Laravel tenant does it: authentication (401),
+throttling (429), routing (404/405), query and body validation against AMPECO's document (422),
+then the resource's own action inside one database transaction. Fault rules may interfere
+before the action (an error, a dropped connection) or after it (a "ghost" write whose answer
+is lost). Every request is logged (method, path, status; never a token).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from . import decisions
+from .contract import Contract, Operation, default_contract, parse_query, validate_query
+from .errors import UNAUTHENTICATED, ApiError, Invalid
+from .faults import Fault, FaultError, Faults
+from .ratelimit import RateLimiter
+from .resources.base import Request, Resource, Response
+from .resources.billing import Currencies, Taxes, TaxIdentificationNumbers
+from .resources.charge_points import ChargePoints
+from .resources.evses import Connectors, Evses, NestedEvses
+from .resources.locations import ChargingZones, Locations
+from .resources.settings import Settings, seed
+from .resources.tariffs import TariffGroups, Tariffs
+from .store import Store, Tx
+
+log = logging.getLogger("pulumi_ampeco.sim")
+
+Action = Callable[[Tx, Request], Response]
+
+
+def _crud(resource: Resource, prefix: str, plural: str | None = None) -> dict[str, Action]:
+    """Operation ids of AMPECO's document for one resource, bound to its actions."""
+    actions: dict[str, Action] = {
+        f"{plural or prefix + 's'}Listing": resource.list,
+        f"{prefix}Create": resource.create,
+        f"{prefix}Read": resource.read,
+        f"{prefix}Update": resource.update,
+        f"{prefix}Delete": resource.delete,
+    }
+    return actions
+
+
+def dispatch_table() -> dict[str, Action]:
+    table: dict[str, Action] = {}
+    table.update(_crud(Locations(), "location"))
+    table.update(_crud(ChargingZones(), "locationChargingZone"))
+    table.update(_crud(ChargePoints(), "chargePoint"))
+    table.update(_crud(NestedEvses(), "chargePointEvse"))
+    table.update(_crud(Evses(), "evse"))
+    table.update(_crud(Connectors(), "chargePointEvseConnector"))
+    table.update(_crud(Tariffs(), "tariff"))
+    table.update(_crud(TariffGroups(), "tariffGroup"))
+    table.update(_crud(Taxes(), "tax", "taxes"))
+    table.update(_crud(TaxIdentificationNumbers(), "taxIdentificationNumber"))
+    currencies = _crud(Currencies(), "currency", "currencies")
+    currencies["currencyDeleteDeprecated"] = currencies.pop("currencyDelete")
+    table.update(currencies)
+    table["settingsListing"] = Settings().read
+    return table
+
+
+@dataclass
+class Outcome:
+    """What the transport must do: answer, or drop the connection (``drop``)."""
+
+    status: int
+    body: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    drop: bool = False
+
+
+@dataclass
+class LoggedRequest:
+    method: str
+    path: str
+    query: str
+    status: int
+    duration_ms: float
+    outcome: str  # "answered", "fault", "ghost", "dropped"
+    operation: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "status": self.status,
+            "durationMs": round(self.duration_ms, 3),
+            "outcome": self.outcome,
+            "operation": self.operation,
+        }
+
+
+@dataclass
+class SimulatorConfig:
+    tokens: tuple[str, ...]
+    db: str = ":memory:"
+    rate_limit: int = decisions.RATE_LIMIT_REQUESTS
+    rate_window: float = decisions.RATE_LIMIT_WINDOW_SECONDS
+    base_currency: str = "EUR"
+    multi_tax: bool = True
+    validate_responses: bool = False
+    fault_seed: int | None = None
+    log_size: int = 100_000
+
+
+class Simulator:
+    """The tenant: store, contract, resources, throttling, faults and the request log."""
+
+    def __init__(self, config: SimulatorConfig, contract: Contract | None = None) -> None:
+        if not config.tokens:
+            raise ValueError("the simulator needs at least one API token")
+        self.config = config
+        self.contract = contract or default_contract()
+        self.store = Store(config.db)
+        self.actions = dispatch_table()
+        missing = {op.operation_id for op in self.contract.operations} - set(self.actions)
+        if missing:
+            raise RuntimeError(f"operations without an action: {sorted(missing)}")
+        self.limiter = RateLimiter(config.rate_limit, config.rate_window)
+        self.faults = Faults(config.fault_seed)
+        self._log: deque[LoggedRequest] = deque(maxlen=config.log_size)
+        self._log_lock = threading.Lock()
+        self.violations: list[str] = []
+        self._seed()
+
+    def _seed(self) -> None:
+        with self.store.transaction() as tx:
+            seed(tx, self.config.base_currency, self.config.multi_tax)
+
+    def reset(self) -> None:
+        """Back to a new tenant: no data, faults, log, throttling state or violations."""
+        self.store.wipe()
+        self._seed()
+        self.faults.clear()
+        self.limiter.configure(self.limiter.limit, self.limiter.window)
+        with self._log_lock:
+            self._log.clear()
+            self.violations.clear()
+
+    def close(self) -> None:
+        self.store.close()
+
+    # the request log -----------------------------------------------------------------------
+
+    def requests(self) -> list[dict[str, Any]]:
+        with self._log_lock:
+            return [r.as_dict() for r in self._log]
+
+    def clear_requests(self) -> None:
+        with self._log_lock:
+            self._log.clear()
+
+    def _record(self, entry: LoggedRequest) -> None:
+        with self._log_lock:
+            self._log.append(entry)
+        log.debug("%s %s -> %s (%s)", entry.method, entry.path, entry.status, entry.outcome)
+
+    # handling ------------------------------------------------------------------------------
+
+    def handle(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        base_url: str,
+    ) -> Outcome:
+        started = time.perf_counter()
+        if path.startswith("/_sim/"):
+            return self._admin(method, path, body)
+        operation: Operation | None = None
+        outcome_kind = "answered"
+        try:
+            fault = self.faults.take(method, path) if path.startswith("/public-api/") else None
+            if fault is not None and fault.latency_ms:
+                time.sleep(fault.latency_ms / 1000)
+            if fault is not None and fault.drop:
+                outcome_kind = "dropped"
+                outcome = Outcome(0, drop=True)
+            elif fault is not None and fault.status is not None:
+                outcome_kind = "fault"
+                outcome = self._fault_outcome(fault)
+            else:
+                operation, outcome = self._public(method, path, query, headers, body, base_url)
+                if fault is not None and fault.ghost:
+                    outcome_kind = "ghost"
+                    outcome = Outcome(outcome.status, drop=True)
+        except Exception:  # pragma: no cover - a bug; answer like a server would
+            log.exception("unhandled error for %s %s", method, path)
+            outcome = _json_outcome(500, {"message": "Server Error"})
+        self._record(
+            LoggedRequest(
+                method,
+                path,
+                query,
+                outcome.status,
+                (time.perf_counter() - started) * 1000,
+                outcome_kind,
+                operation.operation_id if operation else None,
+            )
+        )
+        return outcome
+
+    def _fault_outcome(self, fault: Fault) -> Outcome:
+        assert fault.status is not None
+        messages = {
+            429: "Too Many Attempts.",
+            500: "Server Error",
+            502: "Bad Gateway",
+            503: "Service Unavailable",
+            504: "Gateway Timeout",
+        }
+        headers: dict[str, str] = {}
+        if fault.status == 429:
+            wait = fault.retry_after if fault.retry_after is not None else 1
+            headers = {
+                "Retry-After": str(wait),
+                "X-RateLimit-Reset": str(int(time.time()) + wait),
+                "X-RateLimit-Remaining": "0",
+            }
+        return _json_outcome(fault.status, {"message": messages[fault.status]}, headers)
+
+    def _public(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        base_url: str,
+    ) -> tuple[Operation | None, Outcome]:
+        token = _bearer(headers)
+        if token is None or token not in self.config.tokens:
+            return None, _json_outcome(401, UNAUTHENTICATED.body())
+        verdict = self.limiter.check(token)
+        if not verdict.allowed:
+            return None, _json_outcome(429, {"message": "Too Many Attempts."}, verdict.headers)
+        operation, params, known = self.contract.match(method, path)
+        if operation is None:
+            status, message = (405, "Method not allowed.") if known else (404, "Not Found.")
+            return None, _json_outcome(status, {"message": message}, verdict.headers)
+        try:
+            response = self._run(operation, params, query, body, base_url + path)
+        except ApiError as exc:
+            response = Response(exc.status, exc.body(), exc.headers)
+        if self.config.validate_responses:
+            problems = operation.validate_response(response.status, response.body)
+            if problems:
+                with self._log_lock:
+                    self.violations.extend(problems)
+        payload = None if response.body is None else _dumps(response.body)
+        return operation, Outcome(response.status, payload, {**verdict.headers, **response.headers})
+
+    def _run(
+        self, operation: Operation, params: dict[str, str], query: str, body: bytes, url: str
+    ) -> Response:
+        ids: dict[str, int] = {}
+        for name, value in params.items():
+            if not value.isdigit():
+                raise ApiError(404, "Not Found.")
+            ids[name] = int(value)
+        pairs = parse_qsl(query, keep_blank_values=True)
+        values, errors = validate_query(operation, parse_query(pairs))
+        if errors:
+            raise Invalid(errors)
+        payload: Any = None
+        if operation.body_schema is not None:
+            try:
+                payload = json.loads(body) if body.strip() else {}
+            except (ValueError, UnicodeDecodeError):
+                raise Invalid({"body": ["The request body must be valid JSON."]}) from None
+            errors = operation.validate_body(payload)
+            if errors:
+                raise Invalid(errors)
+            payload = operation.clean_body(payload)
+        collection_url = url if operation.method in ("GET", "POST") else url.rsplit("/", 1)[0]
+        request = Request(operation, ids, values, pairs, payload, collection_url)
+        action = self.actions[operation.operation_id]
+        with self.store.transaction() as tx:
+            return action(tx, request)
+
+    # the admin API -------------------------------------------------------------------------
+
+    def _admin(self, method: str, path: str, body: bytes) -> Outcome:
+        route = (method, path.rstrip("/"))
+        try:
+            data = json.loads(body) if body.strip() else None
+        except ValueError:
+            return _json_outcome(400, {"message": "The request body must be valid JSON."})
+        if route == ("GET", "/_sim/health"):
+            return _json_outcome(200, {"status": "ok"})
+        if route == ("GET", "/_sim/requests"):
+            return _json_outcome(200, {"data": self.requests()})
+        if route == ("DELETE", "/_sim/requests"):
+            self.clear_requests()
+            return Outcome(204)
+        if route == ("GET", "/_sim/violations"):
+            with self._log_lock:
+                return _json_outcome(200, {"data": list(self.violations)})
+        if route == ("GET", "/_sim/faults"):
+            return _json_outcome(200, {"data": self.faults.list()})
+        if route == ("POST", "/_sim/faults"):
+            rules = data if isinstance(data, list) else [data]
+            try:
+                parsed = [Fault.from_dict(r) for r in rules if isinstance(r, dict)]
+            except (FaultError, TypeError) as exc:
+                return _json_outcome(422, {"message": str(exc)})
+            if len(parsed) != len(rules):
+                return _json_outcome(422, {"message": "a fault must be a JSON object"})
+            added = [self.faults.add(f).describe() for f in parsed]
+            return _json_outcome(201, {"data": added})
+        if route == ("DELETE", "/_sim/faults"):
+            self.faults.clear()
+            return Outcome(204)
+        if route == ("PUT", "/_sim/rate-limit"):
+            if not isinstance(data, dict) or not isinstance(data.get("limit"), int):
+                return _json_outcome(422, {"message": 'send {"limit": N, "window": seconds}'})
+            window = data.get("window", self.limiter.window)
+            self.limiter.configure(int(data["limit"]), float(window))
+            return _json_outcome(200, {"limit": self.limiter.limit, "window": self.limiter.window})
+        if route == ("POST", "/_sim/reset"):
+            self.reset()
+            return Outcome(204)
+        return _json_outcome(404, {"message": "Not Found."})
+
+
+def _bearer(headers: Mapping[str, str]) -> str | None:
+    value = headers.get("authorization") or headers.get("Authorization")
+    if not value:
+        return None
+    scheme, _, token = value.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def _dumps(body: Any) -> bytes:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _json_outcome(status: int, body: Any, headers: dict[str, str] | None = None) -> Outcome:
+    return Outcome(status, _dumps(body), dict(headers or {}))

@@ -1,0 +1,504 @@
+"""AMPECO's published OpenAPI document as the simulator's contract.
+
+The document is loaded once, cut down to the paths the simulator serves, and used for three
+things: routing (path templates and operation ids), request validation (bodies and query
+parameters) and response validation. Validation is done by ``openapi-schema-validator`` so the
+rules are AMPECO's own, not a copy of them; only the decisions in :mod:`.decisions` are added.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from typing import Any
+
+from jsonschema.exceptions import ValidationError
+from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator
+
+from . import decisions
+
+DOCUMENT_NAME = "openapi-3.110.0.json"
+
+#: The path templates the simulator serves (prefix ``/public-api/resources``).
+SERVED_PATHS: tuple[str, ...] = (
+    "/locations/v2.0",
+    "/locations/v2.0/{location}",
+    "/locations/v2.0/{location}/charging-zones",
+    "/locations/v2.0/{location}/charging-zones/{chargingZone}",
+    "/charge-points/v2.0",
+    "/charge-points/v2.0/{chargePoint}",
+    "/charge-points/v2.0/{chargePoint}/evses",
+    "/charge-points/v2.0/{chargePoint}/evses/{evse}",
+    "/charge-points/v2.0/{chargePoint}/evses/{evse}/connectors",
+    "/charge-points/v2.0/{chargePoint}/evses/{evse}/connectors/{connector}",
+    "/evses/v2.1",
+    "/evses/v2.1/{evse}",
+    "/tariffs/v1.0",
+    "/tariffs/v1.0/{tariff}",
+    "/tariff-groups/v1.0",
+    "/tariff-groups/v1.0/{tariffGroup}",
+    "/taxes/v2.0",
+    "/taxes/v2.0/{tax}",
+    "/tax-identification-numbers/v2.0",
+    "/tax-identification-numbers/v2.0/{taxIdentificationNumber}",
+    "/currencies/v2.0",
+    "/currencies/v2.0/{currency}",
+    "/settings/v1.0",
+)
+PREFIX = "/public-api/resources"
+
+FieldErrors = dict[str, list[str]]
+
+
+def load_document() -> dict[str, Any]:
+    """The full OpenAPI document shipped with the package (a verbatim copy of AMPECO's)."""
+    text = (
+        resources.files(__package__).joinpath("openapi").joinpath(DOCUMENT_NAME).read_text("utf-8")
+    )
+    document: dict[str, Any] = json.loads(text)
+    return document
+
+
+def served_document(document: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The document reduced to the served paths, with the response-side decisions applied.
+
+    This is what the simulator validates against, and what conformance tests generate from.
+    """
+    full = dict(document) if document is not None else load_document()
+    paths = {PREFIX + p: copy.deepcopy(full["paths"][PREFIX + p]) for p in SERVED_PATHS}
+    _allow_null_in_nullable_enums(paths)
+    for item in paths.values():
+        for method, op in item.items():
+            if method == "parameters":
+                continue
+            for status, response in op.get("responses", {}).items():
+                schema = _json_schema_of(response)
+                if schema is None:
+                    continue
+                decisions.patch_response_schema(schema)
+                if (
+                    status.startswith("2")
+                    and op["operationId"] in decisions.WRAPPED_CURRENCY_OPERATIONS
+                ):
+                    response["content"]["application/json"]["schema"] = decisions.wrap_in_data(
+                        schema
+                    )
+    reduced = {k: v for k, v in full.items() if k != "paths"}
+    reduced["paths"] = paths
+    return reduced
+
+
+def _allow_null_in_nullable_enums(node: Any) -> None:
+    """Read ``nullable: true`` as admitting ``null`` even where an ``enum`` is given.
+
+    The document marks many enum fields nullable (``parkingType``, EVSE ``hardwareStatus``, …)
+    without listing ``null`` among the values; the API accepts and returns ``null`` for them.
+    """
+    if isinstance(node, list):
+        for item in node:
+            _allow_null_in_nullable_enums(item)
+        return
+    if not isinstance(node, dict):
+        return
+    if (
+        node.get("nullable") is True
+        and isinstance(node.get("enum"), list)
+        and None not in node["enum"]
+    ):
+        node["enum"] = [*node["enum"], None]
+    for value in node.values():
+        if isinstance(value, (dict, list)):
+            _allow_null_in_nullable_enums(value)
+
+
+def _json_schema_of(container: Mapping[str, Any]) -> dict[str, Any] | None:
+    content = container.get("content", {}).get("application/json")
+    if content is None:
+        return None
+    schema = content.get("schema")
+    return schema if isinstance(schema, dict) else None
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    name: str
+    schema: dict[str, Any]
+
+
+@dataclass
+class Operation:
+    """One operation of the served document, with its validators."""
+
+    operation_id: str
+    method: str
+    template: str
+    path_params: tuple[str, ...]
+    query: dict[str, QueryParam]
+    body_schema: dict[str, Any] | None
+    responses: dict[str, dict[str, Any] | None]
+    pattern: re.Pattern[str] = field(repr=False, default=re.compile(""))
+
+    @cached_property
+    def _write_validator(self) -> Any:
+        assert self.body_schema is not None
+        return OAS30WriteValidator(_without_read_only(self.body_schema))
+
+    @cached_property
+    def _read_validators(self) -> dict[str, Any]:
+        return {
+            status: OAS30ReadValidator(schema)
+            for status, schema in self.responses.items()
+            if schema is not None
+        }
+
+    @property
+    def statuses(self) -> frozenset[str]:
+        return frozenset(self.responses)
+
+    def clean_body(self, body: Any) -> Any:
+        """Drop the read-only properties a client sent back; the server ignores them."""
+        if self.body_schema is None:
+            return body
+        return _strip_read_only(body, self.body_schema)
+
+    def validate_body(self, body: Any) -> FieldErrors:
+        if self.body_schema is None:
+            return {}
+        if not isinstance(body, dict):
+            return {"body": ["The request body must be a JSON object."]}
+        return laravel_errors(self._write_validator.iter_errors(body))
+
+    def validate_response(self, status: int, body: Any) -> list[str]:
+        """Problems of a response against the document (empty when it conforms)."""
+        key = str(status)
+        if key not in self.responses:
+            if status in decisions.UNDOCUMENTED_STATUSES_ALLOWED:
+                return []
+            return [f"{self.operation_id}: status {status} is not documented"]
+        validator = self._read_validators.get(key)
+        if validator is None:
+            return [] if body is None else [f"{self.operation_id}: {status} must have no body"]
+        problems = []
+        for error in validator.iter_errors(body):
+            where = "/".join(str(p) for p in error.absolute_path) or "<root>"
+            problems.append(f"{self.operation_id} {status} at {where}: {error.message}")
+        return problems
+
+
+class Contract:
+    """All served operations, indexed for routing."""
+
+    def __init__(self, document: Mapping[str, Any] | None = None) -> None:
+        self.document = served_document(document)
+        self.operations: list[Operation] = list(_operations(self.document))
+        self._by_template: dict[str, dict[str, Operation]] = {}
+        for op in self.operations:
+            self._by_template.setdefault(op.template, {})[op.method] = op
+        self._routes = [(_compile(template), template) for template in self._by_template]
+        self.by_id = {op.operation_id: op for op in self.operations}
+
+    def match(self, method: str, path: str) -> tuple[Operation | None, dict[str, str], bool]:
+        """Find the operation for a request.
+
+        Returns ``(operation, path parameters, path_known)``; ``path_known`` tells a 405 from a 404.
+        """
+        for pattern, template in self._routes:
+            m = pattern.fullmatch(path)
+            if m is None:
+                continue
+            ops = self._by_template[template]
+            return ops.get(method), m.groupdict(), True
+        return None, {}, False
+
+
+@functools.cache
+def default_contract() -> Contract:
+    """The contract from the shipped document, built once per process."""
+    return Contract()
+
+
+def _compile(template: str) -> re.Pattern[str]:
+    regex = re.sub(
+        r"\{(\w+)\}", r"(?P<\1>[^/]+)", re.escape(template).replace(r"\{", "{").replace(r"\}", "}")
+    )
+    return re.compile(regex)
+
+
+def _operations(document: Mapping[str, Any]) -> Iterator[Operation]:
+    for template, item in document["paths"].items():
+        shared = item.get("parameters", [])
+        for method, op in item.items():
+            if method == "parameters":
+                continue
+            params = [*shared, *op.get("parameters", [])]
+            path_params = tuple(p["name"] for p in params if p.get("in") == "path")
+            query = {
+                p["name"]: QueryParam(p["name"], p.get("schema", {}))
+                for p in params
+                if p.get("in") == "query"
+            }
+            body = op.get("requestBody")
+            responses = {
+                status: _json_schema_of(resp) for status, resp in op.get("responses", {}).items()
+            }
+            yield Operation(
+                operation_id=op["operationId"],
+                method=method.upper(),
+                template=template,
+                path_params=path_params,
+                query=query,
+                body_schema=_json_schema_of(body) if body else None,
+                responses=responses,
+                pattern=_compile(template),
+            )
+
+
+# --- read-only properties ------------------------------------------------------------------
+
+
+def _without_read_only(schema: Any) -> Any:
+    """A copy of a request schema with its read-only properties removed.
+
+    Read-only properties are ignored when sent (see the reference), so they are neither
+    validated nor required on writes.
+    """
+    if isinstance(schema, list):
+        return [_without_read_only(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "properties" and isinstance(value, dict):
+            kept = {
+                name: _without_read_only(sub)
+                for name, sub in value.items()
+                if not (isinstance(sub, dict) and sub.get("readOnly"))
+            }
+            out[key] = kept
+        elif key == "required" and isinstance(value, list):
+            props = schema.get("properties", {})
+            out[key] = [
+                name
+                for name in value
+                if not (isinstance(props.get(name), dict) and props[name].get("readOnly"))
+            ]
+        else:
+            out[key] = _without_read_only(value)
+    return out
+
+
+def _strip_read_only(value: Any, schema: Any) -> Any:
+    if not isinstance(schema, dict):
+        return value
+    if isinstance(value, dict):
+        props: dict[str, Any] = {}
+        for part in [schema, *schema.get("allOf", [])]:
+            if isinstance(part, dict):
+                props.update(part.get("properties", {}))
+        out = {}
+        for key, item in value.items():
+            sub = props.get(key)
+            if isinstance(sub, dict) and sub.get("readOnly"):
+                continue
+            out[key] = _strip_read_only(item, sub) if sub is not None else item
+        return out
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        return [_strip_read_only(item, schema["items"]) for item in value]
+    return value
+
+
+# --- query parameters ----------------------------------------------------------------------
+
+_BRACKETS = re.compile(r"^(?P<base>[^\[\]]+)(?P<keys>(\[[^\[\]]*\])*)$")
+
+
+def parse_query(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """Turn ``filter[a]=1&include[]=x&per_page=5`` into ``{"filter": {"a": "1"}, ...}``.
+
+    Deep-object keys nest; ``[]`` appends to a list. A key that is repeated keeps the last value.
+    """
+    out: dict[str, Any] = {}
+    for raw_key, value in pairs:
+        m = _BRACKETS.match(raw_key)
+        if m is None:
+            continue
+        keys = [m.group("base"), *re.findall(r"\[([^\[\]]*)\]", m.group("keys"))]
+        target: Any = out
+        for i, key in enumerate(keys):
+            last = i == len(keys) - 1
+            nxt_is_list = not last and keys[i + 1] == ""
+            if key == "":
+                if isinstance(target, list):
+                    target.append(value)
+                break
+            if last:
+                if isinstance(target, dict):
+                    target[key] = value
+                break
+            if not isinstance(target, dict):
+                break
+            if nxt_is_list:
+                if not isinstance(target.get(key), list):
+                    target[key] = []
+            elif not isinstance(target.get(key), dict):
+                target[key] = {}
+            target = target[key]
+    return out
+
+
+def _coerce(value: Any, schema: Mapping[str, Any]) -> Any:
+    """Query values arrive as strings: convert them to the schema's type where they parse."""
+    kind = schema.get("type")
+    if kind == "array":
+        items = schema.get("items", {})
+        values = value if isinstance(value, list) else [value]
+        return [_coerce(v, items) for v in values]
+    if kind == "object" and isinstance(value, dict):
+        props = schema.get("properties", {})
+        return {k: _coerce(v, props.get(k, {})) for k, v in value.items()}
+    if not isinstance(value, str):
+        return value
+    if kind == "integer" and re.fullmatch(r"-?\d+", value):
+        return int(value)
+    if kind == "number":
+        try:
+            return float(value) if not re.fullmatch(r"-?\d+", value) else int(value)
+        except ValueError:
+            return value
+    if kind == "boolean" and value.lower() in ("true", "false", "1", "0"):
+        return value.lower() in ("true", "1")
+    return value
+
+
+def validate_query(op: Operation, raw: Mapping[str, Any]) -> tuple[dict[str, Any], FieldErrors]:
+    """Check the query against the operation's parameters.
+
+    Unknown parameters and unknown filter keys are ignored (D24); ``include`` values outside the
+    documented enum, and every type or range violation, are errors.
+    """
+    values: dict[str, Any] = {}
+    errors: FieldErrors = {}
+    for name, param in op.query.items():
+        if name not in raw:
+            continue
+        schema = param.schema
+        value = raw[name]
+        if name == "filter":
+            if not isinstance(value, dict):
+                continue
+            known = schema.get("properties", {})
+            value = {k: v for k, v in value.items() if k in known}
+        elif schema.get("type") == "array" and not isinstance(value, list):
+            value = [value]
+        value = _coerce(value, schema)
+        validator = OAS30WriteValidator(schema)
+        for field_, messages in laravel_errors(validator.iter_errors(value), prefix=name).items():
+            errors.setdefault(field_, []).extend(messages)
+        values[name] = value
+    return values, errors
+
+
+# --- Laravel-shaped messages ---------------------------------------------------------------
+
+_TYPE_WORDS = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "an array",
+    "object": "an object",
+}
+
+
+def _dotted(prefix: str, path: Iterable[Any]) -> str:
+    parts = [prefix] if prefix else []
+    parts.extend(str(p) for p in path)
+    return ".".join(parts)
+
+
+def laravel_errors(errors: Iterable[ValidationError], prefix: str = "") -> FieldErrors:
+    """Map schema violations to Laravel's ``errors`` object: dotted field path → messages."""
+    out: FieldErrors = {}
+    for error in errors:
+        for path, message in _messages(error, prefix):
+            bucket = out.setdefault(path, [])
+            if message not in bucket:
+                bucket.append(message)
+    return out
+
+
+def _messages(error: ValidationError, prefix: str) -> Iterator[tuple[str, str]]:
+    path = _dotted(prefix, error.absolute_path)
+    kind = error.validator
+    value = error.validator_value
+    label = path or "body"
+    if kind == "required":
+        instance = error.instance if isinstance(error.instance, dict) else {}
+        for name in value:
+            if name not in instance:
+                field_ = f"{path}.{name}" if path else name
+                yield field_, f"The {field_} field is required."
+        return
+    if kind == "type":
+        want = value if isinstance(value, str) else (value[0] if value else "valid")
+        if error.instance is None:
+            yield label, f"The {label} field must not be null."
+        else:
+            yield label, f"The {label} must be {_TYPE_WORDS.get(want, want)}."
+        return
+    if kind == "enum":
+        yield label, f"The selected {label} is invalid."
+        return
+    if kind in ("minimum", "maximum"):
+        schema = error.schema if isinstance(error.schema, dict) else {}
+        low, high = schema.get("minimum"), schema.get("maximum")
+        if low is not None and high is not None:
+            yield label, f"The {label} must be between {_num(low)} and {_num(high)}."
+        elif kind == "minimum":
+            yield label, f"The {label} must be at least {_num(value)}."
+        else:
+            yield label, f"The {label} must not be greater than {_num(value)}."
+        return
+    if kind == "maxLength":
+        yield label, f"The {label} must not be greater than {value} characters."
+        return
+    if kind == "minLength":
+        yield label, f"The {label} must be at least {value} characters."
+        return
+    if kind == "pattern":
+        yield label, f"The {label} format is invalid."
+        return
+    if kind == "format":
+        yield label, f"The {label} is not a valid {value}."
+        return
+    if kind == "multipleOf":
+        yield label, f"The {label} must be a multiple of {_num(value)}."
+        return
+    if kind == "minItems":
+        yield label, f"The {label} must have at least {value} items."
+        return
+    if kind == "maxItems":
+        yield label, f"The {label} must not have more than {value} items."
+        return
+    if kind == "uniqueItems":
+        yield label, f"The {label} field has a duplicate value."
+        return
+    if kind in ("anyOf", "oneOf"):
+        # Report the most specific failure of the closest alternative when there is one.
+        best = min(error.context or [], key=lambda e: len(e.absolute_path) * -1, default=None)
+        if best is not None and best.validator not in ("anyOf", "oneOf"):
+            yield from _messages(best, prefix)
+            return
+    yield label, f"The {label} is invalid."
+
+
+def _num(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -1,0 +1,146 @@
+"""Fault injection: make chosen requests fail, slow down, or succeed without an answer."""
+
+from __future__ import annotations
+
+import random
+import re
+import threading
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+#: Statuses a fault may answer with.
+FAULT_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class FaultError(ValueError):
+    """A fault rule that cannot be used; the message says which field is wrong."""
+
+
+@dataclass
+class Fault:
+    """One rule. It matches requests by method and path (a regular expression, searched).
+
+    What happens to a matched request, after ``latency_ms``:
+
+    * ``status``: answered with that error status before anything is done;
+    * ``ghost``: carried out and committed, then the connection is dropped unanswered;
+    * ``drop``: the connection is dropped before anything is done;
+    * none of these: only the latency applies.
+
+    ``count`` limits how many requests the rule hits (``None``: no limit); ``fraction`` is the
+    chance that a matching request is hit.
+    """
+
+    method: str | None = None
+    path: str | None = None
+    status: int | None = None
+    ghost: bool = False
+    drop: bool = False
+    latency_ms: int = 0
+    count: int | None = None
+    fraction: float = 1.0
+    retry_after: int | None = None
+    id: int = 0
+    hits: int = 0
+    _pattern: re.Pattern[str] | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Fault:
+        known = {
+            "method",
+            "path",
+            "status",
+            "ghost",
+            "drop",
+            "latency_ms",
+            "count",
+            "fraction",
+            "retry_after",
+        }
+        unknown = set(data) - known
+        if unknown:
+            raise FaultError(f"unknown fault field(s): {', '.join(sorted(unknown))}")
+        fault = cls(**data)
+        if fault.method is not None:
+            fault.method = fault.method.upper()
+        if fault.status is not None and fault.status not in FAULT_STATUSES:
+            raise FaultError(f"status must be one of {sorted(FAULT_STATUSES)}")
+        if sum([fault.status is not None, fault.ghost, fault.drop]) > 1:
+            raise FaultError("choose at most one of status, ghost and drop")
+        if not 0.0 < fault.fraction <= 1.0:
+            raise FaultError("fraction must be in (0, 1]")
+        if fault.count is not None and fault.count < 1:
+            raise FaultError("count must be at least 1")
+        if fault.latency_ms < 0:
+            raise FaultError("latency_ms must not be negative")
+        try:
+            fault._pattern = re.compile(fault.path) if fault.path else None
+        except re.error as exc:
+            raise FaultError(f"path is not a valid regular expression: {exc}") from exc
+        return fault
+
+    @classmethod
+    def parse(cls, text: str) -> Fault:
+        """The command-line form: ``key=value`` pairs, e.g. ``method=POST path=/taxes status=503 count=2``."""
+        data: dict[str, Any] = {}
+        for part in text.split():
+            key, sep, value = part.partition("=")
+            if not sep:
+                raise FaultError(f"expected key=value, got {part!r}")
+            if key in ("status", "latency_ms", "count", "retry_after"):
+                data[key] = int(value)
+            elif key == "fraction":
+                data[key] = float(value)
+            elif key in ("ghost", "drop"):
+                data[key] = value.lower() in ("1", "true", "yes")
+            else:
+                data[key] = value
+        return cls.from_dict(data)
+
+    def matches(self, method: str, path: str) -> bool:
+        if self.method is not None and self.method != method:
+            return False
+        return self._pattern is None or self._pattern.search(path) is not None
+
+    def describe(self) -> dict[str, Any]:
+        out = asdict(self)
+        out.pop("_pattern", None)
+        return out
+
+
+class Faults:
+    """The active rules; thread-safe. The first rule that hits a request decides."""
+
+    def __init__(self, seed: int | None = None) -> None:
+        self._lock = threading.Lock()
+        self._rules: list[Fault] = []
+        self._next_id = 1
+        self._random = random.Random(seed)
+
+    def add(self, fault: Fault) -> Fault:
+        with self._lock:
+            fault.id = self._next_id
+            self._next_id += 1
+            self._rules.append(fault)
+            return fault
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rules.clear()
+
+    def list(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [f.describe() for f in self._rules]
+
+    def take(self, method: str, path: str) -> Fault | None:
+        with self._lock:
+            for fault in self._rules:
+                if not fault.matches(method, path):
+                    continue
+                if fault.count is not None and fault.hits >= fault.count:
+                    continue
+                if fault.fraction < 1.0 and self._random.random() >= fault.fraction:
+                    continue
+                fault.hits += 1
+                return fault
+            return None

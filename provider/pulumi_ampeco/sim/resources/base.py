@@ -1,0 +1,345 @@
+"""The generic REST resource: list, create, read, update and delete over the store.
+
+A concrete resource says what is particular to it by overriding a few hooks (parents,
+references and conflicts, server defaults, cascades); the request flow is the same for all.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from ..contract import Operation
+from ..errors import ApiError, Conflict, FieldErrors, Invalid, NotFound
+from ..pagination import ListingRequest, cursor_page, page_page
+from ..store import Row, Tx
+
+#: A filter turns the (validated) query value into an SQL condition and its parameters.
+Filter = Callable[[Any], tuple[str, list[Any]]]
+
+
+@dataclass
+class Request:
+    op: Operation
+    ids: dict[str, int]
+    query: dict[str, Any]
+    pairs: list[tuple[str, str]]
+    body: Any
+    collection_url: str
+
+
+@dataclass
+class Response:
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+# --- filters -------------------------------------------------------------------------------
+
+
+def json_path(path: str) -> str:
+    return "$." + path
+
+
+def eq(path: str) -> Filter:
+    """Exact match of a stored scalar, compared as text (ids arrive as strings)."""
+
+    def build(value: Any) -> tuple[str, list[Any]]:
+        if isinstance(value, bool):
+            return f"json_extract(body, '{json_path(path)}') = ?", [1 if value else 0]
+        return f"CAST(json_extract(body, '{json_path(path)}') AS TEXT) = ?", [str(value)]
+
+    return build
+
+
+def contains(path: str) -> Filter:
+    """The stored array holds the value."""
+
+    def build(value: Any) -> tuple[str, list[Any]]:
+        return (
+            f"EXISTS (SELECT 1 FROM json_each(body, '{json_path(path)}') WHERE value = ?)",
+            [str(value)],
+        )
+
+    return build
+
+
+def present(path: str) -> Filter:
+    """``true``: the field has a value; ``false``: it has none."""
+
+    def build(value: Any) -> tuple[str, list[Any]]:
+        op = "IS NOT NULL" if value else "IS NULL"
+        return f"json_extract(body, '{json_path(path)}') {op}", []
+
+    return build
+
+
+def local_only(value: Any) -> tuple[str, list[Any]]:
+    """The simulator has no roaming objects: ``roaming=true`` matches nothing."""
+    return ("0", []) if value is True or value == "true" else ("1", [])
+
+
+def nothing(_value: Any) -> tuple[str, list[Any]]:
+    """A filter on data the simulator never holds (partners, users, …) matches nothing."""
+    return "0", []
+
+
+def updated_after(value: Any) -> tuple[str, list[Any]]:
+    return "updated_ts >= ?", [_epoch(value)]
+
+
+def updated_before(value: Any) -> tuple[str, list[Any]]:
+    return "updated_ts <= ?", [_epoch(value)]
+
+
+def _epoch(value: Any) -> int:
+    from datetime import datetime, timezone
+
+    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return int(moment.timestamp())
+
+
+TIME_FILTERS: dict[str, Filter] = {
+    "lastUpdatedAfter": updated_after,
+    "lastUpdatedBefore": updated_before,
+}
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def deep_merge(old: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
+    """PATCH semantics: absent keys stay, objects merge key by key, arrays and scalars replace."""
+    out = copy.deepcopy(dict(old))
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def prune(value: Any, schema: Any) -> Any:
+    """Leave out ``null`` values the read schema does not allow, as the server renders them."""
+    if not isinstance(schema, dict):
+        return value
+    if isinstance(value, list):
+        items = schema.get("items")
+        return [prune(v, items) for v in value] if isinstance(items, dict) else value
+    if not isinstance(value, dict):
+        return value
+    props: dict[str, Any] = {}
+    for part in [schema, *schema.get("allOf", [])]:
+        if isinstance(part, dict):
+            props.update(part.get("properties", {}))
+    out = {}
+    for key, item in value.items():
+        sub = props.get(key)
+        if item is None and isinstance(sub, dict) and not sub.get("nullable") and sub:
+            continue
+        out[key] = prune(item, sub) if sub is not None else item
+    return out
+
+
+def data_schema(op: Operation, status: str) -> Any:
+    schema = op.responses.get(status)
+    if not isinstance(schema, dict):
+        return None
+    data = schema.get("properties", {}).get("data")
+    if data is None:
+        return None
+    return data.get("items", data) if data.get("type") == "array" else data
+
+
+def require_ref(tx: Tx, errors: FieldErrors, field_: str, kind: str, value: Any) -> Row | None:
+    """A reference must name an existing object (422 otherwise)."""
+    if value is None:
+        return None
+    row = tx.get(kind, value) if isinstance(value, int) else None
+    if row is None:
+        errors.setdefault(field_, []).append(f"The selected {field_} is invalid.")
+    return row
+
+
+# --- the resource --------------------------------------------------------------------------
+
+
+class Resource:
+    """One REST collection and its items."""
+
+    kind: ClassVar[str]
+    model: ClassVar[str]
+    id_param: ClassVar[str]
+    #: URL parameters of the parents, outermost first, with the kind each one names.
+    parents: ClassVar[tuple[tuple[str, str, str], ...]] = ()
+    #: "cursor", "page", "both" (page unless a cursor is sent) or "none" (a plain array).
+    pagination: ClassVar[str] = "cursor"
+    update_mode: ClassVar[str] = "patch"
+    filters: ClassVar[dict[str, Filter]] = {}
+
+    # hooks ---------------------------------------------------------------------------------
+
+    def check(
+        self, tx: Tx, body: dict[str, Any], row: Row | None, parent_id: int | None
+    ) -> FieldErrors:
+        """Rules beyond the schema: references, uniqueness, conditional requirements."""
+        return {}
+
+    def defaults(self, tx: Tx, row: Row) -> dict[str, Any]:
+        """Server-side values shown before the stored body."""
+        return {}
+
+    def server_fields(self, tx: Tx, row: Row) -> dict[str, Any]:
+        """Server-managed values shown over the stored body."""
+        return {"id": row.id}
+
+    def include(self, tx: Tx, row: Row, name: str) -> Any:
+        return None
+
+    def body_parent(self, body: dict[str, Any], parent_id: int | None) -> int | None:
+        """The parent a new object is filed under (the URL's, unless the body names one)."""
+        return parent_id
+
+    def after_create(self, tx: Tx, row: Row) -> Row:
+        return row
+
+    def before_delete(self, tx: Tx, row: Row) -> None:
+        """Raise :class:`Conflict` to refuse a delete."""
+
+    def cascade(self, tx: Tx, row: Row) -> None:
+        """Delete what goes with the object."""
+
+    def scope(self, tx: Tx, req: Request) -> tuple[list[str], list[Any]]:
+        """Conditions that select the collection (its parent) before any filter."""
+        parent_id = self.parent_id(tx, req)
+        if self.parents:
+            return ["parent_id = ?"], [parent_id]
+        return [], []
+
+    # shared machinery ----------------------------------------------------------------------
+
+    def parent_id(self, tx: Tx, req: Request) -> int | None:
+        parent: Row | None = None
+        for param, kind, model in self.parents:
+            found = tx.get(kind, req.ids[param])
+            if found is None or (parent is not None and found.parent_id != parent.id):
+                raise NotFound(model, req.ids[param])
+            parent = found
+        return parent.id if parent else None
+
+    def load(self, tx: Tx, req: Request) -> Row:
+        parent_id = self.parent_id(tx, req)
+        row = tx.get(self.kind, req.ids[self.id_param])
+        if row is None or (self.parents and row.parent_id != parent_id):
+            raise NotFound(self.model, req.ids[self.id_param])
+        return row
+
+    def render(self, tx: Tx, row: Row, includes: list[str] | None = None) -> dict[str, Any]:
+        out = {**self.defaults(tx, row), **copy.deepcopy(row.body), **self.server_fields(tx, row)}
+        for name in includes or []:
+            out[name] = self.include(tx, row, name)
+        return out
+
+    def _shown(self, tx: Tx, req: Request, row: Row, status: str) -> dict[str, Any]:
+        rendered = self.render(tx, row, req.query.get("include"))
+        return prune(rendered, data_schema(req.op, status))  # type: ignore[no-any-return]
+
+    def _validate(
+        self, tx: Tx, body: dict[str, Any], row: Row | None, parent_id: int | None
+    ) -> None:
+        errors = self.check(tx, body, row, parent_id)
+        if errors:
+            raise Invalid(errors)
+
+    # actions -------------------------------------------------------------------------------
+
+    def list(self, tx: Tx, req: Request) -> Response:
+        where, params = self.scope(tx, req)
+        for name, value in (req.query.get("filter") or {}).items():
+            build = self.filters.get(name)
+            if build is not None:
+                clause, args = build(value)
+                where.append(clause)
+                params.extend(args)
+        if self.pagination == "none":
+            rows = tx.select(self.kind, where, params)
+            return Response(200, {"data": [self._shown(tx, req, r, "200") for r in rows]})
+        listing = ListingRequest(req.collection_url, req.pairs, int(req.query.get("per_page", 100)))
+
+        def show(r: Row) -> dict[str, Any]:
+            return self._shown(tx, req, r, "200")
+
+        raw_keys = {k for k, _ in req.pairs}
+        use_cursor = self.pagination == "cursor" or (
+            self.pagination == "both" and "cursor" in raw_keys
+        )
+        if use_cursor:
+            body = cursor_page(
+                tx, self.kind, where, params, listing, req.query.get("cursor", ""), show
+            )
+        else:
+            body = page_page(
+                tx, self.kind, where, params, listing, int(req.query.get("page", 1)), show
+            )
+        return Response(200, body)
+
+    def create(self, tx: Tx, req: Request) -> Response:
+        parent_id = self.parent_id(tx, req)
+        body = dict(req.body)
+        self._validate(tx, body, None, parent_id)
+        parent_id = self.body_parent(body, parent_id)
+        row = tx.insert(self.kind, self.stored(body, None), parent_id)
+        row = self.after_create(tx, row)
+        return Response(201, {"data": self._shown(tx, req, row, "201")})
+
+    def read(self, tx: Tx, req: Request) -> Response:
+        row = self.load(tx, req)
+        return Response(200, {"data": self._shown(tx, req, row, "200")})
+
+    def update(self, tx: Tx, req: Request) -> Response:
+        row = self.load(tx, req)
+        body = dict(req.body)
+        self._validate(tx, body, row, row.parent_id)
+        row = tx.update(row, self.stored(body, row))
+        return Response(200, {"data": self._shown(tx, req, row, "200")})
+
+    def stored(self, body: dict[str, Any], row: Row | None) -> dict[str, Any]:
+        """The body to store after a create, a PATCH (merge) or a PUT (replace)."""
+        if row is None or self.update_mode == "put":
+            return body
+        return deep_merge(row.body, body)
+
+    def delete(self, tx: Tx, req: Request) -> Response:
+        row = self.load(tx, req)
+        self.before_delete(tx, row)
+        self.cascade(tx, row)
+        tx.delete(self.kind, row.id)
+        return Response(204)
+
+
+def in_use(what: str, by: str, ids: list[int]) -> Conflict:
+    shown = ", ".join(str(i) for i in ids[:10]) + (" …" if len(ids) > 10 else "")
+    return Conflict(f"The {what} is in use by {by} {shown} and cannot be deleted.")
+
+
+__all__ = [
+    "TIME_FILTERS",
+    "ApiError",
+    "Request",
+    "Resource",
+    "Response",
+    "contains",
+    "deep_merge",
+    "eq",
+    "in_use",
+    "local_only",
+    "nothing",
+    "present",
+    "prune",
+    "require_ref",
+]

@@ -1,0 +1,171 @@
+"""Charge points v2.0."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from .. import decisions
+from ..errors import FieldErrors
+from ..store import Row, Tx
+from .base import (
+    TIME_FILTERS,
+    Filter,
+    Resource,
+    contains,
+    deep_merge,
+    eq,
+    in_use,
+    local_only,
+    nothing,
+    require_ref,
+)
+
+SATELLITE = "via_ocpp_connected_charge_point"
+
+
+class ChargePoints(Resource):
+    kind = "charge_point"
+    model = "ChargePoint"
+    id_param = "chargePoint"
+    filters: ClassVar[dict[str, Filter]] = {
+        "locationId": eq("locationId"),
+        "chargingZoneId": eq("chargingZoneId"),
+        "externalId": eq("externalId"),
+        "name": eq("name"),
+        "networkId": eq("network.id"),
+        "type": eq("type"),
+        "partnerId": eq("partner.id"),
+        "userId": eq("user.id"),
+        "modelId": eq("modelId"),
+        "utilityId": eq("utilityId"),
+        "tag": contains("tags"),
+        "managedByOperator": lambda v: eq("managedByOperator")(str(v).lower() in ("true", "1")),
+        "evsePhysicalReference": lambda v: (
+            "EXISTS (SELECT 1 FROM objects e WHERE e.kind = 'evse' AND e.parent_id = objects.id"
+            " AND json_extract(e.body, '$.physicalReference') = ?)",
+            [str(v)],
+        ),
+        "subOperatorId": nothing,
+        "vendorId": nothing,
+        "circuitId": nothing,
+        "sharingCode": nothing,
+        "bootNotificationSerialNumber": nothing,
+        "desiredSecurityProfileStatus": lambda v: (
+            ("json_extract(body, '$.security.desiredProfile') IS NOT NULL", [])
+            if v == "pending"
+            else ("0", [])
+        ),
+        "roaming": local_only,
+        "roamingOperatorIds": nothing,
+        **TIME_FILTERS,
+    }
+
+    def check(
+        self, tx: Tx, body: dict[str, Any], row: Row | None, parent_id: int | None
+    ) -> FieldErrors:
+        errors: FieldErrors = {}
+        if row is not None:
+            # Create-only fields are not part of the update schema: ignore them.
+            body.pop("communicationMode", None)
+            body.pop("ocppConnectedChargePointId", None)
+            body.pop("sharingCode", None)
+        result = body if row is None else deep_merge(row.body, body)
+        kind = result.get("type")
+        # Documented conditional requirements; D32 applies them to the result of a PATCH.
+        if kind in ("public", "private") and result.get("locationId") is None:
+            errors["locationId"] = [f"The location id field is required when type is {kind}."]
+        if kind == "personal" and not result.get("pin"):
+            errors["pin"] = ["The pin field is required when type is personal."]
+        if row is None:
+            mode = body.setdefault(
+                "communicationMode",
+                decisions.default_communication_mode(body.get("managedByOperator")),
+            )
+            if mode == SATELLITE and body.get("ocppConnectedChargePointId") is None:
+                errors["ocppConnectedChargePointId"] = [
+                    "The ocpp connected charge point id field is required when communication"
+                    f" mode is {SATELLITE}."
+                ]
+            require_ref(
+                tx,
+                errors,
+                "ocppConnectedChargePointId",
+                "charge_point",
+                body.get("ocppConnectedChargePointId"),
+            )
+        if "locationId" in body:
+            require_ref(tx, errors, "locationId", "location", body["locationId"])
+        if "chargingZoneId" in body:
+            require_ref(tx, errors, "chargingZoneId", "charging_zone", body["chargingZoneId"])
+        network_id = (body.get("network") or {}).get("id")
+        if network_id is not None and decisions.CHARGE_POINT_NETWORK_ID_UNIQUE:
+            # D11: the OCPP identity is unique within the tenant.
+            clash = tx.select(self.kind, ["json_extract(body, '$.network.id') = ?"], [network_id])
+            if any(other.id != (row.id if row else None) for other in clash):
+                errors["network.id"] = ["The network.id has already been taken."]
+        return errors
+
+    def defaults(self, tx: Tx, row: Row) -> dict[str, Any]:
+        return {
+            "managedByOperator": True,
+            "autoStartWithoutAuthorization": False,
+            "disableAutoStartEmulation": False,
+            "enableAutoFaultRecovery": True,
+            "usesRenewableEnergy": False,
+            "displayTariffAndCosts": False,
+            "capabilities": [],
+            "tags": [],
+            "modelId": None,
+            "utilityId": None,
+            "noticeId": None,
+            "chargingZoneId": None,
+            "network": {"id": None},
+            "partner": {"corporateBillingAsDefault": False},
+        }
+
+    def render(self, tx: Tx, row: Row, includes: list[str] | None = None) -> dict[str, Any]:
+        out = super().render(tx, row, includes)
+        if out.get("communicationMode") != SATELLITE:
+            out.pop("ocppConnectedChargePointId", None)
+        stored_security = row.body.get("security") or {}
+        security: dict[str, Any] = {
+            **stored_security,
+            "currentProfile": decisions.CHARGE_POINT_CURRENT_SECURITY_PROFILE,
+        }
+        if stored_security.get("desiredProfile") is not None:
+            security["desiredProfileStatus"] = "pending"
+        out["security"] = security
+        partner = out.get("partner")
+        if isinstance(partner, dict):
+            out["partner"] = {"corporateBillingAsDefault": False, **partner}
+        network = out.get("network")
+        if isinstance(network, dict):
+            out["network"] = {"id": None, **network}
+        return out
+
+    def server_fields(self, tx: Tx, row: Row) -> dict[str, Any]:
+        # D16: never connected; hardwareStatus and firstContactAt are left out.
+        return {
+            "id": row.id,
+            "networkStatus": decisions.CHARGE_POINT_NETWORK_STATUS,
+            "createdAt": row.created_at,
+            "lastUpdatedAt": row.updated_at,
+        }
+
+    def include(self, tx: Tx, row: Row, name: str) -> Any:
+        return None  # lastBootNotification, chargingProfile and the smart-charging parts
+
+    def before_delete(self, tx: Tx, row: Row) -> None:
+        # D31: a master station whose satellites still point at it stays.
+        satellites = tx.select(
+            self.kind, [eq("ocppConnectedChargePointId")(row.id)[0]], [str(row.id)]
+        )
+        if satellites:
+            raise in_use("charge point", "satellite charge points", [s.id for s in satellites])
+
+    def cascade(self, tx: Tx, row: Row) -> None:
+        # D3: EVSEs and their connectors go with the charge point.
+        for evse in tx.select("evse", ["parent_id = ?"], [row.id]):
+            for connector in tx.select("connector", ["parent_id = ?"], [evse.id]):
+                tx.delete("connector", connector.id)
+            tx.delete("evse", evse.id)

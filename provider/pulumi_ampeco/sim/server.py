@@ -1,0 +1,113 @@
+"""The HTTP transport of the simulator: a threaded server on real sockets.
+
+It speaks HTTP/1.1 with keep-alive, so clients with connection pools behave as against a real
+tenant, and it can drop a connection on purpose (fault injection).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+from .app import Simulator
+
+log = logging.getLogger("pulumi_ampeco.sim")
+MAX_BODY = 10 * 1024 * 1024
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "ampeco-sim"
+    sys_version = ""
+    server: SimulatorHTTPServer
+
+    def _serve(self) -> None:
+        parts = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            self.send_error(413)
+            return
+        body = self.rfile.read(length) if length else b""
+        host = self.headers.get("Host") or f"{self.server.host}:{self.server.port}"
+        outcome = self.server.simulator.handle(
+            self.command,
+            parts.path,
+            parts.query,
+            {k.lower(): v for k, v in self.headers.items()},
+            body,
+            f"http://{host}",
+        )
+        if outcome.drop:
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self.send_response(outcome.status)
+        for name, value in outcome.headers.items():
+            self.send_header(name, value)
+        if outcome.body is not None:
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(outcome.body)))
+        else:
+            self.send_header("Content-Length", "0")
+        self.end_headers()
+        if outcome.body is not None and self.command != "HEAD":
+            self.wfile.write(outcome.body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s " + format, self.address_string(), *args)
+
+
+class SimulatorHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, simulator: Simulator, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.simulator = simulator
+        super().__init__((host, port), _Handler)
+        self.host = host
+        self.port = int(self.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+
+class RunningSimulator:
+    """A simulator serving in a background thread; for tests and embedding."""
+
+    def __init__(self, simulator: Simulator, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.simulator = simulator
+        self.server = SimulatorHTTPServer(simulator, host, port)
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, args=(0.05,), name="ampeco-sim", daemon=True
+        )
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    def start(self) -> RunningSimulator:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(timeout=5)
+        self.simulator.close()
+
+    def __enter__(self) -> RunningSimulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

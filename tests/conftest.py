@@ -1,0 +1,125 @@
+"""Shared fixtures: a fresh simulator on a free port for every test, over real sockets."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from pulumi_ampeco.sim import RunningSimulator, Simulator, SimulatorConfig
+
+TOKEN = "test-token-0123456789"
+API = "/public-api/resources"
+
+
+@dataclass
+class Sim:
+    """A running simulator and clients for its public and admin APIs."""
+
+    base_url: str
+    token: str
+    simulator: Simulator | None = None
+
+    def client(self, token: str | None = None, **kwargs: Any) -> httpx.Client:
+        headers = {"Accept": "application/json"}
+        if (token or self.token) != "":
+            headers["Authorization"] = f"Bearer {token or self.token}"
+        return httpx.Client(base_url=self.base_url + API, headers=headers, timeout=10, **kwargs)
+
+    def admin(self) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url + "/_sim", timeout=10)
+
+    def fault(self, **rule: Any) -> dict[str, Any]:
+        with self.admin() as admin:
+            response = admin.post("/faults", json=rule)
+            response.raise_for_status()
+            return response.json()["data"][0]  # type: ignore[no-any-return]
+
+    def requests(self) -> list[dict[str, Any]]:
+        with self.admin() as admin:
+            return admin.get("/requests").json()["data"]  # type: ignore[no-any-return]
+
+    def violations(self) -> list[str]:
+        with self.admin() as admin:
+            return admin.get("/violations").json()["data"]  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def sim() -> Iterator[Sim]:
+    """A fresh in-memory tenant in a server thread; every response is checked against the
+    OpenAPI document, and the test fails if any did not conform."""
+    simulator = Simulator(
+        SimulatorConfig(tokens=(TOKEN,), rate_limit=0, validate_responses=True, fault_seed=7)
+    )
+    with RunningSimulator(simulator) as running:
+        handle = Sim(running.base_url, TOKEN, simulator)
+        yield handle
+        violations = list(simulator.violations)
+    assert violations == [], "responses that do not conform to the OpenAPI document"
+
+
+@pytest.fixture
+def api(sim: Sim) -> Iterator[httpx.Client]:
+    with sim.client() as client:
+        yield client
+
+
+@dataclass
+class SimProcess:
+    process: subprocess.Popen[str]
+    base_url: str
+    token: str
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        self.process.send_signal(sig)
+        return self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def sim_process(tmp_path: Path) -> Iterator[Callable[..., SimProcess]]:
+    """Start ``ampeco-iac sim`` as a separate process (the real command line)."""
+    started: list[SimProcess] = []
+
+    def start(*args: str, token: str = TOKEN) -> SimProcess:
+        cmd = [
+            sys.executable,
+            "-m",
+            "pulumi_ampeco.cli",
+            "sim",
+            "--port",
+            "0",
+            "--token",
+            token,
+            *args,
+        ]
+        process = subprocess.Popen(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        match = re.search(r"listening on (http://\S+)", line)
+        if match is None:
+            process.kill()
+            raise AssertionError(f"simulator did not start: {line!r}")
+        handle = SimProcess(process, match.group(1), token)
+        started.append(handle)
+        return handle
+
+    yield start
+    for handle in started:
+        if handle.process.poll() is None:
+            handle.process.kill()
+            handle.process.wait(timeout=10)
