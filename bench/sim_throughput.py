@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import httpx
@@ -76,17 +77,18 @@ class Server:
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM, then SIGKILL if the process does not exit in time."""
-    if process.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        process.send_signal(signal.SIGTERM)
+    """SIGTERM, then SIGKILL if the process does not exit in time (or the wait is interrupted)."""
     try:
-        process.wait(timeout=STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            process.kill()
-        process.wait(timeout=STOP_TIMEOUT)
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=STOP_TIMEOUT)
+    finally:
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            process.wait(timeout=STOP_TIMEOUT)
 
 
 def _wait_ready(process: subprocess.Popen[bytes], log_path: Path) -> str:
@@ -527,18 +529,36 @@ def run(args: argparse.Namespace) -> list[Result]:
     return results
 
 
+def _load() -> str:
+    """The 1-minute load average (other work on the machine skews the numbers)."""
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except OSError:
+        return "n/a"
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    # SIGTERM unwinds like Ctrl+C, so the simulator is still stopped on the way out.
+    signal.signal(signal.SIGTERM, _interrupt)
     started = time.perf_counter()
     try:
         results = run(args)
     except (RuntimeError, httpx.HTTPError) as exc:
         print(f"sim_throughput: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("sim_throughput: interrupted", file=sys.stderr)
+        return 130
     print()
     print(
         f"limits: {args.requests} requests or {args.seconds:g} s per measurement; "
-        f"cpu cores: {os.cpu_count()}; total {time.perf_counter() - started:.1f} s"
+        f"cpu cores: {os.cpu_count()}; load average: {_load()}; "
+        f"total {time.perf_counter() - started:.1f} s"
     )
     print(table(results))
     failed = [r for r in results if r.errors]

@@ -31,8 +31,9 @@ class Sim:
 
     def client(self, token: str | None = None, **kwargs: Any) -> httpx.Client:
         headers = {"Accept": "application/json"}
-        if (token or self.token) != "":
-            headers["Authorization"] = f"Bearer {token or self.token}"
+        chosen = self.token if token is None else token
+        if chosen:
+            headers["Authorization"] = f"Bearer {chosen}"
         return httpx.Client(base_url=self.base_url + API, headers=headers, timeout=10, **kwargs)
 
     def admin(self) -> httpx.Client:

@@ -18,6 +18,7 @@ from functools import cached_property
 from importlib import resources
 from typing import Any
 
+from jsonschema import FormatChecker
 from jsonschema.exceptions import ValidationError
 from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator
 
@@ -147,12 +148,12 @@ class Operation:
     @cached_property
     def _write_validator(self) -> Any:
         assert self.body_schema is not None
-        return OAS30WriteValidator(_without_read_only(self.body_schema))
+        return _writer(_without_read_only(self.body_schema))
 
     @cached_property
     def _read_validators(self) -> dict[str, Any]:
         return {
-            status: OAS30ReadValidator(schema)
+            status: OAS30ReadValidator(schema, format_checker=READ_FORMATS)
             for status, schema in self.responses.items()
             if schema is not None
         }
@@ -257,6 +258,28 @@ def _operations(document: Mapping[str, Any]) -> Iterator[Operation]:
                 responses=responses,
                 pattern=_compile(template),
             )
+
+
+def _formats(base: Any) -> Any:
+    """The OpenAPI format checks, with ``time`` read as AMPECO's ``HH:MM`` time of day.
+
+    AMPECO types working hours and tariff times as ``time`` and documents them as ``HH:MM``
+    (24-hour); RFC 3339's full-time (with seconds and offset) would reject every real value.
+    """
+    checker = FormatChecker(formats=())
+    checker.checkers = dict(base.checkers)
+    checker.checkers["time"] = (lambda v: not isinstance(v, str) or bool(_TIME.match(v)), ())
+    return checker
+
+
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")
+WRITE_FORMATS = _formats(OAS30WriteValidator.FORMAT_CHECKER)
+READ_FORMATS = _formats(OAS30ReadValidator.FORMAT_CHECKER)
+
+
+def _writer(schema: dict[str, Any]) -> Any:
+    """A request validator that also checks formats (date-time, date, time of day, …)."""
+    return OAS30WriteValidator(schema, format_checker=WRITE_FORMATS)
 
 
 # --- read-only properties ------------------------------------------------------------------
@@ -397,7 +420,7 @@ def validate_query(op: Operation, raw: Mapping[str, Any]) -> tuple[dict[str, Any
         elif schema.get("type") == "array" and not isinstance(value, list):
             value = [value]
         value = _coerce(value, schema)
-        validator = OAS30WriteValidator(schema)
+        validator = _writer(schema)
         for field_, messages in laravel_errors(validator.iter_errors(value), prefix=name).items():
             errors.setdefault(field_, []).extend(messages)
         values[name] = value

@@ -22,6 +22,9 @@ MAX_BODY = 10 * 1024 * 1024
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes: without TCP_NODELAY every keep-alive
+    # response would wait for the client's delayed ACK (about 40 ms).
+    disable_nagle_algorithm = True
     server_version = "ampeco-sim"
     sys_version = ""
     server: SimulatorHTTPServer

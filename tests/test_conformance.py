@@ -1,0 +1,790 @@
+"""Property-based conformance of the tenant simulator against its OpenAPI document.
+
+Every served operation of ``Contract().document`` (AMPECO v3.110.0 cut down to the served paths,
+with the response-side decisions D18/D21 and "nullable enums admit null" applied) is fuzzed by
+schemathesis in both generation modes and sent over real sockets to a simulator started here.
+
+What every response must satisfy:
+
+* no 5xx; a JSON body (``application/json``) unless it is a 204, which has none;
+* a status the operation documents, or one of the few the reference's decisions add where the
+  operation does not document it (``DECISION_STATUSES``);
+* schemathesis's ``response_schema_conformance`` and ``content_type_conformance`` for documented
+  statuses, the simulator's own response validator (``Simulator.violations`` stays empty), and the
+  error envelope of the reference ("Errors") for every 4xx.
+
+What the generation mode adds:
+
+* NEGATIVE (schemathesis generated invalid data): a 4xx JSON error, judged by schemathesis's
+  ``negative_data_rejection`` with the rejection statuses the reference uses.
+* POSITIVE (valid data): success, unless the state explains the failure, and the explanation is
+  checked against the store: a 404 needs a path id that does not exist (or a child under the wrong
+  parent); a 409 needs a DELETE of an object that is in use in the sense of D1, D2, D5–D9, D31; a 422
+  may only name fields of ``RULE_FIELDS`` (references and the D-table / conditional rules), and each
+  named field is re-checked (the referenced id really is missing, the duplicate really exists, the
+  level chain really is broken, …).
+
+A few objects of every kind are seeded before each test, and part of the examples are steered to
+them (path ids and reference fields in bodies and filters), so that both the found and the not-found
+paths are exercised; DELETE examples are also steered to freshly created, unused objects.
+
+Run: ``python -m pytest tests/test_conformance.py -q`` (prints a summary at the end).
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import re
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.core import NotSet
+from schemathesis.core.failures import FailureGroup
+from schemathesis.core.parameters import ParameterLocation
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_schema_conformance,
+)
+
+from pulumi_ampeco.sim import RunningSimulator, Simulator, SimulatorConfig
+from pulumi_ampeco.sim.contract import PREFIX, Contract
+from tests import factories
+
+pytestmark = pytest.mark.conformance
+
+TOKEN = "conformance-token-0123456789"
+MAX_EXAMPLES = 30  # per operation and generation mode
+MIN_EXAMPLES = 20  # the summary asserts every operation got at least this many per mode
+SETTINGS = settings(
+    max_examples=MAX_EXAMPLES,
+    derandomize=True,  # a fixed seed: the same examples on every run
+    database=None,
+    deadline=None,  # real sockets; timing is not what is tested
+    phases=(Phase.explicit, Phase.generate, Phase.shrink),
+    suppress_health_check=(HealthCheck.too_slow,),
+    print_blob=False,
+)
+
+# The rejection statuses of the reference ("Errors"): malformed (400), no such path (404),
+# no such method (405), too large / not JSON (413/415), validation (422).
+REJECTION_STATUSES = ("400", "404", "405", "413", "415", "422")
+
+CONFIG = schemathesis.Config.from_dict(
+    {
+        # The token is sent by the test (Authorization: Bearer …); it is not fuzzed.
+        "generation": {"with-security-parameters": False},
+        "checks": {"negative_data_rejection": {"expected-statuses": list(REJECTION_STATUSES)}},
+    }
+)
+CONTRACT = Contract()
+SCHEMA = schemathesis.openapi.from_dict(CONTRACT.document, config=CONFIG)
+OPERATIONS = {op.label: op for op in (result.ok() for result in SCHEMA.get_all_operations())}
+OPERATION_IDS = {
+    f"{method.upper()} {path}": op["operationId"]
+    for path, item in CONTRACT.document["paths"].items()
+    for method, op in item.items()
+    if method != "parameters"
+}
+LABELS = sorted(OPERATIONS, key=lambda label: (label.split(" ", 1)[1], label))
+
+# --- what the reference adds to the document ---------------------------------------------------
+
+#: Deletes the D-table refuses with 409 while the object is in use (D1, D2, D5–D9, D31).
+IN_USE_DELETES = {
+    "locationDelete": "location",  # D1
+    "locationChargingZoneDelete": "charging_zone",  # D2
+    "chargePointDelete": "charge_point",  # D31
+    "tariffDelete": "tariff",  # D5
+    "tariffGroupDelete": "tariff_group",  # D6
+    "taxDelete": "tax",  # D7
+    "taxIdentificationNumberDelete": "tax_identification_number",  # D8
+    "currencyDeleteDeprecated": "currency",  # D9
+}
+
+
+def decision_statuses(label: str) -> frozenset[int]:
+    """Statuses the reference's decisions make an operation answer although it may not list them.
+
+    * 404 on every operation with an id in the path ("Errors": no object with that id, also a
+      child under the wrong parent; some of them document no 404);
+    * 409 on the in-use deletes (D1, D2, D5–D9, D31);
+    * 422 where ``per_page`` (D20) or ``include[]`` (D24) is accepted;
+    * 429 on the charging zone listing, the one operation without a documented 429 (D22).
+    """
+    op = OPERATIONS[label]
+    op_id = OPERATION_IDS[label]
+    query = {p.name for p in op.query}
+    extra: set[int] = set()
+    if list(op.path_parameters):
+        extra.add(404)
+    if op_id in IN_USE_DELETES:
+        extra.add(409)
+    if {"per_page", "include"} & query:
+        extra.add(422)
+    if op_id == "locationChargingZonesListing":
+        extra.add(429)
+    return frozenset(extra)
+
+
+def documented_statuses(label: str) -> frozenset[int]:
+    return frozenset(int(code) for code in OPERATIONS[label].responses.status_codes)
+
+
+SUCCESS = {"GET": 200, "POST": 201, "PATCH": 200, "PUT": 200, "DELETE": 204}
+
+#: The store kind each path parameter names.
+PATH_KINDS = {
+    "location": "location",
+    "chargingZone": "charging_zone",
+    "chargePoint": "charge_point",
+    "evse": "evse",
+    "connector": "connector",
+    "tariff": "tariff",
+    "tariffGroup": "tariff_group",
+    "tax": "tax",
+    "taxIdentificationNumber": "tax_identification_number",
+    "currency": "currency",
+}
+#: The parent path parameter of a nested one.
+PATH_PARENTS = {"chargingZone": "location", "evse": "chargePoint", "connector": "evse"}
+
+#: Reference fields in request bodies, by operation: dotted path (``*`` = every list item) → the
+#: seeded object (named by its path parameter) that steered examples put there.
+BODY_REFS: dict[str, tuple[tuple[str, str], ...]] = {
+    "chargePointCreate": (
+        ("locationId", "location"),
+        ("chargingZoneId", "chargingZone"),
+        ("ocppConnectedChargePointId", "chargePoint"),
+    ),
+    "chargePointUpdate": (("locationId", "location"), ("chargingZoneId", "chargingZone")),
+    "chargePointEvseCreate": (("tariffGroupId", "tariffGroup"),),
+    "chargePointEvseUpdate": (("tariffGroupId", "tariffGroup"),),
+    "evseCreate": (("chargePointId", "chargePoint"), ("tariffGroupId", "tariffGroup")),
+    "evseUpdate": (("tariffGroupId", "tariffGroup"),),
+    "tariffCreate": (("pricing.taxID", "tax"),),
+    "tariffUpdate": (("pricing.taxID", "tax"),),
+    "tariffGroupCreate": (("tariffIds.*", "tariff"),),
+    "tariffGroupUpdate": (("tariffIds.*", "tariff"),),
+    "taxCreate": (("taxIdentificationNumberId", "taxIdentificationNumber"),),
+    "taxUpdate": (("taxIdentificationNumberId", "taxIdentificationNumber"),),
+}
+#: Reference filters in listings: query key → seeded object.
+QUERY_REFS = {
+    "filter[locationId]": "location",
+    "filter[chargingZoneId]": "chargingZone",
+    "filter[chargePointId]": "chargePoint",
+    "filter[tariffGroupId]": "tariffGroup",
+}
+
+# --- the 422 allow-list -------------------------------------------------------------------------
+
+_LEVEL_KWH = r"pricing\.multiPricePerKwh\.\d+\.(firstKwh|lastKwh)"
+_LEVEL_UNITS = r"pricing\.(multiPricePerDuration|multiIdleFee)\.\d+\.(firstUnit|lastUnit)"
+
+#: Fields a 422 may name for VALID data, by operation, with the reference's reason. Anything else
+#: named in a 422 to schema-valid data is a simulator bug (a valid request wrongly rejected).
+RULE_FIELDS: dict[str, dict[str, str]] = {
+    "chargePointCreate": {
+        "locationId": "reference to a location; required for public/private stations",
+        "chargingZoneId": "reference to a charging zone",
+        "ocppConnectedChargePointId": "reference; required for via_ocpp_connected_charge_point",
+        "pin": "required for personal stations",
+        r"network\.id": "D11: unique OCPP identity",
+    },
+    "chargePointUpdate": {
+        "locationId": "reference; D32 public/private keep a location",
+        "chargingZoneId": "reference to a charging zone",
+        "pin": "D32: personal keeps a PIN",
+        r"network\.id": "D11: unique OCPP identity",
+    },
+    "chargePointEvseCreate": {
+        "tariffGroupId": "reference to a tariff group",
+        "networkId": "D12: unique per charge point",
+    },
+    "chargePointEvseUpdate": {
+        "tariffGroupId": "reference to a tariff group",
+        "networkId": "D12: unique per charge point",
+    },
+    "evseCreate": {
+        "chargePointId": "reference to a charge point",
+        "tariffGroupId": "reference to a tariff group",
+        "networkId": "D12: unique per charge point",
+    },
+    "evseUpdate": {
+        "tariffGroupId": "reference to a tariff group",
+        "networkId": "D12: unique per charge point",
+    },
+    "tariffCreate": {
+        r"pricing\.taxID": "reference to a tax",
+        _LEVEL_KWH: "level rules (tariffs.md)",
+        _LEVEL_UNITS: "level rules (tariffs.md)",
+    },
+    "tariffUpdate": {
+        r"pricing\.taxID": "reference to a tax",
+        _LEVEL_KWH: "level rules (tariffs.md)",
+        _LEVEL_UNITS: "level rules (tariffs.md)",
+    },
+    "tariffGroupCreate": {r"tariffIds\.\d+": "reference to a tariff"},
+    "tariffGroupUpdate": {
+        r"tariffIds\.\d+": "reference to a tariff",
+        "tariffIds": "D26: a group is never empty",
+    },
+    "taxCreate": {"taxIdentificationNumberId": "reference to a TIN"},
+    "taxUpdate": {"taxIdentificationNumberId": "reference to a TIN"},
+    "currencyUpdate": {"alphabeticCode": "D29: the code cannot change"},
+}
+
+
+# --- statistics ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Stats:
+    examples: Counter[tuple[str, str]] = field(default_factory=Counter)  # (label, generated mode)
+    outcomes: Counter[str] = field(default_factory=Counter)
+    statuses: dict[str, Counter[int]] = field(default_factory=lambda: defaultdict(Counter))
+    failures: list[str] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
+
+    @property
+    def total(self) -> int:
+        return sum(self.examples.values())
+
+
+STATS = Stats()
+
+
+# --- the tenant ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Tenant:
+    """The running simulator, an API client for seeding, and the ids of the seeded objects."""
+
+    simulator: Simulator
+    base_url: str
+    api: httpx.Client
+    session: requests.Session
+    seeded: dict[str, int] = field(default_factory=dict)
+    others: dict[str, int] = field(default_factory=dict)
+    serial: Iterator[int] = field(default_factory=lambda: itertools.count(100))
+
+    def create(self, path: str, body: dict[str, Any]) -> int:
+        response = self.api.post(PREFIX + path, json=body)
+        assert response.status_code == 201, (path, body, response.text)
+        return int(response.json()["data"]["id"])
+
+    def reset(self) -> None:
+        """A new tenant with one object of every kind, wired together so that each is in use."""
+        self.check_violations()
+        response = httpx.post(self.base_url + "/_sim/reset", timeout=10)
+        assert response.status_code == 204
+        settings_ = self.api.get(PREFIX + "/settings/v1.0").json()["data"]
+        tin = self.create("/tax-identification-numbers/v2.0", factories.tin(1))
+        tax = self.create("/taxes/v2.0", factories.tax(1, taxIdentificationNumberId=tin))
+        tariff = self.create(
+            "/tariffs/v1.0", factories.tariff(1, pricing={"pricePerSession": 2.5, "taxID": tax})
+        )
+        group = self.create("/tariff-groups/v1.0", factories.tariff_group(1, tariffIds=[tariff]))
+        location = self.create("/locations/v2.0", factories.location(1))
+        zone = self.create(f"/locations/v2.0/{location}/charging-zones", factories.charging_zone())
+        master = self.create(
+            "/charge-points/v2.0", factories.charge_point(location, 1, chargingZoneId=zone)
+        )
+        satellite = self.create(
+            "/charge-points/v2.0",
+            factories.charge_point(
+                location,
+                2,
+                communicationMode="via_ocpp_connected_charge_point",
+                ocppConnectedChargePointId=master,
+            ),
+        )
+        evse = self.create(
+            f"/charge-points/v2.0/{master}/evses", factories.evse(1, tariffGroupId=group)
+        )
+        connector = self.create(
+            f"/charge-points/v2.0/{master}/evses/{evse}/connectors", factories.connector()
+        )
+        other_location = self.create("/locations/v2.0", factories.location(2))
+        self.seeded = {
+            "location": location,
+            "chargingZone": zone,
+            "chargePoint": master,
+            "evse": evse,
+            "connector": connector,
+            "tariff": tariff,
+            "tariffGroup": group,
+            "tax": tax,
+            "taxIdentificationNumber": tin,
+            "currency": settings_["baseCurrency"]["id"],
+        }
+        # Wrong parents for the nested paths (a child under another parent is a 404).
+        self.others = {"location": other_location, "chargePoint": satellite}
+
+    def fresh(self, op_id: str) -> dict[str, int]:
+        """Path ids of a new object that nothing uses, for a DELETE that should succeed."""
+        n = next(self.serial)
+        s = self.seeded
+        cp, evse_id = s["chargePoint"], s["evse"]
+        if op_id == "locationDelete":
+            return {"location": self.create("/locations/v2.0", factories.location(n))}
+        if op_id == "locationChargingZoneDelete":
+            zone = self.create(
+                f"/locations/v2.0/{s['location']}/charging-zones", factories.charging_zone(n)
+            )
+            return {"location": s["location"], "chargingZone": zone}
+        if op_id == "chargePointDelete":
+            body = factories.charge_point(s["location"], n, network={"id": f"FRESH-{n}"})
+            return {"chargePoint": self.create("/charge-points/v2.0", body)}
+        if op_id in ("chargePointEvseDelete", "evseDelete"):
+            new = self.create(f"/charge-points/v2.0/{cp}/evses", factories.evse(n))
+            return {"chargePoint": cp, "evse": new} if op_id != "evseDelete" else {"evse": new}
+        if op_id == "chargePointEvseConnectorDelete":
+            path = f"/charge-points/v2.0/{cp}/evses/{evse_id}/connectors"
+            return {"chargePoint": cp, "evse": evse_id, "connector": self.create(path, {})}
+        if op_id == "tariffDelete":
+            return {"tariff": self.create("/tariffs/v1.0", factories.tariff(n))}
+        if op_id == "tariffGroupDelete":
+            return {"tariffGroup": self.create("/tariff-groups/v1.0", factories.tariff_group(n))}
+        if op_id == "taxDelete":
+            return {"tax": self.create("/taxes/v2.0", factories.tax(n))}
+        if op_id == "taxIdentificationNumberDelete":
+            path = "/tax-identification-numbers/v2.0"
+            return {"taxIdentificationNumber": self.create(path, factories.tin(n))}
+        if op_id == "currencyDeleteDeprecated":
+            return {"currency": self.create("/currencies/v2.0", factories.currency("NOK"))}
+        raise AssertionError(f"no fresh object for {op_id}")
+
+    def check_violations(self) -> None:
+        violations = list(self.simulator.violations)
+        assert violations == [], f"responses that do not conform to the document: {violations}"
+
+    # reading the state, to check that a failure is explained by it
+
+    def rows(self, kind: str) -> list[Any]:
+        with self.simulator.store.transaction() as tx:
+            return tx.select(kind)
+
+    def get(self, kind: str, id_: Any) -> Any:
+        number = as_id(id_)
+        if number is None:
+            return None
+        with self.simulator.store.transaction() as tx:
+            return tx.get(kind, number)
+
+
+@pytest.fixture(scope="module")
+def tenant() -> Iterator[Tenant]:
+    simulator = Simulator(SimulatorConfig(tokens=(TOKEN,), rate_limit=0, validate_responses=True))
+    with RunningSimulator(simulator) as running:
+        headers = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"}
+        with httpx.Client(base_url=running.base_url, headers=headers, timeout=10) as api:
+            session = requests.Session()
+            handle = Tenant(simulator, running.base_url, api, session)
+            yield handle
+            session.close()
+            handle.check_violations()
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def as_id(value: Any) -> int | None:
+    """The integer id a path or body value names, or ``None`` if it names none."""
+    if isinstance(value, bool):
+        return None
+    text = str(value)
+    if not text.isdigit() or int(text) > 2**63 - 1:
+        return None
+    return int(text)
+
+
+def dig(body: Any, dotted: str) -> tuple[bool, Any]:
+    """``(found, value)`` at a dotted path with numeric list indexes."""
+    node = body
+    for part in dotted.split("."):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return False, None
+    return True, node
+
+
+def merged(old: Any, patch: Any) -> Any:
+    """PATCH semantics of the reference: objects merge key by key, everything else replaces."""
+    if isinstance(old, dict) and isinstance(patch, dict):
+        out = dict(old)
+        for key, value in patch.items():
+            out[key] = merged(old.get(key), value)
+        return out
+    return copy.deepcopy(patch)
+
+
+def describe(case: Any, response: Any) -> str:
+    body = None if isinstance(case.body, NotSet) else case.body
+    text = response.content[:2000].decode("utf-8", "replace")
+    return (
+        f"{case.method} {case.formatted_path} query={case.query!r}\n"
+        f"body={json.dumps(body, ensure_ascii=True, default=repr)[:2000]}\n"
+        f"-> {response.status_code} {text}"
+    )
+
+
+def steer(tenant: Tenant, op_id: str, case: Any, choice: str) -> None:
+    """Point part of the examples at seeded (or fresh, or wrongly parented) objects."""
+    if choice == "generated":
+        return
+    meta = case.meta
+    path_negative = meta is not None and meta.is_negative_at(ParameterLocation.PATH)
+    if case.path_parameters and not path_negative:
+        if choice == "fresh":
+            ids = tenant.fresh(op_id)
+        else:
+            ids = {name: tenant.seeded[name] for name in case.path_parameters}
+            if choice == "wrong-parent":
+                parent = next(n for n in case.path_parameters if n in tenant.others)
+                ids[parent] = tenant.others[parent]
+        case.path_parameters = {name: ids[name] for name in case.path_parameters}
+    if isinstance(case.body, dict):
+        body = copy.deepcopy(case.body)
+        for dotted, name in BODY_REFS.get(op_id, ()):
+            head, _, last = dotted.rpartition(".")
+            found, node = dig(body, head) if head else (True, body)
+            if not found:
+                continue
+            if last == "*" and isinstance(node, list):
+                for i, item in enumerate(node):
+                    if isinstance(item, int) and not isinstance(item, bool):
+                        node[i] = tenant.seeded[name]
+            elif isinstance(node, dict):
+                value = node.get(last)
+                if isinstance(value, int) and not isinstance(value, bool):
+                    node[last] = tenant.seeded[name]
+        case.body = body
+    if case.query:
+        query = dict(case.query)
+        for key, name in QUERY_REFS.items():
+            if isinstance(query.get(key), (str, int)) and not isinstance(query[key], bool):
+                query[key] = str(tenant.seeded[name])
+        case.query = query
+
+
+def steer_choices(label: str) -> list[str]:
+    op = OPERATIONS[label]
+    names = [p.name for p in op.path_parameters]
+    choices = ["generated", "seeded"]
+    if any(PATH_PARENTS.get(name) in names for name in names):
+        choices.append("wrong-parent")
+    if op.method.upper() == "DELETE":
+        choices.append("fresh")
+    return choices
+
+
+# --- explanations by state ----------------------------------------------------------------------
+
+
+def missing_path_object(tenant: Tenant, path_parameters: dict[str, Any]) -> str | None:
+    """Why a path names no object: an unknown id, or a child under another parent."""
+    for name, value in path_parameters.items():
+        row = tenant.get(PATH_KINDS[name], value)
+        if row is None:
+            return f"{name}={value!r} does not exist"
+        parent = PATH_PARENTS.get(name)
+        if parent in path_parameters and row.parent_id != as_id(path_parameters[parent]):
+            return f"{name}={value!r} is not under {parent}={path_parameters[parent]!r}"
+    return None
+
+
+def in_use(tenant: Tenant, kind: str, id_: int) -> str | None:
+    """Why the D-table refuses to delete an object (D1, D2, D5–D9, D31), if it does."""
+
+    def users(of_kind: str, test: Callable[[Any], bool]) -> list[int]:
+        return [row.id for row in tenant.rows(of_kind) if test(row)]
+
+    found: list[int] = []
+    if kind == "location":  # D1
+        found = users("charge_point", lambda r: r.body.get("locationId") == id_)
+        found += users("charging_zone", lambda r: r.parent_id == id_)
+    elif kind == "charging_zone":  # D2
+        found = users("charge_point", lambda r: r.body.get("chargingZoneId") == id_)
+    elif kind == "charge_point":  # D31
+        found = users("charge_point", lambda r: r.body.get("ocppConnectedChargePointId") == id_)
+    elif kind == "tariff":  # D5
+        found = users("tariff_group", lambda r: id_ in (r.body.get("tariffIds") or []))
+    elif kind == "tariff_group":  # D6
+        found = users("evse", lambda r: r.body.get("tariffGroupId") == id_)
+    elif kind == "tax":  # D7
+        if id_ == tenant_default(tenant, "defaultTax"):
+            return "the tenant's default tax"
+        found = users("tariff", lambda r: (r.body.get("pricing") or {}).get("taxID") == id_)
+    elif kind == "tax_identification_number":  # D8
+        found = users("tax", lambda r: r.body.get("taxIdentificationNumberId") == id_)
+    elif kind == "currency" and id_ == tenant_default(tenant, "baseCurrency"):  # D9
+        return "the tenant's base currency"
+    return f"used by {kind} dependants {found}" if found else None
+
+
+def tenant_default(tenant: Tenant, key: str) -> int:
+    data = tenant.api.get(PREFIX + "/settings/v1.0").json()["data"]
+    return int(data[key]["id"])
+
+
+def level_fields(levels: Any, path: str, first: str, last: str, step: float) -> set[str]:
+    """Fields that break the level rules of tariffs.md: the first level starts at 0, each next one
+    starts at the previous end (+1 unit for duration and idle levels), the last one is open."""
+    if not isinstance(levels, list) or not levels:
+        return set()
+    bad = set()
+    items = [item if isinstance(item, dict) else {} for item in levels]
+    if items[0].get(first) != 0:
+        bad.add(f"{path}.0.{first}")
+    for i in range(1, len(items)):
+        end = items[i - 1].get(last)
+        if end is None or items[i].get(first) != end + step:
+            bad.add(f"{path}.{i}.{first}")
+    if items[-1].get(last) is not None:
+        bad.add(f"{path}.{len(items) - 1}.{last}")
+    return bad
+
+
+def explain_422(
+    tenant: Tenant, op_id: str, case: Any, name: str, stored: dict[str, Any] | None
+) -> str | None:
+    """Why a 422 to schema-valid data names ``name``, or ``None`` if nothing in the state or the
+    reference's rules explains it."""
+    allowed = RULE_FIELDS.get(op_id, {})
+    if not any(re.fullmatch(pattern, name) for pattern in allowed):
+        return None
+    body = case.body if isinstance(case.body, dict) else {}
+    result = merged(stored or {}, body)
+    found, value = dig(body, name)
+
+    def missing(kind: str) -> str | None:
+        if found and value is not None and tenant.get(kind, value) is None:
+            return f"{name}={value!r} names no {kind}"
+        return None
+
+    if name == "locationId":
+        kind_ = result.get("type")
+        if kind_ in ("public", "private") and result.get("locationId") is None:
+            return f"a {kind_} station needs a location"
+        return missing("location")
+    if name == "pin":
+        if result.get("type") == "personal" and not result.get("pin"):
+            return "a personal station needs a PIN"
+        return None
+    if name == "ocppConnectedChargePointId":
+        mode = body.get("communicationMode")
+        if mode == "via_ocpp_connected_charge_point" and value is None:
+            return "a satellite needs its master"
+        return missing("charge_point")
+    if name == "chargingZoneId":
+        return missing("charging_zone")
+    if name == "chargePointId":
+        return missing("charge_point")
+    if name == "tariffGroupId":
+        return missing("tariff_group")
+    if name == "taxIdentificationNumberId":
+        return missing("tax_identification_number")
+    if name == "pricing.taxID":
+        return missing("tax")
+    if re.fullmatch(r"tariffIds\.\d+", name):
+        return missing("tariff")
+    if name == "tariffIds":
+        return "D26: empty group" if body.get("tariffIds") == [] else None
+    if name == "alphabeticCode":
+        old = (stored or {}).get("alphabeticCode")
+        return f"D29: {old} -> {value}" if found and value != old else None
+    if name == "network.id":
+        me = as_id(case.path_parameters.get("chargePoint"))
+        clash = [
+            r.id
+            for r in tenant.rows("charge_point")
+            if r.id != me and (r.body.get("network") or {}).get("id") == value
+        ]
+        return f"D11: network.id {value!r} taken by {clash}" if found and clash else None
+    if name == "networkId":
+        if op_id == "evseCreate":
+            parent = as_id(body.get("chargePointId"))
+        elif op_id == "chargePointEvseCreate":
+            parent = as_id(case.path_parameters.get("chargePoint"))
+        else:
+            row = tenant.get("evse", case.path_parameters.get("evse"))
+            parent = row.parent_id if row else None
+        me = as_id(case.path_parameters.get("evse"))
+        clash = [
+            r.id
+            for r in tenant.rows("evse")
+            if r.id != me and r.parent_id == parent and r.body.get("networkId") == value
+        ]
+        return f"D12: networkId {value!r} taken by {clash}" if found and clash else None
+    if name.startswith("pricing.multi"):
+        pricing = body.get("pricing") or {}
+        bad = level_fields(
+            pricing.get("multiPricePerKwh"), "pricing.multiPricePerKwh", "firstKwh", "lastKwh", 0
+        )
+        for key in ("multiPricePerDuration", "multiIdleFee"):
+            bad |= level_fields(pricing.get(key), f"pricing.{key}", "firstUnit", "lastUnit", 1)
+        return "level rules" if name in bad else None
+    return None
+
+
+# --- the checks ---------------------------------------------------------------------------------
+
+
+def run_checks(case: Any, response: Any, checks: list[Any]) -> None:
+    try:
+        case.validate_response(response, checks=checks)
+    except FailureGroup as group:
+        raise AssertionError(f"{group}\n{describe(case, response)}") from None
+
+
+def verify(tenant: Tenant, label: str, case: Any, response: Any, violations_before: int) -> str:
+    """Check one response; returns the outcome it was classified as (for the summary)."""
+    op_id = OPERATION_IDS[label]
+    status = response.status_code
+    where = describe(case, response)
+    assert status < 500, f"server error\n{where}"
+    content_type = response.headers.get("content-type", [""])[0]
+    if status == 204:
+        assert response.content == b"", f"204 with a body\n{where}"
+        body: Any = None
+    else:
+        assert content_type.startswith("application/json"), f"not JSON: {content_type}\n{where}"
+        body = json.loads(response.content)
+    allowed = documented_statuses(label) | decision_statuses(label)
+    assert status in allowed, f"status {status} not in {sorted(allowed)}\n{where}"
+    run_checks(case, response, [response_schema_conformance, content_type_conformance])
+    new = tenant.simulator.violations[violations_before:]
+    assert not new, f"simulator response validator: {new}\n{where}"
+    if 400 <= status < 500:
+        assert isinstance(body, dict), f"error without an object body\n{where}"
+        assert isinstance(body.get("message"), str) and body["message"], f"no message\n{where}"
+        if status == 422:
+            errors = body.get("errors")
+            assert isinstance(errors, dict) and errors, f"422 without errors\n{where}"
+            for key, messages in errors.items():
+                assert isinstance(messages, list) and messages, f"bad errors[{key}]\n{where}"
+                assert all(isinstance(m, str) for m in messages), f"bad errors[{key}]\n{where}"
+
+    meta = case.meta
+    if meta is not None and meta.generation.mode.is_negative:
+        # schemathesis judges whether the invalid part reached the server as invalid.
+        run_checks(case, response, [negative_data_rejection])
+        if 400 <= status < 500:
+            return f"negative: rejected {status}"
+        # negation that does not survive serialisation (schemathesis's own exemptions)
+        return f"negative: not observable on the wire, {status}"
+
+    if 200 <= status < 300:
+        assert status == SUCCESS[case.method.upper()], f"unexpected success status\n{where}"
+        return f"positive: {status}"
+    if status == 404:
+        reason = missing_path_object(tenant, case.path_parameters)
+        assert reason, f"valid request answered 404 although every path object exists\n{where}"
+        return "positive: 404 (no such object)"
+    if status == 409:
+        kind = IN_USE_DELETES.get(op_id)
+        assert kind is not None, f"409 outside the in-use deletes\n{where}"
+        id_ = as_id(case.path_parameters[next(reversed(case.path_parameters))])
+        assert id_ is not None and tenant.get(kind, id_) is not None, f"409, object gone\n{where}"
+        reason = in_use(tenant, kind, id_)
+        assert reason, f"409 but the object is not in use (D-table)\n{where}"
+        return "positive: 409 (in use)"
+    if status == 422:
+        stored = None
+        if case.path_parameters and case.method.upper() in ("PATCH", "PUT"):
+            last = next(reversed(case.path_parameters))
+            row = tenant.get(PATH_KINDS[last], case.path_parameters[last])
+            stored = row.body if row else None
+        unexplained = [
+            name
+            for name in body["errors"]
+            if explain_422(tenant, op_id, case, name, stored) is None
+        ]
+        assert not unexplained, (
+            f"valid data rejected: errors {unexplained} are neither reference fields nor rules "
+            f"of the reference (allowed: {sorted(RULE_FIELDS.get(op_id, {}))})\n{where}"
+        )
+        return "positive: 422 (reference/rule)"
+    raise AssertionError(f"valid request answered {status}\n{where}")
+
+
+# --- the tests ----------------------------------------------------------------------------------
+
+HEADERS = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"}
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=str)
+@pytest.mark.parametrize("label", LABELS)
+def test_operation_conforms(tenant: Tenant, label: str, mode: GenerationMode) -> None:
+    op = OPERATIONS[label]
+    op_id = OPERATION_IDS[label]
+    tenant.reset()
+
+    @SETTINGS
+    @given(case=op.as_strategy(mode), choice=st.sampled_from(steer_choices(label)))
+    def run(case: Any, choice: str) -> None:
+        steer(tenant, op_id, case, choice)
+        before = len(tenant.simulator.violations)
+        response = case.call(
+            base_url=tenant.base_url, session=tenant.session, headers=HEADERS, timeout=10
+        )
+        STATS.examples[label, mode.value] += 1
+        STATS.statuses[label][response.status_code] += 1
+        try:
+            outcome = verify(tenant, label, case, response, before)
+        except AssertionError as exc:
+            STATS.failures.append(f"{label} [{mode.value}]: {str(exc).splitlines()[0]}")
+            raise
+        STATS.outcomes[outcome] += 1
+
+    run()
+    tenant.check_violations()
+
+
+def test_summary(tenant: Tenant, capsys: pytest.CaptureFixture[str]) -> None:
+    """Print the figures of the run and check that every operation was exercised."""
+    ran = {label for label, _ in STATS.examples}
+    if ran != set(LABELS):
+        pytest.skip("the summary needs the whole module")
+    elapsed = time.perf_counter() - STATS.started
+    lines = [
+        "",
+        "conformance summary",
+        f"  operations covered : {len(ran)} of {len(LABELS)}",
+        f"  examples sent      : {STATS.total} "
+        f"(positive {sum(n for (_, m), n in STATS.examples.items() if m == 'positive')}, "
+        f"negative {sum(n for (_, m), n in STATS.examples.items() if m == 'negative')})",
+        f"  failures           : {len(STATS.failures)}",
+        f"  elapsed            : {elapsed:.1f} s",
+        "  outcomes:",
+        *(f"    {n:6d}  {outcome}" for outcome, n in sorted(STATS.outcomes.items())),
+        "  statuses per operation:",
+        *(f"    {label:<95} {dict(sorted(STATS.statuses[label].items()))}" for label in LABELS),
+    ]
+    with capsys.disabled():
+        print("\n".join(lines))
+    for label in LABELS:
+        for mode in ("positive", "negative"):
+            assert STATS.examples[label, mode] >= MIN_EXAMPLES, (label, mode)
+        assert any(200 <= s < 300 for s in STATS.statuses[label]), f"{label}: never succeeded"
+        if list(OPERATIONS[label].path_parameters):
+            assert 404 in STATS.statuses[label], f"{label}: never hit a missing object"
+    assert not STATS.failures

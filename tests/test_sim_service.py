@@ -1,0 +1,130 @@
+"""Authentication, throttling, fault injection, the request log and the admin API."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+from . import factories as f
+from .conftest import Sim
+
+
+def test_missing_or_wrong_token_is_401(sim: Sim) -> None:
+    for token in ("", "wrong"):
+        with sim.client(token=token) as client:
+            r = client.get("/locations/v2.0")
+            assert r.status_code == 401
+            assert r.json() == {"message": "Unauthenticated."}
+    with httpx.Client(base_url=sim.base_url) as raw:
+        r = raw.get("/public-api/resources/locations/v2.0", headers={"Authorization": "Basic x"})
+        assert r.status_code == 401
+
+
+def test_unknown_route_and_method_are_json(api: httpx.Client) -> None:
+    r = api.get("/parking-lots/v9")
+    assert r.status_code == 404 and r.headers["content-type"] == "application/json"
+    r = api.put("/locations/v2.0")
+    assert r.status_code == 405 and "message" in r.json()
+
+
+def test_rate_limit_headers_and_429(sim: Sim, api: httpx.Client) -> None:
+    with sim.admin() as admin:
+        admin.put("/rate-limit", json={"limit": 3, "window": 2})
+    seen = [api.get("/taxes/v2.0") for _ in range(4)]
+    assert [r.status_code for r in seen] == [200, 200, 200, 429]
+    assert [r.headers["X-RateLimit-Remaining"] for r in seen] == ["2", "1", "0", "0"]
+    assert all(r.headers["X-RateLimit-Limit"] == "3" for r in seen)
+    limited = seen[-1]
+    assert limited.json()["message"] == "Too Many Attempts."
+    assert 1 <= int(limited.headers["Retry-After"]) <= 2
+    assert int(limited.headers["X-RateLimit-Reset"]) >= int(time.time())
+    with sim.client(token="") as other:
+        assert other.get("/taxes/v2.0").status_code == 401  # no token: no quota used
+    time.sleep(int(limited.headers["Retry-After"]))
+    assert api.get("/taxes/v2.0").status_code == 200
+
+
+def test_error_faults_count_and_match(sim: Sim, api: httpx.Client) -> None:
+    sim.fault(method="POST", path="/taxes", status=503, count=2)
+    statuses = [api.post("/taxes/v2.0", json=f.tax(n)).status_code for n in range(3)]
+    assert statuses == [503, 503, 201]
+    assert api.get("/taxes/v2.0").json()["meta"]["total"] == 2  # seeded + one created
+    sim.fault(path="/locations", status=429, retry_after=7, count=1)
+    r = api.get("/locations/v2.0")
+    assert r.status_code == 429 and r.headers["Retry-After"] == "7"
+    assert api.get("/locations/v2.0").status_code == 200
+
+
+def test_ghost_write_commits_then_drops(sim: Sim, api: httpx.Client) -> None:
+    sim.fault(method="POST", path="/locations/v2.0$", ghost=True, count=1)
+    with pytest.raises(httpx.RemoteProtocolError):
+        api.post("/locations/v2.0", json=f.location(7))
+    found = api.get("/locations/v2.0", params={"filter[externalId]": "site-7"}).json()["data"]
+    assert len(found) == 1  # the write happened although no answer came
+    log = sim.requests()
+    assert [(e["method"], e["outcome"]) for e in log[:1]] == [("POST", "ghost")]
+
+
+def test_drop_fault_does_nothing(sim: Sim, api: httpx.Client) -> None:
+    sim.fault(method="POST", drop=True, count=1)
+    with pytest.raises(httpx.RemoteProtocolError):
+        api.post("/locations/v2.0", json=f.location())
+    assert api.get("/locations/v2.0").json()["data"] == []
+
+
+def test_latency_fault(sim: Sim, api: httpx.Client) -> None:
+    sim.fault(method="GET", path="/taxes", latency_ms=300, count=1)
+    started = time.perf_counter()
+    assert api.get("/taxes/v2.0").status_code == 200
+    slow = time.perf_counter() - started
+    started = time.perf_counter()
+    api.get("/taxes/v2.0")
+    assert slow >= 0.3 > time.perf_counter() - started
+
+
+def test_fraction_fault_hits_some(sim: Sim, api: httpx.Client) -> None:
+    sim.fault(method="GET", path="/taxes", status=500, fraction=0.5)
+    statuses = [api.get("/taxes/v2.0").status_code for _ in range(40)]
+    assert 5 < statuses.count(500) < 35
+    assert set(statuses) == {200, 500}
+
+
+def test_bad_fault_rules_are_refused(sim: Sim) -> None:
+    with sim.admin() as admin:
+        for rule in (
+            {"status": 418},
+            {"fraction": 0},
+            {"color": "red"},
+            {"path": "("},
+            {"status": 503, "ghost": True},
+        ):
+            r = admin.post("/faults", json=rule)
+            assert r.status_code == 422, rule
+        assert admin.get("/faults").json()["data"] == []
+
+
+def test_request_log_counts_calls(sim: Sim, api: httpx.Client) -> None:
+    api.post("/taxes/v2.0", json=f.tax())
+    api.get("/taxes/v2.0", params={"per_page": 5})
+    log = sim.requests()
+    assert [(e["method"], e["path"], e["status"]) for e in log] == [
+        ("POST", "/public-api/resources/taxes/v2.0", 201),
+        ("GET", "/public-api/resources/taxes/v2.0", 200),
+    ]
+    assert log[1]["query"] == "per_page=5" and log[1]["operation"] == "taxesListing"
+    assert sim.token not in str(log)
+    with sim.admin() as admin:
+        assert admin.delete("/requests").status_code == 204
+    assert sim.requests() == []
+
+
+def test_reset_returns_to_a_new_tenant(sim: Sim, api: httpx.Client) -> None:
+    api.post("/locations/v2.0", json=f.location())
+    sim.fault(status=500)
+    with sim.admin() as admin:
+        assert admin.post("/reset").status_code == 204
+        assert admin.get("/faults").json()["data"] == []
+    assert api.get("/locations/v2.0").json()["data"] == []
+    assert api.get("/currencies/v2.0").json()["meta"]["total"] == 1
