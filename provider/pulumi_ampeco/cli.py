@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import logging
 import os
 import secrets
@@ -81,6 +82,13 @@ def _tokens(given: Sequence[str]) -> tuple[list[str], bool]:
     return [f"sim-{secrets.token_urlsafe(18)}"], True
 
 
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
 def run_sim(args: argparse.Namespace) -> int:
     from .sim import Simulator, SimulatorConfig
     from .sim.faults import Fault, FaultError
@@ -132,6 +140,12 @@ def run_sim(args: argparse.Namespace) -> int:
     else:
         print(f"  API tokens accepted: {len(tokens)}", flush=True)
     print(f"  database:  {args.db}", flush=True)
+    if not _is_loopback(args.host):
+        print(
+            "  warning: the admin API (/_sim/...) needs no token; bind to a loopback address"
+            " unless this network is yours alone",
+            flush=True,
+        )
     print(
         f"  try: curl -H 'Authorization: Bearer <token>' {server.base_url}"
         "/public-api/resources/locations/v2.0",

@@ -1,24 +1,34 @@
 """The simulator's answers to what AMPECO does not document.
 
-Each name here carries one row of the decision table (D1–D37) in the API reference
-(``shared/ampeco-api/README.md``). Change a choice there first, then here; nothing else in the
-simulator hard-codes these behaviours.
+The decision table (D1–D37) of the API reference (``shared/ampeco-api/README.md``) is the
+source; change a choice there first. The values and schema patches the decisions need live
+here; rules that are the behaviour of one resource live in its module, and the index below
+says where.
 """
 
 from __future__ import annotations
 
 from typing import Any, Final
 
-# D1, D2: deletes refused while dependants exist.
-LOCATION_DELETE_BLOCKED_BY: Final = ("charge_point", "charging_zone")
-CHARGING_ZONE_DELETE_BLOCKED_BY_CHARGE_POINTS: Final = True
-# D3, D4: cascades.
-CHARGE_POINT_DELETE_CASCADES: Final = True
-EVSE_DELETE_CASCADES: Final = True
-# D5–D9, D31: more "in use" refusals, all answered with 409.
-IN_USE_STATUS: Final = 409
-# D10: externalId is not unique on the server.
-EXTERNAL_ID_UNIQUE: Final = False
+# Rules carried out by the resource that owns them (the D number is in a comment there):
+#   D1, D2      locations.py          delete refused (409) while charge points / zones exist
+#   D3, D4      charge_points.py,     deletes cascade to EVSEs and connectors
+#               evses.py
+#   D5, D6      tariffs.py            tariff / tariff group in use: 409
+#   D7, D8, D9  billing.py            tax / TIN / base currency in use: 409
+#   D10         (nothing)             externalId is not unique; listings may return several
+#   D24         contract.py           unknown filters ignored, unknown include values 422
+#   D27         (nothing)             the last connector of an EVSE may be deleted
+#   D30         tariffs.py            pricing checked for types, enums, ranges and level rules only
+#   D31         charge_points.py      a master station with satellites: 409
+#   D32         charge_points.py      PATCH results must satisfy the create rules of `type`
+#   D33         base.py (PUT mode),   omitted fields of a PUT go back to their defaults
+#               tariffs.py
+#   D34         tariffs.py            single-tariff resolution: a one-element list, no paging keys
+#   D35, D36    base.py,              include-only relations absent; cursor links first/last null
+#               pagination.py
+#   D37         tariffs.py            a deleted group's base tariff stays
+
 # D11: charge point network.id unique per tenant; D12: EVSE networkId unique per charge point.
 CHARGE_POINT_NETWORK_ID_UNIQUE: Final = True
 EVSE_NETWORK_ID_UNIQUE_PER_CHARGE_POINT: Final = True
@@ -46,26 +56,14 @@ EVSE_HARDWARE_STATUS: Final = None
 LOCAL_ROAMING_OPERATOR_ID: Final = None
 # D19: deprecated location status.
 LOCATION_STATUS: Final = "enabled"
-# D20: per_page outside 1–100 is a 422 (the schema's bounds do it).
-# D21: currency responses are wrapped in {"data": ...} like the rest.
-CURRENCY_ENVELOPE: Final = True
+# D20: per_page outside 1–100 is a 422 (the document's bounds do it).
 # D22: rate limit per token.
 RATE_LIMIT_REQUESTS: Final = 600
 RATE_LIMIT_WINDOW_SECONDS: Final = 60
-# D24: unknown filters ignored, unknown include values rejected (see contract.validate_query).
 # D26: tariff group PUT with an empty tariffIds list.
 TARIFF_GROUP_PUT_EMPTY_TARIFFS_REJECTED: Final = True
-# D27: deleting the last connector of an EVSE is allowed.
 # D29: currency PATCH may not change alphabeticCode.
 CURRENCY_CODE_IMMUTABLE: Final = True
-# D32: a PATCH result must satisfy the create rules of charge point type.
-# D33: optional tariff / tariff group fields omitted from a PUT reset to their defaults.
-# D34: single-tariff resolution answers a one-element list without links/meta.
-# D35: include-only relations are absent unless included.
-# D36: cursor-mode links.first/last are null.
-# D37: deleting a tariff group keeps its base tariff.
-TARIFF_GROUP_DELETE_KEEPS_BASE_TARIFF: Final = True
-
 # Statuses the decisions make the simulator answer although an operation does not list them
 # (the reference names these: 404 on some item paths, 409 on in-use deletes, 422 on listings).
 UNDOCUMENTED_STATUSES_ALLOWED: Final = frozenset({404, 409, 422, 429})

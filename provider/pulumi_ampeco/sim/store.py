@@ -49,6 +49,18 @@ ID_BASE = {
 }
 
 
+#: SQLite integers are signed 64-bit; larger ids cannot name a stored object.
+MAX_ID = 2**63 - 1
+
+
+def as_id(value: object) -> int:
+    """An id for SQL parameters: the integer, or -1 (matches nothing) when it cannot be one."""
+    text = str(value)
+    if isinstance(value, bool) or not text.isdigit() or int(text) > MAX_ID:
+        return -1
+    return int(text)
+
+
 def utc_now() -> datetime:
     return datetime.now(timezone.utc).replace(microsecond=0)
 
@@ -100,6 +112,8 @@ class Tx:
         return Row(kind, new_id, parent_id, body, stamp, stamp)
 
     def get(self, kind: str, id_: int) -> Row | None:
+        if not 0 <= id_ <= MAX_ID:
+            return None
         cur = self._conn.execute(
             "SELECT kind, id, parent_id, body, created_at, updated_at FROM objects "
             "WHERE kind = ? AND id = ?",

@@ -160,7 +160,7 @@ def require_ref(tx: Tx, errors: FieldErrors, field_: str, kind: str, value: Any)
     """A reference must name an existing object (422 otherwise)."""
     if value is None:
         return None
-    row = tx.get(kind, value) if isinstance(value, int) else None
+    row = tx.get(kind, value) if isinstance(value, int) and not isinstance(value, bool) else None
     if row is None:
         errors.setdefault(field_, []).append(f"The selected {field_} is invalid.")
     return row

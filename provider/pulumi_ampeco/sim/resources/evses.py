@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from .. import decisions
 from ..errors import FieldErrors
-from ..store import Row, Tx
+from ..store import Row, Tx, as_id
 from .base import (
     TIME_FILTERS,
     Filter,
@@ -27,7 +27,7 @@ class Evses(Resource):
     id_param = "evse"
     shows_charge_point: ClassVar[bool] = True
     filters: ClassVar[dict[str, Filter]] = {
-        "chargePointId": lambda v: ("parent_id = ?", [int(v) if str(v).isdigit() else -1]),
+        "chargePointId": lambda v: ("parent_id = ?", [as_id(v)]),
         "physicalReference": eq("physicalReference"),
         "externalId": eq("externalId"),
         "roaming": local_only,

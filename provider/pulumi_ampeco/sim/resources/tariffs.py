@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from .. import decisions
 from ..errors import FieldErrors
-from ..store import Row, Tx
+from ..store import Row, Tx, as_id
 from .base import TIME_FILTERS, Filter, Request, Resource, Response, eq, in_use, require_ref
 from .settings import base_currency_code
 
@@ -35,7 +35,7 @@ def in_group(value: Any) -> tuple[str, list[Any]]:
     return (
         "id IN (SELECT value FROM json_each((SELECT g.body FROM objects g"
         " WHERE g.kind = 'tariff_group' AND g.id = ?), '$.tariffIds'))",
-        [int(value) if str(value).isdigit() else -1],
+        [as_id(value)],
     )
 
 
@@ -136,7 +136,7 @@ class Tariffs(Resource):
 
     def resolve(self, tx: Tx, req: Request, group_id: Any, user_id: Any) -> Response:
         """D34: the single tariff of a group that applies to a user (or to ad hoc charging)."""
-        group = tx.get("tariff_group", int(group_id)) if str(group_id).isdigit() else None
+        group = tx.get("tariff_group", as_id(group_id))
         anonymous = str(user_id) == ""
         for tariff_id in reversed((group.body.get("tariffIds") or []) if group else []):
             tariff = tx.get(self.kind, tariff_id)
