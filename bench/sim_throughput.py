@@ -47,16 +47,6 @@ MAX_ERROR_SAMPLES = 5
 OPERATIONS = ("get_item", "list_page", "create", "update")
 DATABASES = ("memory", "file")
 SEED_CLIENTS = 8
-# Diagnostic only (--server-nodelay): the real command line, with TCP_NODELAY on the server's
-# sockets. The handler writes the header block and the body in two send() calls, so without it
-# Nagle's algorithm holds the body back until the client's delayed ACK (~40 ms on Linux).
-NODELAY_BOOTSTRAP = (
-    "import sys; "
-    "from pulumi_ampeco.sim.server import _Handler; "
-    "_Handler.disable_nagle_algorithm = True; "
-    "from pulumi_ampeco.cli import main; "
-    "sys.exit(main(sys.argv[1:]))"
-)
 
 
 # --- the simulator process -----------------------------------------------------------------
@@ -109,14 +99,10 @@ def _wait_ready(process: subprocess.Popen[bytes], log_path: Path) -> str:
 
 
 @contextlib.contextmanager
-def simulator(db: str, workdir: Path, nodelay: bool = False) -> Iterator[Server]:
-    """A simulator process on 127.0.0.1; always terminated on the way out.
-
-    ``nodelay`` starts the same command line through a bootstrap that first sets
-    ``disable_nagle_algorithm`` on the simulator's request handler (diagnostic only).
-    """
+def simulator(db: str, workdir: Path) -> Iterator[Server]:
+    """A simulator process on 127.0.0.1; always terminated on the way out."""
     log_path = workdir / f"sim-{os.getpid()}-{time.monotonic_ns()}.log"
-    launcher = ["-c", NODELAY_BOOTSTRAP] if nodelay else ["-m", "pulumi_ampeco.cli"]
+    launcher = ["-m", "pulumi_ampeco.cli"]
     command = [
         sys.executable,
         *launcher,
@@ -478,12 +464,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--seed", type=_positive_int, default=200, help="locations created first (default 200)"
     )
     parser.add_argument(
-        "--server-nodelay",
-        action="store_true",
-        help="diagnostic: start the simulator with TCP_NODELAY on its sockets "
-        "(monkeypatched through a bootstrap; rows are marked '+nodelay')",
-    )
-    parser.add_argument(
         "--per-page", type=_positive_int, default=100, help="listing page size (default 100)"
     )
     return parser.parse_args(argv)
@@ -495,8 +475,8 @@ def run(args: argparse.Namespace) -> list[Result]:
         workdir = Path(tmp)
         for db in args.db:
             db_arg = ":memory:" if db == "memory" else str(workdir / "tenant.sqlite3")
-            label = f"{db}+nodelay" if args.server_nodelay else db
-            with simulator(db_arg, workdir, args.server_nodelay) as server:
+            label = db
+            with simulator(db_arg, workdir) as server:
                 print(f"[{label}] simulator at {server.base_url} (--db {db_arg})", flush=True)
                 try:
                     ids = seed(server.base_url, args.seed, args.per_page)
@@ -530,7 +510,7 @@ def run(args: argparse.Namespace) -> list[Result]:
 
 
 def _load() -> str:
-    """The 1-minute load average (other work on the machine skews the numbers)."""
+    """The 1-minute load average; other work on the machine skews the numbers."""
     try:
         return f"{os.getloadavg()[0]:.2f}"
     except OSError:
@@ -543,6 +523,7 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    load = _load()
     # SIGTERM unwinds like Ctrl+C, so the simulator is still stopped on the way out.
     signal.signal(signal.SIGTERM, _interrupt)
     started = time.perf_counter()
@@ -557,7 +538,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print(
         f"limits: {args.requests} requests or {args.seconds:g} s per measurement; "
-        f"cpu cores: {os.cpu_count()}; load average: {_load()}; "
+        f"cpu cores: {os.cpu_count()}; load average before the run: {load}; "
         f"total {time.perf_counter() - started:.1f} s"
     )
     print(table(results))

@@ -278,7 +278,7 @@ class Simulator:
         payload: Any = None
         if operation.body_schema is not None:
             try:
-                payload = json.loads(body) if body.strip() else {}
+                payload = json.loads(body, parse_constant=_no_constant) if body.strip() else {}
             except (ValueError, UnicodeDecodeError):
                 raise Invalid({"body": ["The request body must be valid JSON."]}) from None
             errors = operation.validate_body(payload)
@@ -334,6 +334,11 @@ class Simulator:
             self.reset()
             return Outcome(204)
         return _json_outcome(404, {"message": "Not Found."})
+
+
+def _no_constant(name: str) -> Any:
+    """JSON has no NaN or Infinity; Python's parser would accept them."""
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _bearer(headers: Mapping[str, str]) -> str | None:

@@ -14,12 +14,14 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cached_property
 from importlib import resources
 from typing import Any
 
 from jsonschema import FormatChecker
 from jsonschema.exceptions import ValidationError
+from jsonschema.validators import extend
 from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator
 
 from . import decisions
@@ -153,7 +155,7 @@ class Operation:
     @cached_property
     def _read_validators(self) -> dict[str, Any]:
         return {
-            status: OAS30ReadValidator(schema, format_checker=READ_FORMATS)
+            status: _Reader(schema, format_checker=READ_FORMATS)
             for status, schema in self.responses.items()
             if schema is not None
         }
@@ -272,14 +274,37 @@ def _formats(base: Any) -> Any:
     return checker
 
 
-_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")
+_TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$")
 WRITE_FORMATS = _formats(OAS30WriteValidator.FORMAT_CHECKER)
 READ_FORMATS = _formats(OAS30ReadValidator.FORMAT_CHECKER)
 
 
+def _multiple_of(
+    validator: Any, step: Any, instance: Any, schema: Any
+) -> Iterator[ValidationError]:
+    """``multipleOf`` in decimal arithmetic: 0.29 is a multiple of 0.01, whatever binary
+    floating point says."""
+    if not validator.is_type(instance, "number"):
+        return
+    quotient = Decimal(repr(instance)) / Decimal(repr(step))
+    if not quotient.is_finite() or quotient != quotient.to_integral_value():
+        yield ValidationError(f"{instance!r} is not a multiple of {step}")
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    """ECMA-262 patterns, where ``\\d`` and ``\\w`` mean ASCII only."""
+    if validator.is_type(instance, "string") and not re.search(pattern, instance, re.ASCII):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_KEYWORDS = {"multipleOf": _multiple_of, "pattern": _pattern}
+_Writer = extend(OAS30WriteValidator, _KEYWORDS)
+_Reader = extend(OAS30ReadValidator, _KEYWORDS)
+
+
 def _writer(schema: dict[str, Any]) -> Any:
     """A request validator that also checks formats (date-time, date, time of day, …)."""
-    return OAS30WriteValidator(schema, format_checker=WRITE_FORMATS)
+    return _Writer(schema, format_checker=WRITE_FORMATS)
 
 
 # --- read-only properties ------------------------------------------------------------------

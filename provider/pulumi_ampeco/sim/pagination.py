@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from .store import Row, Tx
+from .store import MAX_ID, Row, Tx
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,10 @@ def decode_cursor(token: str) -> tuple[int, bool] | None:
     try:
         padded = token + "=" * (-len(token) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        return int(data["id"]), bool(data["_pointsToNextItems"])
+        position = int(data["id"])
+        if not 0 <= position <= MAX_ID:
+            return None
+        return position, bool(data["_pointsToNextItems"])
     except (ValueError, KeyError, TypeError, binascii.Error):
         return None
 
@@ -109,7 +112,13 @@ def page_page(
     page = max(page, 1)
     total = tx.count(kind, where, params)
     last_page = max(1, -(-total // req.per_page))
-    rows = tx.select(kind, where, params, limit=req.per_page, offset=(page - 1) * req.per_page)
+    offset = (page - 1) * req.per_page
+    # A page beyond anything SQLite can count to is simply empty.
+    rows = (
+        tx.select(kind, where, params, limit=req.per_page, offset=offset)
+        if offset <= MAX_ID
+        else []
+    )
     first_index = (page - 1) * req.per_page + 1
     links: list[dict[str, Any]] = [
         {

@@ -32,7 +32,7 @@ class Evses(Resource):
         "externalId": eq("externalId"),
         "roaming": local_only,
         "hasTariffGroup": present("tariffGroupId"),
-        "hasRoamingTariffIds": lambda v: local_only(v),
+        "hasRoamingTariffIds": local_only,
         "roamingOperatorIds": nothing,
         **TIME_FILTERS,
     }
