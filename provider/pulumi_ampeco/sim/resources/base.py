@@ -240,7 +240,13 @@ class Resource:
         return row
 
     def render(self, tx: Tx, row: Row, includes: list[str] | None = None) -> dict[str, Any]:
-        out = {**self.defaults(tx, row), **copy.deepcopy(row.body), **self.server_fields(tx, row)}
+        # The id leads, as in AMPECO's responses; server-managed values win over stored ones.
+        out = {
+            "id": row.id,
+            **self.defaults(tx, row),
+            **copy.deepcopy(row.body),
+            **self.server_fields(tx, row),
+        }
         for name in includes or []:
             out[name] = self.include(tx, row, name)
         return out
