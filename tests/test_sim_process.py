@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -100,3 +103,25 @@ def test_concurrent_updates_are_not_lost(sim: Sim) -> None:
         final = api.get(f"/locations/v2.0/{loc['id']}").json()["data"]
         assert api.get(f"/taxes/v2.0/{tax['id']}").status_code == 200
     assert {fld: final[fld] for fld in fields} == {fld: f"v-{fld}" for fld in fields}
+
+
+def test_tokens_from_the_environment(tmp_path: Path) -> None:
+    env = {**os.environ, "AMPECO_SIM_TOKENS": "alpha, beta", "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pulumi_ampeco.cli", "sim", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        base = first.split("listening on ")[1].strip()
+        assert "API tokens accepted: 2" in process.stdout.readline() + process.stdout.readline()
+        for token, status in (("alpha", 200), ("beta", 200), ("gamma", 401)):
+            r = httpx.get(f"{base}{API}/taxes/v2.0", headers={"Authorization": f"Bearer {token}"})
+            assert r.status_code == status, token
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
