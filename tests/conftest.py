@@ -107,7 +107,8 @@ def sim_process(tmp_path: Path) -> Iterator[Callable[..., SimProcess]]:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={k: v for k, v in os.environ.items() if k != "AMPECO_SIM_TOKENS"}
+            | {"PYTHONUNBUFFERED": "1"},
         )
         assert process.stdout is not None
         line = process.stdout.readline()

@@ -674,7 +674,8 @@ def explain_422(
     if re.fullmatch(r"tariffIds\.\d+", name):
         return missing("tariff")
     if name == "tariffIds":
-        return "D26: empty group" if body.get("tariffIds") == [] else None
+        # D26 on the result of the PUT: [] or left out (D33 resets it to []) empties the group.
+        return "D26: empty group" if not body.get("tariffIds") else None
     if name == "alphabeticCode":
         old = (stored or {}).get("alphabeticCode")
         return f"D29: {old} -> {value}" if found and value != old else None
@@ -712,13 +713,10 @@ def explain_422(
     return None
 
 
-# --- known simulator bugs -----------------------------------------------------------------------
+# --- regressions -------------------------------------------------------------------------------
 #
-# Each entry is a bug this module found. The property tests tolerate it by its exact signature only
-# (and count the examples that hit it); ``test_known_bug_is_still_present`` reproduces it as a strict
-# xfail, so the run fails once the bug is fixed and the entry (with its tolerance) must go.
-
-SQLITE_MAX = 2**63 - 1
+# Bugs the property tests found once, each pinned by one request and the answer the reference asks
+# for (``test_regression``).
 
 
 REGRESSIONS: dict[str, dict[str, Any]] = {

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from . import factories as f
+from .conftest import Sim
 
 
 def make(api: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -119,7 +120,7 @@ def test_location_delete_refused_while_in_use(api: httpx.Client, site: dict[str,
     assert api.delete(f"/locations/v2.0/{loc}").status_code == 204
 
 
-def test_charge_point_delete_cascades(api: httpx.Client, site: dict[str, Any]) -> None:
+def test_charge_point_delete_cascades(sim: Sim, api: httpx.Client, site: dict[str, Any]) -> None:
     cp, evse, conn = site["cp"]["id"], site["evse"]["id"], site["connector"]["id"]
     assert api.delete(f"/charge-points/v2.0/{cp}").status_code == 204  # D3
     assert api.get(f"/evses/v2.1/{evse}").status_code == 404
@@ -127,10 +128,15 @@ def test_charge_point_delete_cascades(api: httpx.Client, site: dict[str, Any]) -
     cp2 = make(api, "/charge-points/v2.0", f.charge_point(site["location"]["id"], 3))
     evse2 = make(api, f"/charge-points/v2.0/{cp2['id']}/evses", f.evse())
     path = f"/charge-points/v2.0/{cp2['id']}/evses/{evse2['id']}"
-    make(api, f"{path}/connectors", f.connector())
+    second = make(api, f"{path}/connectors", f.connector())
     assert api.delete(path).status_code == 204  # D4
     assert api.get(f"{path}/connectors").status_code == 404
-    assert conn  # the first connector went with its charge point
+    # Connectors cannot be reached once their parents are gone: look in the store itself.
+    assert sim.simulator is not None
+    with sim.simulator.store.transaction() as tx:
+        assert tx.get("connector", conn) is None  # went with its charge point (D3)
+        assert tx.get("connector", second["id"]) is None  # went with its EVSE (D4)
+        assert tx.get("evse", evse) is None
 
 
 def test_last_connector_may_go(api: httpx.Client, site: dict[str, Any]) -> None:
@@ -227,3 +233,27 @@ def test_tariff_level_rules(api: httpx.Client) -> None:
         ).status_code
         == 201
     )
+
+
+def test_tariff_group_put_may_not_empty_the_group(api: httpx.Client) -> None:
+    group = make(api, "/tariff-groups/v1.0", f.tariff_group())
+    r = api.put(f"/tariff-groups/v1.0/{group['id']}", json={"name": "No tariffs"})
+    assert r.status_code == 422  # D26 applies to the result of the PUT (D33)
+    assert "tariffIds" in r.json()["errors"]
+    assert api.get(f"/tariff-groups/v1.0/{group['id']}").json()["data"] == group
+
+
+def test_nested_evse_create_files_under_the_url_parent(
+    api: httpx.Client, site: dict[str, Any]
+) -> None:
+    cp = site["cp"]["id"]
+    other = make(api, "/charge-points/v2.0", f.charge_point(site["location"]["id"], 8))
+    evse = make(api, f"/charge-points/v2.0/{cp}/evses", f.evse(2, chargePointId=other["id"]))
+    assert api.get(f"/evses/v2.1/{evse['id']}").json()["data"]["chargePointId"] == cp
+
+
+def test_unknown_installation_company_is_422(api: httpx.Client, site: dict[str, Any]) -> None:
+    body = f.charge_point(site["location"]["id"], 4, installationAndMaintenanceCompanyId=12)
+    r = api.post("/charge-points/v2.0", json=body)
+    assert r.status_code == 422
+    assert "installationAndMaintenanceCompanyId" in r.json()["errors"]

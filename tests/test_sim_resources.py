@@ -167,7 +167,8 @@ def test_crud_round_trip(api: httpx.Client, kind: Kind) -> None:
     assert listed.status_code == 200
     assert obj["id"] in [o["id"] for o in listed.json()["data"]]
 
-    update = kind.update if kind.update_verb == "PATCH" else {**body, **kind.update}
+    # A PUT sends the whole object: read, change, write back (read-only fields included).
+    update = kind.update if kind.update_verb == "PATCH" else {**obj, **kind.update}
     updated = api.request(kind.update_verb, item, json=update)
     assert updated.status_code == 200, updated.text
     assert_subset(updated.json()["data"], kind.update)
@@ -411,3 +412,51 @@ def test_settings_name_the_seeded_base_currency_and_default_tax(api: httpx.Clien
     assert currency["alphabeticCode"] == "EUR"
     tax = api.get(f"/taxes/v2.0/{settings['defaultTax']['id']}")
     assert tax.status_code == 200
+
+
+def test_undeclared_fields_are_not_stored(api: httpx.Client) -> None:
+    created = api.post("/locations/v2.0", json=f.location(colour="red")).json()["data"]
+    assert "colour" not in created
+    patched = api.patch(f"/locations/v2.0/{created['id']}", json={"colour": "blue", "city": "X"})
+    assert "colour" not in patched.json()["data"]
+    # Free-form objects keep what they are given.
+    tariff = api.post("/tariffs/v1.0", json=f.tariff(description={"en": "a", "xx-YY": "b"}))
+    assert tariff.json()["data"]["description"] == {"en": "a", "xx-YY": "b"}
+
+
+def test_filter_on_a_server_default(api: httpx.Client) -> None:
+    loc = api.post("/locations/v2.0", json=f.location()).json()["data"]["id"]
+    managed = api.post("/charge-points/v2.0", json=f.charge_point(loc, 1)).json()["data"]
+    unmanaged = api.post(
+        "/charge-points/v2.0", json=f.charge_point(loc, 2, managedByOperator=False)
+    ).json()["data"]
+    for value, expected in (("true", managed), ("false", unmanaged)):
+        found = api.get("/charge-points/v2.0", params={"filter[managedByOperator]": value})
+        assert [c["id"] for c in found.json()["data"]] == [expected["id"]]
+
+
+def test_index_style_array_parameters(api: httpx.Client) -> None:
+    loc = api.post("/locations/v2.0", json=f.location()).json()["data"]["id"]
+    zone = api.post(f"/locations/v2.0/{loc}/charging-zones", json=f.charging_zone()).json()
+    r = api.get(f"/locations/v2.0/{loc}", params={"include[0]": "chargingZones"})
+    assert r.status_code == 200
+    assert r.json()["data"]["chargingZones"] == [zone["data"]]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"filter[chargePointId]": "\u00b2"},
+        {"filter[lastUpdatedAfter]": "2024-01-01T00:00:00z"},
+        {"filter[lastUpdatedAfter]": "2024-01-01T00:00:00.1234+02:00"},
+    ],
+)
+def test_unusual_but_valid_filter_values(api: httpx.Client, query: dict[str, str]) -> None:
+    r = api.get("/evses/v2.1", params=query)
+    assert r.status_code == 200
+    assert r.json()["data"] == []
+
+
+def test_non_ascii_digits_name_no_object(api: httpx.Client) -> None:
+    assert api.get("/taxes/v2.0/\u00b2").status_code == 404
+    assert api.get("/taxes/v2.0/\u0661").status_code == 404

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import socket
 import time
 
 import httpx
@@ -128,3 +130,48 @@ def test_reset_returns_to_a_new_tenant(sim: Sim, api: httpx.Client) -> None:
         assert admin.get("/faults").json()["data"] == []
     assert api.get("/locations/v2.0").json()["data"] == []
     assert api.get("/currencies/v2.0").json()["meta"]["total"] == 1
+
+
+def test_http_level_errors_are_json(sim: Sim, api: httpx.Client) -> None:
+    head = api.head("/taxes/v2.0")
+    assert head.status_code == 200 and head.content == b""
+    assert int(head.headers["content-length"]) == len(api.get("/taxes/v2.0").content)
+    options = api.options("/taxes/v2.0")
+    assert options.status_code == 405 and "message" in options.json()
+    host, port = sim.base_url.removeprefix("http://").split(":")
+    for request, status in (
+        (
+            b"POST /public-api/resources/taxes/v2.0 HTTP/1.1\r\nHost: x\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+            411,
+        ),
+        (
+            b"POST /public-api/resources/taxes/v2.0 HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Length: abc\r\n\r\n",
+            400,
+        ),
+        (
+            b"POST /public-api/resources/taxes/v2.0 HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Length: 99999999999\r\n\r\n",
+            413,
+        ),
+    ):
+        with socket.create_connection((host, int(port)), timeout=5) as conn:
+            conn.sendall(request)
+            answer = b""
+            while chunk := conn.recv(65536):
+                answer += chunk
+        head_part, _, body = answer.partition(b"\r\n\r\n")
+        assert head_part.startswith(f"HTTP/1.1 {status}".encode()), head_part
+        assert b"Content-Type: application/json" in head_part
+        assert "message" in json.loads(body)
+
+
+def test_admin_api_rejects_bad_input(sim: Sim) -> None:
+    with sim.admin() as admin:
+        for rule in ({"method": 5}, {"count": "two"}, {"ghost": "yes"}, [1, 2], "x"):
+            assert admin.post("/faults", json=rule).status_code == 422, rule
+        for limits in ({"limit": 5, "window": "abc"}, {"limit": -1}, {"limit": True}, []):
+            assert admin.put("/rate-limit", json=limits).status_code == 422, limits
+        assert admin.post("/faults", content=b"{oops").status_code == 400
+        assert admin.get("/health").json() == {"status": "ok"}

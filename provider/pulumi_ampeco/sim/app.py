@@ -31,7 +31,7 @@ from .resources.evses import Connectors, Evses, NestedEvses
 from .resources.locations import ChargingZones, Locations
 from .resources.settings import Settings, seed
 from .resources.tariffs import TariffGroups, Tariffs
-from .store import Store, Tx
+from .store import Store, StoreClosed, Tx, as_id
 
 log = logging.getLogger("pulumi_ampeco.sim")
 
@@ -179,7 +179,10 @@ class Simulator:
     ) -> Outcome:
         started = time.perf_counter()
         if path.startswith("/_sim/"):
-            return self._admin(method, path, body)
+            try:
+                return self._admin(method, path, body)
+            except StoreClosed:
+                return _json_outcome(503, {"message": "Service Unavailable"})
         operation: Operation | None = None
         outcome_kind = "answered"
         try:
@@ -197,6 +200,8 @@ class Simulator:
                 if fault is not None and fault.ghost:
                     outcome_kind = "ghost"
                     outcome = Outcome(outcome.status, drop=True)
+        except StoreClosed:
+            outcome = _json_outcome(503, {"message": "Service Unavailable"})
         except Exception:  # pragma: no cover - a bug; answer like a server would
             log.exception("unhandled error for %s %s", method, path)
             outcome = _json_outcome(500, {"message": "Server Error"})
@@ -268,9 +273,10 @@ class Simulator:
     ) -> Response:
         ids: dict[str, int] = {}
         for name, value in params.items():
-            if not value.isdigit():
+            id_ = as_id(value)
+            if id_ < 0:
                 raise ApiError(404, "Not Found.")
-            ids[name] = int(value)
+            ids[name] = id_
         pairs = parse_qsl(query, keep_blank_values=True)
         values, errors = validate_query(operation, parse_query(pairs))
         if errors:
@@ -325,10 +331,19 @@ class Simulator:
             self.faults.clear()
             return Outcome(204)
         if route == ("PUT", "/_sim/rate-limit"):
-            if not isinstance(data, dict) or not isinstance(data.get("limit"), int):
-                return _json_outcome(422, {"message": 'send {"limit": N, "window": seconds}'})
-            window = data.get("window", self.limiter.window)
-            self.limiter.configure(int(data["limit"]), float(window))
+            usage = {"message": 'send {"limit": N >= 0, "window": seconds > 0}'}
+            if not isinstance(data, dict):
+                return _json_outcome(422, usage)
+            limit, window = data.get("limit"), data.get("window", self.limiter.window)
+            if (
+                not isinstance(limit, int)
+                or isinstance(limit, bool)
+                or not isinstance(window, (int, float))
+                or limit < 0
+                or window <= 0
+            ):
+                return _json_outcome(422, usage)
+            self.limiter.configure(limit, float(window))
             return _json_outcome(200, {"limit": self.limiter.limit, "window": self.limiter.window})
         if route == ("POST", "/_sim/reset"):
             self.reset()

@@ -13,7 +13,7 @@ import functools
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 from importlib import resources
@@ -141,11 +141,9 @@ class Operation:
     operation_id: str
     method: str
     template: str
-    path_params: tuple[str, ...]
     query: dict[str, QueryParam]
     body_schema: dict[str, Any] | None
     responses: dict[str, dict[str, Any] | None]
-    pattern: re.Pattern[str] = field(repr=False, default=re.compile(""))
 
     @cached_property
     def _write_validator(self) -> Any:
@@ -160,15 +158,15 @@ class Operation:
             if schema is not None
         }
 
-    @property
-    def statuses(self) -> frozenset[str]:
-        return frozenset(self.responses)
-
     def clean_body(self, body: Any) -> Any:
-        """Drop the read-only properties a client sent back; the server ignores them."""
+        """Keep what the request schema declares as writable, as Laravel keeps validated input.
+
+        Read-only properties a client sends back and properties the schema does not know (a
+        typo, a field of a newer API version) are dropped, not stored.
+        """
         if self.body_schema is None:
             return body
-        return _strip_read_only(body, self.body_schema)
+        return _declared_only(body, self.body_schema)
 
     def validate_body(self, body: Any) -> FieldErrors:
         if self.body_schema is None:
@@ -240,7 +238,6 @@ def _operations(document: Mapping[str, Any]) -> Iterator[Operation]:
             if method == "parameters":
                 continue
             params = [*shared, *op.get("parameters", [])]
-            path_params = tuple(p["name"] for p in params if p.get("in") == "path")
             query = {
                 p["name"]: QueryParam(p["name"], p.get("schema", {}))
                 for p in params
@@ -254,11 +251,9 @@ def _operations(document: Mapping[str, Any]) -> Iterator[Operation]:
                 operation_id=op["operationId"],
                 method=method.upper(),
                 template=template,
-                path_params=path_params,
                 query=query,
                 body_schema=_json_schema_of(body) if body else None,
                 responses=responses,
-                pattern=_compile(template),
             )
 
 
@@ -341,24 +336,36 @@ def _without_read_only(schema: Any) -> Any:
     return out
 
 
-def _strip_read_only(value: Any, schema: Any) -> Any:
+def _declared_only(value: Any, schema: Any) -> Any:
     if not isinstance(schema, dict):
         return value
-    if isinstance(value, dict):
-        props: dict[str, Any] = {}
-        for part in [schema, *schema.get("allOf", [])]:
-            if isinstance(part, dict):
-                props.update(part.get("properties", {}))
-        out = {}
-        for key, item in value.items():
-            sub = props.get(key)
-            if isinstance(sub, dict) and sub.get("readOnly"):
-                continue
-            out[key] = _strip_read_only(item, sub) if sub is not None else item
-        return out
     if isinstance(value, list) and isinstance(schema.get("items"), dict):
-        return [_strip_read_only(item, schema["items"]) for item in value]
-    return value
+        return [_declared_only(item, schema["items"]) for item in value]
+    if not isinstance(value, dict):
+        return value
+    props = schema_properties(schema)
+    open_ended = schema.get("additionalProperties") not in (None, False)
+    if not props:
+        return value  # a free-form object (a translation map, externalAppData, ...)
+    out = {}
+    for key, item in value.items():
+        sub = props.get(key)
+        if sub is None:
+            if open_ended:
+                out[key] = item
+            continue
+        if not sub.get("readOnly"):
+            out[key] = _declared_only(item, sub)
+    return out
+
+
+def schema_properties(schema: dict[str, Any]) -> dict[str, Any]:
+    """The properties an object schema declares, its ``allOf`` parts included."""
+    props: dict[str, Any] = {}
+    for part in [schema, *schema.get("allOf", [])]:
+        if isinstance(part, dict) and isinstance(part.get("properties"), dict):
+            props.update(part["properties"])
+    return props
 
 
 # --- query parameters ----------------------------------------------------------------------
@@ -369,7 +376,8 @@ _BRACKETS = re.compile(r"^(?P<base>[^\[\]]+)(?P<keys>(\[[^\[\]]*\])*)$")
 def parse_query(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
     """Turn ``filter[a]=1&include[]=x&per_page=5`` into ``{"filter": {"a": "1"}, ...}``.
 
-    Deep-object keys nest; ``[]`` appends to a list. A key that is repeated keeps the last value.
+    Deep-object keys nest; ``[]`` appends to a list, and so do numeric keys (``include[0]=a``,
+    as PHP, Guzzle and ``qs`` write arrays). A key that is repeated keeps the last value.
     """
     out: dict[str, Any] = {}
     for raw_key, value in pairs:
@@ -397,7 +405,17 @@ def parse_query(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
             elif not isinstance(target.get(key), dict):
                 target[key] = {}
             target = target[key]
-    return out
+    return {key: _as_lists(value) for key, value in out.items()}
+
+
+def _as_lists(value: Any) -> Any:
+    """Objects whose keys are all indexes (``a[0]=x&a[1]=y``) become lists in index order."""
+    if not isinstance(value, dict):
+        return value
+    converted = {k: _as_lists(v) for k, v in value.items()}
+    if converted and all(re.fullmatch(r"[0-9]+", k) for k in converted):
+        return [converted[k] for k in sorted(converted, key=int)]
+    return converted
 
 
 def _coerce(value: Any, schema: Mapping[str, Any]) -> Any:

@@ -60,6 +60,21 @@ class Fault:
         unknown = set(data) - known
         if unknown:
             raise FaultError(f"unknown fault field(s): {', '.join(sorted(unknown))}")
+        types: dict[str, tuple[type, ...]] = {
+            "method": (str,),
+            "path": (str,),
+            "status": (int,),
+            "ghost": (bool,),
+            "drop": (bool,),
+            "latency_ms": (int,),
+            "count": (int,),
+            "fraction": (int, float),
+            "retry_after": (int,),
+        }
+        for name, value in data.items():
+            wrong_bool = isinstance(value, bool) and bool not in types[name]
+            if value is not None and (not isinstance(value, types[name]) or wrong_bool):
+                raise FaultError(f"{name} has the wrong type: {value!r}")
         fault = cls(**data)
         if fault.method is not None:
             fault.method = fault.method.upper()
@@ -81,16 +96,24 @@ class Fault:
 
     @classmethod
     def parse(cls, text: str) -> Fault:
-        """The command-line form: ``key=value`` pairs, e.g. ``method=POST path=/taxes status=503 count=2``."""
+        """The command-line form: ``key=value`` pairs, e.g. ``method=POST status=503 count=2``."""
+        numbers = {
+            "status": int,
+            "latency_ms": int,
+            "count": int,
+            "retry_after": int,
+            "fraction": float,
+        }
         data: dict[str, Any] = {}
         for part in text.split():
             key, sep, value = part.partition("=")
             if not sep:
                 raise FaultError(f"expected key=value, got {part!r}")
-            if key in ("status", "latency_ms", "count", "retry_after"):
-                data[key] = int(value)
-            elif key == "fraction":
-                data[key] = float(value)
+            if key in numbers:
+                try:
+                    data[key] = numbers[key](value)
+                except ValueError:
+                    raise FaultError(f"{key} must be a number, got {value!r}") from None
             elif key in ("ghost", "drop"):
                 data[key] = value.lower() in ("1", "true", "yes")
             else:

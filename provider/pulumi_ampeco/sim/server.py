@@ -7,6 +7,7 @@ tenant, and it can drop a connection on purpose (fault injection).
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import socket
 import threading
@@ -20,25 +21,31 @@ log = logging.getLogger("pulumi_ampeco.sim")
 MAX_BODY = 10 * 1024 * 1024
 
 
+def _message(text: str) -> bytes:
+    return json.dumps({"message": text}).encode()
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     # Headers and body go out in separate writes: without TCP_NODELAY every keep-alive
     # response would wait for the client's delayed ACK (about 40 ms).
     disable_nagle_algorithm = True
     server_version = "ampeco-sim"
-    sys_version = ""
+
+    def version_string(self) -> str:
+        return self.server_version
+
     server: SimulatorHTTPServer
 
     def _serve(self) -> None:
-        parts = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            self.send_error(413)
+        body = self._read_body()
+        if body is None:
             return
-        body = self.rfile.read(length) if length else b""
+        parts = urlsplit(self.path)
         host = self.headers.get("Host") or f"{self.server.host}:{self.server.port}"
+        head = self.command == "HEAD"
         outcome = self.server.simulator.handle(
-            self.command,
+            "GET" if head else self.command,
             parts.path,
             parts.query,
             {k.lower(): v for k, v in self.headers.items()},
@@ -50,19 +57,51 @@ class _Handler(BaseHTTPRequestHandler):
             with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
             return
-        self.send_response(outcome.status)
-        for name, value in outcome.headers.items():
-            self.send_header(name, value)
-        if outcome.body is not None:
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(outcome.body)))
-        else:
-            self.send_header("Content-Length", "0")
-        self.end_headers()
-        if outcome.body is not None and self.command != "HEAD":
-            self.wfile.write(outcome.body)
+        self._answer(outcome.status, outcome.body, outcome.headers, send_body=not head)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+    def _read_body(self) -> bytes | None:
+        """The request body, or ``None`` after answering a request whose body cannot be read."""
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            self.close_connection = True
+            self._answer(411, _message("Send the body with a Content-Length."))
+            return None
+        raw = self.headers.get("Content-Length") or "0"
+        if not raw.isascii() or not raw.isdigit():
+            self.close_connection = True
+            self._answer(400, _message("Invalid Content-Length."))
+            return None
+        length = int(raw)
+        if length > MAX_BODY:
+            self.close_connection = True
+            self._answer(413, _message("The request body is too large."))
+            return None
+        return self.rfile.read(length) if length else b""
+
+    def _answer(
+        self,
+        status: int,
+        body: bytes | None,
+        headers: dict[str, str] | None = None,
+        send_body: bool = True,
+    ) -> None:
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        if body is not None:
+            self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body or b"")))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if body and send_body:
+            self.wfile.write(body)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Errors the HTTP layer itself raises (malformed requests) are JSON too."""
+        self.close_connection = True
+        self._answer(code, _message(message or self.responses.get(code, ("Error",))[0]))
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s " + format, self.address_string(), *args)

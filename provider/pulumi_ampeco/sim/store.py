@@ -9,6 +9,7 @@ lose a write; ids come from a per-kind sequence row, so a deleted id is never re
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -53,10 +54,13 @@ ID_BASE = {
 MAX_ID = 2**63 - 1
 
 
+_DIGITS = re.compile(r"[0-9]+")
+
+
 def as_id(value: object) -> int:
     """An id for SQL parameters: the integer, or -1 (matches nothing) when it cannot be one."""
     text = str(value)
-    if isinstance(value, bool) or not text.isdigit() or int(text) > MAX_ID:
+    if isinstance(value, bool) or not _DIGITS.fullmatch(text) or int(text) > MAX_ID:
         return -1
     return int(text)
 
@@ -153,6 +157,10 @@ class Tx:
             args += [limit, offset]
         return [self._row(r) for r in self._conn.execute(sql, args).fetchall()]
 
+    def referencing(self, kind: str, path: str, id_: int) -> list[Row]:
+        """Objects of ``kind`` whose field at ``path`` (dotted) holds the id ``id_``."""
+        return self.select(kind, [f"CAST(json_extract(body, '$.{path}') AS TEXT) = ?"], [str(id_)])
+
     def count(self, kind: str, where: Sequence[str] = (), params: Sequence[Any] = ()) -> int:
         sql = "SELECT COUNT(*) FROM objects WHERE kind = ?"
         for clause in where:
@@ -172,12 +180,17 @@ class Tx:
         )
 
 
+class StoreClosed(RuntimeError):
+    """The simulator is shutting down; no more transactions."""
+
+
 class Store:
     """A SQLite database shared by all request threads."""
 
     def __init__(self, path: str = ":memory:") -> None:
         self.path = path
         self._lock = threading.Lock()
+        self._closed = False
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         if path != ":memory:":
             self._conn.execute("PRAGMA journal_mode=WAL")
@@ -187,6 +200,8 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
         with self._lock:
+            if self._closed:
+                raise StoreClosed("the tenant is shutting down")
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield Tx(self._conn, utc_now())
@@ -197,10 +212,14 @@ class Store:
 
     def wipe(self) -> None:
         with self._lock:
+            if self._closed:
+                raise StoreClosed("the tenant is shutting down")
             self._conn.executescript(
                 "BEGIN; DELETE FROM objects; DELETE FROM sequences; DELETE FROM meta; COMMIT;"
             )
 
     def close(self) -> None:
+        """Wait for the running transaction, then close; later requests get a 503."""
         with self._lock:
+            self._closed = True
             self._conn.close()

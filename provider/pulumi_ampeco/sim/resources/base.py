@@ -7,11 +7,13 @@ references and conflicts, server defaults, cascades); the request flow is the sa
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, ClassVar
 
-from ..contract import Operation
+from ..contract import Operation, schema_properties
 from ..errors import ApiError, Conflict, FieldErrors, Invalid, NotFound
 from ..pagination import ListingRequest, cursor_page, page_page
 from ..store import Row, Tx
@@ -48,9 +50,20 @@ def eq(path: str) -> Filter:
     """Exact match of a stored scalar, compared as text (ids arrive as strings)."""
 
     def build(value: Any) -> tuple[str, list[Any]]:
-        if isinstance(value, bool):
-            return f"json_extract(body, '{json_path(path)}') = ?", [1 if value else 0]
         return f"CAST(json_extract(body, '{json_path(path)}') AS TEXT) = ?", [str(value)]
+
+    return build
+
+
+def flag(path: str, default: bool) -> Filter:
+    """A boolean field, ``default`` where it was never set; ``true``/``1`` or ``false``/``0``."""
+
+    def build(value: Any) -> tuple[str, list[Any]]:
+        wanted = value if isinstance(value, bool) else str(value).lower() in ("true", "1")
+        return (
+            f"COALESCE(json_extract(body, '{json_path(path)}'), ?) = ?",
+            [int(default), int(wanted)],
+        )
 
     return build
 
@@ -95,12 +108,23 @@ def updated_before(value: Any) -> tuple[str, list[Any]]:
     return "updated_ts <= ?", [_epoch(value)]
 
 
-def _epoch(value: Any) -> int:
-    from datetime import datetime, timezone
+_RFC3339 = re.compile(
+    r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})[Tt ](?P<time>[0-9]{2}:[0-9]{2}:[0-9]{2})"
+    r"(?:\.(?P<fraction>[0-9]+))?(?P<zone>[Zz]|[+-][0-9]{2}:[0-9]{2})?"
+)
 
-    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+
+def _epoch(value: Any) -> int:
+    """Seconds since the epoch of an ISO 8601 / RFC 3339 date-time (UTC when it has no offset)."""
+    m = _RFC3339.fullmatch(str(value))
+    if m is None:
+        raise Invalid({"filter": [f"{value!r} is not a valid date-time."]})
+    zone = m.group("zone") or "+00:00"
+    zone = "+00:00" if zone in ("Z", "z") else zone
+    try:
+        moment = datetime.fromisoformat(f"{m.group('date')}T{m.group('time')}{zone}")
+    except ValueError:
+        raise Invalid({"filter": [f"{value!r} is not a valid date-time."]}) from None
     return int(moment.timestamp())
 
 
@@ -133,10 +157,7 @@ def prune(value: Any, schema: Any) -> Any:
         return [prune(v, items) for v in value] if isinstance(items, dict) else value
     if not isinstance(value, dict):
         return value
-    props: dict[str, Any] = {}
-    for part in [schema, *schema.get("allOf", [])]:
-        if isinstance(part, dict):
-            props.update(part.get("properties", {}))
+    props = schema_properties(schema)
     out = {}
     for key, item in value.items():
         sub = props.get(key)

@@ -9,7 +9,7 @@ import pycountry
 from .. import decisions
 from ..errors import Conflict, FieldErrors
 from ..store import Row, Tx
-from .base import Resource, eq, in_use, require_ref
+from .base import Resource, in_use, require_ref
 from .settings import base_currency_id, default_tax_id
 
 
@@ -43,7 +43,7 @@ class Taxes(Resource):
         # D7: used by a tariff, or the tenant's default tax.
         if row.id == default_tax_id(tx):
             raise Conflict("The tax is the tenant's default tax and cannot be deleted.")
-        tariffs = tx.select("tariff", [eq("pricing.taxID")(row.id)[0]], [str(row.id)])
+        tariffs = tx.referencing("tariff", "pricing.taxID", row.id)
         if tariffs:
             raise in_use("tax", "tariffs", [t.id for t in tariffs])
 
@@ -59,7 +59,7 @@ class TaxIdentificationNumbers(Resource):
 
     def before_delete(self, tx: Tx, row: Row) -> None:
         # D8: a number that a tax points at stays.
-        taxes = tx.select("tax", [eq("taxIdentificationNumberId")(row.id)[0]], [str(row.id)])
+        taxes = tx.referencing("tax", "taxIdentificationNumberId", row.id)
         if taxes:
             raise in_use("tax identification number", "taxes", [t.id for t in taxes])
 

@@ -14,6 +14,7 @@ from .base import (
     contains,
     deep_merge,
     eq,
+    flag,
     in_use,
     local_only,
     nothing,
@@ -39,7 +40,7 @@ class ChargePoints(Resource):
         "modelId": eq("modelId"),
         "utilityId": eq("utilityId"),
         "tag": contains("tags"),
-        "managedByOperator": lambda v: eq("managedByOperator")(str(v).lower() in ("true", "1")),
+        "managedByOperator": flag("managedByOperator", default=True),
         "evsePhysicalReference": lambda v: (
             "EXISTS (SELECT 1 FROM objects e WHERE e.kind = 'evse' AND e.parent_id = objects.id"
             " AND json_extract(e.body, '$.physicalReference') = ?)",
@@ -97,6 +98,11 @@ class ChargePoints(Resource):
             require_ref(tx, errors, "locationId", "location", body["locationId"])
         if "chargingZoneId" in body:
             require_ref(tx, errors, "chargingZoneId", "charging_zone", body["chargingZoneId"])
+        if body.get("installationAndMaintenanceCompanyId") is not None:
+            # Documented: an unknown or foreign company is a 422; a new tenant knows none.
+            errors["installationAndMaintenanceCompanyId"] = [
+                "The selected installation and maintenance company ID is invalid."
+            ]
         network_id = (body.get("network") or {}).get("id")
         if network_id is not None and decisions.CHARGE_POINT_NETWORK_ID_UNIQUE:
             # D11: the OCPP identity is unique within the tenant.
@@ -157,9 +163,7 @@ class ChargePoints(Resource):
 
     def before_delete(self, tx: Tx, row: Row) -> None:
         # D31: a master station whose satellites still point at it stays.
-        satellites = tx.select(
-            self.kind, [eq("ocppConnectedChargePointId")(row.id)[0]], [str(row.id)]
-        )
+        satellites = tx.referencing(self.kind, "ocppConnectedChargePointId", row.id)
         if satellites:
             raise in_use("charge point", "satellite charge points", [s.id for s in satellites])
 

@@ -67,10 +67,8 @@ class Evses(Resource):
         return errors
 
     def body_parent(self, body: dict[str, Any], parent_id: int | None) -> int | None:
-        # v2.1 names the charge point in the body; it is kept as the row's parent.
-        if "chargePointId" in body:
-            return int(body.pop("chargePointId"))
-        return parent_id
+        # v2.1 names the charge point in the body (checked in `check`); it becomes the parent.
+        return int(body.pop("chargePointId"))
 
     def defaults(self, tx: Tx, row: Row) -> dict[str, Any]:
         return {
@@ -118,6 +116,10 @@ class NestedEvses(Evses):
 
     parents = (("chargePoint", "charge_point", "ChargePoint"),)
     shows_charge_point = False
+
+    def body_parent(self, body: dict[str, Any], parent_id: int | None) -> int | None:
+        return parent_id  # the URL decides
+
     filters: ClassVar[dict[str, Filter]] = {}
 
 

@@ -65,7 +65,7 @@ class Locations(Resource):
 
     def before_delete(self, tx: Tx, row: Row) -> None:
         # D1: refused while charge points or charging zones exist.
-        points = tx.select("charge_point", [eq("locationId")(row.id)[0]], [str(row.id)])
+        points = tx.referencing("charge_point", "locationId", row.id)
         if points:
             raise in_use("location", "charge points", [p.id for p in points])
         zones = tx.select("charging_zone", ["parent_id = ?"], [row.id])
@@ -84,6 +84,6 @@ class ChargingZones(Resource):
 
     def before_delete(self, tx: Tx, row: Row) -> None:
         # D2: refused while a charge point references the zone.
-        points = tx.select("charge_point", [eq("chargingZoneId")(row.id)[0]], [str(row.id)])
+        points = tx.referencing("charge_point", "chargingZoneId", row.id)
         if points:
             raise in_use("charging zone", "charge points", [p.id for p in points])

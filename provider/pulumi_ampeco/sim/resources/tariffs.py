@@ -186,8 +186,9 @@ class TariffGroups(Resource):
     ) -> FieldErrors:
         errors: FieldErrors = {}
         ids = body.get("tariffIds")
-        if row is not None and ids == [] and decisions.TARIFF_GROUP_PUT_EMPTY_TARIFFS_REJECTED:
-            errors["tariffIds"] = ["The tariff ids field must have at least 1 items."]
+        # D26 on the result of a PUT: an explicit [] and an omitted list (D33) both empty it.
+        if row is not None and not ids and decisions.TARIFF_GROUP_PUT_EMPTY_TARIFFS_REJECTED:
+            errors["tariffIds"] = ["A tariff group needs at least one tariff."]
         for i, tariff_id in enumerate(ids or []):
             require_ref(tx, errors, f"tariffIds.{i}", "tariff", tariff_id)
         return errors
@@ -213,6 +214,6 @@ class TariffGroups(Resource):
 
     def before_delete(self, tx: Tx, row: Row) -> None:
         # D6: a group assigned to an EVSE stays. D37: its base tariff is kept either way.
-        evses = tx.select("evse", [eq("tariffGroupId")(row.id)[0]], [str(row.id)])
+        evses = tx.referencing("evse", "tariffGroupId", row.id)
         if evses:
             raise in_use("tariff group", "EVSEs", [e.id for e in evses])
