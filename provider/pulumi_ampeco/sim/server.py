@@ -10,6 +10,7 @@ import contextlib
 import json
 import logging
 import socket
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -117,6 +118,14 @@ class SimulatorHTTPServer(ThreadingHTTPServer):
         super().__init__((host, port), _Handler)
         self.host = host
         self.port = int(self.server_address[1])
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up before its answer (it timed out) is routine, not an error."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (BrokenPipeError, ConnectionResetError)):
+            log.debug("client %s went away before its answer", client_address)
+            return
+        log.exception("error serving %s", client_address)
 
     @property
     def base_url(self) -> str:

@@ -1,0 +1,528 @@
+"""``AmpecoClient``: the one HTTP client every provider call goes through.
+
+It carries what makes calls to a production tenant safe: retries with back-off that honour the
+tenant's ``Retry-After``, creates that are never duplicated by a retry, client-side throttling
+shared by every thread, error mapping to :mod:`pulumi_ampeco.errors`, and pagination. It is
+synchronous (the dynamic provider calls it from worker threads) and safe to share between
+threads. The token lives only in the ``Authorization`` header of the underlying ``httpx``
+client, which masks it in its own representations.
+"""
+
+from __future__ import annotations
+
+import builtins
+import email.utils
+import ipaddress
+import logging
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import httpx
+
+from . import __version__, throttle
+from .config import ClientSettings, TenantConfig
+from .errors import (
+    STATUS_ERRORS,
+    AmbiguousCreateError,
+    ApiError,
+    ConfigurationError,
+    DuplicateObjectsError,
+    RateLimitedError,
+    ServerError,
+    TransportError,
+    ValidationError,
+)
+from .lookup import Lookup, lookup_for
+
+log = logging.getLogger("pulumi_ampeco.client")
+
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+#: Errors raised before any byte of the request left: always safe to send again.
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+Params = Mapping[str, Any]
+
+
+# --- the tenant URL ------------------------------------------------------------------------
+
+
+def normalise_base_url(url: str, allow_insecure_http: bool = False) -> str:
+    """``https://host[:port][/prefix]/public-api`` from what a user is likely to write.
+
+    Accepts a bare host (``tenant.example.com``), a URL with or without a trailing slash, and
+    the full ``…/public-api`` (or ``…/public-api/resources``) base.
+    """
+    text = url.strip()
+    if not text:
+        raise ConfigurationError("the tenant URL is empty")
+    if "://" not in text:
+        text = "https://" + text
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https"):
+        raise ConfigurationError(f"the tenant URL must use https, not {parts.scheme}://")
+    if not parts.hostname:
+        raise ConfigurationError(f"the tenant URL {url!r} has no host")
+    if parts.username or parts.password:
+        raise ConfigurationError("the tenant URL must not carry credentials; use the API token")
+    if parts.query or parts.fragment:
+        raise ConfigurationError("the tenant URL must not have a query or a fragment")
+    if parts.scheme == "http" and not allow_insecure_http and not _is_loopback(parts.hostname):
+        raise ConfigurationError(
+            f"plain http:// to {parts.hostname} would send the API token unencrypted; use "
+            "https://, or set ampeco:allowInsecureHttp / AMPECO_ALLOW_INSECURE_HTTP to allow it"
+        )
+    path = parts.path.rstrip("/")
+    for suffix in ("/resources", "/public-api"):
+        if path.endswith(suffix):
+            path = path[: -len(suffix)]
+    return f"{parts.scheme}://{parts.netloc}{path}/public-api"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def encode_params(params: Params | None) -> list[tuple[str, Any]]:
+    """Query parameters in the API's deep-object syntax.
+
+    ``{"filter": {"externalId": "a"}, "include": ["x", "y"], "per_page": 100}`` becomes
+    ``filter[externalId]=a&include[]=x&include[]=y&per_page=100``.
+    """
+    out: list[tuple[str, Any]] = []
+
+    def add(key: str, value: Any) -> None:
+        if value is None:
+            return
+        if isinstance(value, Mapping):
+            for sub, item in value.items():
+                add(f"{key}[{sub}]", item)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                add(f"{key}[]", item)
+        elif isinstance(value, bool):
+            out.append((key, "true" if value else "false"))
+        else:
+            out.append((key, str(value)))
+
+    for key, value in (params or {}).items():
+        add(key, value)
+    return out
+
+
+def unwrap(body: Any) -> Any:
+    """The object of a ``{"data": ...}`` envelope; a bare object as it is (currencies, D21)."""
+    if isinstance(body, dict) and "data" in body:
+        return body["data"]
+    return body
+
+
+# --- observability -------------------------------------------------------------------------
+
+
+class RequestStats:
+    """Requests sent, by method and path (without query); thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter[tuple[str, str]] = Counter()
+
+    def record(self, method: str, path: str) -> None:
+        with self._lock:
+            self._counts[method, path] += 1
+
+    def by_path(self) -> dict[tuple[str, str], int]:
+        with self._lock:
+            return dict(self._counts)
+
+    def by_method(self) -> dict[str, int]:
+        with self._lock:
+            totals: Counter[str] = Counter()
+            for (method, _), n in self._counts.items():
+                totals[method] += n
+            return dict(totals)
+
+    @property
+    def total(self) -> int:
+        with self._lock:
+            return sum(self._counts.values())
+
+    def reset(self) -> None:
+        with self._lock:
+            self._counts.clear()
+
+
+# --- the client ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Ambiguous(Exception):
+    """A POST whose fate is unknown: it may have been carried out."""
+
+    status: int | None
+    reason: str
+    timed_out: bool = False
+
+
+class AmpecoClient:
+    """A client of one AMPECO tenant with one API token."""
+
+    def __init__(
+        self,
+        tenant_url: str,
+        api_token: str,
+        settings: ClientSettings | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings or ClientSettings()
+        if not api_token or not api_token.strip():
+            raise ConfigurationError(
+                "the API token is empty: set ampeco:apiToken (secret) or AMPECO_API_TOKEN"
+            )
+        if any(c.isspace() for c in api_token.strip()) or not api_token.isprintable():
+            raise ConfigurationError("the API token contains spaces or control characters")
+        self.base_url = normalise_base_url(tenant_url, self.settings.allow_insecure_http)
+        parts = urlsplit(self.base_url)
+        self._origin = f"{parts.scheme}://{parts.netloc}"
+        self._sleep = sleep
+        self._clock = clock
+        self._random = random.Random()
+        self.stats = RequestStats()
+        self._throttle = throttle.for_tenant(
+            self.base_url,
+            api_token.strip(),
+            self.settings.requests_per_minute,
+            self.settings.rate_limit_window,
+        )
+        self._http = httpx.Client(
+            headers={
+                "Authorization": f"Bearer {api_token.strip()}",
+                "Accept": "application/json",
+                "User-Agent": f"pulumi-ampeco/{__version__}",
+            },
+            timeout=httpx.Timeout(
+                self.settings.read_timeout, connect=self.settings.connect_timeout
+            ),
+            limits=httpx.Limits(max_connections=16, max_keepalive_connections=8),
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    @classmethod
+    def from_config(cls, config: TenantConfig, **kwargs: Any) -> AmpecoClient:
+        return cls(config.tenant_url, config.api_token, config.settings, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"AmpecoClient(base_url={self.base_url!r})"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> AmpecoClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # URLs --------------------------------------------------------------------------------
+
+    def url(self, path: str) -> str:
+        """An absolute URL for a resource path (``/locations/v2.0``), an API path
+        (``/public-api/...``) or an absolute URL of this tenant (``links.next``)."""
+        if path.startswith(("http://", "https://")):
+            if not path.startswith(self._origin + "/"):
+                raise ApiError("GET", path.split("?")[0], None, "a link points outside the tenant")
+            return path
+        if path.startswith("/public-api/"):
+            return self._origin + urlsplit(self.base_url).path.removesuffix("/public-api") + path
+        if not path.startswith("/"):
+            path = "/" + path
+        return f"{self.base_url}/resources{path}"
+
+    def _path_of(self, url: str) -> str:
+        return urlsplit(url).path
+
+    # the request loop --------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+    ) -> httpx.Response:
+        """Send one request with retries; returns the successful response or raises.
+
+        GET, PUT, PATCH and DELETE are retried on 429, 502/503/504 and network errors. A POST
+        is retried only when it certainly did not reach the tenant (429, refused connection);
+        use :meth:`create` for POSTs.
+        """
+        try:
+            return self._send(method.upper(), path, params, json)
+        except _Ambiguous as exc:
+            api_path = self._path_of(self.url(path))
+            raise AmbiguousCreateError(method.upper(), api_path, exc.status, exc.reason) from None
+
+    def _send(self, method: str, path: str, params: Params | None, json: Any) -> httpx.Response:
+        url = self.url(path)
+        api_path = self._path_of(url)
+        query = httpx.QueryParams(encode_params(params)) if params else None
+        started = self._clock()
+        attempt = 0
+        while True:
+            attempt += 1
+            self._throttle.acquire()
+            began = time.perf_counter()
+            try:
+                response = self._http.request(method, url, params=query, json=json)
+            except httpx.TransportError as exc:
+                self.stats.record(method, api_path)
+                reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                log.debug(
+                    "%s %s -> %s after %.1f ms (attempt %d)",
+                    method,
+                    api_path,
+                    type(exc).__name__,
+                    (time.perf_counter() - began) * 1000,
+                    attempt,
+                )
+                if method == "POST" and not isinstance(exc, NOT_SENT):
+                    raise _Ambiguous(
+                        None, reason, isinstance(exc, httpx.TimeoutException)
+                    ) from None
+                wait = self._backoff(attempt)
+                if self._may_retry(attempt, started, wait):
+                    self._sleep(wait)
+                    continue
+                raise TransportError(method, api_path, None, reason, attempts=attempt) from None
+            self.stats.record(method, api_path)
+            status = response.status_code
+            log.debug(
+                "%s %s -> %d in %.1f ms (attempt %d)",
+                method,
+                api_path,
+                status,
+                (time.perf_counter() - began) * 1000,
+                attempt,
+            )
+            self._throttle.observe(response.headers)
+            if status < 400:
+                return response
+            if method == "POST" and status >= 500:
+                raise _Ambiguous(status, _message(response))
+            if status in RETRY_STATUSES:
+                hinted = self._retry_after(response) if status == 429 else None
+                wait = self._backoff(attempt) if hinted is None else hinted
+                if self._may_retry(attempt, started, wait):
+                    log.info(
+                        "%s %s -> %d; retrying in %.1f s (attempt %d of %d)",
+                        method,
+                        api_path,
+                        status,
+                        wait,
+                        attempt + 1,
+                        self.settings.max_retries + 1,
+                    )
+                    self._sleep(wait)
+                    continue
+            raise _error(method, api_path, response, attempt)
+
+    def _may_retry(self, attempt: int, started: float, wait: float) -> bool:
+        if attempt > self.settings.max_retries:
+            return False
+        return (self._clock() - started) + wait <= self.settings.retry_deadline
+
+    def _backoff(self, attempt: int) -> float:
+        """Exponential back-off with full jitter, capped."""
+        ceiling = min(self.settings.backoff_max, self.settings.backoff_base * 2 ** (attempt - 1))
+        return self._random.uniform(ceiling / 2, ceiling)
+
+    def _retry_after(self, response: httpx.Response) -> float | None:
+        """Seconds to wait from ``Retry-After`` (seconds or HTTP date), else ``X-RateLimit-Reset``."""
+        value = response.headers.get("retry-after")
+        if value:
+            try:
+                return max(0.0, float(value))
+            except ValueError:
+                moment = email.utils.parsedate_to_datetime(value) if value else None
+                if moment is not None:
+                    return max(0.0, moment.timestamp() - time.time())
+        reset = response.headers.get("x-ratelimit-reset")
+        if reset:
+            try:
+                return max(0.0, float(reset) - time.time())
+            except ValueError:
+                return None
+        return None
+
+    # the API -----------------------------------------------------------------------------
+
+    def get(self, path: str, params: Params | None = None) -> Any:
+        """Read one object (or any JSON answer), unwrapped from its envelope."""
+        return unwrap(self.request("GET", path, params=params).json())
+
+    def update(self, path: str, body: Mapping[str, Any], method: str = "PATCH") -> Any:
+        """PATCH (partial) or PUT (whole object); returns the updated object."""
+        return unwrap(self.request(method, path, json=dict(body)).json())
+
+    def delete(self, path: str) -> bool:
+        """Delete an object; ``False`` if it was already gone (a 404 is success here)."""
+        try:
+            self.request("DELETE", path)
+        except ApiError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
+
+    def list(
+        self, path: str, params: Params | None = None, *, per_page: int = 100
+    ) -> Iterator[dict[str, Any]]:
+        """Every object of a listing, following cursor (``links.next``) or page pagination."""
+        query: dict[str, Any] | None = {**(params or {}), "per_page": per_page}
+        next_url: str | None = path
+        while next_url is not None:
+            body = self.request("GET", next_url, params=query).json()
+            data = body.get("data") if isinstance(body, dict) else body
+            if isinstance(data, dict):  # a single object where a list was expected (D34)
+                data = [data]
+            yield from data or []
+            links = body.get("links") if isinstance(body, dict) else None
+            meta = body.get("meta") if isinstance(body, dict) else None
+            following = (links or {}).get("next")
+            if following:
+                next_url, query = following, None
+            elif (
+                meta
+                and meta.get("current_page")
+                and meta.get("last_page")
+                and (meta["current_page"] < meta["last_page"])
+            ):
+                query = {**(params or {}), "per_page": per_page, "page": meta["current_page"] + 1}
+                next_url = path
+            else:
+                next_url = None
+
+    def find(self, lookup: Lookup) -> builtins.list[dict[str, Any]]:
+        """The objects a lookup matches."""
+        return [o for o in self.list(lookup.path, lookup.params) if lookup.matches(o)]
+
+    def create(
+        self,
+        path: str,
+        body: Mapping[str, Any],
+        *,
+        lookup: Lookup | Literal["auto"] | None = "auto",
+    ) -> Any:
+        """POST a new object without ever creating it twice.
+
+        When the answer is lost (a timeout or a dropped connection after the request left, or
+        a 5xx), the client looks the object up by its key (``lookup``; by default the
+        ``externalId`` or natural key of the collection, see :mod:`pulumi_ampeco.lookup`): one
+        match is the created object; none means the create did not happen and it is sent
+        again; several is a :class:`DuplicateObjectsError`. Without a key it raises
+        :class:`AmbiguousCreateError` rather than risk a duplicate.
+        """
+        key = lookup_for(path, body) if lookup == "auto" else lookup
+        known = {o.get("id") for o in self.find(key)} if key is not None and key.new_only else set()
+        started = self._clock()
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                return unwrap(self._send("POST", path, None, dict(body)).json())
+            except _Ambiguous as exc:
+                api_path = self._path_of(self.url(path))
+                if key is None:
+                    raise AmbiguousCreateError(
+                        "POST",
+                        api_path,
+                        exc.status,
+                        f"{exc.reason}; the object has no lookup key, so whether it was created"
+                        " cannot be checked",
+                    ) from None
+                found = [o for o in self.find(key) if o.get("id") not in known]
+                if not found and exc.timed_out:
+                    # A timed-out request may still be running on the tenant: look once more
+                    # after a pause before concluding that nothing was created.
+                    self._sleep(self._backoff(tries))
+                    found = [o for o in self.find(key) if o.get("id") not in known]
+                if len(found) == 1:
+                    log.info(
+                        "POST %s: the answer was lost (%s); found the created object %s by %s",
+                        api_path,
+                        exc.reason,
+                        found[0].get("id"),
+                        key.description,
+                    )
+                    return found[0]
+                if len(found) > 1:
+                    raise DuplicateObjectsError(
+                        "POST", api_path, key.description, [o.get("id") for o in found]
+                    ) from None
+                wait = self._backoff(tries)
+                if not self._may_retry(tries, started, wait):
+                    raise AmbiguousCreateError(
+                        "POST",
+                        api_path,
+                        exc.status,
+                        f"{exc.reason}; not created (no object with {key.description}),"
+                        " and out of retries",
+                        attempts=tries,
+                    ) from None
+                log.info(
+                    "POST %s: the answer was lost (%s) and nothing was created; sending again",
+                    api_path,
+                    exc.reason,
+                )
+                self._sleep(wait)
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.reason_phrase or f"HTTP {response.status_code}"
+    if isinstance(body, dict) and isinstance(body.get("message"), str) and body["message"]:
+        return str(body["message"])
+    return response.reason_phrase or f"HTTP {response.status_code}"
+
+
+def _error(method: str, path: str, response: httpx.Response, attempts: int) -> ApiError:
+    status = response.status_code
+    message = _message(response)
+    if status == 422:
+        try:
+            errors = response.json().get("errors")
+        except (ValueError, AttributeError):
+            errors = None
+        return ValidationError(
+            method,
+            path,
+            status,
+            message,
+            errors if isinstance(errors, dict) else None,
+            attempts=attempts,
+        )
+    if status == 429:
+        return RateLimitedError(method, path, status, message, attempts=attempts)
+    cls = STATUS_ERRORS.get(status)
+    if cls is not None:
+        return cls(method, path, status, message, attempts=attempts)
+    if status >= 500:
+        return ServerError(method, path, status, message, attempts=attempts)
+    return ApiError(method, path, status, message, attempts=attempts)

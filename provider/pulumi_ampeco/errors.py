@@ -1,0 +1,164 @@
+"""What can go wrong talking to an AMPECO tenant, as exceptions that say what to do.
+
+Every exception carries the request's method and path (never the token, never the query's
+secrets: AMPECO puts none there) and reads well as one line of a Pulumi error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+
+class AmpecoError(Exception):
+    """Base class of every error raised by pulumi-ampeco."""
+
+
+class ConfigurationError(AmpecoError):
+    """The tenant URL, token or a tuning setting is missing or wrong; nothing was sent."""
+
+
+class ApiError(AmpecoError):
+    """A request that failed; ``status`` is ``None`` when no HTTP answer came back."""
+
+    hint: str = ""
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        status: int | None,
+        message: str,
+        *,
+        attempts: int = 1,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.status = status
+        self.message = message
+        self.attempts = attempts
+        super().__init__(self._describe())
+
+    def _describe(self) -> str:
+        where = f"{self.method} {self.path}"
+        status = f" -> {self.status}" if self.status is not None else ""
+        tries = f" after {self.attempts} attempts" if self.attempts > 1 else ""
+        hint = f" ({self.hint})" if self.hint else ""
+        return f"{where}{status}: {self.message}{tries}{hint}"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._describe()!r})"
+
+
+class AuthenticationError(ApiError):
+    hint = "check ampeco:apiToken / AMPECO_API_TOKEN: the tenant does not accept this token"
+
+
+class PermissionDeniedError(ApiError):
+    hint = "the administrator who owns the API token lacks this permission"
+
+
+class NotFoundError(ApiError):
+    hint = "the object does not exist (deleted outside Pulumi?)"
+
+
+class ConflictError(ApiError):
+    hint = "the object is in use; remove or reassign what uses it first"
+
+
+class ValidationError(ApiError):
+    """422: the tenant rejected the data; ``errors`` maps field paths to messages."""
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        status: int | None,
+        message: str,
+        errors: Mapping[str, Sequence[str]] | None = None,
+        *,
+        attempts: int = 1,
+    ) -> None:
+        self.errors: dict[str, list[str]] = {k: list(v) for k, v in (errors or {}).items()}
+        super().__init__(method, path, status, message, attempts=attempts)
+
+    def _describe(self) -> str:
+        base = super()._describe()
+        if not self.errors:
+            return base
+        fields = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in self.errors.items())
+        return f"{base} [{fields}]"
+
+
+class RateLimitedError(ApiError):
+    hint = "the tenant's rate limit; lower ampeco:requestsPerMinute or retry later"
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        status: int | None,
+        message: str,
+        retry_after: float | None = None,
+        *,
+        attempts: int = 1,
+    ) -> None:
+        self.retry_after = retry_after
+        super().__init__(method, path, status, message, attempts=attempts)
+
+
+class ServerError(ApiError):
+    hint = "the tenant failed; retry later"
+
+
+class TransportError(ApiError):
+    """No usable answer: a timeout, a refused or dropped connection."""
+
+    hint = "network trouble between here and the tenant; retry"
+
+
+class AmbiguousCreateError(ApiError):
+    """A create may or may not have happened, and there is no way to tell which."""
+
+    hint = "look for the object in the tenant; if it exists, adopt it instead of creating it again"
+
+
+class DuplicateObjectsError(ApiError):
+    """A lookup that must find at most one object found several."""
+
+    def __init__(self, method: str, path: str, key: str, ids: Sequence[object]) -> None:
+        self.key = key
+        self.ids = list(ids)
+        shown = ", ".join(str(i) for i in self.ids)
+        super().__init__(
+            method,
+            path,
+            None,
+            f"{len(self.ids)} objects match {key}: ids {shown}; "
+            "make the key unique in the tenant (delete or rename the extra objects)",
+        )
+
+
+STATUS_ERRORS: dict[int, type[ApiError]] = {
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: ValidationError,
+    429: RateLimitedError,
+}
+
+__all__ = [
+    "AmbiguousCreateError",
+    "AmpecoError",
+    "ApiError",
+    "AuthenticationError",
+    "ConfigurationError",
+    "ConflictError",
+    "DuplicateObjectsError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitedError",
+    "ServerError",
+    "TransportError",
+    "ValidationError",
+]
