@@ -1,10 +1,84 @@
-"""pulumi-ampeco: infrastructure as code for AMPECO.CHARGE tenants."""
+"""pulumi-ampeco: infrastructure as code for AMPECO.CHARGE tenants.
 
+The public names load on first use, so that ``pulumi_ampeco.sim`` (the tenant simulator) can be
+imported without the provider's models, client or the Pulumi SDK: the simulator is an
+independent implementation of the API.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
 try:
     __version__ = version("pulumi-ampeco")
 except PackageNotFoundError:  # running from a source tree that was not installed
     __version__ = "0.0.0"
 
-__all__ = ["__version__"]
+__all__ = [
+    "AdditionalInfoArgs",
+    "AmbiguousCreateError",
+    "AmpecoError",
+    "ApiError",
+    "AuthenticationError",
+    "ChargingZone",
+    "ChargingZoneArgs",
+    "ConfigurationError",
+    "ConflictError",
+    "DuplicateObjectsError",
+    "GeopositionArgs",
+    "IntervalArgs",
+    "Location",
+    "LocationArgs",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitedError",
+    "ServerError",
+    "TransportError",
+    "ValidationError",
+    "WeeklyHoursArgs",
+    "WorkingHoursArgs",
+    "__version__",
+]
+
+#: Where each public name lives; loaded on first use.
+_WHERE = {name: ".errors" for name in __all__ if name.endswith("Error")} | {
+    name: ".resources" for name in __all__ if not name.endswith("Error") and name != "__version__"
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pulumi_ampeco' has no attribute {name!r}")
+    return getattr(import_module(module, __name__), name)
+
+
+if TYPE_CHECKING:
+    from .errors import (
+        AmbiguousCreateError,
+        AmpecoError,
+        ApiError,
+        AuthenticationError,
+        ConfigurationError,
+        ConflictError,
+        DuplicateObjectsError,
+        NotFoundError,
+        PermissionDeniedError,
+        RateLimitedError,
+        ServerError,
+        TransportError,
+        ValidationError,
+    )
+    from .resources import (
+        AdditionalInfoArgs,
+        ChargingZone,
+        ChargingZoneArgs,
+        GeopositionArgs,
+        IntervalArgs,
+        Location,
+        LocationArgs,
+        WeeklyHoursArgs,
+        WorkingHoursArgs,
+    )

@@ -115,6 +115,13 @@ SETTINGS: tuple[Setting, ...] = (
         _boolean,
         "allow plain http:// to a host that is not loopback (never for a real tenant)",
     ),
+    Setting(
+        "defaultLocale",
+        "AMPECO_DEFAULT_LOCALE",
+        "en",
+        str,
+        "locale of a translated text given as a plain string instead of `{locale: text}`",
+    ),
 )
 BY_KEY = {s.key: s for s in SETTINGS}
 
@@ -162,6 +169,20 @@ def _raw(setting: Setting, config: Mapping[str, str], env: Mapping[str, str]) ->
         if value is not None and str(value).strip() != "":
             return str(value).strip()
     return None
+
+
+def value(key: str, config: Mapping[str, str], env: Mapping[str, str] | None = None) -> Any:
+    """One setting (by its key without namespace), parsed, or its default."""
+    setting = BY_KEY[key]
+    raw = _raw(setting, config, os.environ if env is None else env)
+    if raw is None:
+        return setting.default
+    try:
+        return setting.parse(raw)
+    except ValueError as exc:
+        raise ConfigurationError(
+            f"{setting.config_key} (or {setting.env}) is {raw!r}: {exc}"
+        ) from None
 
 
 def load(

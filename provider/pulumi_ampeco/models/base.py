@@ -1,0 +1,75 @@
+"""What every resource model shares: snake_case in programs, camelCase on the wire.
+
+A model is the desired state a user writes. It validates before any API call (``check``),
+and it converts between the program's names (``external_id``) and the API's (``externalId``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+)
+from pydantic.alias_generators import to_camel
+
+DEFAULT_LOCALE = "en"
+
+
+class AmpecoModel(BaseModel):
+    """Base of every model: camelCase aliases, unknown fields rejected, numbers coerced."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="forbid",
+        str_strip_whitespace=False,
+    )
+
+    def to_wire(self) -> dict[str, Any]:
+        """The API body for the fields the user set (``None`` where the user cleared one)."""
+        return self.model_dump(by_alias=True, exclude_unset=True, mode="json")
+
+    def to_state(self) -> dict[str, Any]:
+        """The program's view (snake_case) of the fields the user set."""
+        return self.model_dump(by_alias=False, exclude_unset=True, mode="json")
+
+
+class Translation(AmpecoModel):
+    locale: str = Field(
+        min_length=2, max_length=16, pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$"
+    )
+    translation: str = Field(min_length=1)
+
+
+def _translations(value: Any, info: ValidationInfo) -> Any:
+    """Accept ``"text"`` (the stack's default locale), ``{locale: text}`` or the API's list of
+    ``{"locale", "translation"}``; produce the API's list, sorted by locale."""
+    locale = (info.context or {}).get("default_locale", DEFAULT_LOCALE)
+    if isinstance(value, str):
+        return [{"locale": locale, "translation": value}]
+    if isinstance(value, Mapping):
+        return [{"locale": k, "translation": v} for k, v in value.items()]
+    return value
+
+
+def _unique_sorted(value: list[Translation]) -> list[Translation]:
+    locales = [t.locale for t in value]
+    repeated = sorted({code for code in locales if locales.count(code) > 1})
+    if repeated:
+        raise ValueError(f"locale {', '.join(repeated)} appears more than once")
+    return sorted(value, key=lambda t: t.locale)
+
+
+#: Translated text in the API's list form, normalised (sorted by locale, one entry per locale).
+Translations = Annotated[
+    list[Translation], BeforeValidator(_translations), AfterValidator(_unique_sorted)
+]
+
+TIME_OF_DAY = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"

@@ -1,0 +1,356 @@
+"""The one dynamic resource provider, driven by a :class:`~pulumi_ampeco.specs.Spec`.
+
+Nothing resource-specific lives here. The instance holds only the kind's name, so its pickled
+form is a few dozen bytes that refer to this module (pickled by reference), and it carries no
+client, token or lock: those live in :mod:`pulumi_ampeco.runtime`, in the provider process.
+
+Desired vs live: ``diff`` compares the program's inputs with the object as the tenant has it
+now (not only with what was recorded), over the fields the program manages, after the same
+normalisation on both sides. A field that the program stops setting is cleared.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+import pydantic
+from deepdiff import DeepDiff
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+from pulumi.runtime import rpc
+
+from . import runtime
+from .errors import DuplicateObjectsError, NotFoundError
+from .lookup import Lookup, lookup_for
+from .specs import SPECS, Spec
+
+PROVIDER_KEY = "__provider"
+ADOPT = "adopt"
+#: The property named in ``replaces`` when the object vanished from the tenant.
+GONE = "id"
+
+
+class AdoptionRequired(Exception):
+    """An object with the same key exists and the program did not ask to adopt it."""
+
+
+def is_unknown(value: Any) -> bool:
+    """A value not known yet (preview), anywhere inside ``value``."""
+    if isinstance(value, str):
+        return value == rpc.UNKNOWN
+    if isinstance(value, Mapping):
+        return any(is_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(is_unknown(v) for v in value)
+    return False
+
+
+class AmpecoProvider(ResourceProvider):
+    """CRUD for one AMPECO resource kind, as its spec describes it."""
+
+    # Nothing secret is ever captured (tests assert it), so the payload needs no encryption.
+    serialize_as_secret_always = False
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    @property
+    def spec(self) -> Spec:
+        return SPECS[self.kind]
+
+    def configure(self, req: ConfigureRequest) -> None:
+        runtime.configure({key: req.config.get(key) for key in runtime.KEYS})
+
+    # --- check ------------------------------------------------------------------------------
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        spec = self.spec
+        props = {k: v for k, v in news.items() if k != PROVIDER_KEY}
+        failures: list[CheckFailure] = []
+        parents: dict[str, Any] = {}
+        for name in spec.parents:
+            value = props.pop(name, None)
+            if value is None:
+                failures.append(CheckFailure(name, f"required: set `{name}` (the parent's id)"))
+            elif is_unknown(value):
+                parents[name] = value
+            else:
+                try:
+                    parents[name] = _as_id(value)
+                except ValueError:
+                    failures.append(
+                        CheckFailure(name, f"must be the parent's numeric id, got {value!r}")
+                    )
+        adopt = props.pop(ADOPT, False)
+        if not isinstance(adopt, bool):
+            failures.append(CheckFailure(ADOPT, f"must be true or false, got {adopt!r}"))
+        known = {k: v for k, v in props.items() if not is_unknown(v)}
+        try:
+            model = spec.model.model_validate(
+                known, context={"default_locale": runtime.default_locale()}
+            )
+        except pydantic.ValidationError as exc:
+            unknown = {k for k in props if k not in known}
+            failures += [f for f in _failures(exc, spec) if f.property.split(".")[0] not in unknown]
+            model = None
+        if failures:
+            return CheckResult(news, failures)
+        if len(known) != len(props):
+            return CheckResult(news, [])  # preview: validate what is known, keep the rest
+        assert model is not None
+        inputs: dict[str, Any] = {**model.to_state(), **parents}
+        if adopt:
+            inputs[ADOPT] = True
+        inputs[PROVIDER_KEY] = news[PROVIDER_KEY]
+        return CheckResult(inputs, [])
+
+    # --- helpers shared by the CRUD methods --------------------------------------------------
+
+    def _managed(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        """The fields of the body the program manages (no parents, no flags, no outputs)."""
+        spec = self.spec
+        skip = {PROVIDER_KEY, ADOPT, *spec.parents, *spec.server_fields}
+        return {k: v for k, v in props.items() if k not in skip}
+
+    def _wire(self, managed: Mapping[str, Any]) -> dict[str, Any]:
+        """The API body for managed program values; ``None`` values clear a field."""
+        model = self.spec.model
+        present = {k: v for k, v in managed.items() if v is not None}
+        body = model.model_validate(
+            present, context={"default_locale": runtime.default_locale()}
+        ).to_wire()
+        for name, value in managed.items():
+            if value is None:
+                body[_alias(model, name)] = None
+        return body
+
+    def _state(self, live: Mapping[str, Any], names: set[str]) -> dict[str, Any]:
+        """The program's view of the live object, for the given program names."""
+        model = self.spec.model
+        aliases = {_alias(model, n): n for n in names}
+        picked = {a: live[a] for a in aliases if live.get(a) is not None}
+        try:
+            return model.model_validate(
+                picked, context={"default_locale": runtime.default_locale()}
+            ).to_state()
+        except pydantic.ValidationError:
+            # The tenant holds something the model would not accept: show it as it is.
+            return {aliases[a]: v for a, v in picked.items()}
+
+    def _changed(self, desired: Mapping[str, Any], live: Mapping[str, Any]) -> list[str]:
+        """Program names of the managed fields whose live value differs from the desired one."""
+        spec = self.spec
+        want = self._wire(desired)
+        names = {_alias(spec.model, n): n for n in desired}
+        unordered = {_alias(spec.model, n) for n in spec.unordered}
+        have = {key: _project(live.get(key), value) for key, value in want.items()}
+        want = {k: _normalise(v, k in unordered) for k, v in want.items()}
+        have = {k: _normalise(v, k in unordered) for k, v in have.items()}
+        delta = DeepDiff(have, want, ignore_numeric_type_changes=True, verbose_level=0)
+        return sorted(names[str(key)] for key in delta.affected_root_keys)
+
+    def _client_get(self, path: str) -> dict[str, Any] | None:
+        params = {"include": list(self.spec.include)} if self.spec.include else None
+        try:
+            found = runtime.client().get(path, params)
+        except NotFoundError:
+            return None
+        return found if isinstance(found, dict) else None
+
+    def _outs(self, id_: str, inputs: Mapping[str, Any], live: Mapping[str, Any]) -> dict[str, Any]:
+        outs = {k: copy.deepcopy(v) for k, v in inputs.items() if k != PROVIDER_KEY}
+        for name, wire in self.spec.server_fields.items():
+            if live.get(wire) is not None:
+                outs[name] = live[wire]
+        return outs
+
+    def _write(self, path: str, desired: Mapping[str, Any], live: Mapping[str, Any]) -> Any:
+        """Bring a live object to the desired state: PATCH the changed fields or PUT it all."""
+        client = runtime.client()
+        if self.spec.update_verb == "PUT":
+            return client.update(path, self._wire(desired), "PUT")
+        changed = self._changed(desired, live)
+        if not changed:
+            return live
+        full = self._wire(desired)
+        body = {key: full[key] for key in (_alias(self.spec.model, n) for n in changed)}
+        return client.update(path, body, "PATCH")
+
+    # --- create, read, update, delete, diff ----------------------------------------------------
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        spec = self.spec
+        client = runtime.client()
+        desired = self._managed(props)
+        collection = spec.collection_path(props)
+        body = self._wire(desired)
+        key = lookup_for(collection, body)
+        existing = client.find(key) if key is not None and not key.new_only else []
+        if props.get(ADOPT):
+            if len(existing) > 1:
+                raise DuplicateObjectsError(
+                    "GET", collection, key.description if key else "", [o["id"] for o in existing]
+                )
+            if existing:
+                found = existing[0]
+                path = spec.item_path(found["id"], props)
+                live = self._write(path, desired, found)
+                return CreateResult(str(found["id"]), self._outs(str(found["id"]), props, live))
+        elif existing:
+            raise AdoptionRequired(_adoption_message(spec, key, existing))
+        created = client.create(collection, body, lookup=key)
+        return CreateResult(str(created["id"]), self._outs(str(created["id"]), props, created))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        spec = self.spec
+        live = self._client_get(spec.item_path(id_, props))
+        if live is None:
+            return ReadResult("", {})
+        managed = self._managed(props)
+        inputs: dict[str, Any] = self._state(live, set(managed))
+        for name in spec.unordered & inputs.keys():
+            # The same set in another order is no drift: keep the program's order.
+            if _normalise(inputs[name], True) == _normalise(managed.get(name), True):
+                inputs[name] = managed[name]
+        inputs.update({p: props[p] for p in spec.parents if p in props})
+        if props.get(ADOPT):
+            inputs[ADOPT] = True
+        return ReadResult(id_, self._outs(id_, inputs, live), inputs)
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        spec = self.spec
+        moved = [p for p in spec.parents if _as_id_or(olds.get(p)) != _as_id_or(news.get(p))]
+        if moved:
+            return DiffResult(changes=True, replaces=moved, delete_before_replace=True)
+        desired = self._desired(olds, news)
+        if is_unknown(desired):
+            unknown = [k for k, v in desired.items() if is_unknown(v)]
+            replaces = [k for k in unknown if k in spec.replaces]
+            return DiffResult(changes=True, replaces=replaces, delete_before_replace=True)
+        live = self._client_get(spec.item_path(id_, olds))
+        if live is None:
+            # Deleted outside Pulumi: create it again (and forget the old one).
+            return DiffResult(changes=True, replaces=[GONE], delete_before_replace=True)
+        changed = self._changed(desired, live)
+        replaces = [name for name in changed if name in spec.replaces]
+        # The replacement would share the old object's key (externalId, name, OCPP identity):
+        # the old one goes first, so the new one neither collides nor gets adopted by mistake.
+        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=True)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        path = self.spec.item_path(id_, news)
+        live = self._client_get(path)
+        if live is None:
+            raise NotFoundError(
+                "GET",
+                path,
+                404,
+                f"the {self.kind} was deleted outside Pulumi; run `pulumi up` "
+                "again to create it, or `pulumi refresh` to forget it",
+            )
+        result = self._write(path, self._desired(olds, news), live)
+        return UpdateResult(self._outs(id_, news, result))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        runtime.client().delete(self.spec.item_path(id_, props))
+
+    def _desired(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
+        """The managed fields of the program, plus ``None`` for those it stopped setting."""
+        desired = self._managed(news)
+        for name in self._managed(olds):
+            desired.setdefault(name, None)
+        return desired
+
+
+# --- module helpers ----------------------------------------------------------------------------
+
+
+def _as_id(value: Any) -> int:
+    number = float(value)
+    if not number.is_integer() or number < 1:
+        raise ValueError(value)
+    return int(number)
+
+
+def _as_id_or(value: Any) -> Any:
+    try:
+        return _as_id(value)
+    except (TypeError, ValueError):
+        return value
+
+
+def _alias(model: type[pydantic.BaseModel], name: str) -> str:
+    field = model.model_fields.get(name)
+    return (field.alias or name) if field is not None else name
+
+
+def _project(live: Any, desired: Any) -> Any:
+    """The part of a live value that has the desired value's shape (extra keys dropped)."""
+    if isinstance(desired, dict):
+        source = live if isinstance(live, dict) else {}
+        return {k: _project(source.get(k), v) for k, v in desired.items()}
+    if isinstance(desired, list) and isinstance(live, list) and len(live) == len(desired):
+        return [_project(lv, dv) for lv, dv in zip(live, desired, strict=True)]
+    return live
+
+
+def _normalise(value: Any, unordered: bool = False) -> Any:
+    """What the tenant treats as equal compares equal: ``[]`` and ``null``, translation order,
+    set-like lists in any order."""
+    if isinstance(value, list):
+        items = [_normalise(v) for v in value]
+        if not items:
+            return None
+        if all(isinstance(i, dict) and "locale" in i for i in items):
+            return sorted(items, key=lambda i: str(i["locale"]))
+        if unordered:
+            return sorted({repr(i): i for i in items}.values(), key=repr)
+        return items
+    if isinstance(value, dict):
+        return {k: _normalise(v) for k, v in value.items()}
+    return value
+
+
+def _failures(exc: pydantic.ValidationError, spec: Spec) -> list[CheckFailure]:
+    out = []
+    for error in exc.errors(include_url=False):
+        path = ".".join(str(p) for p in error["loc"]) or spec.kind
+        out.append(CheckFailure(path, _explain(error, spec)))
+    return out
+
+
+def _explain(error: Any, spec: Spec) -> str:
+    kind = error["type"]
+    got = error.get("input")
+    if kind == "missing":
+        return f"required: set `{error['loc'][-1]}`"
+    if kind == "extra_forbidden":
+        names = ", ".join(sorted(spec.model.model_fields))
+        return f"`{error['loc'][-1]}` is not an argument of {spec.kind}; the arguments are: {names}"
+    message = str(error["msg"])
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    return f"{message} (got {got!r})" if got is not None and not isinstance(got, dict) else message
+
+
+def _adoption_message(spec: Spec, key: Lookup | None, existing: list[dict[str, Any]]) -> str:
+    ids = ", ".join(str(o.get("id")) for o in existing)
+    names = {(f.alias or n): n for n, f in spec.model.model_fields.items()}
+    fields = dict(key.fields) if key is not None else {}
+    what = ", ".join(f"{names.get(k.split('.')[0], k)}={v!r}" for k, v in fields.items())
+    return (
+        f"a {spec.kind} with {what or 'the same key'} already exists in the tenant (id {ids})."
+        " To manage that object with this program, set `adopt=True` on the resource; to create"
+        " a new one, give it a different "
+        f"{' and '.join(names.get(k.split('.')[0], k) for k in fields) or 'key'}."
+    )

@@ -1,0 +1,57 @@
+"""Process-wide state of the provider process: the stack config and the one client.
+
+The dynamic provider object is pickled into every resource's state, so it must stay tiny and
+hold nothing secret. The configuration the engine hands to ``configure`` and the client built
+from it live here instead, in the provider process only, created lazily and shared by the
+engine's worker threads.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+
+from . import config as config_module
+from .client import AmpecoClient
+
+#: Stack config keys read from the engine's configuration.
+KEYS = tuple(s.config_key for s in config_module.SETTINGS)
+
+_lock = threading.Lock()
+_config: dict[str, str] = {}
+_client: AmpecoClient | None = None
+
+
+def configure(values: Mapping[str, object]) -> None:
+    """Take the stack config (namespaced keys; secrets already decrypted by the engine)."""
+    global _client
+    fresh = {k: str(v) for k, v in values.items() if k in KEYS and v is not None}
+    with _lock:
+        if fresh != _config:
+            _config.clear()
+            _config.update(fresh)
+            if _client is not None:
+                _client.close()
+            _client = None
+
+
+def client() -> AmpecoClient:
+    """The provider process's client, built on first use from the config and ``AMPECO_*``."""
+    global _client
+    with _lock:
+        if _client is None:
+            _client = AmpecoClient.from_config(config_module.load(_config, os.environ))
+        return _client
+
+
+def default_locale() -> str:
+    """Locale of translated texts written as plain strings (``ampeco:defaultLocale``)."""
+    with _lock:
+        snapshot = dict(_config)
+    return str(config_module.value("defaultLocale", snapshot))
+
+
+def reset() -> None:
+    """Forget the configuration and close the client (tests)."""
+    configure({})

@@ -1,0 +1,67 @@
+"""Each resource kind as data: where it lives, how it updates, what forces a replacement.
+
+The generic provider (:mod:`pulumi_ampeco.provider`) reads nothing resource-specific from
+anywhere else; adding a kind means adding a model and an entry here. Program names are the
+snake_case forms of the API's field names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .models import locations
+from .models.base import AmpecoModel
+
+
+@dataclass(frozen=True)
+class Spec:
+    kind: str
+    model: type[AmpecoModel]
+    #: Collection path under ``/public-api/resources``; ``{name}`` placeholders are the
+    #: program inputs that hold the parents' ids (they are not part of the body).
+    collection: str
+    update_verb: Literal["PATCH", "PUT"] = "PATCH"
+    #: Program names whose change the API cannot apply in place (the parents are implied).
+    replace_on: frozenset[str] = frozenset()
+    #: Server-managed values kept as outputs: output name → wire name.
+    server_fields: Mapping[str, str] = field(default_factory=dict)
+    #: Set-like list fields: compared without order or repeats.
+    unordered: frozenset[str] = frozenset()
+    #: ``include[]`` values a read needs to see every managed field.
+    include: tuple[str, ...] = ()
+
+    @property
+    def parents(self) -> tuple[str, ...]:
+        return tuple(re.findall(r"\{(\w+)\}", self.collection))
+
+    @property
+    def replaces(self) -> frozenset[str]:
+        return self.replace_on | frozenset(self.parents)
+
+    def collection_path(self, values: Mapping[str, Any]) -> str:
+        return self.collection.format(**{p: int(values[p]) for p in self.parents})
+
+    def item_path(self, id_: str | int, values: Mapping[str, Any]) -> str:
+        return f"{self.collection_path(values)}/{int(id_)}"
+
+
+SPECS: dict[str, Spec] = {
+    spec.kind: spec
+    for spec in (
+        Spec(
+            kind="Location",
+            model=locations.Location,
+            collection="/locations/v2.0",
+            server_fields={"last_updated_at": "lastUpdatedAt"},
+            unordered=frozenset({"access_methods", "facilities", "tags"}),
+        ),
+        Spec(
+            kind="ChargingZone",
+            model=locations.ChargingZone,
+            collection="/locations/v2.0/{location_id}/charging-zones",
+        ),
+    )
+}

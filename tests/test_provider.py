@@ -1,0 +1,252 @@
+"""The generic provider, called the way the engine calls it, against the simulator."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from pulumi.dynamic import Config, ConfigureRequest
+from pulumi.dynamic.dynamic import serialize_provider
+from pulumi.runtime import rpc
+
+from pulumi_ampeco import runtime
+from pulumi_ampeco.provider import AdoptionRequired, AmpecoProvider
+
+from .conftest import API, Sim
+
+TOKEN = "prov-SECRET-4b1d"
+LOCATION: dict[str, Any] = {
+    "external_id": "site-1",
+    "name": "Depot North",
+    "geoposition": {"latitude": 59.91, "longitude": 10.75},
+    "address": {"en": "Dronning Eufemias gate 16", "nb-NO": "Dronning Eufemias gate 16"},
+    "country": "NO",
+    "tags": ["north", "depot"],
+}
+
+
+#: The stack config the engine would hand to ``configure``.
+CONFIG: dict[str, str] = {}
+
+
+@pytest.fixture
+def tenant(sim: Sim) -> Iterator[Sim]:
+    assert sim.simulator is not None
+    sim.simulator.config.tokens = (TOKEN,)
+    CONFIG.clear()
+    CONFIG.update({"ampeco:tenantUrl": sim.base_url, "ampeco:apiToken": TOKEN})
+    yield sim
+    runtime.reset()
+
+
+def provider(kind: str) -> AmpecoProvider:
+    p = AmpecoProvider(kind)
+    p.configure(ConfigureRequest(Config(dict(CONFIG), "test")))
+    return p
+
+
+def wire_round_trip(props: dict[str, Any]) -> dict[str, Any]:
+    """What a value looks like after the engine's protobuf struct: ints become floats."""
+
+    def convert(v: Any) -> Any:
+        if isinstance(v, bool):
+            return v
+        if isinstance(v, int):
+            return float(v)
+        if isinstance(v, dict):
+            return {k: convert(x) for k, x in v.items() if x is not None}
+        if isinstance(v, list):
+            return [convert(x) for x in v]
+        return v
+
+    return {k: convert(v) for k, v in props.items() if v is not None}
+
+
+def checked(kind: str, props: dict[str, Any], olds: dict[str, Any] | None = None) -> dict[str, Any]:
+    result = provider(kind).check(olds or {}, {**wire_round_trip(props), "__provider": "p"})
+    assert result.failures == [], [(f.property, f.reason) for f in result.failures]
+    return result.inputs
+
+
+def live(sim: Sim, path: str) -> dict[str, Any]:
+    r = httpx.get(sim.base_url + API + path, headers={"Authorization": f"Bearer {TOKEN}"})
+    return r.json()["data"]  # type: ignore[no-any-return]
+
+
+def writes(sim: Sim) -> list[tuple[str, str]]:
+    return [(e["method"], e["path"]) for e in sim.requests() if e["method"] != "GET"]
+
+
+def test_payload_is_small_by_reference_and_secret_free(tenant: Sim) -> None:
+    p = provider("Location")
+    payload = serialize_provider(p)
+    raw = base64.b64decode(payload)
+    assert len(payload) < 200
+    assert b"pulumi_ampeco.provider" in raw and b"AmpecoProvider" in raw
+    assert b"co_code" not in raw and b"def check" not in raw  # no bytecode: by reference
+    assert TOKEN.encode() not in raw and b"tenantUrl" not in raw
+    assert vars(p) == {"kind": "Location"}
+
+
+def test_check_normalises(tenant: Sim) -> None:
+    inputs = checked("Location", LOCATION)
+    assert inputs["name"] == [{"locale": "en", "translation": "Depot North"}]
+    assert [t["locale"] for t in inputs["address"]] == ["en", "nb-NO"]
+    assert inputs["geoposition"] == {"latitude": 59.91, "longitude": 10.75}
+    zone = checked("ChargingZone", {"location_id": 4000, "name": "L1", "status": "enabled"})
+    assert zone["location_id"] == 4000 and isinstance(zone["location_id"], int)
+    CONFIG["ampeco:defaultLocale"] = "nb-NO"
+    assert checked("Location", LOCATION)["name"][0]["locale"] == "nb-NO"
+
+
+INVALID = [
+    ({"name": None}, "name", "required"),
+    ({"geoposition": {"latitude": 91, "longitude": 0}}, "geoposition.latitude", "less than"),
+    ({"geoposition": {"latitude": 0, "longitude": -181}}, "geoposition.longitude", "greater"),
+    ({"country": "Norway"}, "country", "ISO 3166-1"),
+    ({"parking_type": "ROOFTOP"}, "parking_type", "UNDERGROUND_GARAGE"),
+    ({"access_methods": ["OPEN", "TELEPATHY"]}, "access_methods.1", "PARKING_TICKET"),
+    ({"geoposition": "59.9,10.7"}, "geoposition", "dictionary"),
+    ({"tags": "north"}, "tags", "list"),
+    ({"state": "CA"}, "Location", "use `region`"),
+    ({"colour": "red"}, "colour", "not an argument"),
+    (
+        {"working_hours": {"hours": {"monday": [{"start": "6:00", "end": "23:00"}]}}},
+        "working_hours.hours.monday.0.start",
+        "pattern",
+    ),
+    (
+        {"name": [{"locale": "en", "translation": "A"}, {"locale": "en", "translation": "B"}]},
+        "name",
+        "more than once",
+    ),
+    ({"name": ""}, "name.0.translation", "at least 1 character"),
+]
+
+
+@pytest.mark.parametrize(("change", "field", "words"), INVALID)
+def test_invalid_programs_fail_in_check_without_api_calls(
+    tenant: Sim, change: dict[str, Any], field: str, words: str
+) -> None:
+    props = {k: v for k, v in {**LOCATION, **change}.items() if v is not None}
+    result = provider("Location").check({}, {**props, "__provider": "p"})
+    assert result.failures, "the program should have been rejected"
+    by_field = {f.property: f.reason for f in result.failures}
+    matched = field if field in by_field else next(iter(by_field))
+    assert field in by_field or field == "Location", by_field
+    assert words in by_field[matched], by_field
+    assert tenant.requests() == []
+
+
+def test_unknown_values_are_tolerated_in_preview(tenant: Sim) -> None:
+    news = {"location_id": rpc.UNKNOWN, "name": "L1", "status": "enabled", "__provider": "p"}
+    result = provider("ChargingZone").check({}, news)
+    assert result.failures == [] and result.inputs == news
+    bad = provider("ChargingZone").check({}, {**news, "status": "gone"})
+    assert [f.property for f in bad.failures] == ["status"]
+
+
+def test_create_diff_update_read_delete(tenant: Sim) -> None:
+    p = provider("Location")
+    inputs = checked("Location", LOCATION)
+    created = p.create(inputs)
+    outs = {**created.outs, "__provider": "p"}
+    assert outs["last_updated_at"]
+    assert live(tenant, f"/locations/v2.0/{created.id}")["externalId"] == "site-1"
+
+    same = p.diff(created.id, wire_round_trip(outs), checked("Location", LOCATION))
+    assert same.changes is False
+
+    changed_inputs = checked("Location", {**LOCATION, "city": "Oslo", "tags": ["depot", "north"]})
+    diff = p.diff(created.id, wire_round_trip(outs), changed_inputs)
+    assert diff.changes is True and diff.replaces == []
+    before = len(tenant.requests())
+    updated = p.update(created.id, wire_round_trip(outs), changed_inputs)
+    patches = [e for e in tenant.requests()[before:] if e["method"] == "PATCH"]
+    assert len(patches) == 1
+    assert tenant.simulator is not None
+    assert updated.outs["city"] == "Oslo"
+
+    read = p.read(created.id, {**updated.outs, "__provider": "p"})
+    assert read.id == created.id
+    assert read.inputs == {k: v for k, v in changed_inputs.items() if k != "__provider"}
+
+    p.delete(created.id, updated.outs)
+    p.delete(created.id, updated.outs)  # already gone: fine
+    assert p.read(created.id, updated.outs).id == ""
+
+
+def test_patch_carries_only_the_changed_field(tenant: Sim) -> None:
+    p = provider("Location")
+    created = p.create(checked("Location", LOCATION))
+    bodies: list[dict[str, Any]] = []
+    original = runtime.client().update
+
+    def spy(path: str, body: Any, method: str = "PATCH") -> Any:
+        bodies.append(dict(body))
+        return original(path, body, method)
+
+    runtime.client().update = spy  # type: ignore[method-assign]
+    try:
+        p.update(created.id, created.outs, checked("Location", {**LOCATION, "post_code": "0191"}))
+    finally:
+        del runtime.client().update
+    assert bodies == [{"postCode": "0191"}]
+
+
+def test_drift_shows_and_a_removed_field_is_cleared(tenant: Sim) -> None:
+    p = provider("Location")
+    inputs = checked("Location", {**LOCATION, "city": "Oslo"})
+    created = p.create(inputs)
+    httpx.patch(
+        tenant.base_url + API + f"/locations/v2.0/{created.id}",
+        json={"name": [{"locale": "en", "translation": "Renamed by hand"}]},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
+    assert p.diff(created.id, created.outs, inputs).changes is True
+    without_city = checked("Location", LOCATION)
+    p.update(created.id, created.outs, without_city)
+    now = live(tenant, f"/locations/v2.0/{created.id}")
+    assert now["city"] is None
+    assert now["name"] == [{"locale": "en", "translation": "Depot North"}]
+
+
+def test_deleted_out_of_band_is_a_replacement(tenant: Sim) -> None:
+    p = provider("Location")
+    inputs = checked("Location", LOCATION)
+    created = p.create(inputs)
+    httpx.delete(
+        tenant.base_url + API + f"/locations/v2.0/{created.id}",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
+    diff = p.diff(created.id, created.outs, inputs)
+    assert diff.changes is True and diff.replaces and diff.delete_before_replace is True
+
+
+def test_zone_moves_are_replacements(tenant: Sim) -> None:
+    loc = provider("Location").create(checked("Location", LOCATION))
+    other = provider("Location").create(checked("Location", {**LOCATION, "external_id": "b"}))
+    zp = provider("ChargingZone")
+    zone_inputs = checked(
+        "ChargingZone", {"location_id": int(loc.id), "name": "L1", "status": "enabled"}
+    )
+    zone = zp.create(zone_inputs)
+    moved = checked("ChargingZone", {**zone_inputs, "location_id": int(other.id)})
+    diff = zp.diff(zone.id, wire_round_trip(zone.outs), moved)
+    assert diff.replaces == ["location_id"]
+
+
+def test_existing_external_id_needs_adopt(tenant: Sim) -> None:
+    p = provider("Location")
+    first = p.create(checked("Location", LOCATION))
+    with pytest.raises(AdoptionRequired) as caught:
+        p.create(checked("Location", LOCATION))
+    assert "adopt=True" in str(caught.value) and "external_id='site-1'" in str(caught.value)
+    creates_before = sum(1 for m, _ in writes(tenant) if m == "POST")
+    adopted = p.create(checked("Location", {**LOCATION, "adopt": True, "city": "Oslo"}))
+    assert adopted.id == first.id
+    assert sum(1 for m, _ in writes(tenant) if m == "POST") == creates_before
+    assert live(tenant, f"/locations/v2.0/{first.id}")["city"] == "Oslo"
