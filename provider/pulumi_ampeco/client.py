@@ -18,8 +18,8 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import timezone
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -43,6 +43,8 @@ from .lookup import Lookup, lookup_for
 log = logging.getLogger("pulumi_ampeco.client")
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+#: Pages one listing may have before the client suspects a loop (100 objects each).
+MAX_PAGES = 10_000
 #: Errors raised before any byte of the request left: always safe to send again.
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
@@ -165,13 +167,13 @@ class RequestStats:
 # --- the client ----------------------------------------------------------------------------
 
 
-@dataclass
 class _Ambiguous(Exception):
     """A POST whose fate is unknown: it may have been carried out."""
 
-    status: int | None
-    reason: str
-    timed_out: bool = False
+    def __init__(self, status: int | None, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
 
 
 class AmpecoClient:
@@ -188,28 +190,33 @@ class AmpecoClient:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings or ClientSettings()
-        if not api_token or not api_token.strip():
+        api_token = (api_token or "").strip()
+        if not api_token:
             raise ConfigurationError(
                 "the API token is empty: set ampeco:apiToken (secret) or AMPECO_API_TOKEN"
             )
-        if any(c.isspace() for c in api_token.strip()) or not api_token.isprintable():
-            raise ConfigurationError("the API token contains spaces or control characters")
+        if not api_token.isascii() or not api_token.isprintable() or " " in api_token:
+            raise ConfigurationError(
+                "the API token must be printable ASCII without spaces; check for a stray"
+                " character copied with it"
+            )
         self.base_url = normalise_base_url(tenant_url, self.settings.allow_insecure_http)
         parts = urlsplit(self.base_url)
         self._origin = f"{parts.scheme}://{parts.netloc}"
+        self._origin_key = _origin_key(self.base_url)
         self._sleep = sleep
         self._clock = clock
         self._random = random.Random()
         self.stats = RequestStats()
         self._throttle = throttle.for_tenant(
             self.base_url,
-            api_token.strip(),
+            api_token,
             self.settings.requests_per_minute,
             self.settings.rate_limit_window,
         )
         self._http = httpx.Client(
             headers={
-                "Authorization": f"Bearer {api_token.strip()}",
+                "Authorization": f"Bearer {api_token}",
                 "Accept": "application/json",
                 "User-Agent": f"pulumi-ampeco/{__version__}",
             },
@@ -243,8 +250,14 @@ class AmpecoClient:
         """An absolute URL for a resource path (``/locations/v2.0``), an API path
         (``/public-api/...``) or an absolute URL of this tenant (``links.next``)."""
         if path.startswith(("http://", "https://")):
-            if not path.startswith(self._origin + "/"):
-                raise ApiError("GET", path.split("?")[0], None, "a link points outside the tenant")
+            if _origin_key(path) != self._origin_key:
+                where = urlsplit(path).netloc
+                raise ApiError(
+                    "GET",
+                    path.split("?")[0],
+                    None,
+                    f"a link points outside the tenant ({where}); refusing to send the token there",
+                )
             return path
         if path.startswith("/public-api/"):
             return self._origin + urlsplit(self.base_url).path.removesuffix("/public-api") + path
@@ -271,63 +284,78 @@ class AmpecoClient:
         is retried only when it certainly did not reach the tenant (429, refused connection);
         use :meth:`create` for POSTs.
         """
+        method = method.upper()
+        ambiguous: _Ambiguous | None = None
         try:
-            return self._send(method.upper(), path, params, json)
+            return self._send(method, path, params, json, self._deadline())
         except _Ambiguous as exc:
-            api_path = self._path_of(self.url(path))
-            raise AmbiguousCreateError(method.upper(), api_path, exc.status, exc.reason) from None
+            ambiguous = exc
+        # Raised outside the handler: no exception chain that could lead to the request.
+        raise AmbiguousCreateError(
+            method, self._path_of(self.url(path)), ambiguous.status, ambiguous.reason
+        )
 
-    def _send(self, method: str, path: str, params: Params | None, json: Any) -> httpx.Response:
+    def _deadline(self) -> float:
+        return self._clock() + self.settings.retry_deadline
+
+    def _send(
+        self, method: str, path: str, params: Params | None, json: Any, deadline: float
+    ) -> httpx.Response:
         url = self.url(path)
         api_path = self._path_of(url)
         query = httpx.QueryParams(encode_params(params)) if params else None
-        started = self._clock()
         attempt = 0
         while True:
             attempt += 1
             self._throttle.acquire()
             began = time.perf_counter()
+            failure: httpx.TransportError | None = None
             try:
                 response = self._http.request(method, url, params=query, json=json)
             except httpx.TransportError as exc:
-                self.stats.record(method, api_path)
-                reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                failure = exc
+            self.stats.record(method, api_path)
+            took = (time.perf_counter() - began) * 1000
+            if failure is not None:
+                reason = _describe_transport(failure)
+                sent = not isinstance(failure, NOT_SENT)
+                del failure  # holds the request (and its Authorization header)
                 log.debug(
                     "%s %s -> %s after %.1f ms (attempt %d)",
                     method,
                     api_path,
-                    type(exc).__name__,
-                    (time.perf_counter() - began) * 1000,
+                    reason,
+                    took,
                     attempt,
                 )
-                if method == "POST" and not isinstance(exc, NOT_SENT):
-                    raise _Ambiguous(
-                        None, reason, isinstance(exc, httpx.TimeoutException)
-                    ) from None
+                if method == "POST" and sent:
+                    raise _Ambiguous(None, reason)
                 wait = self._backoff(attempt)
-                if self._may_retry(attempt, started, wait):
+                if self._may_retry(attempt, deadline, wait):
                     self._sleep(wait)
                     continue
-                raise TransportError(method, api_path, None, reason, attempts=attempt) from None
-            self.stats.record(method, api_path)
+                raise TransportError(method, api_path, None, reason, attempts=attempt)
             status = response.status_code
             log.debug(
-                "%s %s -> %d in %.1f ms (attempt %d)",
-                method,
-                api_path,
-                status,
-                (time.perf_counter() - began) * 1000,
-                attempt,
+                "%s %s -> %d in %.1f ms (attempt %d)", method, api_path, status, took, attempt
             )
             self._throttle.observe(response.headers)
-            if status < 400:
+            if status < 300:
                 return response
+            if status < 400:
+                target = response.headers.get("location", "?")
+                raise ApiError(
+                    method,
+                    api_path,
+                    status,
+                    f"the tenant redirects to {target}; check ampeco:tenantUrl",
+                )
             if method == "POST" and status >= 500:
                 raise _Ambiguous(status, _message(response))
+            hinted = self._retry_after(response) if status == 429 else None
             if status in RETRY_STATUSES:
-                hinted = self._retry_after(response) if status == 429 else None
                 wait = self._backoff(attempt) if hinted is None else hinted
-                if self._may_retry(attempt, started, wait):
+                if self._may_retry(attempt, deadline, wait):
                     log.info(
                         "%s %s -> %d; retrying in %.1f s (attempt %d of %d)",
                         method,
@@ -339,12 +367,10 @@ class AmpecoClient:
                     )
                     self._sleep(wait)
                     continue
-            raise _error(method, api_path, response, attempt)
+            raise _error(method, api_path, response, attempt, hinted)
 
-    def _may_retry(self, attempt: int, started: float, wait: float) -> bool:
-        if attempt > self.settings.max_retries:
-            return False
-        return (self._clock() - started) + wait <= self.settings.retry_deadline
+    def _may_retry(self, attempt: int, deadline: float, wait: float) -> bool:
+        return attempt <= self.settings.max_retries and self._clock() + wait <= deadline
 
     def _backoff(self, attempt: int) -> float:
         """Exponential back-off with full jitter, capped."""
@@ -353,21 +379,25 @@ class AmpecoClient:
 
     def _retry_after(self, response: httpx.Response) -> float | None:
         """Seconds to wait from ``Retry-After`` (seconds or HTTP date), else ``X-RateLimit-Reset``."""
-        value = response.headers.get("retry-after")
+        value = response.headers.get("retry-after", "").strip()
         if value:
             try:
                 return max(0.0, float(value))
             except ValueError:
-                moment = email.utils.parsedate_to_datetime(value) if value else None
-                if moment is not None:
-                    return max(0.0, moment.timestamp() - time.time())
-        reset = response.headers.get("x-ratelimit-reset")
-        if reset:
+                pass
             try:
-                return max(0.0, float(reset) - time.time())
-            except ValueError:
-                return None
-        return None
+                moment = email.utils.parsedate_to_datetime(value)
+            except (TypeError, ValueError):
+                moment = None
+            if moment is not None:
+                if moment.tzinfo is None:
+                    moment = moment.replace(tzinfo=timezone.utc)
+                return max(0.0, moment.timestamp() - time.time())
+        reset = response.headers.get("x-ratelimit-reset", "").strip()
+        try:
+            return max(0.0, float(reset) - time.time()) if reset else None
+        except ValueError:
+            return None
 
     # the API -----------------------------------------------------------------------------
 
@@ -390,36 +420,70 @@ class AmpecoClient:
         return True
 
     def list(
-        self, path: str, params: Params | None = None, *, per_page: int = 100
+        self,
+        path: str,
+        params: Params | None = None,
+        *,
+        per_page: int = 100,
+        deadline: float | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Every object of a listing, following cursor (``links.next``) or page pagination."""
-        query: dict[str, Any] | None = {**(params or {}), "per_page": per_page}
-        next_url: str | None = path
-        while next_url is not None:
-            body = self.request("GET", next_url, params=query).json()
+        """Every object of a listing, page after page.
+
+        The next page is asked for with this call's own parameters plus the tenant's cursor
+        (``meta.next_cursor``) or the next page number (``meta.current_page``/``last_page``);
+        a ``links.next`` of this tenant is followed only when neither is given. A page seen
+        twice, or more than ``MAX_PAGES``, is an error rather than an endless loop.
+        """
+        base = {**(params or {}), "per_page": per_page}
+        query: dict[str, Any] | None = dict(base)
+        target: str = path
+        seen: set[str] = set()
+        deadline = self._deadline() if deadline is None else deadline
+        for _ in range(MAX_PAGES):
+            marker = f"{target}?{sorted(encode_params(query))}"
+            if marker in seen:
+                raise ApiError(
+                    "GET",
+                    self._path_of(self.url(path)),
+                    None,
+                    "the listing repeats a page; stopping instead of looping",
+                )
+            seen.add(marker)
+            body = self._send("GET", target, query, None, deadline).json()
             data = body.get("data") if isinstance(body, dict) else body
             if isinstance(data, dict):  # a single object where a list was expected (D34)
                 data = [data]
             yield from data or []
-            links = body.get("links") if isinstance(body, dict) else None
             meta = body.get("meta") if isinstance(body, dict) else None
-            following = (links or {}).get("next")
-            if following:
-                next_url, query = following, None
-            elif (
-                meta
-                and meta.get("current_page")
-                and meta.get("last_page")
-                and (meta["current_page"] < meta["last_page"])
+            links = body.get("links") if isinstance(body, dict) else None
+            meta = meta if isinstance(meta, dict) else {}
+            following = (links or {}).get("next") if isinstance(links, dict) else None
+            if not data:
+                return
+            if meta.get("next_cursor"):
+                target, query = path, {**base, "cursor": meta["next_cursor"]}
+            elif isinstance(meta.get("current_page"), int) and isinstance(
+                meta.get("last_page"), int
             ):
-                query = {**(params or {}), "per_page": per_page, "page": meta["current_page"] + 1}
-                next_url = path
+                if meta["current_page"] >= meta["last_page"]:
+                    return
+                target, query = path, {**base, "page": meta["current_page"] + 1}
+            elif following:
+                target, query = str(following), None
             else:
-                next_url = None
+                return
+        raise ApiError(
+            "GET",
+            self._path_of(self.url(path)),
+            None,
+            f"the listing has more than {MAX_PAGES} pages; stopping",
+        )
 
-    def find(self, lookup: Lookup) -> builtins.list[dict[str, Any]]:
+    def find(self, lookup: Lookup, deadline: float | None = None) -> builtins.list[dict[str, Any]]:
         """The objects a lookup matches."""
-        return [o for o in self.list(lookup.path, lookup.params) if lookup.matches(o)]
+        return [
+            o for o in self.list(lookup.path, lookup.params, deadline=deadline) if lookup.matches(o)
+        ]
 
     def create(
         self,
@@ -427,69 +491,109 @@ class AmpecoClient:
         body: Mapping[str, Any],
         *,
         lookup: Lookup | Literal["auto"] | None = "auto",
+        existing_ids: Iterable[Any] | None = None,
     ) -> Any:
         """POST a new object without ever creating it twice.
 
         When the answer is lost (a timeout or a dropped connection after the request left, or
-        a 5xx), the client looks the object up by its key (``lookup``; by default the
-        ``externalId`` or natural key of the collection, see :mod:`pulumi_ampeco.lookup`): one
-        match is the created object; none means the create did not happen and it is sent
-        again; several is a :class:`DuplicateObjectsError`. Without a key it raises
-        :class:`AmbiguousCreateError` rather than risk a duplicate.
+        a 5xx), the tenant may or may not have created the object, and may still be working
+        on it. The client then looks the object up by its key (``lookup``; by default the
+        ``externalId`` or natural key of the collection, see :mod:`pulumi_ampeco.lookup`),
+        twice, ``settle_time`` apart: an object that matches the key and every plain field of
+        the body, and that was not there before (``existing_ids``, or a listing taken before
+        the POST when the key is not an ``externalId``), is the created one. None found: the
+        POST is sent again. Several: :class:`DuplicateObjectsError`. When it cannot look (no
+        key, or the lookup fails) it raises :class:`AmbiguousCreateError` and never posts twice.
         """
+        deadline = self._deadline()
+        api_path = self._path_of(self.url(path))
         key = lookup_for(path, body) if lookup == "auto" else lookup
-        known = {o.get("id") for o in self.find(key)} if key is not None and key.new_only else set()
-        started = self._clock()
+        if existing_ids is not None:
+            known = set(existing_ids)
+        elif key is not None and key.new_only:
+            known = {o.get("id") for o in self.find(key, deadline)}
+        else:
+            known = set()
         tries = 0
         while True:
             tries += 1
+            lost: _Ambiguous | None = None
             try:
-                return unwrap(self._send("POST", path, None, dict(body)).json())
+                return unwrap(self._send("POST", path, None, dict(body), deadline).json())
             except _Ambiguous as exc:
-                api_path = self._path_of(self.url(path))
-                if key is None:
-                    raise AmbiguousCreateError(
-                        "POST",
-                        api_path,
-                        exc.status,
-                        f"{exc.reason}; the object has no lookup key, so whether it was created"
-                        " cannot be checked",
-                    ) from None
-                found = [o for o in self.find(key) if o.get("id") not in known]
-                if not found and exc.timed_out:
-                    # A timed-out request may still be running on the tenant: look once more
-                    # after a pause before concluding that nothing was created.
-                    self._sleep(self._backoff(tries))
-                    found = [o for o in self.find(key) if o.get("id") not in known]
-                if len(found) == 1:
-                    log.info(
-                        "POST %s: the answer was lost (%s); found the created object %s by %s",
-                        api_path,
-                        exc.reason,
-                        found[0].get("id"),
-                        key.description,
-                    )
-                    return found[0]
-                if len(found) > 1:
-                    raise DuplicateObjectsError(
-                        "POST", api_path, key.description, [o.get("id") for o in found]
-                    ) from None
-                wait = self._backoff(tries)
-                if not self._may_retry(tries, started, wait):
-                    raise AmbiguousCreateError(
-                        "POST",
-                        api_path,
-                        exc.status,
-                        f"{exc.reason}; not created (no object with {key.description}),"
-                        " and out of retries",
-                        attempts=tries,
-                    ) from None
-                log.info(
-                    "POST %s: the answer was lost (%s) and nothing was created; sending again",
+                lost = exc
+            if key is None:
+                raise AmbiguousCreateError(
+                    "POST",
                     api_path,
-                    exc.reason,
+                    lost.status,
+                    f"{lost.reason}; without a lookup key (e.g. externalId) there is no way to"
+                    " tell whether it was created",
+                    attempts=tries,
                 )
-                self._sleep(wait)
+            found = self._look(key, body, known, api_path, lost, tries, deadline)
+            if len(found) == 1:
+                log.info(
+                    "POST %s: the answer was lost (%s); found the created object %s by %s",
+                    api_path,
+                    lost.reason,
+                    found[0].get("id"),
+                    key.description,
+                )
+                return found[0]
+            if len(found) > 1:
+                raise DuplicateObjectsError(
+                    "POST", api_path, key.description, [o.get("id") for o in found]
+                )
+            wait = self._backoff(tries)
+            if not self._may_retry(tries, deadline, wait):
+                # Looked twice: nothing was created. Report what the tenant said.
+                if lost.status is not None:
+                    raise ServerError("POST", api_path, lost.status, lost.reason, attempts=tries)
+                raise TransportError("POST", api_path, None, lost.reason, attempts=tries)
+            log.info(
+                "POST %s: the answer was lost (%s) and nothing was created; sending again",
+                api_path,
+                lost.reason,
+            )
+            self._sleep(wait)
+
+    def _look(
+        self,
+        key: Lookup,
+        body: Mapping[str, Any],
+        known: set[Any],
+        api_path: str,
+        lost: _Ambiguous,
+        tries: int,
+        deadline: float,
+    ) -> builtins.list[dict[str, Any]]:
+        """Objects the lost POST may have created: looked for twice, ``settle_time`` apart."""
+        found: builtins.list[dict[str, Any]] = []
+        for look in range(2):
+            if look:
+                self._sleep(self.settings.settle_time)
+            failed: ApiError | None = None
+            try:
+                found = [
+                    o
+                    for o in self.find(key, deadline)
+                    if o.get("id") not in known and _same_fields(o, body)
+                ]
+            except ApiError as exc:
+                failed = exc
+            if failed is not None:
+                raise AmbiguousCreateError(
+                    "POST",
+                    api_path,
+                    lost.status,
+                    f"{lost.reason}; looking for the object by {key.description} failed too"
+                    f" ({failed})",
+                    attempts=tries,
+                )
+            if found:
+                break
+        return found
 
 
 def _message(response: httpx.Response) -> str:
@@ -502,7 +606,9 @@ def _message(response: httpx.Response) -> str:
     return response.reason_phrase or f"HTTP {response.status_code}"
 
 
-def _error(method: str, path: str, response: httpx.Response, attempts: int) -> ApiError:
+def _error(
+    method: str, path: str, response: httpx.Response, attempts: int, retry_after: float | None
+) -> ApiError:
     status = response.status_code
     message = _message(response)
     if status == 422:
@@ -519,10 +625,38 @@ def _error(method: str, path: str, response: httpx.Response, attempts: int) -> A
             attempts=attempts,
         )
     if status == 429:
-        return RateLimitedError(method, path, status, message, attempts=attempts)
+        return RateLimitedError(method, path, status, message, retry_after, attempts=attempts)
     cls = STATUS_ERRORS.get(status)
     if cls is not None:
         return cls(method, path, status, message, attempts=attempts)
     if status >= 500:
         return ServerError(method, path, status, message, attempts=attempts)
     return ApiError(method, path, status, message, attempts=attempts)
+
+
+def _origin_key(url: str) -> tuple[str, str, int]:
+    """Scheme, host and port of a URL, as a browser would compare origins."""
+    parsed = httpx.URL(url)
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    return parsed.scheme, parsed.host.lower(), port
+
+
+def _describe_transport(exc: httpx.TransportError) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _same_fields(obj: Mapping[str, Any], body: Mapping[str, Any]) -> bool:
+    """The object carries every plain (string, number, boolean) value the body sent."""
+    for key, sent in body.items():
+        if isinstance(sent, (str, int, float, bool)) and key in obj:
+            have = obj[key]
+            if isinstance(sent, bool) or isinstance(have, bool):
+                if have is not sent:
+                    return False
+            elif isinstance(sent, (int, float)) and isinstance(have, (int, float)):
+                if float(have) != float(sent):
+                    return False
+            elif have != sent:
+                return False
+    return True

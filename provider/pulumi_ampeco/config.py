@@ -139,6 +139,8 @@ class ClientSettings:
     allow_insecure_http: bool = False
     backoff_base: float = 0.5
     backoff_max: float = 30.0
+    #: Pause before looking a second time for an object whose create lost its answer.
+    settle_time: float = 2.0
 
 
 @dataclass(frozen=True)

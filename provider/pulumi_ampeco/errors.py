@@ -138,13 +138,12 @@ class DuplicateObjectsError(ApiError):
         )
 
 
+#: Statuses whose error needs nothing but the message (422 and 429 carry more).
 STATUS_ERRORS: dict[int, type[ApiError]] = {
     401: AuthenticationError,
     403: PermissionDeniedError,
     404: NotFoundError,
     409: ConflictError,
-    422: ValidationError,
-    429: RateLimitedError,
 }
 
 __all__ = [

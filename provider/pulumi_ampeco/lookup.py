@@ -18,14 +18,17 @@ from typing import Any
 class Lookup:
     """List ``path`` with ``params`` and keep the objects whose ``fields`` all match.
 
-    ``new_only``: the key is not unique among existing objects (connectors), so the client
-    notes the matching ids before it creates and counts only objects that were not there.
+    ``new_only``: objects that are not ours may share the key (a name, a connector type), so
+    after a lost create only objects that were not there before count.
+    ``identifying``: the key names one object (an ``externalId``, a name); ``False`` for keys
+    that many objects share by design (a connector's type), which cannot adopt anything.
     """
 
     path: str
     fields: Mapping[str, Any]
     params: Mapping[str, Any] = field(default_factory=dict)
     new_only: bool = False
+    identifying: bool = True
 
     @property
     def description(self) -> str:
@@ -74,7 +77,7 @@ def lookup_for(path: str, body: Mapping[str, Any]) -> Lookup | None:
     """
     if _CONNECTORS.fullmatch(path):
         fields = {k: body[k] for k in ("type", "format", "status") if body.get(k) is not None}
-        return Lookup(path, fields, new_only=True) if fields else None
+        return Lookup(path, fields, new_only=True, identifying=False) if fields else None
     for pattern, candidates in KEYS:
         if not re.fullmatch(pattern, path):
             continue
@@ -87,6 +90,8 @@ def lookup_for(path: str, body: Mapping[str, Any]) -> Lookup | None:
                 params = {"filter": {filter_name: values[names[0]]}}
             if path == "/evses/v2.1" and body.get("chargePointId") is not None:
                 params.setdefault("filter", {})["chargePointId"] = body["chargePointId"]
-            return Lookup(path, values, params)
+            # Names and codes may already be taken by objects that are not ours: a lost create
+            # is recognised among the objects that were not there before.
+            return Lookup(path, values, params, new_only=names != ("externalId",))
         return None
     return None

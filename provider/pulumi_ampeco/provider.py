@@ -195,7 +195,8 @@ class AmpecoProvider(ResourceProvider):
         collection = spec.collection_path(props)
         body = self._wire(desired)
         key = lookup_for(collection, body)
-        existing = client.find(key) if key is not None and not key.new_only else []
+        listed = client.find(key) if key is not None else []
+        existing = listed if key is not None and key.identifying else []
         if props.get(ADOPT):
             if len(existing) > 1:
                 raise DuplicateObjectsError(
@@ -208,7 +209,9 @@ class AmpecoProvider(ResourceProvider):
                 return CreateResult(str(found["id"]), self._outs(str(found["id"]), props, live))
         elif existing:
             raise AdoptionRequired(_adoption_message(spec, key, existing))
-        created = client.create(collection, body, lookup=key)
+        created = client.create(
+            collection, body, lookup=key, existing_ids=[o.get("id") for o in listed]
+        )
         return CreateResult(str(created["id"]), self._outs(str(created["id"]), props, created))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:

@@ -39,12 +39,19 @@ class Throttle:
         self._starts: deque[float] = deque()
         self._gap = 0.0  # spacing asked for by the tenant's remaining budget
         self._last = float("-inf")
+        self.per_window = 0
+        self.configured_window = self.window = 0.0
         self.configure(per_window, window)
 
     def configure(self, per_window: int, window: float) -> None:
+        """Set the limit and start afresh (no memory of earlier requests)."""
         with self._lock:
             self.per_window = per_window
+            self.configured_window = window
             self.window = window * (1 + WINDOW_MARGIN)
+            self._starts.clear()
+            self._gap = 0.0
+            self._last = float("-inf")
 
     def acquire(self) -> float:
         """Wait for a slot to start a request; returns the seconds waited."""
@@ -89,6 +96,13 @@ def for_tenant(base_url: str, token: str, per_window: int, window: float) -> Thr
         throttle = _REGISTRY.get(key)
         if throttle is None:
             throttle = _REGISTRY[key] = Throttle(per_window, window)
-        elif (throttle.per_window, throttle.window) != (per_window, window * (1 + WINDOW_MARGIN)):
+        elif (throttle.per_window, throttle.configured_window) != (per_window, window):
+            # One process talks to a tenant with one configuration; a new one replaces it.
             throttle.configure(per_window, window)
         return throttle
+
+
+def forget_all() -> None:
+    """Drop every throttle (tests that reuse a port for a new tenant)."""
+    with _REGISTRY_LOCK:
+        _REGISTRY.clear()

@@ -195,6 +195,15 @@ class Simulator:
             elif fault is not None and fault.status is not None:
                 outcome_kind = "fault"
                 outcome = self._fault_outcome(fault)
+                if fault.late_ms is not None:
+                    # The answer goes now; the tenant still does the work, later.
+                    late = threading.Timer(
+                        fault.late_ms / 1000,
+                        self._late,
+                        (method, path, query, dict(headers), body, base_url),
+                    )
+                    late.daemon = True
+                    late.start()
             else:
                 operation, outcome = self._public(method, path, query, headers, body, base_url)
                 if fault is not None and fault.ghost:
@@ -217,6 +226,33 @@ class Simulator:
             )
         )
         return outcome
+
+    def _late(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        base_url: str,
+    ) -> None:
+        """Carry out a request whose answer a ``late_ms`` fault already sent."""
+        started = time.perf_counter()
+        try:
+            operation, outcome = self._public(method, path, query, headers, body, base_url)
+        except StoreClosed:
+            return
+        self._record(
+            LoggedRequest(
+                method,
+                path,
+                query,
+                outcome.status,
+                (time.perf_counter() - started) * 1000,
+                "late",
+                operation.operation_id if operation else None,
+            )
+        )
 
     def _fault_outcome(self, fault: Fault) -> Outcome:
         assert fault.status is not None

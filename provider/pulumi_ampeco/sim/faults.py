@@ -12,6 +12,21 @@ from typing import Any
 FAULT_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
+#: The fields a rule may have, with the JSON types each accepts.
+FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "method": (str,),
+    "path": (str,),
+    "status": (int,),
+    "ghost": (bool,),
+    "drop": (bool,),
+    "latency_ms": (int,),
+    "count": (int,),
+    "fraction": (int, float),
+    "retry_after": (int,),
+    "late_ms": (int,),
+}
+
+
 class FaultError(ValueError):
     """A fault rule that cannot be used; the message says which field is wrong."""
 
@@ -22,7 +37,9 @@ class Fault:
 
     What happens to a matched request, after ``latency_ms``:
 
-    * ``status``: answered with that error status before anything is done;
+    * ``status``: answered with that error status before anything is done — or, with
+      ``late_ms``, answered at once while the request is still carried out that much later
+      (a gateway that gives up on a tenant that keeps working);
     * ``ghost``: carried out and committed, then the connection is dropped unanswered;
     * ``drop``: the connection is dropped before anything is done;
     * none of these: only the latency applies.
@@ -40,37 +57,17 @@ class Fault:
     count: int | None = None
     fraction: float = 1.0
     retry_after: int | None = None
+    late_ms: int | None = None
     id: int = 0
     hits: int = 0
     _pattern: re.Pattern[str] | None = field(default=None, repr=False)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Fault:
-        known = {
-            "method",
-            "path",
-            "status",
-            "ghost",
-            "drop",
-            "latency_ms",
-            "count",
-            "fraction",
-            "retry_after",
-        }
-        unknown = set(data) - known
+        unknown = set(data) - set(FIELD_TYPES)
         if unknown:
             raise FaultError(f"unknown fault field(s): {', '.join(sorted(unknown))}")
-        types: dict[str, tuple[type, ...]] = {
-            "method": (str,),
-            "path": (str,),
-            "status": (int,),
-            "ghost": (bool,),
-            "drop": (bool,),
-            "latency_ms": (int,),
-            "count": (int,),
-            "fraction": (int, float),
-            "retry_after": (int,),
-        }
+        types = FIELD_TYPES
         for name, value in data.items():
             wrong_bool = isinstance(value, bool) and bool not in types[name]
             if value is not None and (not isinstance(value, types[name]) or wrong_bool):
@@ -88,6 +85,8 @@ class Fault:
             raise FaultError("count must be at least 1")
         if fault.latency_ms < 0:
             raise FaultError("latency_ms must not be negative")
+        if fault.late_ms is not None and (fault.status is None or fault.late_ms < 0):
+            raise FaultError("late_ms goes with a status and must not be negative")
         try:
             fault._pattern = re.compile(fault.path) if fault.path else None
         except re.error as exc:
@@ -102,6 +101,7 @@ class Fault:
             "latency_ms": int,
             "count": int,
             "retry_after": int,
+            "late_ms": int,
             "fraction": float,
         }
         data: dict[str, Any] = {}
