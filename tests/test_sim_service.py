@@ -175,3 +175,14 @@ def test_admin_api_rejects_bad_input(sim: Sim) -> None:
             assert admin.put("/rate-limit", json=limits).status_code == 422, limits
         assert admin.post("/faults", content=b"{oops").status_code == 400
         assert admin.get("/health").json() == {"status": "ok"}
+
+
+def test_request_log_keeps_write_bodies_without_secrets(sim: Sim, api: httpx.Client) -> None:
+    loc = api.post("/locations/v2.0", json=f.location()).json()["data"]["id"]
+    body = f.charge_point(
+        loc, network={"id": "N-1", "password": "hunter2"}, type="personal", pin="1234"
+    )
+    api.post("/charge-points/v2.0", json=body)
+    logged = sim.requests()[-1]["body"]
+    assert logged["network"] == {"id": "N-1", "password": "***"} and logged["pin"] == "***"
+    assert "hunter2" not in str(sim.requests())

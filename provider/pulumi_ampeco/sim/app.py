@@ -86,8 +86,9 @@ class LoggedRequest:
     query: str
     status: int
     duration_ms: float
-    outcome: str  # "answered", "fault", "ghost", "dropped"
+    outcome: str  # "answered", "fault", "ghost", "dropped", "late"
     operation: str | None
+    body: Any = None  # the JSON body of a write, as received (tests check what was sent)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -98,6 +99,7 @@ class LoggedRequest:
             "durationMs": round(self.duration_ms, 3),
             "outcome": self.outcome,
             "operation": self.operation,
+            "body": self.body,
         }
 
 
@@ -223,6 +225,7 @@ class Simulator:
                 (time.perf_counter() - started) * 1000,
                 outcome_kind,
                 operation.operation_id if operation else None,
+                _logged_body(method, body),
             )
         )
         return outcome
@@ -251,6 +254,7 @@ class Simulator:
                 (time.perf_counter() - started) * 1000,
                 "late",
                 operation.operation_id if operation else None,
+                _logged_body(method, body),
             )
         )
 
@@ -385,6 +389,28 @@ class Simulator:
             self.reset()
             return Outcome(204)
         return _json_outcome(404, {"message": "Not Found."})
+
+
+#: Body fields the request log never shows (OCPP passwords, charger PINs).
+SECRET_FIELDS = frozenset({"password", "pin"})
+
+
+def _logged_body(method: str, body: bytes) -> Any:
+    """The JSON body of a write for the request log, secrets masked."""
+    if method not in ("POST", "PUT", "PATCH") or not body.strip():
+        return None
+    try:
+        return _masked(json.loads(body))
+    except ValueError:
+        return None
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: "***" if k in SECRET_FIELDS else _masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    return value
 
 
 def _no_constant(name: str) -> Any:
