@@ -1,0 +1,734 @@
+"""The engine emulation: a resource monitor that turns registrations into provider calls.
+
+One :class:`Deployment` exists per operation. The SDK calls the monitor from its worker threads,
+concurrently; the deployment guards its bookkeeping with a lock but never holds it across a
+provider call, so independent resources proceed in parallel as with the real engine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import dataclasses
+import secrets
+import threading
+import traceback
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, NoReturn, TypeVar
+
+from google.protobuf import empty_pb2, struct_pb2  # type: ignore[import-untyped]
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
+from pulumi.runtime.proto import provider_pb2, resource_pb2
+
+from .results import OfflineEngineError, Operation, RunResult, Step
+from .state import ResourceState, StackState
+from .transport import ProviderCallError, RequestT, Transport, TransportError
+from .values import (
+    Props,
+    annotate_secrets,
+    changed_keys,
+    changed_paths,
+    from_struct,
+    make_secret,
+    parse_path,
+    path_contains,
+    reset_path,
+    reveal_props,
+    to_plain,
+    to_struct,
+)
+
+PROVIDER_KEY = "__provider"
+_R = TypeVar("_R")
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+class _StepFailed(Exception):
+    """Raised into the SDK when a step fails, which makes the program fail like under the CLI."""
+
+
+@dataclasses.dataclass
+class _Goal:
+    """A registration request in engine terms."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str
+    inputs: Props
+    dependencies: list[str]
+    property_dependencies: dict[str, list[str]]
+    protect: bool
+    retain_on_delete: bool
+    deleted_with: str
+    delete_before_replace: bool | None
+    ignore_changes: list[str]
+    replace_on_changes: list[str]
+    additional_secret_outputs: list[str]
+    import_id: str
+
+    def state(self, id_: str, inputs: Props, outputs: Props) -> ResourceState:
+        return ResourceState(
+            urn=self.urn,
+            type=self.type,
+            name=self.name,
+            custom=self.custom,
+            id=id_,
+            parent=self.parent,
+            inputs=inputs,
+            outputs=outputs,
+            dependencies=self.dependencies,
+            property_dependencies=self.property_dependencies,
+            protect=self.protect,
+            retain_on_delete=self.retain_on_delete,
+            deleted_with=self.deleted_with,
+            additional_secret_outputs=self.additional_secret_outputs,
+        )
+
+
+class Deployment:
+    """Engine state for one operation over one stack state."""
+
+    def __init__(
+        self,
+        *,
+        operation: Operation,
+        state: StackState,
+        transport: Transport,
+        config: Mapping[str, str],
+        secret_keys: Iterable[str],
+    ) -> None:
+        self.operation: Operation = operation
+        self.dry_run = operation == "preview"
+        self.project = state.project
+        self.stack = state.stack
+        self._old = {urn: r.copy() for urn, r in state.resources.items()}
+        self._old_outputs = dict(state.outputs)
+        self._transport = transport
+        self._config = dict(config)
+        self._secret_keys = set(secret_keys)
+        self._accept_secrets = False
+        self._configured = False
+        self._configure_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self.current: dict[str, ResourceState] = {u: r.copy() for u, r in state.resources.items()}
+        self.pending_deletes = [r.copy() for r in state.pending_deletes]
+        self._registered: set[str] = set()
+        self._order: list[str] = []
+        self._replaced: list[ResourceState] = []
+        self.steps: list[Step] = []
+        self.failure: OfflineEngineError | None = None
+        self.stack_urn = ""
+        self.stack_outputs: Props | None = None
+
+    # --- bookkeeping ---------------------------------------------------------------------
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        qualified = type_
+        if parent:
+            parent_type = parent.split("::")[2]
+            if parent_type != STACK_TYPE:
+                qualified = f"{parent_type}${type_}"
+        return f"urn:pulumi:{self.stack}::{self.project}::{qualified}::{name}"
+
+    def _record(self, step: Step, state: ResourceState | None) -> None:
+        with self._lock:
+            self.steps.append(step)
+            if state is not None:
+                self.current[step.urn] = state
+                self._order.append(step.urn)
+
+    def _fail(
+        self,
+        goal: _Goal | ResourceState,
+        message: str,
+        *,
+        provider_message: str = "",
+        details: str = "",
+        failures: Iterable[tuple[str, str]] = (),
+    ) -> NoReturn:
+        error = OfflineEngineError(
+            f"{self.operation} failed: {goal.type} resource {goal.name!r}: {message}",
+            operation=self.operation,
+            urn=goal.urn,
+            name=goal.name,
+            type=goal.type,
+            provider_message=provider_message,
+            details=details,
+            failures=failures,
+        )
+        with self._lock:
+            if self.failure is None:
+                self.failure = error
+        raise _StepFailed(str(error))
+
+    def fail_program(self, error: BaseException, details: str, *, internal: bool = False) -> None:
+        """Record an error raised by the program (unless a step failure caused it) or, with
+        ``internal``, a bug in this emulation."""
+        culprit = "the offline engine itself" if internal else "the program"
+        with self._lock:
+            if self.failure is None:
+                self.failure = OfflineEngineError(
+                    f"{self.operation} failed: {culprit} raised {type(error).__name__}: {error}",
+                    operation=self.operation,
+                    details=details,
+                )
+
+    # --- provider calls ------------------------------------------------------------------
+
+    def _configure(self) -> None:
+        with self._configure_lock:
+            if self._configured:
+                return
+            args = {
+                key: make_secret(value) if key in self._secret_keys else value
+                for key, value in self._config.items()
+            }
+            request = provider_pb2.ConfigureRequest(
+                args=to_struct(args),
+                acceptSecrets=True,
+                acceptResources=True,
+                sends_old_inputs=True,
+                sends_old_inputs_to_delete=True,
+            )
+            response = self._transport.call("Configure", request)
+            self._accept_secrets = bool(response.acceptSecrets)
+            self._configured = True
+
+    def _wire(self, props: Mapping[str, Any]) -> struct_pb2.Struct:
+        """Props as the engine sends them to this provider (secrets stripped unless accepted)."""
+        return to_struct(props if self._accept_secrets else reveal_props(props))
+
+    def _call(self, goal: _Goal | ResourceState, method: str, request: RequestT) -> Any:
+        with self._step_errors(goal, method):
+            return self._transport.call(method, request)
+
+    def _ready(self, goal: _Goal | ResourceState) -> None:
+        """Start and configure the provider before the first request is built (the requests
+        depend on whether it accepts secrets)."""
+        with self._step_errors(goal, "Configure"):
+            self._configure()
+
+    @contextlib.contextmanager
+    def _step_errors(self, goal: _Goal | ResourceState, method: str) -> Iterator[None]:
+        try:
+            yield
+        except ProviderCallError as error:
+            self._fail(
+                goal,
+                f"{method.lower()} failed: {error.message}",
+                provider_message=error.message,
+                details=error.details,
+            )
+        except TransportError as error:
+            self._fail(goal, str(error), details=str(error))
+
+    def _check(self, goal: _Goal, olds: Props, news: Props) -> Props:
+        request = provider_pb2.CheckRequest(
+            urn=goal.urn,
+            olds=self._wire(olds),
+            news=self._wire(news),
+            randomSeed=secrets.token_bytes(32),
+            name=goal.name,
+            type=goal.type,
+        )
+        response = self._call(goal, "Check", request)
+        failures = [(f.property, f.reason) for f in response.failures]
+        if failures:
+            listed = "; ".join(f"{prop}: {reason}" if prop else reason for prop, reason in failures)
+            self._fail(goal, f"check failed: {listed}", failures=failures)
+        return annotate_secrets(from_struct(response.inputs), news, [])
+
+    def _create(self, goal: _Goal, inputs: Props) -> tuple[str, Props]:
+        request = provider_pb2.CreateRequest(
+            urn=goal.urn, properties=self._wire(inputs), name=goal.name, type=goal.type
+        )
+        response = self._call(goal, "Create", request)
+        if not response.id:
+            self._fail(goal, "create failed: the provider returned an empty id")
+        outputs = from_struct(response.properties)
+        return response.id, annotate_secrets(outputs, inputs, goal.additional_secret_outputs)
+
+    def _delete_call(self, resource: ResourceState) -> None:
+        self._ready(resource)
+        request = provider_pb2.DeleteRequest(
+            id=resource.id,
+            urn=resource.urn,
+            properties=self._wire(resource.outputs),
+            old_inputs=self._wire(resource.inputs),
+            name=resource.name,
+            type=resource.type,
+        )
+        self._call(resource, "Delete", request)
+
+    # --- RegisterResource ----------------------------------------------------------------
+
+    def _goal(self, request: Any) -> _Goal:
+        return _Goal(
+            urn=self.make_urn(request.parent, request.type, request.name),
+            type=request.type,
+            name=request.name,
+            custom=bool(request.custom),
+            parent=request.parent,
+            inputs=from_struct(request.object),
+            dependencies=list(dict.fromkeys(request.dependencies)),
+            property_dependencies={
+                key: list(deps.urns) for key, deps in request.propertyDependencies.items()
+            },
+            protect=bool(request.protect),
+            retain_on_delete=bool(request.retainOnDelete),
+            deleted_with=request.deletedWith,
+            delete_before_replace=(
+                bool(request.deleteBeforeReplace) if request.deleteBeforeReplaceDefined else None
+            ),
+            ignore_changes=list(request.ignoreChanges),
+            replace_on_changes=list(request.replaceOnChanges),
+            additional_secret_outputs=list(request.additionalSecretOutputs),
+            import_id=request.importId,
+        )
+
+    def _reserve(self, goal: _Goal) -> ResourceState | None:
+        with self._lock:
+            if self.failure is not None:
+                raise _StepFailed("the deployment was cancelled after an earlier failure")
+            if goal.urn in self._registered:
+                raise _StepFailed(
+                    f"Duplicate resource URN '{goal.urn}'; try giving it a unique name"
+                )
+            self._registered.add(goal.urn)
+            old = self.current.get(goal.urn)
+            return old.copy() if old is not None else None
+
+    def register_resource(self, request: Any) -> resource_pb2.RegisterResourceResponse:
+        if request.type == STACK_TYPE and not request.parent:
+            self.stack_urn = self.make_urn("", request.type, request.name)
+            return resource_pb2.RegisterResourceResponse(urn=self.stack_urn)
+        goal = self._goal(request)
+        old = self._reserve(goal)
+        if not goal.custom:
+            state = self._component(goal, old)
+        else:
+            if PROVIDER_KEY not in goal.inputs:
+                self._fail(
+                    goal,
+                    "the offline engine only runs Python dynamic providers "
+                    "(resources of pulumi.dynamic.Resource subclasses)",
+                )
+            state = self._custom(goal, old)
+        return resource_pb2.RegisterResourceResponse(
+            urn=goal.urn, id=state.id, object=to_struct(state.outputs)
+        )
+
+    def _component(self, goal: _Goal, old: ResourceState | None) -> ResourceState:
+        state = goal.state("", goal.inputs, goal.inputs if old is None else old.outputs)
+        if old is None:
+            step = Step(goal.name, goal.type, goal.urn, "create")
+        else:
+            changes = changed_keys(old.inputs, goal.inputs)
+            step = Step(goal.name, goal.type, goal.urn, "update" if changes else "same", changes)
+        self._record(step, state)
+        return state
+
+    def _custom(self, goal: _Goal, old: ResourceState | None) -> ResourceState:
+        self._ready(goal)
+        if goal.import_id and (old is None or old.id != goal.import_id):
+            self._import(goal)
+        news = goal.inputs
+        if old is not None and goal.ignore_changes:
+            news = self._ignore_changes(goal, news, old.inputs)
+        checked = self._check(goal, old.inputs if old is not None else {}, news)
+
+        if old is None:
+            if self.dry_run:
+                state = goal.state("", checked, checked)
+            else:
+                id_, outputs = self._create(goal, checked)
+                state = goal.state(id_, checked, outputs)
+            self._record(Step(goal.name, goal.type, goal.urn, "create"), state)
+            return state
+
+        request = provider_pb2.DiffRequest(
+            id=old.id,
+            urn=goal.urn,
+            olds=self._wire(old.outputs),
+            news=self._wire(checked),
+            ignoreChanges=goal.ignore_changes,
+            old_inputs=self._wire(old.inputs),
+            name=goal.name,
+            type=goal.type,
+        )
+        diff = self._call(goal, "Diff", request)
+        replace_keys = list(diff.replaces)
+        if diff.changes == provider_pb2.DiffResponse.DIFF_UNKNOWN:
+            # The engine decides from the inputs (including __provider), after ignoreChanges.
+            compared = self._ignore_changes(goal, checked, old.inputs)
+            paths = changed_paths(old.inputs, compared)
+            has_changes = bool(paths)
+            changed = {str(path[0]) for path in paths}
+        else:
+            paths = []  # the dynamic provider reports no changed keys, only a verdict
+            has_changes = diff.changes == provider_pb2.DiffResponse.DIFF_SOME
+            changed = set(changed_keys(old.inputs, checked))
+        changes = sorted(changed | set(replace_keys))
+
+        if has_changes:
+            patterns = [parse_path(p) for p in goal.replace_on_changes]
+            for path in paths:
+                if any(path_contains(pattern, path) for pattern in patterns):
+                    replace_keys.append(str(path[0]))
+        if has_changes and replace_keys:
+            return self._replace(goal, old, bool(diff.deleteBeforeReplace), changes)
+        if has_changes:
+            if self.dry_run:
+                state = goal.state(old.id, checked, checked)
+            else:
+                update = provider_pb2.UpdateRequest(
+                    id=old.id,
+                    urn=goal.urn,
+                    olds=self._wire(old.outputs),
+                    news=self._wire(checked),
+                    ignoreChanges=goal.ignore_changes,
+                    old_inputs=self._wire(old.inputs),
+                    name=goal.name,
+                    type=goal.type,
+                )
+                response = self._call(goal, "Update", update)
+                outputs = annotate_secrets(
+                    from_struct(response.properties), checked, goal.additional_secret_outputs
+                )
+                state = goal.state(old.id, checked, outputs)
+            self._record(Step(goal.name, goal.type, goal.urn, "update", changes), state)
+            return state
+
+        state = goal.state(old.id, checked, old.outputs)
+        self._record(Step(goal.name, goal.type, goal.urn, "same"), state)
+        return state
+
+    def _replace(
+        self, goal: _Goal, old: ResourceState, provider_dbr: bool, changes: list[str]
+    ) -> ResourceState:
+        if old.protect and goal.protect:
+            self._fail(
+                goal,
+                f"unable to replace resource {goal.urn!r} as it is currently marked for "
+                "protection. To unprotect the resource, remove the `protect` flag from the "
+                "resource in your Pulumi program and run `pulumi up`",
+            )
+        checked = self._check(goal, {}, goal.inputs)
+        delete_first = (
+            goal.delete_before_replace if goal.delete_before_replace is not None else provider_dbr
+        )
+        if self.dry_run:
+            state = goal.state("", checked, checked)
+        else:
+            if delete_first:
+                if not old.retain_on_delete:
+                    self._delete_call(old)
+                with self._lock:
+                    self.current.pop(goal.urn, None)
+            id_, outputs = self._create(goal, checked)
+            state = goal.state(id_, checked, outputs)
+            if not delete_first:
+                with self._lock:
+                    self._replaced.append(old)
+        self._record(Step(goal.name, goal.type, goal.urn, "replace", changes), state)
+        return state
+
+    def _ignore_changes(self, goal: _Goal, news: Props, olds: Props) -> Props:
+        result = copy.deepcopy(news)
+        invalid = []
+        for text in goal.ignore_changes:
+            try:
+                ok = reset_path(parse_path(text), olds, result)
+            except ValueError:
+                continue
+            if not ok:
+                invalid.append(text)
+        if invalid:
+            self._fail(
+                goal,
+                "cannot ignore changes to the following properties because one or more "
+                f"elements of the path are missing: {', '.join(map(repr, invalid))}",
+            )
+        return result
+
+    def _import(self, goal: _Goal) -> None:
+        # The engine's import step reads with no properties and no inputs; the dynamic provider
+        # server then cannot find __provider, so the step fails.
+        request = provider_pb2.ReadRequest(
+            id=goal.import_id, urn=goal.urn, name=goal.name, type=goal.type
+        )
+        self._call(goal, "Read", request)
+        self._fail(goal, "import is not emulated for resources whose provider can read them")
+
+    # --- ReadResource (get) --------------------------------------------------------------
+
+    def read_resource(self, request: Any) -> resource_pb2.ReadResourceResponse:
+        goal = self._goal_for_read(request)
+        old = self._reserve(goal)
+        if PROVIDER_KEY not in goal.inputs:
+            self._fail(goal, "the offline engine only reads Python dynamic resources")
+        self._ready(goal)
+        if request.id == rpc.UNKNOWN:
+            self._record(Step(goal.name, goal.type, goal.urn, "read"), None)
+            return resource_pb2.ReadResourceResponse(urn=goal.urn)
+        read = provider_pb2.ReadRequest(
+            id=request.id,
+            urn=goal.urn,
+            properties=struct_pb2.Struct(),
+            inputs=self._wire(goal.inputs),
+            name=goal.name,
+            type=goal.type,
+        )
+        response = self._call(goal, "Read", read)
+        if not response.id:
+            self._fail(goal, f"read failed: resource '{request.id}' does not exist")
+        outputs = annotate_secrets(
+            from_struct(response.properties), goal.inputs, goal.additional_secret_outputs
+        )
+        state = goal.state(response.id, goal.inputs, outputs)
+        state.external = True
+        changes = changed_keys(old.outputs, outputs) if old is not None else []
+        self._record(Step(goal.name, goal.type, goal.urn, "read", changes), state)
+        return resource_pb2.ReadResourceResponse(
+            urn=goal.urn, id=response.id, properties=to_struct(outputs)
+        )
+
+    def _goal_for_read(self, request: Any) -> _Goal:
+        return _Goal(
+            urn=self.make_urn(request.parent, request.type, request.name),
+            type=request.type,
+            name=request.name,
+            custom=True,
+            parent=request.parent,
+            inputs=from_struct(request.properties),
+            dependencies=list(dict.fromkeys(request.dependencies)),
+            property_dependencies={},
+            protect=False,
+            retain_on_delete=False,
+            deleted_with="",
+            delete_before_replace=None,
+            ignore_changes=[],
+            replace_on_changes=[],
+            additional_secret_outputs=list(request.additionalSecretOutputs),
+            import_id="",
+        )
+
+    def register_outputs(self, request: Any) -> None:
+        outputs = from_struct(request.outputs)
+        with self._lock:
+            if request.urn == self.stack_urn:
+                self.stack_outputs = outputs
+            elif request.urn in self.current and request.urn in self._registered:
+                self.current[request.urn].outputs = outputs
+
+    # --- after the program: deletes, refresh, destroy ------------------------------------
+
+    def finish_update(self) -> None:
+        """Delete what the program no longer declares (dependents first), then the objects
+        that replacements superseded. Runs only after a successful program."""
+        condemned = [r for urn, r in self._old.items() if urn not in self._registered]
+        for resource in condemned:
+            if resource.external:  # read (`get`) resources are forgotten, never deleted
+                self.current.pop(resource.urn, None)
+        condemned = [r for r in condemned if not r.external]
+        deleting = {r.urn for r in condemned}
+        deleting.update(r.urn for r in self._replaced)
+        deleting.update(r.urn for r in self.pending_deletes)
+        for resource in dependents_first(condemned):
+            self._delete(resource, deleting, replacing=False)
+        for resource in [*self.pending_deletes, *reversed(self._replaced)]:
+            self._delete(resource, deleting, replacing=True)
+
+    def destroy(self) -> None:
+        everything = list(self.current.values())
+        for resource in everything:
+            if resource.external:
+                self.current.pop(resource.urn)
+        condemned = [r for r in everything if not r.external]
+        deleting = {r.urn for r in condemned} | {r.urn for r in self.pending_deletes}
+        for resource in dependents_first(condemned):
+            self._delete(resource, deleting, replacing=False)
+        for resource in list(self.pending_deletes):
+            self._delete(resource, deleting, replacing=True)
+        self.stack_outputs = {}
+
+    def _delete(self, resource: ResourceState, deleting: set[str], *, replacing: bool) -> None:
+        if self.failure is not None:
+            return
+        if resource.protect and not replacing:
+            try:
+                self._fail(
+                    resource,
+                    f"unable to delete resource {resource.urn!r} as it is currently marked for "
+                    "protection. To unprotect the resource, remove the `protect` flag from the "
+                    "resource in your Pulumi program and run `pulumi up`",
+                )
+            except _StepFailed:
+                return
+        skip_call = (
+            self.dry_run
+            or not resource.custom
+            or resource.retain_on_delete
+            or (bool(resource.deleted_with) and resource.deleted_with in deleting)
+        )
+        if not skip_call:
+            try:
+                self._delete_call(resource)
+            except _StepFailed:
+                return
+        with self._lock:
+            if replacing:
+                if _remove_identical(self._replaced, resource):
+                    return  # shown as part of its "replace" step
+                _remove_identical(self.pending_deletes, resource)
+            else:
+                self.current.pop(resource.urn, None)
+            self.steps.append(Step(resource.name, resource.type, resource.urn, "delete"))
+
+    def refresh(self) -> None:
+        for urn, resource in list(self.current.items()):
+            if self.failure is not None:
+                return
+            if not resource.custom:
+                continue
+            try:
+                self._ready(resource)
+            except _StepFailed:
+                return
+            request = provider_pb2.ReadRequest(
+                id=resource.id,
+                urn=urn,
+                properties=self._wire(resource.outputs),
+                inputs=self._wire(resource.inputs),
+                name=resource.name,
+                type=resource.type,
+            )
+            try:
+                response = self._call(resource, "Read", request)
+            except _StepFailed:
+                return
+            if not response.id:
+                with self._lock:
+                    self.current.pop(urn)
+                    self.steps.append(Step(resource.name, resource.type, urn, "delete"))
+                continue
+            refreshed = resource.copy()
+            refreshed.id = response.id
+            refreshed.outputs = annotate_secrets(
+                from_struct(response.properties),
+                resource.outputs,
+                resource.additional_secret_outputs,
+            )
+            if response.HasField("inputs"):
+                refreshed.inputs = annotate_secrets(
+                    from_struct(response.inputs), resource.inputs, []
+                )
+            changes = sorted(
+                set(changed_keys(resource.outputs, refreshed.outputs))
+                | set(changed_keys(resource.inputs, refreshed.inputs))
+            )
+            with self._lock:
+                self.current[urn] = refreshed
+                self.steps.append(Step(resource.name, resource.type, urn, "read", changes))
+
+    # --- results -------------------------------------------------------------------------
+
+    def final_state(self, *, program_succeeded: bool) -> StackState:
+        """The checkpoint after this operation: resources in registration order, then the old
+        ones this run did not touch; replaced objects not yet deleted stay pending."""
+        with self._lock:
+            resources = {u: self.current[u] for u in self._order if u in self.current}
+            for urn, resource in self.current.items():
+                resources.setdefault(urn, resource)
+            if self.operation == "destroy" or (
+                program_succeeded and self.stack_outputs is not None
+            ):
+                outputs = dict(self.stack_outputs or {})
+            else:
+                outputs = dict(self._old_outputs)
+            return StackState(
+                project=self.project,
+                stack=self.stack,
+                resources=resources,
+                pending_deletes=[*self.pending_deletes, *self._replaced],
+                outputs=outputs,
+            )
+
+    def result(self, *, program_succeeded: bool) -> RunResult:
+        if self.dry_run and self.stack_outputs is not None:
+            outputs: Props = self.stack_outputs
+        else:
+            outputs = self.final_state(program_succeeded=program_succeeded).outputs
+        with self._lock:
+            steps = list(self.steps)
+        return RunResult(self.operation, steps, to_plain(outputs))
+
+
+def dependents_first(resources: list[ResourceState]) -> list[ResourceState]:
+    """Deletion order: a resource goes only when nothing left in the set depends on it (via
+    dependencies, property dependencies, parent or deletedWith); ties break in reverse
+    registration order."""
+    remaining = list(resources)
+    ordered: list[ResourceState] = []
+    while remaining:
+        urns = {r.urn for r in remaining}
+        needed: set[str] = set()
+        for resource in remaining:
+            needed |= resource.depends_on() & urns
+        pick = next((r for r in reversed(remaining) if r.urn not in needed), remaining[-1])
+        ordered.append(pick)
+        remaining.remove(pick)
+    return ordered
+
+
+class _NoMocks(Mocks):
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        raise NotImplementedError(f"the offline engine does not support invokes ({args.token})")
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        raise NotImplementedError("unreachable: the offline monitor registers resources itself")
+
+
+class EngineMonitor(MockMonitor):
+    """The SDK's mock monitor with registration, reads and outputs routed to a deployment."""
+
+    def __init__(self, deployment: Deployment) -> None:
+        super().__init__(_NoMocks())
+        self.deployment = deployment
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        return self.deployment.make_urn(parent, type_, name)
+
+    def RegisterResource(self, request: Any) -> resource_pb2.RegisterResourceResponse:
+        return self._guard(self.deployment.register_resource, request)
+
+    def ReadResource(self, request: Any) -> resource_pb2.ReadResourceResponse:
+        return self._guard(self.deployment.read_resource, request)
+
+    def RegisterResourceOutputs(self, request: Any) -> empty_pb2.Empty:
+        self._guard(self.deployment.register_outputs, request)
+        return empty_pb2.Empty()
+
+    def _guard(self, handler: Callable[[Any], _R], request: Any) -> _R:
+        """Report a bug in the emulation as such, not as a failure of the user's program."""
+        try:
+            return handler(request)
+        except _StepFailed:
+            raise
+        except Exception as error:
+            self.deployment.fail_program(error, traceback.format_exc(), internal=True)
+            raise
+
+    def Invoke(self, request: Any) -> Any:
+        raise NotImplementedError(f"the offline engine does not support invokes ({request.tok})")
+
+
+def _remove_identical(items: list[ResourceState], item: ResourceState) -> bool:
+    for index, candidate in enumerate(items):
+        if candidate is item:
+            del items[index]
+            return True
+    return False

@@ -1,0 +1,260 @@
+"""``OfflineStack``: preview/up/refresh/destroy a program function without the Pulumi CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import json
+import logging
+import threading
+import traceback
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal
+
+from google.protobuf import empty_pb2  # type: ignore[import-untyped]
+from pulumi.runtime import settings as sdk_settings
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.mocks import MockEngine, MockSettings
+from pulumi.runtime.stack import run_in_stack
+
+from .engine import Deployment, EngineMonitor
+from .results import OfflineEngineError, Operation, RunResult
+from .state import load_state, save_state
+from .transport import GrpcTransport, InProcessTransport, RequestT, Transport, TransportError
+from .values import show_secrets
+
+Program = Callable[[], Awaitable[None] | None]
+TransportName = Literal["grpc", "inprocess"]
+
+_LOG = logging.getLogger("pulumi_ampeco.testing")
+_UNRETRIEVED = ("Future exception was never retrieved", "Task exception was never retrieved")
+_SDK_WORKERS = 16
+"""Threads for the SDK's registrations (the language host uses parallel * 4)."""
+
+
+class _LazyTransport:
+    """Starts the provider server on the first call, so operations that need no provider
+    (an empty stack, components only) cost nothing."""
+
+    def __init__(self, factory: Callable[[], Transport]) -> None:
+        self._factory = factory
+        self._transport: Transport | None = None
+        self._lock = threading.Lock()
+
+    def call(self, method: str, request: RequestT) -> Any:
+        with self._lock:
+            if self._transport is None:
+                self._transport = self._factory()
+            transport = self._transport
+        return transport.call(method, request)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._transport is not None:
+                self._transport.close()
+                self._transport = None
+
+
+class OfflineStack:
+    """A stack whose engine is emulated in this process: test infrastructure, not Pulumi.
+
+    ``program`` is a function that declares resources (called once per preview/up, so it can
+    run many times per process; assign :attr:`program` to change it between runs).
+    ``config`` maps ``"namespace:key"`` to a string (other values are JSON-encoded, like
+    structured config); keys listed in ``secrets`` are secret for the program and are sent to
+    the provider's ``Configure`` marked secret. Config never enters the state file.
+    """
+
+    def __init__(
+        self,
+        program: Program,
+        state_path: str | Path,
+        config: Mapping[str, Any] | None = None,
+        *,
+        transport: TransportName = "grpc",
+        secrets: Iterable[str] = (),
+        project: str = "pulumi-ampeco-test",
+        stack: str = "test",
+        cwd: str | Path | None = None,
+    ) -> None:
+        if transport not in ("grpc", "inprocess"):
+            raise ValueError(f"unknown transport {transport!r} (use 'grpc' or 'inprocess')")
+        self.program = program
+        self.state_path = Path(state_path)
+        self.config: dict[str, str] = {}
+        self.secrets: set[str] = set(secrets)
+        for key, value in (config or {}).items():
+            self.set_config(key, value)
+        self.transport: TransportName = transport
+        self.project = project
+        self.stack = stack
+        self.cwd = Path(cwd) if cwd is not None else None
+        self._closed = False
+
+    def set_config(self, key: str, value: Any, *, secret: bool = False) -> None:
+        """Set one ``"namespace:key"`` config value (like ``pulumi config set [--secret]``)."""
+        if ":" not in key:
+            raise ValueError(f"config key {key!r} needs a namespace, e.g. 'ampeco:{key}'")
+        self.config[key] = value if isinstance(value, str) else json.dumps(value)
+        if secret:
+            self.secrets.add(key)
+
+    # --- operations ----------------------------------------------------------------------
+
+    def preview(self) -> RunResult:
+        """Run the program without changing anything: Check and Diff only, no state write."""
+        return self._run("preview")
+
+    def up(self) -> RunResult:
+        """Run the program and apply the changes, then delete what it no longer declares."""
+        return self._run("up")
+
+    def refresh(self) -> RunResult:
+        """Read every resource from its provider and record what is really there."""
+        return self._run("refresh")
+
+    def destroy(self) -> RunResult:
+        """Delete every resource, dependents first."""
+        return self._run("destroy")
+
+    def state(self, *, show_secrets: bool = False) -> dict[str, Any]:
+        """The parsed state file (an empty stack before the first ``up``)."""
+        if not self.state_path.exists():
+            return {"resources": {}, "pending_deletes": [], "outputs": {}}
+        data: dict[str, Any] = json.loads(self.state_path.read_text(encoding="utf-8"))
+        return _reveal_state(data) if show_secrets else data
+
+    def close(self) -> None:
+        """Refuse further operations (each operation already stops its provider server)."""
+        self._closed = True
+
+    def __enter__(self) -> OfflineStack:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # --- internals -----------------------------------------------------------------------
+
+    def _open_transport(self) -> Transport:
+        if self.transport == "grpc":
+            return GrpcTransport(self.project, cwd=self.cwd)
+        return InProcessTransport(self.project)
+
+    def _run(self, operation: Operation) -> RunResult:
+        if self._closed:
+            raise RuntimeError("this OfflineStack is closed")
+        state = load_state(self.state_path, self.project, self.stack)
+        transport = _LazyTransport(self._open_transport)
+        deployment = Deployment(
+            operation=operation,
+            state=state,
+            transport=transport,
+            config=self.config,
+            secret_keys=self.secrets,
+        )
+        program_succeeded = False
+        try:
+            if operation in ("preview", "up"):
+                program_succeeded = self._run_program(deployment)
+                if program_succeeded and deployment.failure is None:
+                    deployment.finish_update()
+            elif operation == "refresh":
+                deployment.refresh()
+            else:
+                deployment.destroy()
+        except TransportError as error:
+            deployment.fail_program(error, str(error))
+        finally:
+            transport.close()
+            if operation != "preview":
+                save_state(
+                    self.state_path, deployment.final_state(program_succeeded=program_succeeded)
+                )
+        result = deployment.result(program_succeeded=program_succeeded)
+        if deployment.failure is not None:
+            deployment.failure.result = result
+            raise deployment.failure
+        return result
+
+    def _run_program(self, deployment: Deployment) -> bool:
+        """Run the program through the SDK's own stack entry point, in a fresh copy of the
+        context so process-global SDK state (root resource, settings, config) is this run's."""
+        return contextvars.copy_context().run(self._run_in_context, deployment)
+
+    def _run_in_context(self, deployment: Deployment) -> bool:
+        monitor = EngineMonitor(deployment)
+        features = set(monitor.GetDeploymentInfo(empty_pb2.Empty()).supportedFeatures)  # type: ignore[no-untyped-call]
+        sdk_settings.set_root_resource(None)  # type: ignore[arg-type]
+        MockSettings(  # type: ignore[no-untyped-call]
+            monitor=monitor,
+            engine=MockEngine(_LOG),
+            project=self.project,
+            stack=self.stack,
+            organization="organization",
+            root_directory=str(self.cwd or Path.cwd()),
+            dry_run=deployment.dry_run,
+            parallel=_SDK_WORKERS,
+            legacy_apply_enabled=False,
+            monitor_features=features,
+            callbacks=None,
+            outputs=set(),
+            lock=threading.Lock(),
+        )
+        set_all_config(self.config, sorted(self.secrets))
+
+        failed = False
+
+        def on_loop_error(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+            # A failed run leaves futures holding the error nobody awaited; that is expected.
+            if failed and context.get("message") in _UNRETRIEVED:
+                return
+            loop.default_exception_handler(context)
+
+        loop = asyncio.new_event_loop()
+        loop.set_exception_handler(on_loop_error)
+        loop.set_default_executor(
+            ThreadPoolExecutor(max_workers=_SDK_WORKERS, thread_name_prefix="offline-sdk")
+        )
+        try:
+            loop.run_until_complete(run_in_stack(self.program))
+        except BaseException as error:
+            failed = True
+            deployment.fail_program(error, traceback.format_exc())
+            if not isinstance(error, Exception):
+                raise
+        finally:
+            for task in asyncio.all_tasks(loop):
+                task.cancel()
+                with contextlib.suppress(Exception, asyncio.CancelledError):
+                    loop.run_until_complete(task)
+            # Registrations still running on worker threads finish before the state is read.
+            loop.run_until_complete(loop.shutdown_default_executor())
+            loop.close()
+        return not failed
+
+
+def _reveal_state(data: dict[str, Any]) -> dict[str, Any]:
+    revealed = dict(data)
+    revealed["resources"] = {
+        urn: {
+            **item,
+            "inputs": show_secrets(item.get("inputs", {})),
+            "outputs": show_secrets(item.get("outputs", {})),
+        }
+        for urn, item in data.get("resources", {}).items()
+    }
+    revealed["outputs"] = show_secrets(data.get("outputs", {}))
+    return revealed
+
+
+__all__ = ["OfflineEngineError", "OfflineStack", "Program", "RunResult"]
