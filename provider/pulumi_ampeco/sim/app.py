@@ -261,6 +261,8 @@ class Simulator:
     def _fault_outcome(self, fault: Fault) -> Outcome:
         assert fault.status is not None
         messages = {
+            409: "The object is in use and cannot be changed.",
+            422: "The given data was invalid.",
             429: "Too Many Attempts.",
             500: "Server Error",
             502: "Bad Gateway",
@@ -275,7 +277,10 @@ class Simulator:
                 "X-RateLimit-Reset": str(int(time.time()) + wait),
                 "X-RateLimit-Remaining": "0",
             }
-        return _json_outcome(fault.status, {"message": messages[fault.status]}, headers)
+        body: dict[str, Any] = {"message": messages[fault.status]}
+        if fault.status == 422:
+            body["errors"] = {"fault": ["Rejected by an injected fault."]}
+        return _json_outcome(fault.status, body, headers)
 
     def _public(
         self,

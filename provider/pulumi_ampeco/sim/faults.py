@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 #: Statuses a fault may answer with.
-FAULT_STATUSES = frozenset({429, 500, 502, 503, 504})
+FAULT_STATUSES = frozenset({409, 422, 429, 500, 502, 503, 504})
 
 
 #: The fields a rule may have, with the JSON types each accepts.

@@ -1,0 +1,299 @@
+"""The acceptance rhythm for Location and ChargingZone: real program, real SDK, real providers
+(over gRPC, as under the CLI), the simulator over sockets. Every step counts its API calls."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pulumi
+import pytest
+
+from pulumi_ampeco import ChargingZone, Location, LocationArgs
+from pulumi_ampeco.testing import OfflineEngineError, OfflineStack, RunResult
+
+from .conftest import API, Sim
+
+TOKEN = "rhythm-SECRET-93ab"
+#: API calls of each step of the rhythm, printed at the end (figures for the closing note).
+CALLS: dict[str, dict[str, int]] = {}
+
+
+class Tenant:
+    """The program's desired state (mutable between runs) and a view of the simulator."""
+
+    def __init__(self, sim: Sim, state: Path) -> None:
+        self.sim = sim
+        self.location: dict[str, Any] = {
+            "external_id": "depot-north",
+            "name": {"en": "Depot North", "nb-NO": "Depot Nord"},
+            "geoposition": {"latitude": 59.9071, "longitude": 10.7594},
+            "address": "Dronning Eufemias gate 16, 0191 Oslo",
+            "country": "NO",
+            "tags": ["north", "depot"],
+        }
+        self.location_opts: dict[str, Any] = {}
+        self.second_location = False
+        self.zone: dict[str, Any] | None = {"name": "Level -2", "status": "enabled"}
+        self.zone_on_second = False
+        self.last: list[dict[str, Any]] = []
+        self.stack = OfflineStack(
+            self.program,
+            state,
+            {"ampeco:tenantUrl": sim.base_url, "ampeco:apiToken": TOKEN},
+            secrets=("ampeco:apiToken",),
+        )
+
+    def program(self) -> None:
+        depot = Location("depot", LocationArgs(**self.location), **self.location_opts)
+        pulumi.export("location_id", depot.id)
+        parent = depot
+        if self.second_location:
+            parent_south = Location(
+                "depot-south",
+                external_id="depot-south",
+                name="Depot South",
+                geoposition={"latitude": 59.8, "longitude": 10.8},
+                address="Street 2",
+                country="NO",
+            )
+            if self.zone_on_second:
+                parent = parent_south
+        if self.zone is not None:
+            zone = ChargingZone("zone", location_id=parent.id, **self.zone)
+            pulumi.export("zone_id", zone.id)
+
+    def api(self) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.sim.base_url + API, headers={"Authorization": f"Bearer {TOKEN}"}
+        )
+
+    def live(self, path: str) -> httpx.Response:
+        with self.api() as api:
+            return api.get(path)
+
+    def calls(self) -> list[dict[str, Any]]:
+        """The API calls since the last look (and forget them)."""
+        log = self.sim.requests()
+        with self.sim.admin() as admin:
+            admin.delete("/requests")
+        return log
+
+    def run(self, label: str, operation: str) -> RunResult:
+        """One operation; its API calls are kept in ``last`` and counted in ``CALLS``."""
+        self.calls()
+        try:
+            result: RunResult = getattr(self.stack, operation)()
+        finally:
+            self.last = self.calls()
+            CALLS[label] = dict(Counter(e["method"] for e in self.last))
+        return result
+
+
+@pytest.fixture
+def tenant(sim: Sim, tmp_path: Path) -> Iterator[Tenant]:
+    assert sim.simulator is not None
+    sim.simulator.config.tokens = (TOKEN,)
+    t = Tenant(sim, tmp_path / "state.json")
+    yield t
+    t.stack.close()
+    state = (tmp_path / "state.json").read_text() if (tmp_path / "state.json").exists() else ""
+    assert TOKEN not in state and base64.b64encode(TOKEN.encode()).decode() not in state
+
+
+def writes(calls: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [(e["method"], e["path"]) for e in calls if e["method"] != "GET"]
+
+
+def test_the_rhythm(tenant: Tenant) -> None:
+    # 1. up creates; the live objects are what the program says
+    result = tenant.run("up (create)", "up")
+    assert result.counts() == {"create": 2}
+    loc_id, zone_id = result.outputs["location_id"], result.outputs["zone_id"]
+    live = tenant.live(f"/locations/v2.0/{loc_id}").json()["data"]
+    assert live["externalId"] == "depot-north"
+    assert live["name"] == [
+        {"locale": "en", "translation": "Depot North"},
+        {"locale": "nb-NO", "translation": "Depot Nord"},
+    ]
+    assert live["address"] == [
+        {"locale": "en", "translation": "Dronning Eufemias gate 16, 0191 Oslo"}
+    ]
+    assert live["geoposition"] == {"latitude": 59.9071, "longitude": 10.7594}
+    zone = tenant.live(f"/locations/v2.0/{loc_id}/charging-zones/{zone_id}").json()["data"]
+    assert (zone["name"], zone["status"]) == ("Level -2", "enabled")
+
+    # 2. preview of the unchanged program: all same, no write
+    assert tenant.run("preview (no change)", "preview").counts() == {"same": 2}
+    assert writes(tenant.last) == []
+
+    # 3. change a field: an update with a PATCH of that field only
+    tenant.location["city"] = "Oslo"
+    result = tenant.run("up (update one field)", "up")
+    assert result.counts() == {"update": 1, "same": 1}
+    assert result.step("depot").changes == ["city"]
+    patches = [e for e in tenant.last if e["method"] == "PATCH"]
+    assert [p["body"] for p in patches] == [{"city": "Oslo"}]
+
+    # 4. change a replace-on-change field: the zone moves to another location
+    tenant.second_location = True
+    tenant.run("up (second location)", "up")
+    tenant.zone_on_second = True
+    preview = tenant.run("preview (replace)", "preview")
+    assert preview.step("zone").action == "replace"
+    assert writes(tenant.last) == []
+    result = tenant.run("up (replace)", "up")
+    assert result.step("zone").action == "replace"
+    new_zone = result.outputs["zone_id"]
+    assert new_zone != zone_id
+    assert tenant.live(f"/locations/v2.0/{loc_id}/charging-zones/{zone_id}").status_code == 404
+
+    # 5. a change behind our back: preview shows it, up repairs it
+    with tenant.api() as api:
+        api.patch(f"/locations/v2.0/{loc_id}", json={"postCode": "9999", "city": "Bergen"})
+    preview = tenant.run("preview (drift)", "preview")
+    assert preview.step("depot").action == "update"
+    tenant.run("up (repair drift)", "up")
+    assert tenant.live(f"/locations/v2.0/{loc_id}").json()["data"]["city"] == "Oslo"
+    assert tenant.run("preview (after repair)", "preview").counts() == {"same": 3}
+
+    # 6. deleted behind our back: up creates it again
+    south = next(
+        s for s in tenant.stack.state()["resources"].values() if s["name"] == "depot-south"
+    )
+    with tenant.api() as api:
+        api.delete(f"/locations/v2.0/{south['id']}/charging-zones/{new_zone}")
+    preview = tenant.run("preview (deleted outside)", "preview")
+    assert preview.step("zone").action == "replace"
+    result = tenant.run("up (recreate)", "up")
+    assert result.step("zone").action == "replace"
+    recreated = result.outputs["zone_id"]
+    assert tenant.live(f"/locations/v2.0/{south['id']}/charging-zones/{recreated}").is_success
+
+    # 7. refresh records drift
+    with tenant.api() as api:
+        api.patch(f"/locations/v2.0/{loc_id}", json={"city": "Trondheim"})
+    refreshed = tenant.run("refresh (drift)", "refresh")
+    assert "city" in refreshed.step("depot").changes  # (and the server's last_updated_at)
+    depot_state = [s for s in tenant.stack.state()["resources"].values() if s["name"] == "depot"]
+    assert depot_state[0]["inputs"]["city"] == "Trondheim"
+    assert tenant.run("preview (after refresh)", "preview").step("depot").action == "update"
+    tenant.run("up (after refresh)", "up")
+
+    # 8. removed from the program: deleted
+    tenant.zone = None
+    result = tenant.run("up (remove zone)", "up")
+    assert result.step("zone").action == "delete"
+    assert (
+        tenant.live(f"/locations/v2.0/{south['id']}/charging-zones/{recreated}").status_code == 404
+    )
+
+    # 9. destroy leaves the tenant as it was
+    result = tenant.run("destroy", "destroy")
+    assert result.counts() == {"delete": 2}
+    with tenant.api() as api:
+        assert api.get("/locations/v2.0").json()["data"] == []
+    assert tenant.stack.state()["resources"] == {}
+
+
+def test_adoption_makes_no_create(tenant: Tenant) -> None:
+    with tenant.api() as api:
+        existing = api.post(
+            "/locations/v2.0",
+            json={
+                "externalId": "depot-north",
+                "name": [{"locale": "en", "translation": "Old name"}],
+                "geoposition": {"latitude": 59.9071, "longitude": 10.7594},
+                "address": [
+                    {"locale": "en", "translation": "Dronning Eufemias gate 16, 0191 Oslo"}
+                ],
+                "country": "NO",
+            },
+        ).json()["data"]
+    tenant.zone = None
+    with pytest.raises(OfflineEngineError) as caught:
+        tenant.run("up (duplicate externalId)", "up")
+    assert "adopt=True" in str(caught.value) and "external_id='depot-north'" in str(caught.value)
+    assert not any(e["method"] == "POST" for e in tenant.last)
+
+    tenant.location_opts = {"adopt": True}
+    result = tenant.run("up (adopt)", "up")
+    assert result.counts() == {"create": 1}
+    assert result.outputs["location_id"] == str(existing["id"])
+    assert not any(e["method"] == "POST" for e in tenant.last)
+    live = tenant.live(f"/locations/v2.0/{existing['id']}").json()["data"]
+    assert live["name"][0]["translation"] == "Depot North"
+    assert tenant.run("preview (after adopt)", "preview").counts() == {"same": 1}
+
+
+INVALID = [
+    ({"geoposition": {"latitude": 95, "longitude": 10}}, "geoposition.latitude"),
+    ({"country": "Norway"}, "country"),
+    ({"parking_type": "ROOFTOP"}, "parking_type"),
+    ({"tags": "north"}, "tags"),
+    ({"name": ""}, "name.0.translation"),
+    ({"working_hours": {"is_always_open": False}}, "working_hours"),
+]
+
+
+@pytest.mark.parametrize(("change", "field"), INVALID, ids=[f for _, f in INVALID])
+def test_invalid_programs_fail_in_check_with_no_api_call(
+    tenant: Tenant, change: dict[str, Any], field: str
+) -> None:
+    tenant.location = {k: v for k, v in {**tenant.location, **change}.items() if v is not None}
+    for operation in ("preview", "up"):
+        with pytest.raises(OfflineEngineError) as caught:
+            tenant.run(f"{operation} (invalid)", operation)
+        assert field in [p for p, _ in caught.value.failures], caught.value.failures
+        assert tenant.last == []  # not a single API call
+    assert tenant.stack.state()["resources"] == {}
+
+
+def test_a_failing_step_keeps_state_and_the_next_up_converges(tenant: Tenant) -> None:
+    tenant.run("up (create)", "up")
+    before = tenant.stack.state()["resources"]
+    tenant.location["city"] = "Oslo"
+    tenant.sim.fault(method="PATCH", status=503)  # every PATCH fails, retries included
+    with pytest.raises(OfflineEngineError) as caught:
+        tenant.run("up (503)", "up")
+    assert caught.value.name == "depot" and "503" in str(caught.value)
+    after = tenant.stack.state()["resources"]
+    assert {u: s["outputs"] for u, s in after.items()} == {
+        u: s["outputs"] for u, s in before.items()
+    }
+    with tenant.sim.admin() as admin:
+        admin.delete("/faults")
+    tenant.sim.fault(method="PATCH", status=422, count=1)
+    with pytest.raises(OfflineEngineError):
+        tenant.run("up (422)", "up")
+    result = tenant.run("up (converge)", "up")
+    assert result.step("depot").action == "update"
+    assert tenant.run("preview (converged)", "preview").counts() == {"same": 2}
+
+
+def test_token_stays_out_of_payload_state_and_outputs(tenant: Tenant) -> None:
+    result = tenant.run("up (create)", "up")
+    text = json.dumps(tenant.stack.state(show_secrets=True)) + json.dumps(result.outputs)
+    assert TOKEN not in text
+    payloads = {
+        s["inputs"]["__provider"]
+        for s in tenant.stack.state(show_secrets=True)["resources"].values()
+    }
+    for payload in payloads:
+        raw = base64.b64decode(payload)
+        assert len(payload) < 200 and b"pulumi_ampeco.provider" in raw
+        assert TOKEN.encode() not in raw
+
+
+def test_print_the_api_calls_per_step(capsys: pytest.CaptureFixture[str]) -> None:
+    if not CALLS:
+        pytest.skip("the figures need the rhythm tests of this module")
+    with capsys.disabled():
+        print("\nAPI calls per step (Location + ChargingZone):")
+        for label, counts in CALLS.items():
+            print(f"  {label:<32} {json.dumps(counts, sort_keys=True)}")
