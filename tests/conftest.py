@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -72,6 +73,15 @@ def sim() -> Iterator[Sim]:
 def api(sim: Sim) -> Iterator[httpx.Client]:
     with sim.client() as client:
         yield client
+
+
+@pytest.fixture
+def pulumi_cli() -> str:
+    """The path of the ``pulumi`` executable; skips the test when there is none."""
+    found = shutil.which("pulumi")
+    if found is None:
+        pytest.skip("the Pulumi CLI is not installed (pulumi not on PATH)")
+    return found
 
 
 @dataclass

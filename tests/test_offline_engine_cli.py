@@ -9,22 +9,15 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
-import shutil
-import subprocess
-import sys
-import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from pulumi_ampeco.testing import OfflineStack
 
+from .pulumi_cli import Cli
 from .toy_provider import ToyStore
 
-REPO = Path(__file__).resolve().parent.parent
 TOKEN = "tok-CLI-SECRET-7"
 
 PROGRAM = '''\
@@ -46,74 +39,12 @@ def main() -> None:
 '''
 
 
-@pytest.fixture
-def pulumi_cli() -> str:
-    found = shutil.which("pulumi")
-    if found is None:
-        pytest.skip("the Pulumi CLI is not installed (pulumi not on PATH)")
-    return found
-
-
 def _writes(store: ToyStore) -> list[tuple[str, str]]:
     return [(method, key) for method, _id, key in store.log()]
 
 
 def _objects(store: ToyStore) -> list[dict[str, Any]]:
     return sorted(store.objects().values(), key=lambda o: str(o["key"]))
-
-
-class Cli:
-    """``pulumi`` in an isolated project directory."""
-
-    def __init__(self, executable: str, root: Path) -> None:
-        self.executable = executable
-        self.project = root / "project"
-        for directory in (self.project, root / "backend", root / "home"):
-            directory.mkdir(parents=True)
-        venv = Path(sys.prefix)
-        (self.project / "Pulumi.yaml").write_text(
-            textwrap.dedent(
-                f"""\
-                name: offline-cli-check
-                description: The offline engine's scenario under the real CLI
-                runtime:
-                  name: python
-                  options:
-                    toolchain: pip
-                    virtualenv: {json.dumps(str(venv))}
-                """
-            )
-        )
-        (self.project / "scenario.py").write_text(PROGRAM)
-        (self.project / "__main__.py").write_text("import scenario\n\nscenario.main()\n")
-        python_path = [str(REPO), str(self.project)]
-        if os.environ.get("PYTHONPATH"):
-            python_path.append(os.environ["PYTHONPATH"])
-        self.env = {
-            **os.environ,
-            "PULUMI_BACKEND_URL": (root / "backend").as_uri(),
-            "PULUMI_CONFIG_PASSPHRASE": "offline-cli-check",
-            "PULUMI_HOME": str(root / "home"),
-            "PULUMI_SKIP_UPDATE_CHECK": "true",
-            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-            "PULUMI_SKIP_CONFIRMATIONS": "true",
-            # Both the program and the provider process import tests.toy_provider.
-            "PYTHONPATH": os.pathsep.join(python_path),
-        }
-
-    def __call__(self, *args: str) -> str:
-        completed = subprocess.run(
-            [self.executable, *args, "--non-interactive"],
-            cwd=self.project,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        output = completed.stdout + completed.stderr
-        assert completed.returncode == 0, f"pulumi {' '.join(args)} failed:\n{output}"
-        return output
 
 
 def _offline_program(project: Path) -> Callable[[], None]:
@@ -126,7 +57,7 @@ def _offline_program(project: Path) -> Callable[[], None]:
 
 
 def test_core_scenario_matches_the_real_cli(pulumi_cli: str, tmp_path: Path) -> None:
-    cli = Cli(pulumi_cli, tmp_path / "cli")
+    cli = Cli(pulumi_cli, tmp_path / "cli", PROGRAM)
     cli_store = ToyStore(tmp_path / "cli-store.json")
     offline_store = ToyStore(tmp_path / "offline-store.json")
     offline = OfflineStack(
