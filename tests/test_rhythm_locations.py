@@ -111,6 +111,11 @@ def writes(calls: list[dict[str, Any]]) -> list[tuple[str, str]]:
 
 
 def test_the_rhythm(tenant: Tenant) -> None:
+    # 0. preview of a new program: the zone's location_id is not known yet; no API call
+    preview = tenant.run("preview (first)", "preview")
+    assert preview.counts() == {"create": 2}
+    assert tenant.last == []
+
     # 1. up creates; the live objects are what the program says
     result = tenant.run("up (create)", "up")
     assert result.counts() == {"create": 2}
@@ -174,6 +179,16 @@ def test_the_rhythm(tenant: Tenant) -> None:
     assert result.step("zone").action == "replace"
     recreated = result.outputs["zone_id"]
     assert tenant.live(f"/locations/v2.0/{south['id']}/charging-zones/{recreated}").is_success
+
+    # 6b. the location deleted behind our back (it has no zone now): created again
+    with tenant.api() as api:
+        assert api.delete(f"/locations/v2.0/{loc_id}").status_code == 204
+    preview = tenant.run("preview (location deleted outside)", "preview")
+    assert preview.step("depot").action == "replace"
+    result = tenant.run("up (recreate location)", "up")
+    assert result.step("depot").action == "replace"
+    loc_id = result.outputs["location_id"]
+    assert tenant.live(f"/locations/v2.0/{loc_id}").json()["data"]["city"] == "Oslo"
 
     # 7. refresh records drift
     with tenant.api() as api:
@@ -269,11 +284,88 @@ def test_a_failing_step_keeps_state_and_the_next_up_converges(tenant: Tenant) ->
     with tenant.sim.admin() as admin:
         admin.delete("/faults")
     tenant.sim.fault(method="PATCH", status=422, count=1)
-    with pytest.raises(OfflineEngineError):
+    with pytest.raises(OfflineEngineError) as caught:
         tenant.run("up (422)", "up")
+    assert "Rejected by an injected fault" in str(caught.value)
+    after = tenant.stack.state()["resources"]
+    assert {u: s["outputs"] for u, s in after.items()} == {
+        u: s["outputs"] for u, s in before.items()
+    }
     result = tenant.run("up (converge)", "up")
     assert result.step("depot").action == "update"
     assert tenant.run("preview (converged)", "preview").counts() == {"same": 2}
+
+
+def test_fields_removed_from_the_program_are_cleared(tenant: Tenant) -> None:
+    tenant.zone = None
+    tenant.location.update(
+        description="A depot",
+        city="Oslo",
+        working_hours={
+            "is_always_open": False,
+            "stop_session_outside_working_hours": True,
+            "hours": {
+                "monday": [{"start": "06:00", "end": "22:00"}],
+                "tuesday": [{"start": "07:00", "end": "21:00"}],
+            },
+        },
+    )
+    loc = tenant.run("up (create)", "up").outputs["location_id"]
+    del tenant.location["description"], tenant.location["city"], tenant.location["tags"]
+    tenant.location["working_hours"] = {
+        "is_always_open": False,
+        "hours": {"monday": [{"start": "06:00", "end": "22:00"}]},
+    }
+    result = tenant.run("up (remove fields)", "up")
+    assert result.step("depot").action == "update"
+    live = tenant.live(f"/locations/v2.0/{loc}").json()["data"]
+    assert live["description"] == [] and live["tags"] == [] and live["city"] is None
+    hours = live["workingHours"]
+    assert hours["stopSessionOutsideWorkingHours"] is None
+    assert hours["hours"]["tuesday"] == [] and hours["hours"]["monday"] != []
+    assert tenant.run("preview (after removal)", "preview").counts() == {"same": 1}
+
+
+def test_a_value_the_tenant_already_has_is_recorded(tenant: Tenant) -> None:
+    tenant.zone = None
+    loc = tenant.run("up (create)", "up").outputs["location_id"]
+    with tenant.api() as api:
+        api.patch(f"/locations/v2.0/{loc}", json={"city": "Oslo"})
+    tenant.location["city"] = "Oslo"
+    result = tenant.run("up (already so)", "up")
+    assert result.step("depot").action == "update"
+    assert not [e for e in tenant.last if e["method"] != "GET"]  # nothing to write
+    depot = next(s for s in tenant.stack.state()["resources"].values() if s["name"] == "depot")
+    assert depot["outputs"]["city"] == "Oslo"
+    del tenant.location["city"]
+    tenant.run("up (drop city)", "up")
+    assert tenant.live(f"/locations/v2.0/{loc}").json()["data"]["city"] is None
+
+
+def test_two_resources_with_one_key_do_not_both_create(tenant: Tenant) -> None:
+    tenant.zone = None
+    original = tenant.program
+
+    def twice() -> None:
+        original()
+        Location("twin", LocationArgs(**tenant.location))
+
+    tenant.stack.program = twice
+    with pytest.raises(OfflineEngineError) as caught:
+        tenant.run("up (same key twice)", "up")
+    assert "adopt=True" in str(caught.value)
+    with tenant.api() as api:
+        assert len(api.get("/locations/v2.0").json()["data"]) == 1
+
+
+def test_adopt_without_a_key_creates_nothing(tenant: Tenant) -> None:
+    tenant.zone = None
+    del tenant.location["external_id"]
+    tenant.location_opts = {"adopt": True}
+    with pytest.raises(OfflineEngineError) as caught:
+        tenant.run("up (adopt without key)", "up")
+    assert "needs a key" in str(caught.value) and "external_id" in str(caught.value)
+    assert not any(e["method"] == "POST" for e in tenant.last)
 
 
 def test_token_stays_out_of_payload_state_and_outputs(tenant: Tenant) -> None:

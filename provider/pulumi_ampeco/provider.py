@@ -27,6 +27,7 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
+from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
 from . import runtime
@@ -46,6 +47,8 @@ class AdoptionRequired(Exception):
 
 def is_unknown(value: Any) -> bool:
     """A value not known yet (preview), anywhere inside ``value``."""
+    if isinstance(value, Unknown):
+        return True
     if isinstance(value, str):
         return value == rpc.UNKNOWN
     if isinstance(value, Mapping):
@@ -87,7 +90,7 @@ class AmpecoProvider(ResourceProvider):
             else:
                 try:
                     parents[name] = _as_id(value)
-                except ValueError:
+                except (TypeError, ValueError):
                     failures.append(
                         CheckFailure(name, f"must be the parent's numeric id, got {value!r}")
                     )
@@ -101,7 +104,9 @@ class AmpecoProvider(ResourceProvider):
             )
         except pydantic.ValidationError as exc:
             unknown = {k for k in props if k not in known}
-            failures += [f for f in _failures(exc, spec) if f.property.split(".")[0] not in unknown]
+            failures += [
+                f for f in _failures(exc, spec, known) if f.property.split(".")[0] not in unknown
+            ]
             model = None
         if failures:
             return CheckResult(news, failures)
@@ -183,18 +188,37 @@ class AmpecoProvider(ResourceProvider):
         if not changed:
             return live
         full = self._wire(desired)
-        body = {key: full[key] for key in (_alias(self.spec.model, n) for n in changed)}
+        sent = [*changed, *(self.spec.always_send & desired.keys())]
+        body = {key: full[key] for key in (_alias(self.spec.model, n) for n in sent)}
         return client.update(path, body, "PATCH")
 
     # --- create, read, update, delete, diff ----------------------------------------------------
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         spec = self.spec
-        client = runtime.client()
         desired = self._managed(props)
         collection = spec.collection_path(props)
         body = self._wire(desired)
         key = lookup_for(collection, body)
+        if props.get(ADOPT) and (key is None or not key.identifying):
+            raise AdoptionRequired(
+                f"`adopt=True` needs a key to find the {spec.kind} by; set "
+                f"{_key_names(spec)} (nothing was created)"
+            )
+        # Two resources with the same key in one run must not both create (or adopt) it.
+        with runtime.key_lock(collection, key.description if key else ""):
+            return self._create_locked(props, desired, collection, body, key)
+
+    def _create_locked(
+        self,
+        props: dict[str, Any],
+        desired: dict[str, Any],
+        collection: str,
+        body: dict[str, Any],
+        key: Lookup | None,
+    ) -> CreateResult:
+        spec = self.spec
+        client = runtime.client()
         listed = client.find(key) if key is not None else []
         existing = listed if key is not None and key.identifying else []
         if props.get(ADOPT):
@@ -246,9 +270,16 @@ class AmpecoProvider(ResourceProvider):
             return DiffResult(changes=True, replaces=[GONE], delete_before_replace=True)
         changed = self._changed(desired, live)
         replaces = [name for name in changed if name in spec.replaces]
+        # Recorded inputs that differ from the program, though the tenant already agrees, still
+        # make an update (one GET, no write), so the outputs follow the program.
+        recorded = _differs(self._managed(olds), self._managed(news))
         # The replacement would share the old object's key (externalId, name, OCPP identity):
         # the old one goes first, so the new one neither collides nor gets adopted by mistake.
-        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=True)
+        return DiffResult(
+            changes=bool(changed) or recorded,
+            replaces=replaces,
+            delete_before_replace=True if replaces else None,
+        )
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         path = self.spec.item_path(id_, news)
@@ -268,10 +299,15 @@ class AmpecoProvider(ResourceProvider):
         runtime.client().delete(self.spec.item_path(id_, props))
 
     def _desired(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
-        """The managed fields of the program, plus ``None`` for those it stopped setting."""
+        """The managed fields of the program, and a clearing value for each field (also inside
+        objects) that it stopped setting: ``[]`` for lists, ``None`` otherwise. Fields the API
+        cannot clear (``spec.kept_when_removed``) are simply no longer managed."""
         desired = self._managed(news)
-        for name in self._managed(olds):
-            desired.setdefault(name, None)
+        for name, old in self._managed(olds).items():
+            if name in desired:
+                desired[name] = _with_cleared(old, desired[name])
+            elif name not in self.spec.kept_when_removed:
+                desired[name] = [] if isinstance(old, list) else None
         return desired
 
 
@@ -324,22 +360,103 @@ def _normalise(value: Any, unordered: bool = False) -> Any:
     return value
 
 
-def _failures(exc: pydantic.ValidationError, spec: Spec) -> list[CheckFailure]:
+def _with_cleared(old: Any, new: Any) -> Any:
+    """``new`` plus a clearing value for every key of ``old``'s objects that ``new`` dropped."""
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        out = dict(new)
+        for key, value in old.items():
+            out[key] = (
+                _with_cleared(value, new[key])
+                if key in new
+                else ([] if isinstance(value, list) else None)
+            )
+        return out
+    return new
+
+
+def _differs(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    """Recorded and desired program values differ (numbers compared as numbers)."""
+    return bool(
+        DeepDiff(_normalise(dict(old)), _normalise(dict(new)), ignore_numeric_type_changes=True)
+    )
+
+
+def _key_names(spec: Spec) -> str:
+    return {
+        "Location": "`external_id`",
+        "ChargingZone": "`name`",
+    }.get(spec.kind, "`external_id` (or the natural key)")
+
+
+def _failures(
+    exc: pydantic.ValidationError, spec: Spec, given: Mapping[str, Any]
+) -> list[CheckFailure]:
     out = []
     for error in exc.errors(include_url=False):
-        path = ".".join(str(p) for p in error["loc"]) or spec.kind
-        out.append(CheckFailure(path, _explain(error, spec)))
+        loc = _program_path(error["loc"], given)
+        path = ".".join(str(p) for p in loc) or spec.kind
+        out.append(CheckFailure(path, _explain(error, spec, loc)))
     return out
 
 
-def _explain(error: Any, spec: Spec) -> str:
+def _program_path(loc: tuple[Any, ...], given: Any) -> list[Any]:
+    """The error's location as the program wrote it: a ``{locale: text}`` mapping that the model
+    turned into a list is named by its locale (``name.en``), not by a list index."""
+    out: list[Any] = []
+    value = given
+    parts = list(loc)
+    while parts:
+        part = parts.pop(0)
+        if isinstance(part, int) and isinstance(value, Mapping):
+            keys = list(value)
+            if part < len(keys):
+                out.append(keys[part])
+                value = value[keys[part]]
+                if parts and parts[0] == "translation":
+                    parts.pop(0)
+                continue
+        out.append(part)
+        if isinstance(value, Mapping):
+            value = value.get(part)
+        elif isinstance(value, list) and isinstance(part, int) and part < len(value):
+            value = value[part]
+        else:
+            value = None
+    return out
+
+
+def _model_at(model: type[pydantic.BaseModel], loc: list[Any]) -> type[pydantic.BaseModel]:
+    """The (nested) model that a location points into."""
+    current = model
+    for part in loc:
+        field = current.model_fields.get(str(part)) if isinstance(part, str) else None
+        if field is None:
+            continue
+        for candidate in _model_types(field.annotation):
+            current = candidate
+            break
+    return current
+
+
+def _model_types(annotation: Any) -> list[type[pydantic.BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
+        return [annotation]
+    found: list[type[pydantic.BaseModel]] = []
+    for arg in getattr(annotation, "__args__", ()):
+        found += _model_types(arg)
+    return found
+
+
+def _explain(error: Any, spec: Spec, loc: list[Any]) -> str:
     kind = error["type"]
     got = error.get("input")
     if kind == "missing":
         return f"required: set `{error['loc'][-1]}`"
     if kind == "extra_forbidden":
-        names = ", ".join(sorted(spec.model.model_fields))
-        return f"`{error['loc'][-1]}` is not an argument of {spec.kind}; the arguments are: {names}"
+        owner = _model_at(spec.model, loc[:-1])
+        names = ", ".join(sorted(owner.model_fields))
+        where = spec.kind if owner is spec.model else f"`{'.'.join(map(str, loc[:-1]))}`"
+        return f"`{loc[-1]}` is not an argument of {where}; the arguments are: {names}"
     message = str(error["msg"])
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]

@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Literal, TypedDict
 import pulumi
 import pulumi.dynamic
 
+from .models.locations import AccessMethod, Facility, ParkingType
 from .provider import ADOPT, AmpecoProvider
 from .specs import SPECS
 
@@ -93,16 +94,6 @@ class WorkingHoursArgs(TypedDict, total=False):
     hours: WeeklyHoursArgs
 
 
-ParkingType = Literal[
-    "ALONG_MOTORWAY",
-    "PARKING_GARAGE",
-    "PARKING_LOT",
-    "ON_DRIVEWAY",
-    "ON_STREET",
-    "UNDERGROUND_GARAGE",
-]
-
-
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class LocationArgs:
     """A site: car park, street, depot. ``name``, ``geoposition``, ``address`` and ``country``
@@ -123,8 +114,8 @@ class LocationArgs:
     post_code: pulumi.Input[str] | None = None
     timezone: pulumi.Input[str] | None = None
     parking_type: pulumi.Input[ParkingType] | None = None
-    access_methods: pulumi.Input[Sequence[str]] | None = None
-    facilities: pulumi.Input[Sequence[str]] | None = None
+    access_methods: pulumi.Input[Sequence[AccessMethod]] | None = None
+    facilities: pulumi.Input[Sequence[Facility]] | None = None
     working_hours: pulumi.Input[WorkingHoursArgs] | None = None
     tags: pulumi.Input[Sequence[str]] | None = None
 
@@ -186,3 +177,76 @@ class ChargingZone(_AmpecoResource, module="ampeco", name="ChargingZone"):
     name: pulumi.Output[str]
     status: pulumi.Output[str]
     additional_info: pulumi.Output[dict[str, Any] | None]
+
+
+# --- TaxIdentificationNumber, Tax, Currency ----------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TaxIdentificationNumberArgs:
+    """A registration number of the operator (e.g. a VAT number) that taxes refer to."""
+
+    name: pulumi.Input[str]
+
+
+class TaxIdentificationNumber(_AmpecoResource, module="ampeco", name="TaxIdentificationNumber"):
+    """A tax identification number (``/tax-identification-numbers/v2.0``)."""
+
+    _kind = "TaxIdentificationNumber"
+    _args_class = TaxIdentificationNumberArgs
+
+    name: pulumi.Output[str]
+    last_updated_at: pulumi.Output[str]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TaxArgs:
+    """A tax rate. ``name`` (the key for adoption) and ``percentage`` are required."""
+
+    name: pulumi.Input[str]
+    percentage: pulumi.Input[float]
+    display_name: pulumi.Input[TranslatedText] | None = None
+    tax_identification_number_id: pulumi.Input[int] | None = None
+
+
+class Tax(_AmpecoResource, module="ampeco", name="Tax"):
+    """A tax (``/taxes/v2.0``)."""
+
+    _kind = "Tax"
+    _args_class = TaxArgs
+
+    name: pulumi.Output[str]
+    percentage: pulumi.Output[float]
+    display_name: pulumi.Output[list[dict[str, str]] | None]
+    tax_identification_number_id: pulumi.Output[int | None]
+    last_updated_at: pulumi.Output[str]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CurrencyArgs:
+    """How amounts in a currency are shown. Changing ``alphabetic_code`` replaces it."""
+
+    alphabetic_code: pulumi.Input[str]
+    prefix: pulumi.Input[str] | None = None
+    suffix: pulumi.Input[str] | None = None
+    decimal: pulumi.Input[int] | None = None
+    unit_price_and_calculations_decimal: pulumi.Input[int] | None = None
+    enable_use_of_minor_currency_unit: pulumi.Input[bool] | None = None
+    minor_unit_sign: pulumi.Input[str] | None = None
+
+
+class Currency(_AmpecoResource, module="ampeco", name="Currency"):
+    """A currency (``/currencies/v2.0``)."""
+
+    _kind = "Currency"
+    _args_class = CurrencyArgs
+
+    alphabetic_code: pulumi.Output[str]
+    prefix: pulumi.Output[str | None]
+    suffix: pulumi.Output[str | None]
+    decimal: pulumi.Output[int | None]
+    unit_price_and_calculations_decimal: pulumi.Output[int | None]
+    enable_use_of_minor_currency_unit: pulumi.Output[bool | None]
+    minor_unit_sign: pulumi.Output[str | None]
+    currency_name: pulumi.Output[str]
+    numeric_code: pulumi.Output[str]

@@ -21,6 +21,7 @@ KEYS = tuple(s.config_key for s in config_module.SETTINGS)
 _lock = threading.Lock()
 _config: dict[str, str] = {}
 _client: AmpecoClient | None = None
+_key_locks: dict[tuple[str, str], threading.Lock] = {}
 
 
 def configure(values: Mapping[str, object]) -> None:
@@ -43,6 +44,13 @@ def client() -> AmpecoClient:
         if _client is None:
             _client = AmpecoClient.from_config(config_module.load(_config, os.environ))
         return _client
+
+
+def key_lock(collection: str, key: str) -> threading.Lock:
+    """One lock per collection and lookup key: the engine's worker threads must not both
+    look for the same key, find nothing and create it twice."""
+    with _lock:
+        return _key_locks.setdefault((collection, key), threading.Lock())
 
 
 def default_locale() -> str:

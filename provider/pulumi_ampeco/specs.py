@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .models import locations
+from .models import billing, locations
 from .models.base import AmpecoModel
 
 
@@ -32,6 +32,11 @@ class Spec:
     unordered: frozenset[str] = frozenset()
     #: ``include[]`` values a read needs to see every managed field.
     include: tuple[str, ...] = ()
+    #: Program names sent with every PATCH, changed or not (the API requires them).
+    always_send: frozenset[str] = frozenset()
+    #: Program names the API cannot clear (no ``null``): removing them from the program stops
+    #: managing them and leaves the tenant's value.
+    kept_when_removed: frozenset[str] = frozenset()
 
     @property
     def parents(self) -> tuple[str, ...]:
@@ -57,11 +62,33 @@ SPECS: dict[str, Spec] = {
             collection="/locations/v2.0",
             server_fields={"last_updated_at": "lastUpdatedAt"},
             unordered=frozenset({"access_methods", "facilities", "tags"}),
+            kept_when_removed=frozenset({"state", "working_hours", "geoposition"}),
         ),
         Spec(
             kind="ChargingZone",
             model=locations.ChargingZone,
             collection="/locations/v2.0/{location_id}/charging-zones",
+        ),
+        Spec(
+            kind="TaxIdentificationNumber",
+            model=billing.TaxIdentificationNumber,
+            collection="/tax-identification-numbers/v2.0",
+            server_fields={"last_updated_at": "lastUpdatedAt"},
+        ),
+        Spec(
+            kind="Tax",
+            model=billing.Tax,
+            collection="/taxes/v2.0",
+            server_fields={"last_updated_at": "lastUpdatedAt"},
+        ),
+        Spec(
+            kind="Currency",
+            model=billing.Currency,
+            collection="/currencies/v2.0",
+            # The code is the currency's identity; the API refuses to change it (D29).
+            replace_on=frozenset({"alphabetic_code"}),
+            server_fields={"currency_name": "name", "numeric_code": "numericCode"},
+            always_send=frozenset({"alphabetic_code"}),
         ),
     )
 }

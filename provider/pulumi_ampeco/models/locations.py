@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from . import enums
 from .base import TIME_OF_DAY, AmpecoModel, Translations
@@ -84,12 +84,12 @@ class Location(AmpecoModel):
     short_description: Translations | None = None
     additional_description: Translations | None = None
     geoposition: Geoposition
+    country: str
     address: Translations = Field(min_length=1)
     street_address: Translations | None = None
     city: str | None = None
     region: str | None = None
     state: str | None = None
-    country: str
     post_code: str | None = None
     timezone: str | None = Field(default=None, pattern=r"^[A-Za-z_]+(/[A-Za-z0-9_+\-]+)+$|^UTC$")
     parking_type: ParkingType | None = None
@@ -107,19 +107,20 @@ class Location(AmpecoModel):
             )
         return value
 
-    @model_validator(mode="after")
-    def _state_of_country(self) -> Location:
-        if self.state is None:
-            return self
-        allowed = enums.STATES.get(self.country)
+    @field_validator("state")
+    @classmethod
+    def _state_of_country(cls, value: str | None, info: ValidationInfo) -> str | None:
+        country = info.data.get("country")
+        if value is None or country is None:
+            return value
+        allowed = enums.STATES.get(country)
         if allowed is None:
             raise ValueError(
-                f"`state` is only for {', '.join(sorted(enums.STATES))}; use `region` for"
-                f" {self.country}"
+                f"`state` is only for {', '.join(sorted(enums.STATES))}; use `region` for {country}"
             )
-        if self.state not in allowed:
-            raise ValueError(f"{self.state!r} is not a state of {self.country}")
-        return self
+        if value not in allowed:
+            raise ValueError(f"{value!r} is not a state of {country}")
+        return value
 
 
 class AdditionalInfo(AmpecoModel):
