@@ -56,7 +56,10 @@ def wire_round_trip(props: dict[str, Any]) -> dict[str, Any]:
 
 
 def checked(kind: str, props: dict[str, Any], olds: dict[str, Any] | None = None) -> dict[str, Any]:
-    result = provider(kind).check(olds or {}, {**wire_round_trip(props), "__provider": "p"})
+    """``check`` as the engine calls it within an operation (no new ``configure``)."""
+    runtime.configure(CONFIG)
+    news = {**wire_round_trip(props), "__provider": "p"}
+    result = AmpecoProvider(kind).check(olds or {}, news)
     assert result.failures == [], [(f.property, f.reason) for f in result.failures]
     return result.inputs
 
@@ -206,6 +209,7 @@ def test_drift_shows_and_a_removed_field_is_cleared(tenant: Sim) -> None:
         json={"name": [{"locale": "en", "translation": "Renamed by hand"}]},
         headers={"Authorization": f"Bearer {TOKEN}"},
     )
+    p = provider("Location")  # the next operation: a new provider process reads afresh
     assert p.diff(created.id, created.outs, inputs).changes is True
     without_city = checked("Location", LOCATION)
     p.update(created.id, created.outs, without_city)
@@ -222,7 +226,7 @@ def test_deleted_out_of_band_is_a_replacement(tenant: Sim) -> None:
         tenant.base_url + API + f"/locations/v2.0/{created.id}",
         headers={"Authorization": f"Bearer {TOKEN}"},
     )
-    diff = p.diff(created.id, created.outs, inputs)
+    diff = provider("Location").diff(created.id, created.outs, inputs)
     assert diff.changes is True and diff.replaces and diff.delete_before_replace is True
 
 
@@ -250,3 +254,31 @@ def test_existing_external_id_needs_adopt(tenant: Sim) -> None:
     assert adopted.id == first.id
     assert sum(1 for m, _ in writes(tenant) if m == "POST") == creates_before
     assert live(tenant, f"/locations/v2.0/{first.id}")["city"] == "Oslo"
+
+
+def test_reads_within_an_operation_cost_pages_not_objects(tenant: Sim) -> None:
+    p = provider("Location")
+    created = [
+        p.create(checked("Location", {**LOCATION, "external_id": f"site-{n}"})) for n in range(250)
+    ]
+    p = provider("Location")  # a new operation, e.g. a preview
+    tenant_log_start = len(tenant.requests())
+    for c in created:
+        assert (
+            p.diff(
+                c.id,
+                c.outs,
+                checked("Location", {**LOCATION, "external_id": c.outs["external_id"]}),
+            ).changes
+            is False
+        )
+    gets = [e for e in tenant.requests()[tenant_log_start:] if e["method"] == "GET"]
+    assert len(gets) == 3  # ceil(250 / 100) pages, nothing per object
+    CONFIG["ampeco:readCache"] = "false"
+    p = provider("Location")
+    tenant_log_start = len(tenant.requests())
+    for c in created[:20]:
+        p.diff(
+            c.id, c.outs, checked("Location", {**LOCATION, "external_id": c.outs["external_id"]})
+        )
+    assert len(tenant.requests()) - tenant_log_start == 20  # without the cache: one GET each

@@ -116,6 +116,13 @@ SETTINGS: tuple[Setting, ...] = (
         "allow plain http:// to a host that is not loopback (never for a real tenant)",
     ),
     Setting(
+        "readCache",
+        "AMPECO_READ_CACHE",
+        True,
+        _boolean,
+        "read each collection once per operation (pages of 100) instead of object by object",
+    ),
+    Setting(
         "defaultLocale",
         "AMPECO_DEFAULT_LOCALE",
         "en",

@@ -73,6 +73,8 @@ class AmpecoProvider(ResourceProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         runtime.configure({key: req.config.get(key) for key in runtime.KEYS})
+        # A new operation: nothing read for this kind before it may be trusted.
+        runtime.read_cache.forget(self.spec.collection.split("{")[0])
 
     # --- check ------------------------------------------------------------------------------
 
@@ -164,13 +166,29 @@ class AmpecoProvider(ResourceProvider):
         delta = DeepDiff(have, want, ignore_numeric_type_changes=True, verbose_level=0)
         return sorted(names[str(key)] for key in delta.affected_root_keys)
 
-    def _client_get(self, path: str) -> dict[str, Any] | None:
-        params = {"include": list(self.spec.include)} if self.spec.include else None
+    def _params(self) -> dict[str, Any] | None:
+        return {"include": list(self.spec.include)} if self.spec.include else None
+
+    def _live(self, id_: str | int, values: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The object as the tenant has it now, ``None`` if it is gone."""
+        collection = self.spec.collection_path(values)
+        client = runtime.client()
+        if runtime.cache_enabled():
+            return runtime.read_cache.get(client, collection, int(id_), self._params())
         try:
-            found = runtime.client().get(path, params)
+            found = client.get(f"{collection}/{int(id_)}", self._params())
         except NotFoundError:
             return None
         return found if isinstance(found, dict) else None
+
+    def _find(self, key: Lookup) -> list[dict[str, Any]]:
+        if runtime.cache_enabled():
+            return runtime.read_cache.find(runtime.client(), key, self._params())
+        return runtime.client().find(key)
+
+    def _remember(self, values: Mapping[str, Any], obj: Any) -> None:
+        if isinstance(obj, dict) and "id" in obj:
+            runtime.read_cache.put(self.spec.collection_path(values), obj)
 
     def _outs(self, id_: str, inputs: Mapping[str, Any], live: Mapping[str, Any]) -> dict[str, Any]:
         outs = {k: copy.deepcopy(v) for k, v in inputs.items() if k != PROVIDER_KEY}
@@ -219,7 +237,7 @@ class AmpecoProvider(ResourceProvider):
     ) -> CreateResult:
         spec = self.spec
         client = runtime.client()
-        listed = client.find(key) if key is not None else []
+        listed = self._find(key) if key is not None else []
         existing = listed if key is not None and key.identifying else []
         if props.get(ADOPT):
             if len(existing) > 1:
@@ -230,17 +248,19 @@ class AmpecoProvider(ResourceProvider):
                 found = existing[0]
                 path = spec.item_path(found["id"], props)
                 live = self._write(path, desired, found)
+                self._remember(props, live)
                 return CreateResult(str(found["id"]), self._outs(str(found["id"]), props, live))
         elif existing:
             raise AdoptionRequired(_adoption_message(spec, key, existing))
         created = client.create(
             collection, body, lookup=key, existing_ids=[o.get("id") for o in listed]
         )
+        self._remember(props, created)
         return CreateResult(str(created["id"]), self._outs(str(created["id"]), props, created))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         spec = self.spec
-        live = self._client_get(spec.item_path(id_, props))
+        live = self._live(id_, props)
         if live is None:
             return ReadResult("", {})
         managed = self._managed(props)
@@ -264,7 +284,7 @@ class AmpecoProvider(ResourceProvider):
             unknown = [k for k, v in desired.items() if is_unknown(v)]
             replaces = [k for k in unknown if k in spec.replaces]
             return DiffResult(changes=True, replaces=replaces, delete_before_replace=True)
-        live = self._client_get(spec.item_path(id_, olds))
+        live = self._live(id_, olds)
         if live is None:
             # Deleted outside Pulumi: create it again (and forget the old one).
             return DiffResult(changes=True, replaces=[GONE], delete_before_replace=True)
@@ -283,7 +303,7 @@ class AmpecoProvider(ResourceProvider):
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         path = self.spec.item_path(id_, news)
-        live = self._client_get(path)
+        live = self._live(id_, news)
         if live is None:
             raise NotFoundError(
                 "GET",
@@ -293,10 +313,12 @@ class AmpecoProvider(ResourceProvider):
                 "again to create it, or `pulumi refresh` to forget it",
             )
         result = self._write(path, self._desired(olds, news), live)
+        self._remember(news, result)
         return UpdateResult(self._outs(id_, news, result))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         runtime.client().delete(self.spec.item_path(id_, props))
+        runtime.read_cache.drop(self.spec.collection_path(props), int(id_))
 
     def _desired(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
         """The managed fields of the program, and a clearing value for each field (also inside

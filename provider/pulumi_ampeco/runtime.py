@@ -13,6 +13,7 @@ import threading
 from collections.abc import Mapping
 
 from . import config as config_module
+from .cache import ReadCache
 from .client import AmpecoClient
 
 #: Stack config keys read from the engine's configuration.
@@ -22,6 +23,8 @@ _lock = threading.Lock()
 _config: dict[str, str] = {}
 _client: AmpecoClient | None = None
 _key_locks: dict[tuple[str, str], threading.Lock] = {}
+#: Collections read during this operation (see :mod:`pulumi_ampeco.cache`).
+read_cache = ReadCache()
 
 
 def configure(values: Mapping[str, object]) -> None:
@@ -51,6 +54,13 @@ def key_lock(collection: str, key: str) -> threading.Lock:
     look for the same key, find nothing and create it twice."""
     with _lock:
         return _key_locks.setdefault((collection, key), threading.Lock())
+
+
+def cache_enabled() -> bool:
+    """Whether reads go through the collection cache (``ampeco:readCache``, on by default)."""
+    with _lock:
+        snapshot = dict(_config)
+    return bool(config_module.value("readCache", snapshot))
 
 
 def default_locale() -> str:
