@@ -29,6 +29,7 @@ from pulumi.dynamic import (
 )
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
+from pydantic.alias_generators import to_snake
 
 from . import runtime
 from .errors import DuplicateObjectsError, NotFoundError
@@ -106,9 +107,12 @@ class AmpecoProvider(ResourceProvider):
             )
         except pydantic.ValidationError as exc:
             unknown = {k for k in props if k not in known}
-            failures += [
-                f for f in _failures(exc, spec, known) if f.property.split(".")[0] not in unknown
-            ]
+            for failure in _failures(exc, spec, known):
+                # With values still unknown, whole-object rules (a public station needs a
+                # location) cannot be judged yet; they are checked again once values are known.
+                top = failure.property.split(".")[0]
+                if top not in unknown and not (unknown and failure.property == spec.kind):
+                    failures.append(failure)
             model = None
         if failures:
             return CheckResult(news, failures)
@@ -292,7 +296,7 @@ class AmpecoProvider(ResourceProvider):
         replaces = [name for name in changed if name in spec.replaces]
         # Recorded inputs that differ from the program, though the tenant already agrees, still
         # make an update (one GET, no write), so the outputs follow the program.
-        recorded = _differs(self._managed(olds), self._managed(news))
+        recorded = _differs(self._managed(olds), self._managed(news), spec.unordered)
         # The replacement would share the old object's key (externalId, name, OCPP identity):
         # the old one goes first, so the new one neither collides nor gets adopted by mistake.
         return DiffResult(
@@ -396,17 +400,24 @@ def _with_cleared(old: Any, new: Any) -> Any:
     return new
 
 
-def _differs(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
-    """Recorded and desired program values differ (numbers compared as numbers)."""
-    return bool(
-        DeepDiff(_normalise(dict(old)), _normalise(dict(new)), ignore_numeric_type_changes=True)
-    )
+def _differs(old: Mapping[str, Any], new: Mapping[str, Any], unordered: frozenset[str]) -> bool:
+    """Recorded and desired program values differ (numbers as numbers, sets as sets)."""
+
+    def norm(values: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: _normalise(v, k in unordered) for k, v in values.items()}
+
+    return bool(DeepDiff(norm(old), norm(new), ignore_numeric_type_changes=True))
 
 
 def _key_names(spec: Spec) -> str:
     return {
         "Location": "`external_id`",
         "ChargingZone": "`name`",
+        "ChargePoint": "`external_id` or `network.id`",
+        "Evse": "`external_id` or `network_id`",
+        "Tax": "`name`",
+        "TaxIdentificationNumber": "`name`",
+        "Currency": "`alphabetic_code`",
     }.get(spec.kind, "`external_id` (or the natural key)")
 
 
@@ -437,6 +448,8 @@ def _program_path(loc: tuple[Any, ...], given: Any) -> list[Any]:
                 if parts and parts[0] == "translation":
                     parts.pop(0)
                 continue
+        if isinstance(part, str) and part != part.lower() and "-" not in part:
+            part = to_snake(part)  # a missing field is reported by its API name
         out.append(part)
         if isinstance(value, Mapping):
             value = value.get(part)

@@ -29,6 +29,8 @@ class _AmpecoResource(pulumi.dynamic.Resource):
 
     _kind: ClassVar[str]
     _args_class: ClassVar[type]
+    #: Outputs kept secret in the state whether or not the program marked them.
+    _secret_outputs: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,
@@ -61,6 +63,14 @@ class _AmpecoResource(pulumi.dynamic.Resource):
         # Outputs the server computes exist as attributes only if seeded.
         for name in SPECS[self._kind].server_fields:
             props.setdefault(name, None)
+        if self._secret_outputs:
+            # Secret as inputs too: the state keeps a resource's inputs as well as its outputs.
+            for name in self._secret_outputs:
+                if name in props:
+                    props[name] = pulumi.Output.secret(props[name])
+            opts = pulumi.ResourceOptions.merge(
+                opts, pulumi.ResourceOptions(additional_secret_outputs=list(self._secret_outputs))
+            )
         super().__init__(AmpecoProvider(self._kind), resource_name, props, opts)
 
 
@@ -250,3 +260,144 @@ class Currency(_AmpecoResource, module="ampeco", name="Currency"):
     minor_unit_sign: pulumi.Output[str | None]
     currency_name: pulumi.Output[str]
     numeric_code: pulumi.Output[str]
+
+
+# --- ChargePoint, Evse, Connector --------------------------------------------------------------
+
+
+class NetworkArgs(TypedDict, total=False):
+    id: str  # the OCPP identity (charge box id); unique in the tenant
+    protocol: Literal["ocpp 1.5", "ocpp 1.6", "ocpp 1.6 soap", "ocpp 2.0.1"]
+    password: str  # kept secret in the state
+    ip: str
+    port: int
+
+
+class SecurityArgs(TypedDict, total=False):
+    desired_profile: int  # 0 to 3
+
+
+class PartnerArgs(TypedDict, total=False):
+    id: int
+    contract_id: int
+    corporate_billing_as_default: bool
+    access_type: Literal[
+        "private_view_private_use", "private_view_public_use", "public_view_private_use"
+    ]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ChargePointArgs:
+    """A charging station. ``location_id`` is required for public and private stations,
+    ``pin`` for personal ones; ``communication_mode`` and ``ocpp_connected_charge_point_id``
+    are set at creation only (changing them replaces the station)."""
+
+    name: pulumi.Input[str]
+    type: pulumi.Input[Literal["public", "private", "personal"]]
+    status: pulumi.Input[Literal["enabled", "disabled", "out of order", "demo"]]
+    location_id: pulumi.Input[int] | None = None
+    charging_zone_id: pulumi.Input[int] | None = None
+    pin: pulumi.Input[str] | None = None
+    communication_mode: pulumi.Input[str] | None = None
+    ocpp_connected_charge_point_id: pulumi.Input[int] | None = None
+    external_id: pulumi.Input[str] | None = None
+    network: pulumi.Input[NetworkArgs] | None = None
+    network_type: pulumi.Input[Literal["cellular", "ethernet", "wlan"]] | None = None
+    capabilities: pulumi.Input[Sequence[str]] | None = None
+    auto_start_without_authorization: pulumi.Input[bool] | None = None
+    disable_auto_start_emulation: pulumi.Input[bool] | None = None
+    security: pulumi.Input[SecurityArgs] | None = None
+    model_id: pulumi.Input[int] | None = None
+    enable_auto_fault_recovery: pulumi.Input[bool] | None = None
+    electricity_rate_id: pulumi.Input[int] | None = None
+    utility_id: pulumi.Input[int] | None = None
+    uses_renewable_energy: pulumi.Input[bool] | None = None
+    subscription: pulumi.Input[Mapping[str, Any]] | None = None
+    user: pulumi.Input[Mapping[str, Any]] | None = None
+    partner: pulumi.Input[PartnerArgs] | None = None
+    notice_id: pulumi.Input[int] | None = None
+    tags: pulumi.Input[Sequence[str]] | None = None
+
+
+class ChargePoint(_AmpecoResource, module="ampeco", name="ChargePoint"):
+    """A charge point (``/charge-points/v2.0``)."""
+
+    _kind = "ChargePoint"
+    _args_class = ChargePointArgs
+    _secret_outputs = ("network", "pin")
+
+    name: pulumi.Output[str]
+    type: pulumi.Output[str]
+    status: pulumi.Output[str]
+    location_id: pulumi.Output[int | None]
+    charging_zone_id: pulumi.Output[int | None]
+    external_id: pulumi.Output[str | None]
+    network: pulumi.Output[dict[str, Any] | None]
+    network_status: pulumi.Output[str]
+    created_at: pulumi.Output[str]
+    last_updated_at: pulumi.Output[str]
+
+
+class PowerOptionsArgs(TypedDict, total=False):
+    max_power: int  # watts
+    max_voltage: str  # "230", "400", "220-240", ...
+    max_amperage: float
+    phases: Literal["single_phase", "three_phase", "split_phase"]
+    connected_phase: Literal["L1", "L2", "L3", "L1_L2", "L1_L3", "L2_L3"]
+    phase_rotation: Literal["RST", "RTS", "SRT", "STR", "TRS", "TSR"]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EvseArgs:
+    """An EVSE of a charge point. Changing ``charge_point_id`` replaces it."""
+
+    charge_point_id: pulumi.Input[int]
+    physical_reference: pulumi.Input[str]
+    current_type: pulumi.Input[Literal["ac", "dc"]]
+    network_id: pulumi.Input[str]
+    status: pulumi.Input[Literal["enabled", "disabled", "out of order"]]
+    label: pulumi.Input[str] | None = None
+    tariff_group_id: pulumi.Input[int] | None = None
+    allows_reservation: pulumi.Input[bool] | None = None
+    booking_enabled: pulumi.Input[bool] | None = None
+    mid_meter_certification_end_year: pulumi.Input[int] | None = None
+    power_options: pulumi.Input[PowerOptionsArgs] | None = None
+    external_id: pulumi.Input[str] | None = None
+
+
+class Evse(_AmpecoResource, module="ampeco", name="Evse"):
+    """An EVSE (``/evses/v2.1``)."""
+
+    _kind = "Evse"
+    _args_class = EvseArgs
+
+    charge_point_id: pulumi.Output[int]
+    physical_reference: pulumi.Output[str]
+    network_id: pulumi.Output[str]
+    tariff_group_id: pulumi.Output[int | None]
+    created_at: pulumi.Output[str]
+    last_updated_at: pulumi.Output[str]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ConnectorArgs:
+    """A plug or socket of an EVSE. Changing either parent replaces it."""
+
+    charge_point_id: pulumi.Input[int]
+    evse_id: pulumi.Input[int]
+    type: pulumi.Input[str]
+    format: pulumi.Input[Literal["socket", "cable"]] | None = None
+    status: pulumi.Input[Literal["enabled", "disabled"]] | None = None
+
+
+class Connector(_AmpecoResource, module="ampeco", name="Connector"):
+    """A connector (``/charge-points/v2.0/{chargePoint}/evses/{evse}/connectors``)."""
+
+    _kind = "Connector"
+    _args_class = ConnectorArgs
+
+    charge_point_id: pulumi.Output[int]
+    evse_id: pulumi.Output[int]
+    type: pulumi.Output[str]
+    format: pulumi.Output[str | None]
+    status: pulumi.Output[str | None]

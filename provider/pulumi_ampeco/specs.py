@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .models import billing, locations
+from .models import billing, charging, locations
 from .models.base import AmpecoModel
 
 
@@ -68,6 +68,58 @@ SPECS: dict[str, Spec] = {
             kind="ChargingZone",
             model=locations.ChargingZone,
             collection="/locations/v2.0/{location_id}/charging-zones",
+        ),
+        Spec(
+            kind="ChargePoint",
+            model=charging.ChargePoint,
+            collection="/charge-points/v2.0",
+            # Set at creation only (the update schema has neither).
+            replace_on=frozenset({"communication_mode", "ocpp_connected_charge_point_id"}),
+            server_fields={
+                "network_status": "networkStatus",
+                "created_at": "createdAt",
+                "last_updated_at": "lastUpdatedAt",
+            },
+            unordered=frozenset({"capabilities", "tags"}),
+            kept_when_removed=frozenset(
+                {
+                    "network",
+                    "network_type",
+                    "security",
+                    "subscription",
+                    "user",
+                    "partner",
+                    "auto_start_without_authorization",
+                    "disable_auto_start_emulation",
+                    "enable_auto_fault_recovery",
+                    "uses_renewable_energy",
+                    "communication_mode",
+                    "ocpp_connected_charge_point_id",
+                }
+            ),
+        ),
+        Spec(
+            kind="Evse",
+            model=charging.Evse,
+            collection="/evses/v2.1",
+            # Fixed at creation (not in the update schemas): moving an EVSE replaces it.
+            replace_on=frozenset({"charge_point_id"}),
+            server_fields={"created_at": "createdAt", "last_updated_at": "lastUpdatedAt"},
+            kept_when_removed=frozenset(
+                {
+                    "label",
+                    "external_id",
+                    "allows_reservation",
+                    "booking_enabled",
+                    "power_options",
+                }
+            ),
+        ),
+        Spec(
+            kind="Connector",
+            model=charging.Connector,
+            collection="/charge-points/v2.0/{charge_point_id}/evses/{evse_id}/connectors",
+            kept_when_removed=frozenset({"format", "status"}),
         ),
         Spec(
             kind="TaxIdentificationNumber",
