@@ -1,4 +1,4 @@
-"""Closed value sets of the AMPECO API (v3.110.0), as the API reference lists them."""
+"""Closed value sets of the AMPECO API (v3.110.0) too long to spell as ``Literal`` types."""
 
 from __future__ import annotations
 
@@ -389,36 +389,3 @@ STATES = {
         ]
     ),
 }
-
-PARKING_TYPES = (
-    "ALONG_MOTORWAY",
-    "PARKING_GARAGE",
-    "PARKING_LOT",
-    "ON_DRIVEWAY",
-    "ON_STREET",
-    "UNDERGROUND_GARAGE",
-)
-ACCESS_METHODS = ("OPEN", "TOKEN", "LICENSE_PLATE", "ACCESS_CODE", "INTERCOM", "PARKING_TICKET")
-FACILITIES = (
-    "AIRPORT",
-    "BIKE_SHARING",
-    "BUS_STOP",
-    "CAFE",
-    "CARPOOL_PARKING",
-    "FUEL_STATION",
-    "HOTEL",
-    "MALL",
-    "METRO_STATION",
-    "MUSEUM",
-    "NATURE",
-    "PARKING_LOT",
-    "RECREATION_AREA",
-    "RESTAURANT",
-    "SPORT",
-    "SUPERMARKET",
-    "TAXI_STAND",
-    "TRAIN_STATION",
-    "TRAM_STOP",
-    "WIFI",
-)
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
