@@ -130,7 +130,13 @@ class AmpecoProvider(ResourceProvider):
     def _managed(self, props: Mapping[str, Any]) -> dict[str, Any]:
         """The fields of the body the program manages (no parents, no flags, no outputs)."""
         spec = self.spec
-        skip = {PROVIDER_KEY, ADOPT, *spec.parents, *spec.server_fields}
+        skip = {
+            PROVIDER_KEY,
+            ADOPT,
+            *spec.parents,
+            *spec.server_fields,
+            *spec.server_first_item.values(),
+        }
         return {k: v for k, v in props.items() if k not in skip}
 
     def _wire(self, managed: Mapping[str, Any]) -> dict[str, Any]:
@@ -194,19 +200,63 @@ class AmpecoProvider(ResourceProvider):
         if isinstance(obj, dict) and "id" in obj:
             runtime.read_cache.put(self.spec.collection_path(values), obj)
 
-    def _outs(self, id_: str, inputs: Mapping[str, Any], live: Mapping[str, Any]) -> dict[str, Any]:
+    def _outs(
+        self,
+        id_: str,
+        inputs: Mapping[str, Any],
+        live: Mapping[str, Any],
+        recorded: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
         outs = {k: copy.deepcopy(v) for k, v in inputs.items() if k != PROVIDER_KEY}
         for name, wire in self.spec.server_fields.items():
             if live.get(wire) is not None:
                 outs[name] = live[wire]
+        for name, output in self.spec.server_first_item.items():
+            first = self._first_item(name, recorded, live)
+            if first is not None:
+                outs[output] = first
         return outs
 
-    def _write(self, path: str, desired: Mapping[str, Any], live: Mapping[str, Any]) -> Any:
+    def _first_item(
+        self, name: str, recorded: Mapping[str, Any] | None, live: Mapping[str, Any]
+    ) -> Any:
+        """The server's own first item of a list field: as recorded, or (new or adopted object)
+        the first item the tenant shows."""
+        output = self.spec.server_first_item[name]
+        if recorded is not None and recorded.get(output) is not None:
+            return _as_id_or(recorded[output])
+        items = live.get(_alias(self.spec.model, name))
+        return items[0] if isinstance(items, list) and items else None
+
+    def _visible(self, live: Mapping[str, Any], recorded: Mapping[str, Any]) -> dict[str, Any]:
+        """The live object without the items the server added by itself."""
+        out = dict(live)
+        for name in self.spec.server_first_item:
+            wire = _alias(self.spec.model, name)
+            first = self._first_item(name, recorded, live)
+            if isinstance(out.get(wire), list) and first is not None:
+                out[wire] = [item for item in out[wire] if item != first]
+        return out
+
+    def _write(
+        self,
+        path: str,
+        desired: Mapping[str, Any],
+        live: Mapping[str, Any],
+        recorded: Mapping[str, Any] | None = None,
+    ) -> Any:
         """Bring a live object to the desired state: PATCH the changed fields or PUT it all."""
         client = runtime.client()
         if self.spec.update_verb == "PUT":
-            return client.update(path, self._wire(desired), "PUT")
-        changed = self._changed(desired, live)
+            # A PUT replaces the object: what the program no longer sets goes back to defaults.
+            body = self._wire({k: v for k, v in desired.items() if v is not None})
+            for name in self.spec.server_first_item:
+                first = self._first_item(name, recorded, live)
+                wire = _alias(self.spec.model, name)
+                if first is not None:
+                    body[wire] = [first, *(i for i in body.get(wire, []) if i != first)]
+            return client.update(path, body, "PUT")
+        changed = self._changed(desired, self._visible(live, recorded or {}))
         if not changed:
             return live
         full = self._wire(desired)
@@ -251,10 +301,10 @@ class AmpecoProvider(ResourceProvider):
             if existing:
                 found = existing[0]
                 path = spec.item_path(found["id"], props)
-                live = self._write(path, desired, found)
+                live = self._write(path, desired, found)  # an adopted group keeps its own base
                 self._remember(props, live)
                 return CreateResult(str(found["id"]), self._outs(str(found["id"]), props, live))
-        elif existing:
+        elif existing and not spec.replace_creates_first:
             raise AdoptionRequired(_adoption_message(spec, key, existing))
         created = client.create(
             collection, body, lookup=key, existing_ids=[o.get("id") for o in listed]
@@ -268,7 +318,7 @@ class AmpecoProvider(ResourceProvider):
         if live is None:
             return ReadResult("", {})
         managed = self._managed(props)
-        inputs: dict[str, Any] = self._state(live, set(managed))
+        inputs: dict[str, Any] = self._state(self._visible(live, props), set(managed))
         for name in spec.unordered & inputs.keys():
             # The same set in another order is no drift: keep the program's order.
             if _normalise(inputs[name], True) == _normalise(managed.get(name), True):
@@ -276,7 +326,7 @@ class AmpecoProvider(ResourceProvider):
         inputs.update({p: props[p] for p in spec.parents if p in props})
         if props.get(ADOPT):
             inputs[ADOPT] = True
-        return ReadResult(id_, self._outs(id_, inputs, live), inputs)
+        return ReadResult(id_, self._outs(id_, inputs, live, props), inputs)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         spec = self.spec
@@ -292,7 +342,7 @@ class AmpecoProvider(ResourceProvider):
         if live is None:
             # Deleted outside Pulumi: create it again (and forget the old one).
             return DiffResult(changes=True, replaces=[GONE], delete_before_replace=True)
-        changed = self._changed(desired, live)
+        changed = self._changed(desired, self._visible(live, olds))
         replaces = [name for name in changed if name in spec.replaces]
         # Recorded inputs that differ from the program, though the tenant already agrees, still
         # make an update (one GET, no write), so the outputs follow the program.
@@ -302,7 +352,7 @@ class AmpecoProvider(ResourceProvider):
         return DiffResult(
             changes=bool(changed) or recorded,
             replaces=replaces,
-            delete_before_replace=True if replaces else None,
+            delete_before_replace=(not spec.replace_creates_first) if replaces else None,
         )
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -316,9 +366,9 @@ class AmpecoProvider(ResourceProvider):
                 f"the {self.kind} was deleted outside Pulumi; run `pulumi up` "
                 "again to create it, or `pulumi refresh` to forget it",
             )
-        result = self._write(path, self._desired(olds, news), live)
+        result = self._write(path, self._desired(olds, news), live, olds)
         self._remember(news, result)
-        return UpdateResult(self._outs(id_, news, result))
+        return UpdateResult(self._outs(id_, news, result, olds))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         runtime.client().delete(self.spec.item_path(id_, props))

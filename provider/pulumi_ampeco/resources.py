@@ -61,7 +61,8 @@ class _AmpecoResource(pulumi.dynamic.Resource):
         if adopt:
             props[ADOPT] = True
         # Outputs the server computes exist as attributes only if seeded.
-        for name in SPECS[self._kind].server_fields:
+        spec = SPECS[self._kind]
+        for name in [*spec.server_fields, *spec.server_first_item.values()]:
             props.setdefault(name, None)
         if self._secret_outputs:
             # Secret as inputs too: the state keeps a resource's inputs as well as its outputs.
@@ -401,3 +402,65 @@ class Connector(_AmpecoResource, module="ampeco", name="Connector"):
     type: pulumi.Output[str]
     format: pulumi.Output[str | None]
     status: pulumi.Output[str | None]
+
+
+# --- Tariff, TariffGroup -----------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TariffArgs:
+    """A price plan. Updated with PUT: the program states the whole tariff, and what it leaves
+    out goes back to its default. Changing ``type`` replaces the tariff. Translated texts are
+    ``{locale: text}`` maps; a locale left out is deleted."""
+
+    name: pulumi.Input[str]
+    type: pulumi.Input[str]
+    external_id: pulumi.Input[str] | None = None
+    description: pulumi.Input[Mapping[str, str]] | None = None
+    additional_information: pulumi.Input[Mapping[str, str]] | None = None
+    learn_more_url: pulumi.Input[Mapping[str, str]] | None = None
+    day_tariff_start: pulumi.Input[str] | None = None
+    night_tariff_start: pulumi.Input[str] | None = None
+    pricing: pulumi.Input[Mapping[str, Any]] | None = None
+    stop_session: pulumi.Input[Mapping[str, Any]] | None = None
+    restrictions: pulumi.Input[Mapping[str, Any]] | None = None
+    partner: pulumi.Input[Mapping[str, Any]] | None = None
+    display: pulumi.Input[Mapping[str, Any]] | None = None
+    integration_id: pulumi.Input[int] | None = None
+
+
+class Tariff(_AmpecoResource, module="ampeco", name="Tariff"):
+    """A tariff (``/tariffs/v1.0``)."""
+
+    _kind = "Tariff"
+    _args_class = TariffArgs
+
+    name: pulumi.Output[str]
+    type: pulumi.Output[str]
+    external_id: pulumi.Output[str | None]
+    pricing: pulumi.Output[dict[str, Any] | None]
+    currency: pulumi.Output[str]
+    last_updated_at: pulumi.Output[str]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TariffGroupArgs:
+    """An ordered list of tariffs for EVSEs (checked from the last to the first). The tenant
+    adds a free base tariff to every new group; it stays first and is not the program's."""
+
+    name: pulumi.Input[str]
+    tariff_ids: pulumi.Input[Sequence[pulumi.Input[int]]] | None = None
+    partner_id: pulumi.Input[int] | None = None
+
+
+class TariffGroup(_AmpecoResource, module="ampeco", name="TariffGroup"):
+    """A tariff group (``/tariff-groups/v1.0``)."""
+
+    _kind = "TariffGroup"
+    _args_class = TariffGroupArgs
+
+    name: pulumi.Output[str]
+    tariff_ids: pulumi.Output[list[int]]
+    partner_id: pulumi.Output[int | None]
+    base_tariff_id: pulumi.Output[int]
+    last_updated_at: pulumi.Output[str]

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .models import billing, charging, locations
+from .models import billing, charging, locations, tariffs
 from .models.base import AmpecoModel
 
 
@@ -37,6 +37,13 @@ class Spec:
     #: Program names the API cannot clear (no ``null``): removing them from the program stops
     #: managing them and leaves the tenant's value.
     kept_when_removed: frozenset[str] = frozenset()
+    #: Replace by creating the new object before deleting the old one, and allow a key that an
+    #: existing object already has: for objects that others refer to and that the tenant will
+    #: not delete while referred to (a tariff in a group), and whose key is not unique anyway.
+    replace_creates_first: bool = False
+    #: List fields whose first item the server adds by itself (program name → the output that
+    #: records it): hidden when comparing, kept first when writing, never removed by us.
+    server_first_item: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def parents(self) -> tuple[str, ...]:
@@ -120,6 +127,27 @@ SPECS: dict[str, Spec] = {
             model=charging.Connector,
             collection="/charge-points/v2.0/{charge_point_id}/evses/{evse_id}/connectors",
             kept_when_removed=frozenset({"format", "status"}),
+        ),
+        Spec(
+            kind="Tariff",
+            model=tariffs.Tariff,
+            collection="/tariffs/v1.0",
+            update_verb="PUT",
+            # v3.251 dropped `type` from the update schema: a new type is a new tariff (D23).
+            replace_on=frozenset({"type"}),
+            # Groups refer to tariffs, and a tariff in a group cannot be deleted (D5): the new
+            # tariff must exist (and the groups point at it) before the old one goes.
+            replace_creates_first=True,
+            server_fields={"currency": "currency", "last_updated_at": "lastUpdatedAt"},
+        ),
+        Spec(
+            kind="TariffGroup",
+            model=tariffs.TariffGroup,
+            collection="/tariff-groups/v1.0",
+            update_verb="PUT",
+            server_fields={"last_updated_at": "lastUpdatedAt"},
+            # The free base tariff the tenant adds to a new group (D13).
+            server_first_item={"tariff_ids": "base_tariff_id"},
         ),
         Spec(
             kind="TaxIdentificationNumber",
