@@ -737,3 +737,21 @@ def test_provider_errors_are_reduced_to_the_exception_line() -> None:
     chained += details.replace("KeyError: '__provider'", "RuntimeError: two\nlines")
     assert exception_line(chained) == "RuntimeError: two\nlines"
     assert exception_line("plain message") == "plain message"
+
+
+def test_a_program_may_declare_thousands_of_dynamic_resources(tmp_path: Path) -> None:
+    """The SDK nests a pickling wrapper once per dynamic resource; ours undo it each time."""
+    from pulumi_ampeco import TaxIdentificationNumber
+
+    def program() -> None:
+        for n in range(1500):
+            TaxIdentificationNumber(f"tin-{n}", name=f"TIN {n}")
+
+    stack = OfflineStack(
+        program,
+        tmp_path / "state.json",
+        {"ampeco:tenantUrl": "http://127.0.0.1:9", "ampeco:apiToken": "t"},
+        transport="inprocess",
+    )
+    with stack:
+        assert stack.preview().counts() == {"create": 1500}  # a preview makes no API call

@@ -11,6 +11,7 @@ dictionaries typed with ``TypedDict``; a translated text is a string (in the sta
 from __future__ import annotations
 
 import dataclasses
+import pickle
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Literal, TypedDict
 
@@ -22,6 +23,12 @@ from .provider import ADOPT, AmpecoProvider
 from .specs import SPECS
 
 TranslatedText = str | Mapping[str, str] | Sequence[Mapping[str, str]]
+
+# The SDK's serialize_provider wraps ``pickle._Pickler._batch_setitems`` in a sorting wrapper on
+# every call and never restores it, so each dynamic resource adds a level of nesting; around a
+# thousand resources in one program the next one fails with RecursionError. Each of our
+# resources puts the original back before the SDK wraps it again.
+_PICKLER_BATCH_SETITEMS = pickle._Pickler.__dict__["_batch_setitems"]
 
 
 class _AmpecoResource(pulumi.dynamic.Resource):
@@ -72,6 +79,7 @@ class _AmpecoResource(pulumi.dynamic.Resource):
             opts = pulumi.ResourceOptions.merge(
                 opts, pulumi.ResourceOptions(additional_secret_outputs=list(self._secret_outputs))
             )
+        pickle._Pickler._batch_setitems = _PICKLER_BATCH_SETITEMS  # type: ignore[attr-defined]
         super().__init__(AmpecoProvider(self._kind), resource_name, props, opts)
 
 
