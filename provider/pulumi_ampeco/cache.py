@@ -68,6 +68,35 @@ class ReadCache:
             found = fetched
         return copy.deepcopy(found)
 
+    def get_embedded(
+        self,
+        client: AmpecoClient,
+        collection: str,
+        id_: int,
+        parent_collection: str,
+        parent_id: int,
+        field: str,
+    ) -> dict[str, Any] | None:
+        """An object that its parent's listing embeds (``include[]=field``): written in this
+        operation, found in the parent's listing, or else fetched on its own."""
+        own = self._collection(collection)
+        with own.lock:
+            written = own.objects.get(id_)
+        if written is not None:
+            return copy.deepcopy(written)
+        parents = self._load(client, parent_collection, {"include": [field]})
+        with parents.lock:
+            parent = parents.objects.get(parent_id)
+            children = list((parent or {}).get(field) or [])
+        for child in children:
+            if int(child.get("id", -1)) == id_:
+                return copy.deepcopy(dict(child))
+        try:
+            fetched = client.get(f"{collection}/{id_}")
+        except NotFoundError:
+            return None
+        return fetched if isinstance(fetched, dict) else None
+
     def find(
         self, client: AmpecoClient, key: Lookup, params: Params | None
     ) -> list[dict[str, Any]]:

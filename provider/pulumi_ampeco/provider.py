@@ -76,6 +76,8 @@ class AmpecoProvider(ResourceProvider):
         runtime.configure({key: req.config.get(key) for key in runtime.KEYS})
         # A new operation: nothing read for this kind before it may be trusted.
         runtime.read_cache.forget(self.spec.collection.split("{")[0])
+        if self.spec.embedded_in is not None:
+            runtime.read_cache.forget(self.spec.embedded_in[0])
 
     # --- check ------------------------------------------------------------------------------
 
@@ -183,6 +185,11 @@ class AmpecoProvider(ResourceProvider):
         """The object as the tenant has it now, ``None`` if it is gone."""
         collection = self.spec.collection_path(values)
         client = runtime.client()
+        if runtime.cache_enabled() and self.spec.embedded_in is not None:
+            parent_collection, field, parent = self.spec.embedded_in
+            return runtime.read_cache.get_embedded(
+                client, collection, int(id_), parent_collection, int(values[parent]), field
+            )
         if runtime.cache_enabled():
             return runtime.read_cache.get(client, collection, int(id_), self._params())
         try:

@@ -41,6 +41,9 @@ class Spec:
     #: existing object already has: for objects that others refer to and that the tenant will
     #: not delete while referred to (a tariff in a group), and whose key is not unique anyway.
     replace_creates_first: bool = False
+    #: The parent's listing that embeds these objects: (parent collection, the parent's field
+    #: holding them, the program input with the parent's id). Reads come from that listing.
+    embedded_in: tuple[str, str, str] | None = None
     #: List fields whose first item the server adds by itself (program name → the output that
     #: records it): hidden when comparing, kept first when writing, never removed by us.
     server_first_item: Mapping[str, str] = field(default_factory=dict)
@@ -112,6 +115,8 @@ SPECS: dict[str, Spec] = {
             # Fixed at creation (not in the update schemas): moving an EVSE replaces it.
             replace_on=frozenset({"charge_point_id"}),
             server_fields={"created_at": "createdAt", "last_updated_at": "lastUpdatedAt"},
+            # The listing then carries the connectors too (see Connector.embedded_in).
+            include=("connectors",),
             kept_when_removed=frozenset(
                 {
                     "label",
@@ -127,6 +132,8 @@ SPECS: dict[str, Spec] = {
             model=charging.Connector,
             collection="/charge-points/v2.0/{charge_point_id}/evses/{evse_id}/connectors",
             kept_when_removed=frozenset({"format", "status"}),
+            # One page of EVSEs (with include[]=connectors) holds the connectors of 100 EVSEs.
+            embedded_in=("/evses/v2.1", "connectors", "evse_id"),
         ),
         Spec(
             kind="Tariff",
