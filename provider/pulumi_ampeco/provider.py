@@ -153,11 +153,20 @@ class AmpecoProvider(ResourceProvider):
                 body[_alias(model, name)] = None
         return body
 
-    def _state(self, live: Mapping[str, Any], names: set[str]) -> dict[str, Any]:
-        """The program's view of the live object, for the given program names."""
+    def _state(self, live: Mapping[str, Any], managed: Mapping[str, Any]) -> dict[str, Any]:
+        """The program's view of the live object: the fields it manages, in the shape it gave
+        them (keys of objects the program does not set are left out)."""
         model = self.spec.model
-        aliases = {_alias(model, n): n for n in names}
-        picked = {a: live[a] for a in aliases if live.get(a) is not None}
+        aliases = {_alias(model, n): n for n in managed}
+        try:
+            shape = self._wire({k: v for k, v in managed.items() if v is not None})
+        except pydantic.ValidationError:
+            shape = {}
+        picked = {
+            a: _project(live[a], shape[a]) if a in shape else live[a]
+            for a in aliases
+            if live.get(a) is not None
+        }
         try:
             return model.model_validate(
                 picked, context={"default_locale": runtime.default_locale()}
@@ -325,7 +334,7 @@ class AmpecoProvider(ResourceProvider):
         if live is None:
             return ReadResult("", {})
         managed = self._managed(props)
-        inputs: dict[str, Any] = self._state(self._visible(live, props), set(managed))
+        inputs: dict[str, Any] = self._state(self._visible(live, props), managed)
         for name in spec.unordered & inputs.keys():
             # The same set in another order is no drift: keep the program's order.
             if _normalise(inputs[name], True) == _normalise(managed.get(name), True):

@@ -67,6 +67,24 @@ class Pricing(AmpecoModel):
     multi_price_per_duration: list[UnitLevel] | None = None
     multi_idle_fee: list[UnitLevel] | None = None
     lock_price_on_session_start: bool | None = None
+    lock_energy_price_on_session_start: bool | None = None
+    lock_duration_price_on_session_start: bool | None = None
+    lock_idle_price_on_session_start: bool | None = None
+    duration_fee_from: str | None = Field(default=None, pattern=TIME_OF_DAY)
+    duration_fee_to: str | None = Field(default=None, pattern=TIME_OF_DAY)
+    day_idle_fee_per_minute: Money | None = None
+    night_idle_fee_per_minute: Money | None = None
+    idle_fee_period_start: str | None = Field(default=None, pattern=TIME_OF_DAY)
+    idle_fee_period_end: str | None = Field(default=None, pattern=TIME_OF_DAY)
+    charge_point_electricity_rate: bool | None = None
+    fallback_electricity_rate_id: int | None = None
+    markup_percentage_per_kwh: float | None = None
+    markup_fixed_fee_per_kwh: Money | None = None
+    subsidy_integration_id: int | None = None
+    regular_use_period: float | None = None
+    threshold_price_for_energy: Money | None = None
+    price_for_energy_when_optimized: Money | None = None
+    optimised_label: str | None = None
     state_of_charge_idle_threshold: Literal[75, 80, 85, 90, 95, 100] | None = None
     average_power_idle_threshold: float | None = Field(default=None, ge=0, le=999999.99)
 

@@ -1,0 +1,302 @@
+"""One acceptance scenario, parametrised by kind: create, a no-op preview with no write, an
+update, drift repaired, an object deleted outside Pulumi recreated, refresh, invalid input
+rejected in check with no API call, removal, destroy. Offline engine over gRPC, simulator
+over sockets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pulumi
+import pytest
+
+import pulumi_ampeco as ampeco
+from pulumi_ampeco.testing import OfflineEngineError, OfflineStack
+
+from .conftest import API, Sim
+
+TOKEN = "all-kinds-SECRET-11"
+
+Parents = dict[str, pulumi.Output[str]]
+
+
+def site() -> Parents:
+    loc = ampeco.Location(
+        "p-loc",
+        external_id="p-loc",
+        name="Site",
+        geoposition={"latitude": 59.9, "longitude": 10.7},
+        address="Street 1",
+        country="NO",
+    )
+    cp = ampeco.ChargePoint(
+        "p-cp",
+        name="CP",
+        type="public",
+        status="enabled",
+        location_id=loc.id,
+        external_id="p-cp",
+        network={"id": "P-CP"},
+    )
+    evse = ampeco.Evse(
+        "p-evse",
+        charge_point_id=cp.id,
+        physical_reference="P*E1",
+        current_type="ac",
+        network_id="1",
+        status="enabled",
+    )
+    tin = ampeco.TaxIdentificationNumber("p-tin", name="NO 1 MVA")
+    tariff = ampeco.Tariff("p-tariff", name="Parent tariff", type="free")
+    return {"loc": loc.id, "cp": cp.id, "evse": evse.id, "tin": tin.id, "tariff": tariff.id}
+
+
+@dataclass
+class Case:
+    kind: str
+    args: Callable[[Parents], dict[str, Any]]
+    change: dict[str, Any]  # an update in place (program names)
+    drift: dict[str, Any]  # a change made outside Pulumi (wire names)
+    invalid: tuple[dict[str, Any], str]  # a bad argument and the property check names
+    path: Callable[[dict[str, str]], str]  # the item path from the stack outputs
+    put: bool = False
+
+
+CASES = [
+    Case(
+        "Location",
+        lambda p: {
+            "external_id": "it",
+            "name": "It",
+            "geoposition": {"latitude": 59.0, "longitude": 10.0},
+            "address": "Road 2",
+            "country": "NO",
+        },
+        {"city": "Oslo"},
+        {"city": "Bergen"},
+        ({"country": "Norway"}, "country"),
+        lambda o: f"/locations/v2.0/{o['it']}",
+    ),
+    Case(
+        "ChargingZone",
+        lambda p: {"location_id": p["loc"], "name": "Level 1", "status": "enabled"},
+        {"status": "disabled"},
+        {"name": "Renamed"},
+        ({"status": "closed"}, "status"),
+        lambda o: f"/locations/v2.0/{o['loc']}/charging-zones/{o['it']}",
+    ),
+    Case(
+        "ChargePoint",
+        lambda p: {
+            "name": "It",
+            "type": "public",
+            "status": "enabled",
+            "location_id": p["loc"],
+            "external_id": "it",
+            "network": {"id": "IT-1"},
+        },
+        {"name": "It 2"},
+        {"status": "disabled"},
+        ({"status": "broken"}, "status"),
+        lambda o: f"/charge-points/v2.0/{o['it']}",
+    ),
+    Case(
+        "Evse",
+        lambda p: {
+            "charge_point_id": p["cp"],
+            "physical_reference": "IT*E2",
+            "current_type": "dc",
+            "network_id": "2",
+            "status": "enabled",
+            "external_id": "it",
+        },
+        {"label": "Fast"},
+        {"status": "disabled"},
+        ({"current_type": "ac/dc"}, "current_type"),
+        lambda o: f"/evses/v2.1/{o['it']}",
+    ),
+    Case(
+        "Connector",
+        lambda p: {
+            "charge_point_id": p["cp"],
+            "evse_id": p["evse"],
+            "type": "ccs2",
+            "format": "cable",
+        },
+        {"status": "disabled"},
+        {"format": "socket"},
+        ({"type": "usb"}, "type"),
+        lambda o: f"/charge-points/v2.0/{o['cp']}/evses/{o['evse']}/connectors/{o['it']}",
+    ),
+    Case(
+        "Tariff",
+        lambda p: {
+            "name": "It",
+            "type": "flat rate",
+            "external_id": "it",
+            "pricing": {"price_per_session": 2.5},
+        },
+        {"name": "It 2"},
+        {"name": "Changed"},
+        ({"type": "cheap"}, "type"),
+        lambda o: f"/tariffs/v1.0/{o['it']}",
+        put=True,
+    ),
+    Case(
+        "TariffGroup",
+        lambda p: {"name": "It", "tariff_ids": [p["tariff"]]},
+        {"name": "It 2"},
+        {"name": "Changed"},
+        ({"tariff_ids": "all"}, "tariff_ids"),
+        lambda o: f"/tariff-groups/v1.0/{o['it']}",
+        put=True,
+    ),
+    Case(
+        "Tax",
+        lambda p: {"name": "It", "percentage": 25, "tax_identification_number_id": p["tin"]},
+        {"percentage": 12.5},
+        {"percentage": 10},
+        ({"percentage": 140}, "percentage"),
+        lambda o: f"/taxes/v2.0/{o['it']}",
+    ),
+    Case(
+        "TaxIdentificationNumber",
+        lambda p: {"name": "SE 1"},
+        {"name": "SE 2"},
+        {"name": "SE 3"},
+        ({"name": ""}, "name"),
+        lambda o: f"/tax-identification-numbers/v2.0/{o['it']}",
+    ),
+    Case(
+        "Currency",
+        lambda p: {"alphabetic_code": "SEK", "decimal": 2},
+        {"decimal": 3},
+        {"alphabeticCode": "SEK", "decimal": 4},
+        ({"decimal": 9}, "decimal"),
+        lambda o: f"/currencies/v2.0/{o['it']}",
+    ),
+]
+
+
+class Run:
+    def __init__(self, sim: Sim, state: Path, case: Case) -> None:
+        self.sim = sim
+        self.case = case
+        self.overrides: dict[str, Any] = {}
+        self.present = True
+        self.stack = OfflineStack(
+            self.program, state, {"ampeco:tenantUrl": sim.base_url, "ampeco:apiToken": TOKEN}
+        )
+        self.last: list[dict[str, Any]] = []
+
+    def program(self) -> None:
+        parents = site()
+        pulumi.export("loc", parents["loc"])
+        pulumi.export("cp", parents["cp"])
+        pulumi.export("evse", parents["evse"])
+        if self.present:
+            args = {**self.case.args(parents), **self.overrides}
+            it = getattr(ampeco, self.case.kind)("it", **args)
+            pulumi.export("it", it.id)
+
+    def run(self, operation: str) -> Any:
+        with self.sim.admin() as admin:
+            admin.delete("/requests")
+        try:
+            return getattr(self.stack, operation)()
+        finally:
+            self.last = self.sim.requests()
+
+    def api(self) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.sim.base_url + API, headers={"Authorization": f"Bearer {TOKEN}"}
+        )
+
+
+@pytest.fixture(params=CASES, ids=[c.kind for c in CASES])
+def run(request: pytest.FixtureRequest, sim: Sim, tmp_path: Path) -> Iterator[Run]:
+    assert sim.simulator is not None
+    sim.simulator.config.tokens = (TOKEN,)
+    r = Run(sim, tmp_path / "state.json", request.param)
+    yield r
+    r.stack.close()
+
+
+def writes(calls: list[dict[str, Any]]) -> list[str]:
+    return [e["method"] for e in calls if e["method"] != "GET"]
+
+
+def test_acceptance_rhythm(run: Run) -> None:
+    case = run.case
+    created = run.run("up")
+    assert created.step("it").action == "create"
+    out = {k: str(v).split(".")[0] for k, v in created.outputs.items()}
+    path = case.path(out)
+    with run.api() as api:
+        assert api.get(path).status_code == 200
+
+    # no-op preview: every resource the same, no write
+    assert set(run.run("preview").counts()) == {"same"}
+    assert writes(run.last) == []
+
+    # update in place
+    run.overrides = dict(case.change)
+    assert run.run("up").step("it").action == "update"
+    assert run.run("preview").step("it").action == "same"
+
+    # drift: changed outside Pulumi, shown by preview, repaired by up
+    with run.api() as api:
+        if case.put:
+            live = api.get(path).json()["data"]
+            api.put(path, json={**live, **case.drift}).raise_for_status()
+        else:
+            api.patch(path, json=case.drift).raise_for_status()
+    assert run.run("preview").step("it").action == "update"
+    run.run("up")
+    assert run.run("preview").step("it").action == "same"
+
+    # refresh records drift
+    with run.api() as api:
+        if case.put:
+            live = api.get(path).json()["data"]
+            api.put(path, json={**live, **case.drift}).raise_for_status()
+        else:
+            api.patch(path, json=case.drift).raise_for_status()
+    refreshed = run.run("refresh")
+    assert refreshed.step("it").action == "read" and refreshed.step("it").changes
+    run.run("up")
+
+    # deleted outside Pulumi: recreated by up, no refresh needed
+    with run.api() as api:
+        assert api.delete(path).status_code == 204
+    assert run.run("preview").step("it").action == "replace"
+    recreated = run.run("up")
+    assert recreated.step("it").action == "replace"
+    out = {k: str(v).split(".")[0] for k, v in recreated.outputs.items()}
+    path = case.path(out)
+    with run.api() as api:
+        assert api.get(path).status_code == 200
+
+    # invalid input: rejected in check, no API call at all
+    bad, field = case.invalid
+    run.overrides = {**run.overrides, **bad}
+    with pytest.raises(OfflineEngineError) as caught:
+        run.run("preview")
+    assert field in [p.split(".")[0] for p, _ in caught.value.failures], caught.value.failures
+    # The other resources were diffed (reads); the invalid one cost no call, and nothing was written.
+    assert writes(run.last) == []
+    assert not [e for e in run.last if e["path"].endswith(path.split("/public-api")[-1])]
+    run.overrides = dict(case.change)
+
+    # removed from the program: deleted
+    run.present = False
+    assert run.run("up").step("it").action == "delete"
+    with run.api() as api:
+        assert api.get(path).status_code == 404
+
+    assert set(run.run("destroy").counts()) == {"delete"}
+    assert run.stack.state()["resources"] == {}
