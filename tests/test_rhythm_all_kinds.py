@@ -10,15 +10,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pulumi
 import pytest
 
 import pulumi_ampeco as ampeco
 from pulumi_ampeco.specs import SPECS
-from pulumi_ampeco.testing import OfflineEngineError, OfflineStack
+from pulumi_ampeco.testing import OfflineEngineError
 
-from .conftest import API, Sim
+from .conftest import Sim
+from .stack_harness import StackHarness, writes
 
 TOKEN = "all-kinds-SECRET-11"
 
@@ -221,17 +221,13 @@ ADOPTABLE: dict[str, Callable[[dict[str, str]], dict[str, Any]]] = {
 REPLACE: dict[str, dict[str, Any]] = {"ChargePoint": {"communication_mode": "none"}}
 
 
-class Run:
+class Run(StackHarness):
     def __init__(self, sim: Sim, state: Path, case: Case) -> None:
-        self.sim = sim
         self.case = case
         self.overrides: dict[str, Any] = {}
         self.present = True
         self.adopt = False
-        self.stack = OfflineStack(
-            self.program, state, {"ampeco:tenantUrl": sim.base_url, "ampeco:apiToken": TOKEN}
-        )
-        self.last: list[dict[str, Any]] = []
+        super().__init__(sim, state, TOKEN)
 
     def program(self) -> None:
         parents = site()
@@ -243,31 +239,12 @@ class Run:
             it = getattr(ampeco, self.case.kind)("it", **args, adopt=self.adopt)
             pulumi.export("it", it.id)
 
-    def run(self, operation: str) -> Any:
-        with self.sim.admin() as admin:
-            admin.delete("/requests")
-        try:
-            return getattr(self.stack, operation)()
-        finally:
-            self.last = self.sim.requests()
-
-    def api(self) -> httpx.Client:
-        return httpx.Client(
-            base_url=self.sim.base_url + API, headers={"Authorization": f"Bearer {TOKEN}"}
-        )
-
 
 @pytest.fixture(params=CASES, ids=[c.kind for c in CASES])
 def run(request: pytest.FixtureRequest, sim: Sim, tmp_path: Path) -> Iterator[Run]:
-    assert sim.simulator is not None
-    sim.simulator.config.tokens = (TOKEN,)
     r = Run(sim, tmp_path / "state.json", request.param)
     yield r
     r.stack.close()
-
-
-def writes(calls: list[dict[str, Any]]) -> list[str]:
-    return [e["method"] for e in calls if e["method"] != "GET"]
 
 
 def test_acceptance_rhythm(run: Run) -> None:
@@ -353,8 +330,6 @@ def test_acceptance_rhythm(run: Run) -> None:
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.kind in ADOPTABLE], ids=lambda c: c.kind)
 def test_adoption(case: Case, sim: Sim, tmp_path: Path) -> None:
-    assert sim.simulator is not None
-    sim.simulator.config.tokens = (TOKEN,)
     run = Run(sim, tmp_path / "state.json", case)
     run.present = False
     parents = {k: str(v).split(".")[0] for k, v in run.run("up").outputs.items()}

@@ -8,14 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pulumi
 import pytest
 
 from pulumi_ampeco import Currency, Tax, TaxIdentificationNumber
 from pulumi_ampeco.testing import OfflineEngineError, OfflineStack
 
-from .conftest import API, Sim
+from .conftest import Sim
+from .stack_harness import StackHarness, writes
 
 TOKEN = "billing-SECRET-0c2d"
 
@@ -64,36 +64,16 @@ KINDS = [
 ]
 
 
-class Tenant:
+class Tenant(StackHarness):
     def __init__(self, sim: Sim, state: Path, kind: Kind) -> None:
-        self.sim = sim
         self.kind = kind
         self.args = dict(kind.args)
         self.opts: dict[str, Any] = {}
-        self.stack = OfflineStack(
-            self.program,
-            state,
-            {"ampeco:tenantUrl": sim.base_url, "ampeco:apiToken": TOKEN},
-            secrets=("ampeco:apiToken",),
-        )
-        self.last: list[dict[str, Any]] = []
+        super().__init__(sim, state, TOKEN, secrets=("ampeco:apiToken",))
 
     def program(self) -> None:
         obj = self.kind.cls("it", **self.args, **self.opts)
         pulumi.export("id", obj.id)
-
-    def run(self, operation: str) -> Any:
-        with self.sim.admin() as admin:
-            admin.delete("/requests")
-        try:
-            return getattr(self.stack, operation)()
-        finally:
-            self.last = self.sim.requests()
-
-    def api(self) -> httpx.Client:
-        return httpx.Client(
-            base_url=self.sim.base_url + API, headers={"Authorization": f"Bearer {TOKEN}"}
-        )
 
     def listed(self) -> list[dict[str, Any]]:
         with self.api() as api:
@@ -102,15 +82,9 @@ class Tenant:
 
 @pytest.fixture(params=KINDS, ids=[k.name for k in KINDS])
 def tenant(request: pytest.FixtureRequest, sim: Sim, tmp_path: Path) -> Iterator[Tenant]:
-    assert sim.simulator is not None
-    sim.simulator.config.tokens = (TOKEN,)
     t = Tenant(sim, tmp_path / "state.json", request.param)
     yield t
     t.stack.close()
-
-
-def writes(calls: list[dict[str, Any]]) -> list[tuple[str, Any]]:
-    return [(e["method"], e["body"]) for e in calls if e["method"] != "GET"]
 
 
 def test_rhythm(tenant: Tenant) -> None:

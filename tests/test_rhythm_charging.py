@@ -7,22 +7,21 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pulumi
 import pytest
 
 from pulumi_ampeco import ChargePoint, Connector, Evse, Location
-from pulumi_ampeco.testing import OfflineEngineError, OfflineStack
+from pulumi_ampeco.testing import OfflineEngineError
 
-from .conftest import API, Sim
+from .conftest import Sim
+from .stack_harness import StackHarness, writes
 
 TOKEN = "charging-SECRET-7e21"
 PASSWORD = "ocpp-basic-auth-9f"
 
 
-class Site:
+class Site(StackHarness):
     def __init__(self, sim: Sim, state: Path) -> None:
-        self.sim = sim
         self.cp: dict[str, Any] = {
             "name": "CP 1",
             "type": "public",
@@ -44,13 +43,7 @@ class Site:
         }
         self.connector: dict[str, Any] = {"type": "type2", "format": "socket"}
         self.evse_on_second = False
-        self.stack = OfflineStack(
-            self.program,
-            state,
-            {"ampeco:tenantUrl": sim.base_url, "ampeco:apiToken": TOKEN},
-            secrets=("ampeco:apiToken",),
-        )
-        self.last: list[dict[str, Any]] = []
+        super().__init__(sim, state, TOKEN, secrets=("ampeco:apiToken",))
 
     def program(self) -> None:
         loc = Location(
@@ -81,31 +74,12 @@ class Site:
         pulumi.export("evse", evse.id)
         pulumi.export("connector", connector.id)
 
-    def run(self, operation: str) -> Any:
-        with self.sim.admin() as admin:
-            admin.delete("/requests")
-        try:
-            return getattr(self.stack, operation)()
-        finally:
-            self.last = self.sim.requests()
-
-    def get(self, path: str) -> httpx.Response:
-        return httpx.get(
-            self.sim.base_url + API + path, headers={"Authorization": f"Bearer {TOKEN}"}
-        )
-
 
 @pytest.fixture
 def site(sim: Sim, tmp_path: Path) -> Iterator[Site]:
-    assert sim.simulator is not None
-    sim.simulator.config.tokens = (TOKEN,)
     s = Site(sim, tmp_path / "state.json")
     yield s
     s.stack.close()
-
-
-def writes(calls: list[dict[str, Any]]) -> list[tuple[str, Any]]:
-    return [(e["method"], e["body"]) for e in calls if e["method"] != "GET"]
 
 
 def test_rhythm(site: Site, tmp_path: Path) -> None:
@@ -114,11 +88,11 @@ def test_rhythm(site: Site, tmp_path: Path) -> None:
     created = site.run("up")
     assert created.counts() == {"create": 4}
     cp, evse, conn = (created.outputs[k] for k in ("cp", "evse", "connector"))
-    live = site.get(f"/charge-points/v2.0/{cp}").json()["data"]
+    live = site.live(f"/charge-points/v2.0/{cp}").json()["data"]
     assert live["network"]["id"] == "NO-0001" and live["communicationMode"] == "direct_ocpp"
-    assert site.get(f"/evses/v2.1/{evse}").json()["data"]["chargePointId"] == int(cp)
+    assert site.live(f"/evses/v2.1/{evse}").json()["data"]["chargePointId"] == int(cp)
     path = f"/charge-points/v2.0/{cp}/evses/{evse}/connectors/{conn}"
-    assert site.get(path).json()["data"]["type"] == "type2"
+    assert site.live(path).json()["data"]["type"] == "type2"
     assert PASSWORD not in (tmp_path / "state.json").read_text()  # kept as a secret
 
     assert site.run("preview").counts() == {"same": 4}
@@ -137,12 +111,12 @@ def test_rhythm(site: Site, tmp_path: Path) -> None:
     result = site.run("up")
     assert result.step("evse").action == "replace"
     assert result.step("connector").action == "replace"
-    assert site.get(f"/evses/v2.1/{evse}").status_code == 404
+    assert site.live(f"/evses/v2.1/{evse}").status_code == 404
     assert site.run("preview").counts() == {"same": 5}
 
     assert site.run("destroy").counts() == {"delete": 5}
-    assert site.get("/charge-points/v2.0").json()["data"] == []
-    assert site.get("/locations/v2.0").json()["data"] == []
+    assert site.live("/charge-points/v2.0").json()["data"] == []
+    assert site.live("/locations/v2.0").json()["data"] == []
 
 
 def test_station_rules_are_checked_before_any_call(site: Site) -> None:

@@ -5,30 +5,28 @@ from __future__ import annotations
 
 import base64
 import json
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pulumi
 import pytest
 
 from pulumi_ampeco import ChargingZone, Location, LocationArgs
-from pulumi_ampeco.testing import OfflineEngineError, OfflineStack, RunResult
+from pulumi_ampeco.testing import OfflineEngineError
 
-from .conftest import API, Sim
+from .conftest import Sim
+from .stack_harness import StackHarness, writes
 
 TOKEN = "rhythm-SECRET-93ab"
 #: API calls of each step of the rhythm, printed at the end (figures for the closing note).
 CALLS: dict[str, dict[str, int]] = {}
 
 
-class Tenant:
+class Tenant(StackHarness):
     """The program's desired state (mutable between runs) and a view of the simulator."""
 
     def __init__(self, sim: Sim, state: Path) -> None:
-        self.sim = sim
         self.location: dict[str, Any] = {
             "external_id": "depot-north",
             "name": {"en": "Depot North", "nb-NO": "Depot Nord"},
@@ -41,13 +39,7 @@ class Tenant:
         self.second_location = False
         self.zone: dict[str, Any] | None = {"name": "Level -2", "status": "enabled"}
         self.zone_on_second = False
-        self.last: list[dict[str, Any]] = []
-        self.stack = OfflineStack(
-            self.program,
-            state,
-            {"ampeco:tenantUrl": sim.base_url, "ampeco:apiToken": TOKEN},
-            secrets=("ampeco:apiToken",),
-        )
+        super().__init__(sim, state, TOKEN, secrets=("ampeco:apiToken",))
 
     def program(self) -> None:
         depot = Location("depot", LocationArgs(**self.location), **self.location_opts)
@@ -68,56 +60,25 @@ class Tenant:
             zone = ChargingZone("zone", location_id=parent.id, **self.zone)
             pulumi.export("zone_id", zone.id)
 
-    def api(self) -> httpx.Client:
-        return httpx.Client(
-            base_url=self.sim.base_url + API, headers={"Authorization": f"Bearer {TOKEN}"}
-        )
-
-    def live(self, path: str) -> httpx.Response:
-        with self.api() as api:
-            return api.get(path)
-
-    def calls(self) -> list[dict[str, Any]]:
-        """The API calls since the last look (and forget them)."""
-        log = self.sim.requests()
-        with self.sim.admin() as admin:
-            admin.delete("/requests")
-        return log
-
-    def run(self, label: str, operation: str) -> RunResult:
-        """One operation; its API calls are kept in ``last`` and counted in ``CALLS``."""
-        self.calls()
-        try:
-            result: RunResult = getattr(self.stack, operation)()
-        finally:
-            self.last = self.calls()
-            CALLS[label] = dict(Counter(e["method"] for e in self.last))
-        return result
-
 
 @pytest.fixture
 def tenant(sim: Sim, tmp_path: Path) -> Iterator[Tenant]:
-    assert sim.simulator is not None
-    sim.simulator.config.tokens = (TOKEN,)
     t = Tenant(sim, tmp_path / "state.json")
     yield t
     t.stack.close()
+    CALLS.update(t.counted)
     state = (tmp_path / "state.json").read_text() if (tmp_path / "state.json").exists() else ""
     assert TOKEN not in state and base64.b64encode(TOKEN.encode()).decode() not in state
 
 
-def writes(calls: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    return [(e["method"], e["path"]) for e in calls if e["method"] != "GET"]
-
-
 def test_the_rhythm(tenant: Tenant) -> None:
     # 0. preview of a new program: the zone's location_id is not known yet; no API call
-    preview = tenant.run("preview (first)", "preview")
+    preview = tenant.run("preview", "preview (first)")
     assert preview.counts() == {"create": 2}
     assert tenant.last == []
 
     # 1. up creates; the live objects are what the program says
-    result = tenant.run("up (create)", "up")
+    result = tenant.run("up", "up (create)")
     assert result.counts() == {"create": 2}
     loc_id, zone_id = result.outputs["location_id"], result.outputs["zone_id"]
     live = tenant.live(f"/locations/v2.0/{loc_id}").json()["data"]
@@ -134,12 +95,12 @@ def test_the_rhythm(tenant: Tenant) -> None:
     assert (zone["name"], zone["status"]) == ("Level -2", "enabled")
 
     # 2. preview of the unchanged program: all same, no write
-    assert tenant.run("preview (no change)", "preview").counts() == {"same": 2}
+    assert tenant.run("preview", "preview (no change)").counts() == {"same": 2}
     assert writes(tenant.last) == []
 
     # 3. change a field: an update with a PATCH of that field only
     tenant.location["city"] = "Oslo"
-    result = tenant.run("up (update one field)", "up")
+    result = tenant.run("up", "up (update one field)")
     assert result.counts() == {"update": 1, "same": 1}
     assert result.step("depot").changes == ["city"]
     patches = [e for e in tenant.last if e["method"] == "PATCH"]
@@ -147,12 +108,12 @@ def test_the_rhythm(tenant: Tenant) -> None:
 
     # 4. change a replace-on-change field: the zone moves to another location
     tenant.second_location = True
-    tenant.run("up (second location)", "up")
+    tenant.run("up", "up (second location)")
     tenant.zone_on_second = True
-    preview = tenant.run("preview (replace)", "preview")
+    preview = tenant.run("preview", "preview (replace)")
     assert preview.step("zone").action == "replace"
     assert writes(tenant.last) == []
-    result = tenant.run("up (replace)", "up")
+    result = tenant.run("up", "up (replace)")
     assert result.step("zone").action == "replace"
     new_zone = result.outputs["zone_id"]
     assert new_zone != zone_id
@@ -161,11 +122,11 @@ def test_the_rhythm(tenant: Tenant) -> None:
     # 5. a change behind our back: preview shows it, up repairs it
     with tenant.api() as api:
         api.patch(f"/locations/v2.0/{loc_id}", json={"postCode": "9999", "city": "Bergen"})
-    preview = tenant.run("preview (drift)", "preview")
+    preview = tenant.run("preview", "preview (drift)")
     assert preview.step("depot").action == "update"
-    tenant.run("up (repair drift)", "up")
+    tenant.run("up", "up (repair drift)")
     assert tenant.live(f"/locations/v2.0/{loc_id}").json()["data"]["city"] == "Oslo"
-    assert tenant.run("preview (after repair)", "preview").counts() == {"same": 3}
+    assert tenant.run("preview", "preview (after repair)").counts() == {"same": 3}
 
     # 6. deleted behind our back: up creates it again
     south = next(
@@ -173,9 +134,9 @@ def test_the_rhythm(tenant: Tenant) -> None:
     )
     with tenant.api() as api:
         api.delete(f"/locations/v2.0/{south['id']}/charging-zones/{new_zone}")
-    preview = tenant.run("preview (deleted outside)", "preview")
+    preview = tenant.run("preview", "preview (deleted outside)")
     assert preview.step("zone").action == "replace"
-    result = tenant.run("up (recreate)", "up")
+    result = tenant.run("up", "up (recreate)")
     assert result.step("zone").action == "replace"
     recreated = result.outputs["zone_id"]
     assert tenant.live(f"/locations/v2.0/{south['id']}/charging-zones/{recreated}").is_success
@@ -183,9 +144,9 @@ def test_the_rhythm(tenant: Tenant) -> None:
     # 6b. the location deleted behind our back (it has no zone now): created again
     with tenant.api() as api:
         assert api.delete(f"/locations/v2.0/{loc_id}").status_code == 204
-    preview = tenant.run("preview (location deleted outside)", "preview")
+    preview = tenant.run("preview", "preview (location deleted outside)")
     assert preview.step("depot").action == "replace"
-    result = tenant.run("up (recreate location)", "up")
+    result = tenant.run("up", "up (recreate location)")
     assert result.step("depot").action == "replace"
     loc_id = result.outputs["location_id"]
     assert tenant.live(f"/locations/v2.0/{loc_id}").json()["data"]["city"] == "Oslo"
@@ -193,16 +154,16 @@ def test_the_rhythm(tenant: Tenant) -> None:
     # 7. refresh records drift
     with tenant.api() as api:
         api.patch(f"/locations/v2.0/{loc_id}", json={"city": "Trondheim"})
-    refreshed = tenant.run("refresh (drift)", "refresh")
+    refreshed = tenant.run("refresh", "refresh (drift)")
     assert "city" in refreshed.step("depot").changes  # (and the server's last_updated_at)
     depot_state = [s for s in tenant.stack.state()["resources"].values() if s["name"] == "depot"]
     assert depot_state[0]["inputs"]["city"] == "Trondheim"
-    assert tenant.run("preview (after refresh)", "preview").step("depot").action == "update"
-    tenant.run("up (after refresh)", "up")
+    assert tenant.run("preview", "preview (after refresh)").step("depot").action == "update"
+    tenant.run("up", "up (after refresh)")
 
     # 8. removed from the program: deleted
     tenant.zone = None
-    result = tenant.run("up (remove zone)", "up")
+    result = tenant.run("up", "up (remove zone)")
     assert result.step("zone").action == "delete"
     assert (
         tenant.live(f"/locations/v2.0/{south['id']}/charging-zones/{recreated}").status_code == 404
@@ -232,18 +193,18 @@ def test_adoption_makes_no_create(tenant: Tenant) -> None:
         ).json()["data"]
     tenant.zone = None
     with pytest.raises(OfflineEngineError) as caught:
-        tenant.run("up (duplicate externalId)", "up")
+        tenant.run("up", "up (duplicate externalId)")
     assert "adopt=True" in str(caught.value) and "external_id='depot-north'" in str(caught.value)
     assert not any(e["method"] == "POST" for e in tenant.last)
 
     tenant.location_opts = {"adopt": True}
-    result = tenant.run("up (adopt)", "up")
+    result = tenant.run("up", "up (adopt)")
     assert result.counts() == {"create": 1}
     assert result.outputs["location_id"] == str(existing["id"])
     assert not any(e["method"] == "POST" for e in tenant.last)
     live = tenant.live(f"/locations/v2.0/{existing['id']}").json()["data"]
     assert live["name"][0]["translation"] == "Depot North"
-    assert tenant.run("preview (after adopt)", "preview").counts() == {"same": 1}
+    assert tenant.run("preview", "preview (after adopt)").counts() == {"same": 1}
 
 
 INVALID = [
@@ -263,19 +224,19 @@ def test_invalid_programs_fail_in_check_with_no_api_call(
     tenant.location = {k: v for k, v in {**tenant.location, **change}.items() if v is not None}
     for operation in ("preview", "up"):
         with pytest.raises(OfflineEngineError) as caught:
-            tenant.run(f"{operation} (invalid)", operation)
+            tenant.run(operation, f"{operation} (invalid)")
         assert field in [p for p, _ in caught.value.failures], caught.value.failures
         assert tenant.last == []  # not a single API call
     assert tenant.stack.state()["resources"] == {}
 
 
 def test_a_failing_step_keeps_state_and_the_next_up_converges(tenant: Tenant) -> None:
-    tenant.run("up (create)", "up")
+    tenant.run("up", "up (create)")
     before = tenant.stack.state()["resources"]
     tenant.location["city"] = "Oslo"
     tenant.sim.fault(method="PATCH", status=503)  # every PATCH fails, retries included
     with pytest.raises(OfflineEngineError) as caught:
-        tenant.run("up (503)", "up")
+        tenant.run("up", "up (503)")
     assert caught.value.name == "depot" and "503" in str(caught.value)
     after = tenant.stack.state()["resources"]
     assert {u: s["outputs"] for u, s in after.items()} == {
@@ -285,15 +246,15 @@ def test_a_failing_step_keeps_state_and_the_next_up_converges(tenant: Tenant) ->
         admin.delete("/faults")
     tenant.sim.fault(method="PATCH", status=422, count=1)
     with pytest.raises(OfflineEngineError) as caught:
-        tenant.run("up (422)", "up")
+        tenant.run("up", "up (422)")
     assert "Rejected by an injected fault" in str(caught.value)
     after = tenant.stack.state()["resources"]
     assert {u: s["outputs"] for u, s in after.items()} == {
         u: s["outputs"] for u, s in before.items()
     }
-    result = tenant.run("up (converge)", "up")
+    result = tenant.run("up", "up (converge)")
     assert result.step("depot").action == "update"
-    assert tenant.run("preview (converged)", "preview").counts() == {"same": 2}
+    assert tenant.run("preview", "preview (converged)").counts() == {"same": 2}
 
 
 def test_fields_removed_from_the_program_are_cleared(tenant: Tenant) -> None:
@@ -310,35 +271,35 @@ def test_fields_removed_from_the_program_are_cleared(tenant: Tenant) -> None:
             },
         },
     )
-    loc = tenant.run("up (create)", "up").outputs["location_id"]
+    loc = tenant.run("up", "up (create)").outputs["location_id"]
     del tenant.location["description"], tenant.location["city"], tenant.location["tags"]
     tenant.location["working_hours"] = {
         "is_always_open": False,
         "hours": {"monday": [{"start": "06:00", "end": "22:00"}]},
     }
-    result = tenant.run("up (remove fields)", "up")
+    result = tenant.run("up", "up (remove fields)")
     assert result.step("depot").action == "update"
     live = tenant.live(f"/locations/v2.0/{loc}").json()["data"]
     assert live["description"] == [] and live["tags"] == [] and live["city"] is None
     hours = live["workingHours"]
     assert hours["stopSessionOutsideWorkingHours"] is None
     assert hours["hours"]["tuesday"] == [] and hours["hours"]["monday"] != []
-    assert tenant.run("preview (after removal)", "preview").counts() == {"same": 1}
+    assert tenant.run("preview", "preview (after removal)").counts() == {"same": 1}
 
 
 def test_a_value_the_tenant_already_has_is_recorded(tenant: Tenant) -> None:
     tenant.zone = None
-    loc = tenant.run("up (create)", "up").outputs["location_id"]
+    loc = tenant.run("up", "up (create)").outputs["location_id"]
     with tenant.api() as api:
         api.patch(f"/locations/v2.0/{loc}", json={"city": "Oslo"})
     tenant.location["city"] = "Oslo"
-    result = tenant.run("up (already so)", "up")
+    result = tenant.run("up", "up (already so)")
     assert result.step("depot").action == "update"
     assert not [e for e in tenant.last if e["method"] != "GET"]  # nothing to write
     depot = next(s for s in tenant.stack.state()["resources"].values() if s["name"] == "depot")
     assert depot["outputs"]["city"] == "Oslo"
     del tenant.location["city"]
-    tenant.run("up (drop city)", "up")
+    tenant.run("up", "up (drop city)")
     assert tenant.live(f"/locations/v2.0/{loc}").json()["data"]["city"] is None
 
 
@@ -352,7 +313,7 @@ def test_two_resources_with_one_key_do_not_both_create(tenant: Tenant) -> None:
 
     tenant.stack.program = twice
     with pytest.raises(OfflineEngineError) as caught:
-        tenant.run("up (same key twice)", "up")
+        tenant.run("up", "up (same key twice)")
     assert "adopt=True" in str(caught.value)
     with tenant.api() as api:
         assert len(api.get("/locations/v2.0").json()["data"]) == 1
@@ -363,13 +324,13 @@ def test_adopt_without_a_key_creates_nothing(tenant: Tenant) -> None:
     del tenant.location["external_id"]
     tenant.location_opts = {"adopt": True}
     with pytest.raises(OfflineEngineError) as caught:
-        tenant.run("up (adopt without key)", "up")
+        tenant.run("up", "up (adopt without key)")
     assert "needs a key" in str(caught.value) and "external_id" in str(caught.value)
     assert not any(e["method"] == "POST" for e in tenant.last)
 
 
 def test_token_stays_out_of_payload_state_and_outputs(tenant: Tenant) -> None:
-    result = tenant.run("up (create)", "up")
+    result = tenant.run("up", "up (create)")
     text = json.dumps(tenant.stack.state(show_secrets=True)) + json.dumps(result.outputs)
     assert TOKEN not in text
     payloads = {

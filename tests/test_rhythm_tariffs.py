@@ -7,21 +7,19 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pulumi
 import pytest
 
 from pulumi_ampeco import Tariff, TariffGroup, Tax
-from pulumi_ampeco.testing import OfflineStack
 
-from .conftest import API, Sim
+from .conftest import Sim
+from .stack_harness import StackHarness
 
 TOKEN = "tariffs-SECRET-5a11"
 
 
-class Prices:
+class Prices(StackHarness):
     def __init__(self, sim: Sim, state: Path) -> None:
-        self.sim = sim
         self.public: dict[str, Any] = {
             "name": "Public AC",
             "type": "standard",
@@ -35,12 +33,7 @@ class Prices:
             },
         }
         self.order = ["public", "members"]
-        self.stack = OfflineStack(
-            self.program,
-            state,
-            {"ampeco:tenantUrl": sim.base_url, "ampeco:apiToken": TOKEN},
-        )
-        self.last: list[dict[str, Any]] = []
+        super().__init__(sim, state, TOKEN)
 
     def program(self) -> None:
         tax = Tax("vat", name="VAT", percentage=25)
@@ -60,24 +53,12 @@ class Prices:
         pulumi.export("group", group.id)
         pulumi.export("base", group.base_tariff_id)
 
-    def run(self, operation: str) -> Any:
-        with self.sim.admin() as admin:
-            admin.delete("/requests")
-        try:
-            return getattr(self.stack, operation)()
-        finally:
-            self.last = self.sim.requests()
-
     def get(self, path: str) -> Any:
-        return httpx.get(
-            self.sim.base_url + API + path, headers={"Authorization": f"Bearer {TOKEN}"}
-        ).json()["data"]
+        return self.live(path).json()["data"]
 
 
 @pytest.fixture
 def prices(sim: Sim, tmp_path: Path) -> Iterator[Prices]:
-    assert sim.simulator is not None
-    sim.simulator.config.tokens = (TOKEN,)
     p = Prices(sim, tmp_path / "state.json")
     yield p
     p.stack.close()
