@@ -53,6 +53,8 @@ __all__ = [
     "TaxArgs",
     "TaxIdentificationNumber",
     "TaxIdentificationNumberArgs",
+    "Tenant",
+    "TenantDocumentError",
     "TransportError",
     "ValidationError",
     "WeeklyHoursArgs",
@@ -61,9 +63,16 @@ __all__ = [
 ]
 
 #: Where each public name lives; loaded on first use.
-_WHERE = {name: ".errors" for name in __all__ if name.endswith("Error")} | {
-    name: ".resources" for name in __all__ if not name.endswith("Error") and name != "__version__"
-}
+_TENANT = ("Tenant", "TenantDocumentError")
+_WHERE = (
+    {name: ".errors" for name in __all__ if name.endswith("Error")}
+    | {
+        name: ".resources"
+        for name in __all__
+        if not name.endswith("Error") and name != "__version__"
+    }
+    | dict.fromkeys(_TENANT, ".tenant")
+)
 
 
 def __getattr__(name: str) -> Any:
@@ -118,3 +127,4 @@ if TYPE_CHECKING:
         WeeklyHoursArgs,
         WorkingHoursArgs,
     )
+    from .tenant import Tenant, TenantDocumentError

@@ -90,6 +90,10 @@ def lookup_for(path: str, body: Mapping[str, Any]) -> Lookup | None:
                 params = {"filter": {filter_name: values[names[0]]}}
             if path == "/evses/v2.1" and body.get("chargePointId") is not None:
                 params.setdefault("filter", {})["chargePointId"] = body["chargePointId"]
+                if names == ("networkId",):
+                    # EVSE numbers start again at 1 on every station: the key is the pair,
+                    # checked here too because a cached listing is not filtered.
+                    values["chargePointId"] = body["chargePointId"]
             # Names and codes may already be taken by objects that are not ours: a lost create
             # is recognised among the objects that were not there before.
             return Lookup(path, values, params, new_only=names != ("externalId",))

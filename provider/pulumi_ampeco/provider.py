@@ -12,8 +12,9 @@ normalisation on both sides. A field that the program stops setting is cleared.
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
 import pydantic
 from deepdiff import DeepDiff
@@ -119,7 +120,10 @@ class AmpecoProvider(ResourceProvider):
         if failures:
             return CheckResult(news, failures)
         if len(known) != len(props):
-            return CheckResult(news, [])  # preview: validate what is known, keep the rest
+            # Preview: what is known is validated and normalised (outputs are typed by it:
+            # a translated text is a list even while the parent's id is still unknown).
+            partial = {**news, **_normalised_fields(spec.model, known)}
+            return CheckResult(partial, [])
         assert model is not None
         inputs: dict[str, Any] = {**model.to_state(), **parents}
         if adopt:
@@ -406,6 +410,40 @@ class AmpecoProvider(ResourceProvider):
 # --- module helpers ----------------------------------------------------------------------------
 
 
+def _normalised_fields(
+    model: type[pydantic.BaseModel], values: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Each value as the model would store it, field by field (the object as a whole may
+    not validate yet); a value that does not validate on its own is left as it is."""
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        field = model.model_fields.get(name)
+        if field is None:
+            continue
+        try:
+            adapter = _field_adapter(model, name)
+            out[name] = adapter.dump_python(
+                adapter.validate_python(
+                    value, context={"default_locale": runtime.default_locale()}
+                ),
+                mode="json",
+                by_alias=False,
+                exclude_unset=True,
+            )
+        except pydantic.ValidationError:
+            continue
+    return out
+
+
+@functools.cache
+def _field_adapter(model: type[pydantic.BaseModel], name: str) -> pydantic.TypeAdapter[Any]:
+    field = model.model_fields[name]
+    annotation: Any = field.annotation
+    if field.metadata:
+        annotation = Annotated.__class_getitem__((annotation, *field.metadata))  # type: ignore[attr-defined]
+    return pydantic.TypeAdapter(annotation)
+
+
 def _as_id(value: Any) -> int:
     number = float(value)
     if not number.is_integer() or number < 1:
@@ -490,11 +528,20 @@ def _key_names(spec: Spec) -> str:
 def _failures(
     exc: pydantic.ValidationError, spec: Spec, given: Mapping[str, Any]
 ) -> list[CheckFailure]:
+    return [
+        CheckFailure(".".join(str(p) for p in loc) or spec.kind, message)
+        for loc, message in validation_problems(exc, spec, given)
+    ]
+
+
+def validation_problems(
+    exc: pydantic.ValidationError, spec: Spec, given: Mapping[str, Any]
+) -> list[tuple[list[Any], str]]:
+    """Each error of a model as (the path as the program wrote it, what to do about it)."""
     out = []
     for error in exc.errors(include_url=False):
         loc = _program_path(error["loc"], given)
-        path = ".".join(str(p) for p in loc) or spec.kind
-        out.append(CheckFailure(path, _explain(error, spec, loc)))
+        out.append((loc, _explain(error, spec, loc)))
     return out
 
 

@@ -30,6 +30,8 @@ class AmpecoModel(BaseModel):
         populate_by_name=True,
         extra="forbid",
         str_strip_whitespace=False,
+        # A number where text is expected (an EVSE's `network_id: 1` in YAML) means that text.
+        coerce_numbers_to_str=True,
     )
 
     def to_wire(self) -> dict[str, Any]:
@@ -69,7 +71,10 @@ def _unique_sorted(value: list[Translation]) -> list[Translation]:
 
 #: Translated text in the API's list form, normalised (sorted by locale, one entry per locale).
 Translations = Annotated[
-    list[Translation], BeforeValidator(_translations), AfterValidator(_unique_sorted)
+    list[Translation],
+    # Editors (the tenant document's JSON Schema) accept the three forms a program may write.
+    BeforeValidator(_translations, json_schema_input_type=str | dict[str, str] | list[Translation]),
+    AfterValidator(_unique_sorted),
 ]
 
 TIME_OF_DAY = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"

@@ -84,7 +84,7 @@ class OfflineStack:
         if transport not in ("grpc", "inprocess"):
             raise ValueError(f"unknown transport {transport!r} (use 'grpc' or 'inprocess')")
         self.program = program
-        self.state_path = Path(state_path)
+        self.state_path = Path(state_path).resolve()
         self.config: dict[str, str] = {}
         self.secrets: set[str] = set(secrets)
         for key, value in (config or {}).items():

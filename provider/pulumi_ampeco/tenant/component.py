@@ -1,0 +1,121 @@
+"""``Tenant``: a whole tenant's configuration from one document, as one Pulumi component."""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime.config import is_config_secret
+
+from .. import config as settings
+from .. import resources
+from .loading import ConfigLookup, Problem, read
+from .validation import Node, Plan, _put, check
+
+TYPE = "ampeco:index:Tenant"
+Document = str | os.PathLike[str] | Mapping[str, Any]
+
+
+class TenantDocumentError(pulumi.RunError):
+    """The document has problems; nothing was declared, so nothing reaches the tenant.
+
+    A ``RunError``, so Pulumi prints the list without a Python traceback.
+    """
+
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        self.source = source
+        self.problems = problems
+        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+        lines = [f"{source}: {count}; nothing was changed in the tenant."]
+        for problem in problems:
+            line = f"line {problem.line}: " if problem.line else ""
+            lines.append(f"  {line}{problem.where}: {problem.message}")
+        super().__init__("\n".join(lines))
+
+
+def load(
+    document: Document,
+    *,
+    config: ConfigLookup | None = None,
+    project: str = "",
+    default_locale: str = "en",
+) -> Plan:
+    """Read and validate a document (a YAML file's path, or the equivalent mapping)."""
+    source = read(document if isinstance(document, Mapping) else Path(document))
+    return check(source, config=config, project=project, default_locale=default_locale)
+
+
+def stack_config_lookup(full_key: str) -> tuple[str | None, bool]:
+    """A ``${config:…}`` value from the running stack's config, and whether it is secret."""
+    namespace, _, key = full_key.partition(":")
+    return pulumi.Config(namespace).get(key), is_config_secret(full_key)
+
+
+class Tenant(pulumi.ComponentResource):
+    """Every object of a tenant document, declared as resources of this component.
+
+    Objects refer to each other by their keys in the document; here those become the ids of
+    the resources, so Pulumi creates what is referred to first and deletes it last. The
+    document is validated as a whole first: on any problem :class:`TenantDocumentError` lists
+    them all and no resource is declared.
+
+    ``resources`` maps each object's name (``locations/depot/charge_points/cp-1``) to its
+    resource; ``ids`` is an output of the same names → the tenant's ids.
+    """
+
+    resources: dict[str, pulumi.CustomResource]
+    ids: pulumi.Output[dict[str, str]]
+
+    def __init__(
+        self,
+        resource_name: str,
+        document: Document,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        locale = settings.value(
+            "defaultLocale",
+            {"ampeco:defaultLocale": pulumi.Config("ampeco").get("defaultLocale") or ""},
+        )
+        plan = load(
+            document,
+            config=stack_config_lookup,
+            project=pulumi.get_project(),
+            default_locale=locale or "en",
+        )
+        if plan.problems:
+            name = "tenant document" if isinstance(document, Mapping) else str(document)
+            raise TenantDocumentError(name, plan.problems)
+        super().__init__(TYPE, resource_name, None, opts)
+        self.resources = {}
+        for node in plan.nodes:
+            self.resources[node.name] = self._declare(resource_name, node)
+        names = list(self.resources)
+        self.ids = pulumi.Output.all(*(self.resources[n].id for n in names)).apply(
+            lambda ids: dict(zip(names, (str(i) for i in ids), strict=True))
+        )
+        self.register_outputs({"ids": self.ids})
+
+    def _declare(self, tenant: str, node: Node) -> pulumi.CustomResource:
+        kwargs: dict[str, Any] = copy.deepcopy(node.args)
+        for name, parent in node.parents.items():
+            kwargs[name] = self.resources[parent].id
+        for name, target in node.refs.items():
+            if isinstance(target, list):
+                _put(kwargs, name, [self.resources[t].id for t in target])
+            else:
+                _put(kwargs, name, self.resources[target].id)
+        for name in node.secret_args:
+            if name in kwargs:
+                kwargs[name] = pulumi.Output.secret(kwargs[name])
+        cls = getattr(resources, node.section.kind)
+        resource: pulumi.CustomResource = cls(
+            f"{tenant}/{node.name}",
+            opts=pulumi.ResourceOptions(parent=self),
+            adopt=node.adopt,
+            **kwargs,
+        )
+        return resource

@@ -1,0 +1,120 @@
+"""The tenant document's JSON Schema, generated from the resource models and the section
+table, so editors complete and check exactly what validation accepts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic.json_schema import models_json_schema
+
+from ..specs import SPECS
+from .sections import ADOPT, KEY_PATTERN, SECTIONS, TOP_LEVEL, Section
+
+#: A whole value taken from the stack's config.
+CONFIG_REFERENCE = r"^\$\{config:[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?\}$"
+
+
+def document_schema() -> dict[str, Any]:
+    """A JSON Schema (draft 2020-12) of the tenant document."""
+    models = [(SPECS[s.kind].model, "validation") for s in SECTIONS.values()]
+    refs, top = models_json_schema(models, by_alias=False, ref_template="#/$defs/{model}")  # type: ignore[arg-type]
+    defs: dict[str, Any] = top["$defs"]
+    entry_names: dict[str, str] = {}
+    for section in SECTIONS.values():
+        model_ref = refs[(SPECS[section.kind].model, "validation")]["$ref"]
+        entry_names[section.name] = model_ref.rsplit("/", 1)[1]
+    for definition in defs.values():
+        for name, prop in list(definition.get("properties", {}).items()):
+            definition["properties"][name] = _or_config_reference(prop)
+    defs["ConfigReference"] = {
+        "type": "string",
+        "pattern": CONFIG_REFERENCE,
+        "description": "a value from the stack's config: ${config:namespace:key}",
+    }
+    for section in SECTIONS.values():
+        _entry(defs, section, entry_names)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "AMPECO tenant document (pulumi-ampeco)",
+        "description": (
+            "A whole tenant's configuration. Objects are keyed within their section and refer"
+            " to each other by key; `${config:namespace:key}` takes a value from the stack's"
+            " config."
+        ),
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {name: _section_schema(SECTIONS[name], entry_names) for name in TOP_LEVEL},
+        "$defs": defs,
+    }
+
+
+def _or_config_reference(prop: dict[str, Any]) -> dict[str, Any]:
+    """A value that is not free text may still be a ``${config:…}`` reference."""
+    if _free_text(prop):
+        return prop
+    annotations: dict[str, Any] = {
+        k: prop[k] for k in ("title", "description", "default") if k in prop
+    }
+    rest = {k: v for k, v in prop.items() if k not in annotations}
+    return {**annotations, "anyOf": [rest, {"$ref": "#/$defs/ConfigReference"}]}
+
+
+def _free_text(prop: dict[str, Any]) -> bool:
+    if prop.get("type") == "string" and not {"pattern", "enum", "const", "format"} & set(prop):
+        return True
+    return any(_free_text(option) for option in prop.get("anyOf", []))
+
+
+def _section_schema(section: Section, entry_names: dict[str, str]) -> dict[str, Any]:
+    entry = {"$ref": f"#/$defs/{entry_names[section.name]}"}
+    if section.keyed:
+        return {
+            "type": "object",
+            "description": f"{section.singular}s by key",
+            "propertyNames": {"pattern": KEY_PATTERN},
+            "additionalProperties": entry,
+        }
+    return {"type": "array", "description": f"{section.singular}s", "items": entry}
+
+
+def _entry(defs: dict[str, Any], section: Section, entry_names: dict[str, str]) -> None:
+    schema = defs[entry_names[section.name]]
+    props: dict[str, Any] = schema["properties"]
+    for name in section.parent_fields:
+        props.pop(name, None)
+    if "required" in schema:
+        schema["required"] = [r for r in schema["required"] if r not in section.parent_fields]
+    for ref in section.refs:
+        target = SECTIONS[ref.target]
+        key = {"type": "string", "pattern": KEY_PATTERN}
+        value: dict[str, Any] = {"type": "array", "items": key} if ref.many else key
+        value["description"] = (
+            f"key of {'the ' if not ref.many else ''}{target.singular}"
+            f"{'s' if ref.many else ''} in `{target.name}` (instead of `{ref.id_field}`)"
+        )
+        *head, last = ref.field.split(".")
+        owner = schema
+        for part in head:
+            owner = _nested_def(defs, owner["properties"][part])
+        owner["properties"][last] = value
+    props[ADOPT] = {
+        "type": "boolean",
+        "description": f"take over an existing {section.singular} with the same key",
+    }
+    for child in section.children:
+        props[child] = _section_schema(SECTIONS[child], entry_names)
+    if section.external_id_from_key and "external_id" in props:
+        props["external_id"]["description"] = "defaults to the object's key"
+
+
+def _nested_def(defs: dict[str, Any], prop: dict[str, Any]) -> dict[str, Any]:
+    """The definition a property points at (through ``anyOf`` with ``null``)."""
+    if "$ref" in prop and not prop["$ref"].endswith("/ConfigReference"):
+        found: dict[str, Any] = defs[prop["$ref"].rsplit("/", 1)[1]]
+        return found
+    for option in prop.get("anyOf", []):
+        try:
+            return _nested_def(defs, option)
+        except KeyError:
+            continue
+    raise KeyError(f"no nested object in {prop}")

@@ -1,0 +1,342 @@
+"""The whole tenant document checked at once, before any resource exists.
+
+Every problem is collected — unknown keys, dangling and doubled references, two objects the
+tenant could not tell apart, and every field error of every object (by the same models the
+providers check with) — each at its path in the document. What passes becomes a list of
+:class:`Node` s in declaration order: the component turns it into resources.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pydantic
+from pydantic.alias_generators import to_snake
+
+from ..lookup import lookup_for
+from ..provider import validation_problems
+from ..specs import SPECS
+from .loading import ConfigLookup, Path_, Problem, Source, format_path, substitute
+from .sections import ADOPT, KEY, SECTIONS, TOP_LEVEL, Ref, Section
+
+
+@dataclass
+class Node:
+    """One object of the document, ready to become a resource."""
+
+    path: Path_
+    #: The resource's name within the component, e.g. ``locations/depot/charge_points/cp-1``
+    #: (EVSEs by ``network_id``, connectors by position): stable when siblings are reordered.
+    name: str
+    section: Section
+    #: Resource arguments without the references and the parents' ids.
+    args: dict[str, Any]
+    #: Argument (dotted) → name(s) of the node(s) whose id it takes.
+    refs: dict[str, str | list[str]] = field(default_factory=dict)
+    #: Parent argument (``location_id``) → name of the enclosing node.
+    parents: dict[str, str] = field(default_factory=dict)
+    adopt: bool = False
+    #: Top-level arguments holding a value from a secret config.
+    secret_args: set[str] = field(default_factory=set)
+    fake_id: int = 0
+
+
+@dataclass
+class Plan:
+    nodes: list[Node]
+    problems: list[Problem]
+
+
+def check(
+    source: Source,
+    *,
+    config: ConfigLookup | None = None,
+    project: str = "",
+    default_locale: str = "en",
+) -> Plan:
+    """Validate a parsed document; ``config`` resolves ``${config:…}`` (without it, a
+    reference is a problem)."""
+    problems = list(source.problems)
+    data = source.data
+    if data is None and problems:
+        return Plan([], _with_lines(problems, source))
+    if not isinstance(data, Mapping):
+        problems.append(
+            Problem((), f"the document must be a mapping of sections ({', '.join(TOP_LEVEL)})")
+        )
+        return Plan([], _with_lines(problems, source))
+    substituted = substitute(data, config or _no_config, project)
+    problems += substituted.problems
+    walker = _Walker(default_locale)
+    for name, value in substituted.data.items():
+        if name not in TOP_LEVEL:
+            problems.append(
+                Problem((name,), _unknown(str(name), "section of the document", TOP_LEVEL))
+            )
+            continue
+        if value is not None:
+            walker.walk(SECTIONS[name], value, (name,), ())
+    walker.check_all()
+    problems += walker.problems
+    secret = substituted.secret_paths
+    for node in walker.nodes:
+        node.secret_args = {
+            str(p[len(node.path)])
+            for p in secret
+            if p[: len(node.path)] == node.path and len(p) > len(node.path)
+        } - set(node.section.children)
+    problems = _with_lines(problems, source)
+    problems.sort(key=lambda p: (p.line or 0, p.where))
+    return Plan(walker.nodes if not problems else [], problems)
+
+
+def _no_config(_key: str) -> tuple[str | None, bool]:
+    return None, False
+
+
+def _with_lines(problems: list[Problem], source: Source) -> list[Problem]:
+    for problem in problems:
+        if problem.line is None:
+            problem.line = source.line(problem.path)
+    return problems
+
+
+def _unknown(name: str, what: str, choices: Any) -> str:
+    choices = sorted(choices)
+    close = difflib.get_close_matches(name, choices, n=1)
+    hint = f" — did you mean `{close[0]}`?" if close else ""
+    return f"`{name}` is not a {what}{hint} (one of: {', '.join(choices)})"
+
+
+class _Walker:
+    def __init__(self, default_locale: str) -> None:
+        self.default_locale = default_locale
+        self.nodes: list[Node] = []
+        self.problems: list[Problem] = []
+        self._raw: dict[int, tuple[Mapping[str, Any], tuple[Node, ...]]] = {}
+        #: (section, path of the object that holds it) → key → node
+        self._index: dict[tuple[str, Path_], dict[str, Node]] = {}
+
+    # --- pass 1: the objects, their keys and names ---------------------------------------
+
+    def walk(self, section: Section, value: Any, path: Path_, parents: tuple[Node, ...]) -> None:
+        where = parents[-1].path if parents else ()
+        prefix = f"{parents[-1].name}/" if parents else ""
+        if section.keyed:
+            if not isinstance(value, Mapping):
+                self._problem(path, f"`{section.name}` is a mapping of key → {section.singular}")
+                return
+            items: list[tuple[str | int, Any, str]] = []
+            for key, obj in value.items():
+                if not isinstance(key, str) or not KEY.match(key):
+                    self._problem(
+                        (*path, key),
+                        f"`{key}` cannot be a key: use letters, digits, `-` and `_` (at most"
+                        " 64, starting with a letter or digit; quote keys that are numbers)",
+                    )
+                    continue
+                items.append((key, obj, key))
+        else:
+            if not isinstance(value, list):
+                self._problem(path, f"`{section.name}` is a list of {section.singular}s")
+                return
+            items = []
+            for index, obj in enumerate(value):
+                label = (
+                    obj.get(section.name_field)
+                    if section.name_field and isinstance(obj, Mapping)
+                    else None
+                )
+                items.append((index, obj, str(label) if label is not None else str(index)))
+        keys = self._index.setdefault((section.name, where), {})
+        for key, obj, label in items:
+            obj_path = (*path, key)
+            if not isinstance(obj, Mapping):
+                self._problem(obj_path, f"a {section.singular} is a mapping of its fields")
+                continue
+            node = Node(
+                path=obj_path,
+                name=f"{prefix}{section.name}/{label}",
+                section=section,
+                args={},
+                fake_id=len(self.nodes) + 1,
+            )
+            self.nodes.append(node)
+            self._raw[id(node)] = (obj, parents)
+            if isinstance(key, str):
+                keys[key] = node
+            for child in section.children:
+                if obj.get(child) is not None:
+                    self.walk(SECTIONS[child], obj[child], (*obj_path, child), (*parents, node))
+
+    # --- pass 2: each object's fields, references and keys -------------------------------
+
+    def check_all(self) -> None:
+        keys: dict[tuple[str, str, str], Node] = {}
+        for node in list(self.nodes):
+            obj, parents = self._raw[id(node)]
+            probe = self._check_node(node, obj, parents)
+            if probe is None:
+                continue
+            spec = SPECS[node.section.kind]
+            # Parents that are part of the path (a zone's location) are not fields of the body.
+            body = {k: v for k, v in probe.items() if k not in spec.parents}
+            try:
+                model = spec.model.model_validate(
+                    body, context={"default_locale": self.default_locale}
+                )
+            except pydantic.ValidationError as exc:
+                for loc, message in validation_problems(exc, spec, body):
+                    self._problem((*node.path, *loc), message)
+                continue
+            lookup = lookup_for(spec.collection_path(probe), model.to_wire())
+            if lookup is None or not lookup.identifying:
+                continue
+            # The parent is implied by where the object is written (its id is a stand-in).
+            described = ", ".join(
+                f"{to_snake(k.split('.')[0])}{'.' + k.split('.', 1)[1] if '.' in k else ''} {v!r}"
+                for k, v in lookup.fields.items()
+                if to_snake(k) not in node.section.parent_fields
+            )
+            signature = (lookup.path, repr(sorted(lookup.fields.items())), repr(lookup.params))
+            first = keys.setdefault(signature, node)
+            if first is not node:
+                self._problem(
+                    node.path,
+                    f"same {described} as `{_dotted(first.path)}`: the tenant tells"
+                    f" {node.section.singular}s apart by it (to find a lost create or to"
+                    " adopt), so give one of them another",
+                )
+
+    def _check_node(
+        self, node: Node, obj: Mapping[str, Any], parents: tuple[Node, ...]
+    ) -> dict[str, Any] | None:
+        """Split the document's own fields off; return the arguments with stand-in ids for
+        the model to check (``None`` if the object cannot be checked further)."""
+        section = node.section
+        spec = SPECS[section.kind]
+        fields = {f for f in spec.model.model_fields if f not in section.parent_fields}
+        allowed = fields | {r.field.split(".")[0] for r in section.refs}
+        allowed |= set(section.children) | {ADOPT}
+        args: dict[str, Any] = {}
+        for name, value in obj.items():
+            if name in section.children:
+                continue
+            if name == ADOPT:
+                if isinstance(value, bool):
+                    node.adopt = value
+                else:
+                    self._problem((*node.path, name), f"must be true or false, got {value!r}")
+            elif name in section.parent_fields:
+                self._problem(
+                    (*node.path, name),
+                    f"`{name}` comes from where the {section.singular} is written"
+                    f" (inside `{_dotted(node.path[:-2])}`); remove it",
+                )
+            elif name not in allowed:
+                self._problem(
+                    (*node.path, name),
+                    _unknown(str(name), f"field of a {section.singular}", allowed),
+                )
+            else:
+                args[name] = copy.deepcopy(value)
+        if section.external_id_from_key and "external_id" not in args:
+            args["external_id"] = node.path[-1]
+        probe = copy.deepcopy(args)
+        for name, parent in zip(
+            section.parent_fields, parents[-len(section.parent_fields) :], strict=True
+        ):
+            node.parents[name] = parent.name
+            probe[name] = parent.fake_id
+        for ref in section.refs:
+            self._resolve(node, ref, args, probe, parents)
+        node.args = args
+        return probe
+
+    def _resolve(
+        self,
+        node: Node,
+        ref: Ref,
+        args: dict[str, Any],
+        probe: dict[str, Any],
+        parents: tuple[Node, ...],
+    ) -> None:
+        value = _pop(args, ref.field)
+        _pop(probe, ref.field)
+        if value is None:
+            return
+        path = (*node.path, *ref.field.split("."))
+        if _get(args, ref.id_field) is not None:
+            self._problem(
+                path,
+                f"set `{ref.field}` (a key in `{ref.target}`) or `{ref.id_field}` (the id of"
+                " an object outside this document), not both",
+            )
+            return
+        target = SECTIONS[ref.target]
+        keys = value if ref.many else [value]
+        if ref.many and not isinstance(value, list):
+            self._problem(path, f"a list of keys in `{ref.target}`")
+            return
+        found: list[Node] = []
+        for position, key in enumerate(keys):
+            at = (*path, position) if ref.many else path
+            scopes = [p.path for p in reversed(parents)] + [()]
+            scope = next((s for s in scopes if (target.name, s) in self._index), None)
+            index = self._index.get((target.name, scope), {}) if scope is not None else {}
+            if not isinstance(key, str) or key not in index:
+                known = ", ".join(sorted(index)) or "none"
+                if scope is None:  # the section is missing: name where it would be
+                    holders = [p.path for p in parents if target.name in p.section.children]
+                    scope = holders[-1] if holders else ()
+                where = _dotted((*scope, target.name))
+                self._problem(at, f"no {target.singular} `{key}` in `{where}` (its keys: {known})")
+                continue
+            found.append(index[key])
+        if len(found) != len(keys):
+            return
+        if ref.many:
+            node.refs[ref.id_field] = [n.name for n in found]
+            _put(probe, ref.id_field, [n.fake_id for n in found])
+        else:
+            node.refs[ref.id_field] = found[0].name
+            _put(probe, ref.id_field, found[0].fake_id)
+
+    def _problem(self, path: Path_, message: str) -> None:
+        self.problems.append(Problem(path, message))
+
+
+def _dotted(path: Path_) -> str:
+    return format_path(path)
+
+
+def _get(values: Mapping[str, Any], dotted: str) -> Any:
+    current: Any = values
+    for part in dotted.split("."):
+        if not isinstance(current, Mapping):
+            return None
+        current = current.get(part)
+    return current
+
+
+def _pop(values: dict[str, Any], dotted: str) -> Any:
+    *head, last = dotted.split(".")
+    current: Any = values
+    for part in head:
+        current = current.get(part) if isinstance(current, dict) else None
+    return current.pop(last, None) if isinstance(current, dict) else None
+
+
+def _put(values: dict[str, Any], dotted: str, value: Any) -> None:
+    *head, last = dotted.split(".")
+    current = values
+    for part in head:
+        nested = current.get(part)
+        if not isinstance(nested, dict):
+            nested = current[part] = {}
+        current = nested
+    current[last] = value

@@ -1,0 +1,367 @@
+"""The tenant document on its own (no I/O): parsing, whole-document validation with paths and
+lines, references, config substitution, and the JSON Schema published for editors."""
+
+from __future__ import annotations
+
+import copy
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from pulumi_ampeco.tenant import document_schema, load
+from pulumi_ampeco.tenant.loading import parse
+from pulumi_ampeco.tenant.validation import check
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "tenant-yaml" / "tenant.yaml"
+EXAMPLE_CONFIG = {"tenant:env": "dev", "tenant:pricePerKwh": "0.10"}
+
+
+def config_of(values: dict[str, str], secret: tuple[str, ...] = ()) -> Any:
+    return lambda key: (values.get(key), key in secret)
+
+
+def problems_of(text: str, **options: Any) -> list[tuple[str, int | None, str]]:
+    plan = check(parse(textwrap.dedent(text)), **options)
+    return [(p.where, p.line, p.message) for p in plan.problems]
+
+
+SITE = """\
+locations:
+  depot:
+    name: Depot
+    address: Street 1
+    country: NO
+    geoposition: {latitude: 59.9, longitude: 10.7}
+"""
+
+
+def test_the_example_document_is_valid_and_declares_its_graph_in_order() -> None:
+    plan = load(EXAMPLE, config=config_of(EXAMPLE_CONFIG), project="ampeco-tenant-yaml")
+    assert plan.problems == []
+    names = [n.name for n in plan.nodes]
+    assert names.index("tax_identification_numbers/vat-no") < names.index("taxes/vat-25")
+    assert names.index("taxes/vat-25") < names.index("tariffs/standard")
+    assert names.index("tariff_groups/public") < names.index(
+        "locations/depot-north/charge_points/cp-1/evses/1"
+    )
+    by_name = {n.name: n for n in plan.nodes}
+    evse = by_name["locations/depot-north/charge_points/cp-2/evses/1"]
+    assert evse.refs == {"tariff_group_id": "tariff_groups/public"}
+    assert evse.parents == {"charge_point_id": "locations/depot-north/charge_points/cp-2"}
+    connector = by_name["locations/depot-north/charge_points/cp-2/evses/1/connectors/1"]
+    assert connector.args == {"type": "chademo", "format": "cable"}
+    assert connector.parents == {
+        "charge_point_id": "locations/depot-north/charge_points/cp-2",
+        "evse_id": "locations/depot-north/charge_points/cp-2/evses/1",
+    }
+    tariff = by_name["tariffs/standard"]
+    assert tariff.refs == {"pricing.tax_id": "taxes/vat-25"}
+    assert "tax" not in tariff.args["pricing"]
+    assert tariff.args["pricing"]["price_per_kwh"] == "0.10"
+
+
+def test_every_problem_is_reported_at_once_with_its_path_and_line() -> None:
+    found = problems_of(
+        SITE
+        + """\
+    colour: red
+    charge_points:
+      cp-1:
+        name: CP
+        type: public
+        status: enabled
+        evses:
+          - physical_reference: A
+            network_id: 1
+            current_type: ac
+            status: enabled
+            power_options: {max_power: lots}
+            tariff_group: nope
+taxes:
+  vat:
+    name: VAT
+    percentage: 250
+"""
+    )
+    assert found == [
+        ("locations.depot.colour", 7, found[0][2]),
+        ("locations.depot.charge_points.cp-1.evses[0].power_options.max_power", 18, found[1][2]),
+        (
+            "locations.depot.charge_points.cp-1.evses[0].tariff_group",
+            19,
+            "no tariff group `nope` in `tariff_groups` (its keys: none)",
+        ),
+        ("taxes.vat.percentage", 23, "Input should be less than or equal to 100 (got 250)"),
+    ]
+    assert "did you mean `country`?" in found[0][2]
+    assert "valid integer" in found[1][2]
+
+
+def test_norway_stays_a_country_and_yes_no_stay_text() -> None:
+    plan = check(parse(SITE + "    city: yes\n"))
+    assert plan.problems == []
+    assert plan.nodes[0].args["country"] == "NO"
+    assert plan.nodes[0].args["city"] == "yes"
+
+
+def test_a_repeated_key_is_an_error_and_the_rest_is_still_checked() -> None:
+    found = problems_of(
+        """\
+        taxes:
+          vat:
+            name: VAT
+            percentage: 25
+          vat:
+            name: VAT 2
+            percentage: 2500
+        """
+    )
+    assert found == [
+        ("taxes.vat", 5, "`vat` appears twice in this mapping (first on line 2); keep one"),
+        ("taxes.vat.percentage", 7, "Input should be less than or equal to 100 (got 2500)"),
+    ]
+
+
+def test_objects_the_tenant_could_not_tell_apart_are_refused() -> None:
+    found = problems_of(
+        """\
+        taxes:
+          a: {name: VAT, percentage: 25}
+          b: {name: VAT, percentage: 15}
+        locations:
+          one:
+            external_id: same
+            name: One
+            address: A
+            country: NO
+            geoposition: {latitude: 1, longitude: 1}
+            charge_points:
+              cp:
+                name: CP
+                type: public
+                status: enabled
+                evses:
+                  - {physical_reference: A, network_id: 1, current_type: ac, status: enabled}
+                  - {physical_reference: B, network_id: 1, current_type: ac, status: enabled}
+          two:
+            external_id: same
+            name: Two
+            address: B
+            country: NO
+            geoposition: {latitude: 1, longitude: 1}
+        """
+    )
+    assert [(where, message.split(":")[0]) for where, _, message in found] == [
+        ("taxes.b", "same name 'VAT' as `taxes.a`"),
+        (
+            "locations.one.charge_points.cp.evses[1]",
+            "same network_id '1' as `locations.one.charge_points.cp.evses[0]`",
+        ),
+        ("locations.two", "same external_id 'same' as `locations.one`"),
+    ]
+
+
+def test_the_same_evse_number_on_two_stations_is_fine() -> None:
+    station = """\
+          {key}:
+            name: {key}
+            type: public
+            status: enabled
+            evses:
+              - {{physical_reference: A, network_id: 1, current_type: ac, status: enabled}}
+"""
+    text = SITE + "    charge_points:\n"
+    for key in ("cp-1", "cp-2"):
+        text += textwrap.indent(textwrap.dedent(station.format(key=key)), "      ")
+    plan = check(parse(text))
+    assert plan.problems == []
+    assert [n.name for n in plan.nodes][-2:] == [
+        "locations/depot/charge_points/cp-2",
+        "locations/depot/charge_points/cp-2/evses/1",
+    ]
+
+
+def test_references_are_scoped_to_the_enclosing_location() -> None:
+    found = problems_of(
+        """\
+        locations:
+          a:
+            name: A
+            address: A
+            country: NO
+            geoposition: {latitude: 1, longitude: 1}
+            charging_zones:
+              z: {name: Z, status: enabled}
+          b:
+            name: B
+            address: B
+            country: NO
+            geoposition: {latitude: 1, longitude: 1}
+            charge_points:
+              cp: {name: CP, type: public, status: enabled, charging_zone: z}
+        """
+    )
+    assert found == [
+        (
+            "locations.b.charge_points.cp.charging_zone",
+            15,
+            "no charging zone `z` in `locations.b.charging_zones` (its keys: none)",
+        )
+    ]
+
+
+def test_a_reference_and_an_id_together_or_a_parent_id_are_refused() -> None:
+    found = problems_of(
+        SITE
+        + """\
+    charge_points:
+      cp:
+        name: CP
+        type: public
+        status: enabled
+        location_id: 5
+taxes:
+  vat: {name: VAT, percentage: 25, tax_identification_number: tin, tax_identification_number_id: 7}
+tax_identification_numbers:
+  tin: {name: TIN}
+"""
+    )
+    messages = {where: message for where, _, message in found}
+    assert messages["locations.depot.charge_points.cp.location_id"].startswith(
+        "`location_id` comes from where the charge point is written (inside `locations.depot`)"
+    )
+    assert "not both" in messages["taxes.vat.tax_identification_number"]
+
+
+def test_ids_of_objects_outside_the_document_are_still_accepted() -> None:
+    plan = check(
+        parse(
+            "tariffs:\n  t:\n    name: T\n    type: flat rate\n    pricing: {price_per_kwh: 1, tax_id: 40}\n"
+        )
+    )
+    assert plan.problems == []
+    assert plan.nodes[0].args["pricing"]["tax_id"] == 40
+    assert plan.nodes[0].refs == {}
+    assert plan.nodes[0].args["external_id"] == "t", "external_id defaults to the key"
+
+
+def test_config_values_fill_in_and_secrets_are_marked() -> None:
+    text = """\
+    tax_identification_numbers:
+      tin: {name: "TIN ${config:tenant:env}"}
+    locations:
+      depot:
+        name: Depot ${config:env}
+        address: "$${config:literal}"
+        country: NO
+        geoposition: "${config:tenant:position}"
+        charge_points:
+          cp:
+            name: CP
+            type: public
+            status: enabled
+            network: {id: X, password: "${config:tenant:ocpp}"}
+    """
+    values = {
+        "tenant:env": "prod",
+        "tenant:position": '{"latitude": 1, "longitude": 2}',
+        "tenant:ocpp": "s3cret",
+    }
+    plan = check(
+        parse(textwrap.dedent(text)),
+        config=config_of(values, secret=("tenant:ocpp",)),
+        project="tenant",
+    )
+    assert plan.problems == []
+    by_name = {n.name: n for n in plan.nodes}
+    assert by_name["tax_identification_numbers/tin"].args["name"] == "TIN prod"
+    depot = by_name["locations/depot"]
+    assert depot.args["name"] == "Depot prod", "no namespace: the project's"
+    assert depot.args["address"] == "${config:literal}"
+    assert depot.args["geoposition"] == {"latitude": 1, "longitude": 2}
+    assert depot.secret_args == set()
+    assert by_name["locations/depot/charge_points/cp"].secret_args == {"network"}
+
+
+def test_a_missing_config_value_names_the_command_that_sets_it() -> None:
+    found = problems_of(
+        "tax_identification_numbers:\n  tin: {name: 'TIN ${config:tenant:env}'}\n",
+        config=config_of({}),
+        project="p",
+    )
+    assert found == [
+        (
+            "tax_identification_numbers.tin.name",
+            2,
+            "`${config:tenant:env}` is not set for this stack: `pulumi config set tenant:env <value>`",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("- a\n- b\n", "the document must be a mapping of sections"),
+        ("tarifs: {}\n", "did you mean `tariffs`?"),
+        ("taxes: [a]\n", "`taxes` is a mapping of key → tax"),
+        ("taxes:\n  'a b': {name: x, percentage: 1}\n", "cannot be a key"),
+        ("locations:\n  x:\n    charge_points: {cp: {evses: {a: 1}}}\n", "is a list of evses"),
+        ("taxes:\n  a: {name: x, percentage: 1, adopt: maybe}\n", "must be true or false"),
+        ("taxes: {a: [\n", "not valid YAML"),
+    ],
+)
+def test_shape_errors(text: str, expected: str) -> None:
+    assert any(expected in message for _, _, message in problems_of(text))
+
+
+def test_a_document_given_as_a_dict_is_checked_the_same_way() -> None:
+    document = {"taxes": {"vat": {"name": "VAT", "percentage": 250}}}
+    plan = load(document)
+    assert [(p.where, p.line) for p in plan.problems] == [("taxes.vat.percentage", None)]
+
+
+# --- the JSON Schema ------------------------------------------------------------------------
+
+
+def test_the_schema_accepts_the_example_and_rejects_what_validation_rejects() -> None:
+    import yaml
+
+    schema = document_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    example = yaml.safe_load(EXAMPLE.read_text())
+    example["locations"]["depot-north"]["country"] = "NO"  # PyYAML's YAML 1.1 reads NO as false
+    assert list(validator.iter_errors(example)) == []
+
+    for change, where in (
+        (lambda d: d.update(tarifs={}), "tarifs"),
+        (lambda d: d["taxes"]["vat-25"].update(colour="red"), "colour"),
+        (
+            lambda d: d["locations"]["depot-north"]["charge_points"]["cp-1"].update(location_id=5),
+            "location_id",
+        ),
+        (lambda d: d["taxes"]["vat-25"].update(percentage=250), "250"),
+        (lambda d: d["tariffs"]["standard"].update(type="cheap"), "cheap"),
+    ):
+        broken = copy.deepcopy(example)
+        change(broken)
+        errors = list(validator.iter_errors(broken))
+        assert errors, where
+        assert any(where in str(e.message) or where in str(list(e.path)) for e in errors), where
+
+
+def test_the_schema_offers_references_and_nesting_for_editors() -> None:
+    schema = document_schema()
+    defs = schema["$defs"]
+    tariff_group = defs["TariffGroup"]["properties"]
+    assert tariff_group["tariffs"]["items"]["pattern"]
+    assert "tax" in defs["Pricing"]["properties"]
+    charge_point = defs["ChargePoint"]["properties"]
+    assert "location_id" not in charge_point
+    assert charge_point["evses"]["type"] == "array"
+    assert "charge_point_id" not in defs["Evse"].get("required", [])
+    name = defs["Location"]["properties"]["name"]
+    assert {"type": "string"} in name["anyOf"], "a translated text may be a plain string"
