@@ -10,6 +10,7 @@ import httpx
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
+from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
 from pulumi_ampeco import runtime
@@ -93,6 +94,26 @@ def test_check_normalises(tenant: Sim) -> None:
     assert zone["location_id"] == 4000 and isinstance(zone["location_id"], int)
     CONFIG["ampeco:defaultLocale"] = "nb-NO"
     assert checked("Location", LOCATION)["name"][0]["locale"] == "nb-NO"
+
+
+def test_check_normalises_what_is_known_while_a_parent_id_is_unknown(tenant: Sim) -> None:
+    """In a preview the parent's id is unknown; the outputs are typed from the checked
+    inputs, so a translated text must already be the API's list."""
+    inputs = checked(
+        "Tax",
+        {
+            "name": "VAT",
+            "percentage": 25,
+            "display_name": {"nb-NO": "MVA", "en": "VAT"},
+            "tax_identification_number_id": rpc.UNKNOWN,
+        },
+    )
+    assert inputs["display_name"] == [
+        {"locale": "en", "translation": "VAT"},
+        {"locale": "nb-NO", "translation": "MVA"},
+    ]
+    assert inputs["percentage"] == 25 and isinstance(inputs["percentage"], int | float)
+    assert isinstance(inputs["tax_identification_number_id"], Unknown)
 
 
 INVALID = [

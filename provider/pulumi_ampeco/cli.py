@@ -10,8 +10,12 @@ import secrets
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import FrameType
+from typing import Any
+
+from . import offline
+from .tenant import commands as tenant_commands
 
 TOKENS_ENV = "AMPECO_SIM_TOKENS"
 
@@ -29,8 +33,17 @@ def _rate_limit(text: str) -> tuple[int, float]:
 
 
 def _parser() -> argparse.ArgumentParser:
+    """``ampeco-iac`` and its subcommands; each one sets ``handler`` (argparse.Namespace -> exit
+    status), so adding a subcommand is one more ``_add_...`` call here."""
     parser = argparse.ArgumentParser(prog="ampeco-iac", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_sim(sub)
+    offline.add_parser(sub)
+    tenant_commands.add_parsers(sub)
+    return parser
+
+
+def _add_sim(sub: Any) -> None:
     sim = sub.add_parser(
         "sim",
         help="run the AMPECO tenant simulator",
@@ -71,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
         "(GET /_sim/violations)",
     )
     sim.add_argument("-v", "--verbose", action="store_true", help="log every request")
-    return parser
+    sim.set_defaults(handler=run_sim)
 
 
 def _tokens(given: Sequence[str]) -> tuple[list[str], bool]:
@@ -163,9 +176,8 @@ def run_sim(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.command == "sim":
-        return run_sim(args)
-    return 2  # pragma: no cover - argparse rejects unknown commands
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    return handler(args)
 
 
 if __name__ == "__main__":  # pragma: no cover

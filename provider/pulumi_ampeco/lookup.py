@@ -35,10 +35,11 @@ class Lookup:
         return ", ".join(f"{k}={v!r}" for k, v in self.fields.items())
 
     def matches(self, obj: Mapping[str, Any]) -> bool:
-        return all(_dig(obj, name) == value for name, value in self.fields.items())
+        return all(dig(obj, name) == value for name, value in self.fields.items())
 
 
-def _dig(obj: Mapping[str, Any], dotted: str) -> Any:
+def dig(obj: Mapping[str, Any], dotted: str) -> Any:
+    """The value at a dotted path (``network.id``), ``None`` where a part is missing."""
     value: Any = obj
     for part in dotted.split("."):
         if not isinstance(value, Mapping):
@@ -48,7 +49,7 @@ def _dig(obj: Mapping[str, Any], dotted: str) -> Any:
 
 
 def _value(body: Mapping[str, Any], dotted: str) -> Any:
-    found = _dig(body, dotted)
+    found = dig(body, dotted)
     return found if found not in (None, "") else None
 
 

@@ -1,18 +1,28 @@
 """A whole tenant as one document: validation, its JSON Schema and the ``Tenant`` component.
 
-from pulumi_ampeco import Tenant
+    from pulumi_ampeco import Tenant
 
-tenant = Tenant("tenant", document="tenant.yaml")
-pulumi.export("ids", tenant.ids)
+    tenant = Tenant("tenant", document="tenant.yaml")
+    pulumi.export("ids", tenant.ids)
+
+The names load on first use, so ``ampeco-iac`` registers its subcommands without the SDK.
 """
 
 from __future__ import annotations
 
-from .component import Tenant, TenantDocumentError, load
-from .loading import Problem, format_path
-from .schema import document_schema
-from .validation import Node, Plan
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
+_WHERE = {
+    "Tenant": ".component",
+    "TenantDocumentError": ".component",
+    "load": ".component",
+    "Problem": ".loading",
+    "format_path": ".loading",
+    "document_schema": ".schema",
+    "Node": ".validation",
+    "Plan": ".validation",
+}
 __all__ = [
     "Node",
     "Plan",
@@ -23,3 +33,17 @@ __all__ = [
     "format_path",
     "load",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pulumi_ampeco.tenant' has no attribute {name!r}")
+    return getattr(import_module(module, __name__), name)
+
+
+if TYPE_CHECKING:
+    from .component import Tenant, TenantDocumentError, load
+    from .loading import Problem, format_path
+    from .schema import document_schema
+    from .validation import Node, Plan

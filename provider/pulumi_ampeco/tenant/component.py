@@ -14,7 +14,7 @@ from pulumi.runtime.config import is_config_secret
 from .. import config as settings
 from .. import resources
 from .loading import ConfigLookup, Problem, read
-from .validation import Node, Plan, _put, check
+from .validation import Node, Plan, check, set_at
 
 TYPE = "ampeco:index:Tenant"
 Document = str | os.PathLike[str] | Mapping[str, Any]
@@ -105,9 +105,9 @@ class Tenant(pulumi.ComponentResource):
             kwargs[name] = self.resources[parent].id
         for name, target in node.refs.items():
             if isinstance(target, list):
-                _put(kwargs, name, [self.resources[t].id for t in target])
+                set_at(kwargs, name, [self.resources[t].id for t in target])
             else:
-                _put(kwargs, name, self.resources[target].id)
+                set_at(kwargs, name, self.resources[target].id)
         for name in node.secret_args:
             if name in kwargs:
                 kwargs[name] = pulumi.Output.secret(kwargs[name])

@@ -17,7 +17,7 @@ from typing import Any
 import pydantic
 from pydantic.alias_generators import to_snake
 
-from ..lookup import lookup_for
+from ..lookup import dig, lookup_for
 from ..provider import validation_problems
 from ..specs import SPECS
 from .loading import ConfigLookup, Path_, Problem, Source, format_path, substitute
@@ -207,7 +207,7 @@ class _Walker:
             if first is not node:
                 self._problem(
                     node.path,
-                    f"same {described} as `{_dotted(first.path)}`: the tenant tells"
+                    f"same {described} as `{format_path(first.path)}`: the tenant tells"
                     f" {node.section.singular}s apart by it (to find a lost create or to"
                     " adopt), so give one of them another",
                 )
@@ -235,7 +235,7 @@ class _Walker:
                 self._problem(
                     (*node.path, name),
                     f"`{name}` comes from where the {section.singular} is written"
-                    f" (inside `{_dotted(node.path[:-2])}`); remove it",
+                    f" (inside `{format_path(node.path[:-2])}`); remove it",
                 )
             elif name not in allowed:
                 self._problem(
@@ -270,7 +270,7 @@ class _Walker:
         if value is None:
             return
         path = (*node.path, *ref.field.split("."))
-        if _get(args, ref.id_field) is not None:
+        if dig(args, ref.id_field) is not None:
             self._problem(
                 path,
                 f"set `{ref.field}` (a key in `{ref.target}`) or `{ref.id_field}` (the id of"
@@ -293,7 +293,7 @@ class _Walker:
                 if scope is None:  # the section is missing: name where it would be
                     holders = [p.path for p in parents if target.name in p.section.children]
                     scope = holders[-1] if holders else ()
-                where = _dotted((*scope, target.name))
+                where = format_path((*scope, target.name))
                 self._problem(at, f"no {target.singular} `{key}` in `{where}` (its keys: {known})")
                 continue
             found.append(index[key])
@@ -301,26 +301,13 @@ class _Walker:
             return
         if ref.many:
             node.refs[ref.id_field] = [n.name for n in found]
-            _put(probe, ref.id_field, [n.fake_id for n in found])
+            set_at(probe, ref.id_field, [n.fake_id for n in found])
         else:
             node.refs[ref.id_field] = found[0].name
-            _put(probe, ref.id_field, found[0].fake_id)
+            set_at(probe, ref.id_field, found[0].fake_id)
 
     def _problem(self, path: Path_, message: str) -> None:
         self.problems.append(Problem(path, message))
-
-
-def _dotted(path: Path_) -> str:
-    return format_path(path)
-
-
-def _get(values: Mapping[str, Any], dotted: str) -> Any:
-    current: Any = values
-    for part in dotted.split("."):
-        if not isinstance(current, Mapping):
-            return None
-        current = current.get(part)
-    return current
 
 
 def _pop(values: dict[str, Any], dotted: str) -> Any:
@@ -331,7 +318,8 @@ def _pop(values: dict[str, Any], dotted: str) -> Any:
     return current.pop(last, None) if isinstance(current, dict) else None
 
 
-def _put(values: dict[str, Any], dotted: str, value: Any) -> None:
+def set_at(values: dict[str, Any], dotted: str, value: Any) -> None:
+    """Set the value at a dotted path (``pricing.tax_id``), making the objects on the way."""
     *head, last = dotted.split(".")
     current = values
     for part in head:

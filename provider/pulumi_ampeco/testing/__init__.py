@@ -3,7 +3,9 @@ providers, with the Pulumi engine emulated in this process.
 
 This is **test infrastructure, never a replacement for Pulumi**. No machine in our CI has the
 CLI; this module lets tests (ours, and users' tests of their tenant programs) preview, update,
-refresh and destroy a program and inspect the recorded state. Deploy with ``pulumi up``.
+refresh and destroy a program and inspect the recorded state. ``ampeco-iac offline`` (see
+:mod:`pulumi_ampeco.offline`) runs a project directory through it on machines without the
+CLI; where the CLI is available, deploy with ``pulumi up``.
 
     from pulumi_ampeco.testing import OfflineStack
 
@@ -52,7 +54,8 @@ Known differences from the real engine:
   ``stack.state(show_secrets=True)`` decodes them.
 * ``Step.changes`` lists top-level input names whose values differ from the stored inputs, plus
   the provider's replacement keys (for refresh: the names whose stored values changed); an
-  update that a provider reports from drift alone may list none.
+  update that a provider reports from drift alone may list none. ``Step.old_inputs``,
+  ``Step.inputs`` and ``Step.id`` carry the values a plan printer shows (secrets still marked).
 * Call the operations from synchronous code (they run their own event loop).
 """
 

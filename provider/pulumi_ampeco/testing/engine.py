@@ -21,7 +21,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
 from pulumi.runtime.proto import provider_pb2, resource_pb2
 
-from .results import OfflineEngineError, Operation, RunResult, Step
+from .results import Action, OfflineEngineError, Operation, RunResult, Step
 from .state import ResourceState, StackState
 from .transport import ProviderCallError, RequestT, Transport, TransportError
 from .values import (
@@ -35,6 +35,7 @@ from .values import (
     path_contains,
     reset_path,
     reveal_props,
+    to_display,
     to_plain,
     to_struct,
 )
@@ -139,6 +140,28 @@ class Deployment:
             if state is not None:
                 self.current[step.urn] = state
                 self._order.append(step.urn)
+
+    def _step(
+        self,
+        subject: _Goal | ResourceState,
+        action: Action,
+        changes: Iterable[str] = (),
+        *,
+        old: Props | None = None,
+        new: Props | None = None,
+        id_: str = "",
+    ) -> Step:
+        """A step with its plan details (values for display; no id in a preview)."""
+        return Step(
+            subject.name,
+            subject.type,
+            subject.urn,
+            action,
+            list(changes),
+            old_inputs=_shown(old),
+            inputs=_shown(new),
+            id="" if self.dry_run else id_,
+        )
 
     def _fail(
         self,
@@ -324,10 +347,11 @@ class Deployment:
     def _component(self, goal: _Goal, old: ResourceState | None) -> ResourceState:
         state = goal.state("", goal.inputs, goal.inputs if old is None else old.outputs)
         if old is None:
-            step = Step(goal.name, goal.type, goal.urn, "create")
+            step = self._step(goal, "create", new=goal.inputs)
         else:
             changes = changed_keys(old.inputs, goal.inputs)
-            step = Step(goal.name, goal.type, goal.urn, "update" if changes else "same", changes)
+            action: Action = "update" if changes else "same"
+            step = self._step(goal, action, changes, old=old.inputs, new=goal.inputs)
         self._record(step, state)
         return state
 
@@ -346,7 +370,7 @@ class Deployment:
             else:
                 id_, outputs = self._create(goal, checked)
                 state = goal.state(id_, checked, outputs)
-            self._record(Step(goal.name, goal.type, goal.urn, "create"), state)
+            self._record(self._step(goal, "create", new=checked, id_=state.id), state)
             return state
 
         request = provider_pb2.DiffRequest(
@@ -399,11 +423,12 @@ class Deployment:
                     from_struct(response.properties), checked, goal.additional_secret_outputs
                 )
                 state = goal.state(old.id, checked, outputs)
-            self._record(Step(goal.name, goal.type, goal.urn, "update", changes), state)
+            step = self._step(goal, "update", changes, old=old.inputs, new=checked, id_=old.id)
+            self._record(step, state)
             return state
 
         state = goal.state(old.id, checked, old.outputs)
-        self._record(Step(goal.name, goal.type, goal.urn, "same"), state)
+        self._record(self._step(goal, "same", old=old.inputs, new=checked, id_=old.id), state)
         return state
 
     def _replace(
@@ -433,7 +458,8 @@ class Deployment:
             if not delete_first:
                 with self._lock:
                     self._replaced.append(old)
-        self._record(Step(goal.name, goal.type, goal.urn, "replace", changes), state)
+        step = self._step(goal, "replace", changes, old=old.inputs, new=checked, id_=state.id)
+        self._record(step, state)
         return state
 
     def _ignore_changes(self, goal: _Goal, news: Props, olds: Props) -> Props:
@@ -472,7 +498,7 @@ class Deployment:
             self._fail(goal, "the offline engine only reads Python dynamic resources")
         self._ready(goal)
         if request.id == rpc.UNKNOWN:
-            self._record(Step(goal.name, goal.type, goal.urn, "read"), None)
+            self._record(self._step(goal, "read", new=goal.inputs), None)
             return resource_pb2.ReadResourceResponse(urn=goal.urn)
         read = provider_pb2.ReadRequest(
             id=request.id,
@@ -491,7 +517,8 @@ class Deployment:
         state = goal.state(response.id, goal.inputs, outputs)
         state.external = True
         changes = changed_keys(old.outputs, outputs) if old is not None else []
-        self._record(Step(goal.name, goal.type, goal.urn, "read", changes), state)
+        step = self._step(goal, "read", changes, new=goal.inputs, id_=response.id)
+        self._record(step, state)
         return resource_pb2.ReadResourceResponse(
             urn=goal.urn, id=response.id, properties=to_struct(outputs)
         )
@@ -586,7 +613,7 @@ class Deployment:
                 _remove_identical(self.pending_deletes, resource)
             else:
                 self.current.pop(resource.urn, None)
-            self.steps.append(Step(resource.name, resource.type, resource.urn, "delete"))
+            self.steps.append(self._step(resource, "delete", old=resource.inputs, id_=resource.id))
 
     def refresh(self) -> None:
         for urn, resource in list(self.current.items()):
@@ -613,7 +640,9 @@ class Deployment:
             if not response.id:
                 with self._lock:
                     self.current.pop(urn)
-                    self.steps.append(Step(resource.name, resource.type, urn, "delete"))
+                    self.steps.append(
+                        self._step(resource, "delete", old=resource.inputs, id_=resource.id)
+                    )
                 continue
             refreshed = resource.copy()
             refreshed.id = response.id
@@ -632,7 +661,16 @@ class Deployment:
             )
             with self._lock:
                 self.current[urn] = refreshed
-                self.steps.append(Step(resource.name, resource.type, urn, "read", changes))
+                self.steps.append(
+                    self._step(
+                        resource,
+                        "read",
+                        changes,
+                        old=resource.inputs,
+                        new=refreshed.inputs,
+                        id_=refreshed.id,
+                    )
+                )
 
     # --- results -------------------------------------------------------------------------
 
@@ -724,6 +762,13 @@ class EngineMonitor(MockMonitor):
 
     def Invoke(self, request: Any) -> Any:
         raise NotImplementedError(f"the offline engine does not support invokes ({request.tok})")
+
+
+def _shown(props: Props | None) -> dict[str, Any]:
+    """Inputs as a step shows them: display values, without the provider's own entry."""
+    if props is None:
+        return {}
+    return {k: to_display(v) for k, v in props.items() if k != PROVIDER_KEY}
 
 
 def _remove_identical(items: list[ResourceState], item: ResourceState) -> bool:

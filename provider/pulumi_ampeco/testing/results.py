@@ -13,13 +13,37 @@ Operation = Literal["preview", "up", "refresh", "destroy"]
 
 @dataclasses.dataclass
 class Step:
-    """What the engine did (or, in a preview, would do) to one resource."""
+    """What the engine did (or, in a preview, would do) to one resource.
+
+    The plan details let a printer show a step the way ``pulumi preview --diff`` does; they
+    take no part in ``==`` (tests compare what happened, not every value) and stay out of the
+    ``repr``. Values are plain JSON-like data, except that a secret stays wrapped in the SDK's
+    secret marker (test it with :func:`pulumi_ampeco.testing.values.is_secret`, so a printer
+    can mask it) and a value not known yet is :data:`~pulumi_ampeco.testing.UNKNOWN`. The
+    dynamic provider's ``__provider`` input is left out.
+
+    ``old_inputs``
+        The recorded inputs before the step (update, replace, same, delete, refresh).
+    ``inputs``
+        The checked inputs after it (create, update, replace, same, refresh, read); in a
+        preview, inputs that depend on unknown values are as the program gave them.
+    ``id``
+        The object's id after the step (for a delete: the id of the object deleted); empty in
+        a preview, where nothing has happened yet.
+    """
 
     name: str
     type: str
     urn: str
     action: Action
     changes: list[str] = dataclasses.field(default_factory=list)
+    old_inputs: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False, repr=False)
+    inputs: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False, repr=False)
+    id: str = dataclasses.field(default="", compare=False)
+
+    def changed_values(self) -> dict[str, tuple[Any, Any]]:
+        """``{name: (old, new)}`` for the names in ``changes`` (``None`` where absent)."""
+        return {name: (self.old_inputs.get(name), self.inputs.get(name)) for name in self.changes}
 
 
 @dataclasses.dataclass

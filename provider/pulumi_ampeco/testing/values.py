@@ -126,6 +126,20 @@ def to_plain(value: Any) -> Any:
     return value
 
 
+def to_display(value: Any) -> Any:
+    """A value for a :class:`~pulumi_ampeco.testing.Step`: like :func:`to_plain`, but a secret
+    keeps its marker (so a printer can mask it) instead of being revealed."""
+    if isinstance(value, Unknown):
+        return UNKNOWN
+    if rpc.is_rpc_secret(value):
+        return make_secret(to_display(rpc.unwrap_rpc_secret(value)))
+    if isinstance(value, dict):
+        return {k: to_display(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_display(v) for v in value]
+    return value
+
+
 def values_equal(old: Any, new: Any) -> bool:
     """Deep equality ignoring secretness; an unknown is never equal to anything."""
     old, new = reveal(old), reveal(new)

@@ -1,0 +1,608 @@
+"""``ampeco-iac offline``: run a Pulumi project through the offline engine, without the CLI.
+
+For machines that have Python but no Pulumi CLI (a first try, a locked-down CI runner). The
+program, the resource classes and the providers are the real ones
+(:mod:`pulumi_ampeco.testing`); the engine is emulated and the state is a local JSON file in
+which secrets are only encoded, not encrypted. With the CLI available, use ``pulumi``: it
+brings encrypted state, locking, history and every engine feature.
+
+Config is the stack file's plain values plus ``--config`` overrides. Encrypted values of the
+stack file need the CLI's secrets provider, so they come from the environment instead: an
+``ampeco:`` setting from its ``AMPECO_*`` variable (see :mod:`pulumi_ampeco.config`), any other
+key from the variable named with ``--secret-env``. Secret values are never printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from .config import BY_KEY, NAMESPACE
+
+if TYPE_CHECKING:
+    from .testing import OfflineEngineError, RunResult, Step
+
+OPERATIONS = ("preview", "up", "refresh", "destroy")
+STATE_DIR = ".pulumi-offline"
+"""Default state directory, inside the project directory (gitignored)."""
+#: Settings that are secret whether or not the stack file encrypts them.
+ALWAYS_SECRET = frozenset({f"{NAMESPACE}:apiToken"})
+DYNAMIC_PREFIX = "pulumi-python:dynamic/"
+#: Lines longer than this are broken up by nesting (objects and lists).
+WIDTH = 96
+
+_SYMBOLS = {
+    "create": "+",
+    "update": "~",
+    "replace": "+-",
+    "delete": "-",
+    "read": ">",
+}
+_DONE = {
+    "create": "created",
+    "update": "updated",
+    "replace": "replaced",
+    "delete": "deleted",
+    "read": "read",
+}
+_TITLES = {
+    "preview": "Previewing update",
+    "up": "Updating",
+    "refresh": "Refreshing",
+    "destroy": "Destroying",
+}
+
+
+class OfflineUsageError(Exception):
+    """The run cannot start: a bad option, a missing project or a secret nobody supplied."""
+
+
+# --- the command line ------------------------------------------------------------------------
+
+
+def add_parser(commands: Any) -> None:
+    """Register ``offline`` and its operations on the ``ampeco-iac`` subcommands.
+
+    ``commands`` is the object ``ArgumentParser.add_subparsers`` returned; each operation sets
+    ``handler`` to :func:`run`.
+    """
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "-C",
+        "--cwd",
+        default=".",
+        metavar="DIR",
+        help="the project directory, holding Pulumi.yaml (default: the current directory)",
+    )
+    common.add_argument(
+        "-s", "--stack", default="dev", help="stack name; config from Pulumi.<stack>.yaml (dev)"
+    )
+    common.add_argument(
+        "--state",
+        metavar="FILE",
+        help=f"the state file (default: DIR/{STATE_DIR}/<stack>.json). It holds secret values "
+        "base64-encoded, not encrypted: keep it private",
+    )
+    common.add_argument(
+        "-c",
+        "--config",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set a config value for this run, over the stack file's (repeatable; a key without "
+        "namespace belongs to the project). Keep secrets out of command lines: see --secret-env",
+    )
+    common.add_argument(
+        "--secret-env",
+        action="append",
+        default=[],
+        metavar="KEY=VAR",
+        help="take the secret config value KEY from the environment variable VAR (repeatable). "
+        f"{NAMESPACE}: settings need none: they fall back to their AMPECO_* variables",
+    )
+    common.add_argument(
+        "-v", "--verbose", action="store_true", help="on failure, also print the full details"
+    )
+
+    offline = commands.add_parser(
+        "offline",
+        help="preview/up/refresh/destroy a Pulumi project without the Pulumi CLI",
+        description=(
+            "Run a Pulumi project through pulumi-ampeco's offline engine: the real program and "
+            "providers, an emulated engine, a local state file. For machines without the Pulumi "
+            "CLI; changes are applied without asking, like `pulumi up --yes`. Encrypted values "
+            "of the stack file are read from the environment (ampeco:apiToken from "
+            "AMPECO_API_TOKEN). Exit status: 0 done, 1 the operation failed (or --expect-no-"
+            "changes saw changes), 2 it could not start."
+        ),
+    )
+    operations = offline.add_subparsers(dest="operation", required=True, metavar="OPERATION")
+    helps = {
+        "preview": "show what up would change; changes nothing",
+        "up": "create, update and delete so the tenant matches the program",
+        "refresh": "record in the state what the tenant really has",
+        "destroy": "delete every resource of the stack",
+    }
+    for name in OPERATIONS:
+        parser = operations.add_parser(
+            name, parents=[common], help=helps[name], description=helps[name].capitalize() + "."
+        )
+        if name == "preview":
+            parser.add_argument(
+                "--expect-no-changes",
+                action="store_true",
+                help="exit with status 1 if the preview has changes",
+            )
+        parser.set_defaults(handler=run)
+
+
+@dataclass
+class Settings:
+    """Everything a run needs, resolved from the options, the stack file and the environment."""
+
+    project_dir: Path
+    project: str
+    stack: str
+    state_path: Path
+    config: dict[str, Any]
+    secrets: set[str]
+    #: Config keys whose values came from environment variables: key -> variable.
+    from_env: dict[str, str] = field(default_factory=dict)
+
+
+def resolve(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> Settings:
+    """Project, stack, state file and config for a run; raises :class:`OfflineUsageError`."""
+    from .testing.project import project_name, stack_config
+
+    env = os.environ if env is None else env
+    root = Path(args.cwd).resolve()
+    if not (root / "Pulumi.yaml").is_file():
+        raise OfflineUsageError(f"no Pulumi.yaml in {root} (choose the project with --cwd)")
+    try:
+        project = project_name(root)
+        stack_file = stack_config(root, args.stack)
+    except (ValueError, OSError) as exc:
+        raise OfflineUsageError(str(exc)) from None
+    config: dict[str, Any] = dict(stack_file.values)
+    secrets = {key for key in config if key in ALWAYS_SECRET}
+    overrides = {_full_key(k, project): v for k, v in _pairs(args.config, "--config")}
+    from_env = {_full_key(k, project): v for k, v in _pairs(args.secret_env, "--secret-env")}
+    taken: dict[str, str] = {}
+    stack_file_name = f"Pulumi.{args.stack}.yaml"
+    for key in dict.fromkeys([*stack_file.encrypted, *from_env]):
+        if key in overrides:
+            secrets.add(key)
+            continue
+        encrypted = key in stack_file.encrypted
+        why = (
+            f"{key} is encrypted in {stack_file_name}, which only the Pulumi CLI can decrypt"
+            if encrypted
+            else f"{key} is to come from the environment"
+        )
+        variable = from_env.get(key) or _setting_env(key)
+        if variable is None:
+            raise OfflineUsageError(
+                f"{why}: pass --secret-env {key}=VAR and set the environment variable VAR "
+                "to its value"
+            )
+        value = env.get(variable)
+        if not value:
+            raise OfflineUsageError(f"{why}: set {variable} to its value")
+        config[key] = value
+        secrets.add(key)
+        taken[key] = variable
+    for key, value in overrides.items():
+        config[key] = value
+        if key in ALWAYS_SECRET:
+            secrets.add(key)
+    state = Path(args.state) if args.state else root / STATE_DIR / f"{args.stack}.json"
+    return Settings(root, project, args.stack, state.resolve(), config, secrets, taken)
+
+
+def run(args: argparse.Namespace) -> int:
+    """``ampeco-iac offline OPERATION``: resolve, run, print; returns the exit status."""
+    out = sys.stdout
+    try:
+        settings = resolve(args)
+    except OfflineUsageError as exc:
+        print(f"ampeco-iac offline: error: {exc}", file=sys.stderr)
+        return 2
+    _print_header(settings, args.operation, out)
+
+    from .testing import OfflineEngineError, OfflineStack
+    from .testing.project import project_program
+    from .testing.values import decode_from_state
+
+    try:
+        program = project_program(settings.project_dir)
+    except FileNotFoundError as exc:
+        print(f"ampeco-iac offline: error: {exc}", file=sys.stderr)
+        return 2
+    stack = OfflineStack(
+        program,
+        settings.state_path,
+        settings.config,
+        secrets=settings.secrets,
+        project=settings.project,
+        stack=settings.stack,
+        cwd=settings.project_dir,
+    )
+    operation: Callable[[], RunResult] = getattr(stack, args.operation)
+    try:
+        result = operation()
+        outputs = decode_from_state(stack.state().get("outputs", {}))
+    except OfflineEngineError as exc:
+        if exc.result is not None:
+            out.write(format_steps(exc.result, args.operation))
+        out.flush()
+        sys.stderr.write(format_error(exc, verbose=args.verbose))
+        return 1
+    except KeyboardInterrupt:
+        done = "" if args.operation == "preview" else "; the state file records the finished steps"
+        print(f"ampeco-iac offline: interrupted{done}", file=sys.stderr)
+        return 130
+    except ValueError as exc:  # e.g. the state file belongs to another project or stack
+        print(f"ampeco-iac offline: error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        stack.close()
+    out.write(format_steps(result, args.operation))
+    out.write(format_summary(result, args.operation) + "\n")
+    if args.operation == "up":
+        out.write(format_ids(result.steps))
+        out.write(format_outputs(outputs))
+    if getattr(args, "expect_no_changes", False) and has_changes(result):
+        print("error: no changes were expected, but the preview has changes", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _print_header(settings: Settings, operation: str, out: IO[str]) -> None:
+    """Which project, stack, state and tenant the run uses; never a secret value."""
+    out.write(
+        f"Offline engine (no Pulumi CLI): project {settings.project}, stack {settings.stack}, "
+        f"state {_relative(settings.state_path)}\n"
+    )
+    tenant_key = BY_KEY["tenantUrl"].config_key
+    tenant = _source(settings, "tenantUrl")
+    if tenant is None:
+        tenant_text = f"not set ({tenant_key} or {BY_KEY['tenantUrl'].env})"
+    elif tenant_key in settings.secrets:
+        tenant_text = f"[secret] (from {tenant})"
+    else:
+        value = settings.config.get(tenant_key) or os.environ.get(BY_KEY["tenantUrl"].env)
+        tenant_text = f"{value} (from {tenant})"
+    token = _source(settings, "apiToken")
+    token_text = (
+        f"API token from {token}"
+        if token is not None
+        else f"API token not set ({BY_KEY['apiToken'].config_key} or {BY_KEY['apiToken'].env})"
+    )
+    out.write(f"Tenant: {tenant_text}; {token_text}\n")
+    for key, variable in settings.from_env.items():
+        out.write(f"Config: {key} taken from the environment ({variable})\n")
+    out.write(f"\n{_TITLES[operation]} ({settings.stack}):\n")
+
+
+def _source(settings: Settings, name: str) -> str | None:
+    """Where the setting ``ampeco:<name>`` comes from (a config key or a variable), if set."""
+    setting = BY_KEY[name]
+    if setting.config_key in settings.from_env:
+        return settings.from_env[setting.config_key]
+    if settings.config.get(setting.config_key):
+        return setting.config_key
+    if os.environ.get(setting.env):
+        return setting.env
+    return None
+
+
+def _pairs(items: Iterable[str], option: str) -> list[tuple[str, str]]:
+    pairs = []
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise OfflineUsageError(f"{option} expects KEY=VALUE, got {item!r}")
+        pairs.append((key.strip(), value))
+    return pairs
+
+
+def _full_key(key: str, project: str) -> str:
+    return key if ":" in key else f"{project}:{key}"
+
+
+def _setting_env(key: str) -> str | None:
+    namespace, _, name = key.partition(":")
+    setting = BY_KEY.get(name) if namespace == NAMESPACE else None
+    return setting.env if setting is not None else None
+
+
+def _relative(path: Path) -> str:
+    """The path from the current directory when it is below it, else in full."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+# --- the printer -----------------------------------------------------------------------------
+
+
+class _Mark:
+    """What the printer shows instead of a value it must not or cannot show."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+SECRET = _Mark("[secret]")
+UNKNOWN_SHOWN = _Mark("(known after up)")
+_UNSET = _Mark("(unset)")
+
+
+def masked(value: Any) -> Any:
+    """A value ready to print: each secret replaced by :data:`SECRET` (whatever it holds),
+    each unknown by :data:`UNKNOWN_SHOWN`, and translated texts (lists of ``{locale,
+    translation}``) as ``{locale: text}``."""
+    from .testing.values import UNKNOWN, is_secret
+
+    def walk(item: Any) -> Any:
+        if item is UNKNOWN:
+            return UNKNOWN_SHOWN
+        if is_secret(item):
+            return SECRET
+        if isinstance(item, dict):
+            return {k: walk(v) for k, v in item.items()}
+        if isinstance(item, list):
+            items = [walk(v) for v in item]
+            if items and all(_is_translation(v) for v in items):
+                return {v["locale"]: v["translation"] for v in items}
+            return items
+        return item
+
+    return walk(value)
+
+
+def _is_translation(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and set(value) == {"locale", "translation"}
+        and isinstance(value["locale"], str)
+    )
+
+
+_BARE_KEY = re.compile(r"^[A-Za-z_][\w-]*$")
+
+
+def inline(value: Any) -> str:
+    """One line: JSON-like, strings quoted, keys bare, whole numbers without ``.0``."""
+    if isinstance(value, _Mark):
+        return value.text
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_key(k)}: {inline(v)}" for k, v in _sorted(value)) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(inline(v) for v in value) + "]"
+    return str(value)
+
+
+def _key(key: Any) -> str:
+    text = str(key)
+    return text if _BARE_KEY.match(text) else json.dumps(text, ensure_ascii=False)
+
+
+def _sorted(mapping: Mapping[Any, Any]) -> list[tuple[Any, Any]]:
+    return sorted(mapping.items(), key=lambda item: str(item[0]))
+
+
+def field_lines(key: str, value: Any, indent: str) -> list[str]:
+    """``key: value`` on one line when it fits, else nested one level per line."""
+    line = f"{indent}{key}: {inline(value)}"
+    if len(line) <= WIDTH or not isinstance(value, dict | list) or not value:
+        return [line]
+    lines = [f"{indent}{key}:"]
+    inner = indent + "    "
+    if isinstance(value, dict):
+        for name, item in _sorted(value):
+            lines.extend(field_lines(_key(name), item, inner))
+    else:
+        for index, item in enumerate(value):
+            lines.extend(field_lines(f"[{index}]", item, inner))
+    return lines
+
+
+def diff_lines(path: str, old: Any, new: Any, indent: str) -> list[str]:
+    """``path: old => new`` for each leaf that differs (objects by key, lists of the same
+    length by position; anything else as a whole)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        lines: list[str] = []
+        for key in sorted(set(old) | set(new), key=str):
+            lines.extend(
+                diff_lines(
+                    f"{path}.{_key(key)}", old.get(key, _UNSET), new.get(key, _UNSET), indent
+                )
+            )
+        return lines
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        lines = []
+        for index, (before, after) in enumerate(zip(old, new, strict=True)):
+            lines.extend(diff_lines(f"{path}[{index}]", before, after, indent))
+        return lines
+    if _same(old, new):
+        return []
+    return [f"{indent}{path}: {inline(old)} => {inline(new)}"]
+
+
+def _same(old: Any, new: Any) -> bool:
+    if old is _UNSET and new is _UNSET:
+        return True
+    if isinstance(old, _Mark) or isinstance(new, _Mark):
+        return False  # a secret or unknown on either side: shown, since it may have changed
+    if isinstance(old, bool) or isinstance(new, bool):
+        return old is new
+    return bool(old == new)
+
+
+def step_lines(step: Step, operation: str) -> list[str]:
+    """A step as the plan shows it: a head line, then its fields or changes."""
+    action = "refresh" if step.action == "read" and operation == "refresh" else step.action
+    symbol = "~" if action == "refresh" else _SYMBOLS[step.action]
+    head = f"{symbol} {action}".ljust(11) + f"{short_type(step.type)}  {step.name}"
+    indent = "      "
+    if step.action == "delete":
+        if operation == "refresh":
+            head += "  (gone from the tenant: removed from the state)"
+        elif step.id:
+            head += f"  (id {step.id})"
+        return [head]
+    lines = [head]
+    if step.action == "create":
+        for key, value in _sorted(masked(step.inputs)):
+            lines.extend(field_lines(_key(key), value, indent))
+        return lines
+    old, new = masked(step.old_inputs), masked(step.inputs)
+    other = []
+    for name in step.changes:
+        if name not in old and name not in new:
+            other.append(name)  # not an input: an output, or the id of an object gone
+            continue
+        before, after = old.get(name, _UNSET), new.get(name, _UNSET)
+        found = diff_lines(_key(name), before, after, indent)
+        lines.extend(found or [f"{indent}{_key(name)}: {inline(before)} => {inline(after)}"])
+    if step.action == "replace" and "id" in other:
+        lines.append(f"{indent}(deleted outside Pulumi: it is created again)")
+        other.remove("id")
+    if other:
+        lines.append(f"{indent}(also changed: {', '.join(other)})")
+    if len(lines) == 1 and step.action in ("update", "replace"):
+        lines.append(f"{indent}(the object on the tenant differs from the program)")
+    return lines
+
+
+def short_type(type_: str) -> str:
+    """``pulumi-python:dynamic/ampeco:Location`` → ``ampeco:Location``."""
+    return type_.removeprefix(DYNAMIC_PREFIX)
+
+
+def _shown(step: Step, operation: str) -> bool:
+    if step.action == "same":
+        return False
+    return not (step.action == "read" and operation == "refresh" and not step.changes)
+
+
+def format_steps(result: RunResult, operation: str) -> str:
+    """Every step that changes something, in the order the engine took them."""
+    lines: list[str] = []
+    for step in result.steps:
+        if _shown(step, operation):
+            lines.extend(step_lines(step, operation))
+    return "".join(f"{line}\n" for line in lines) + ("\n" if lines else "")
+
+
+def has_changes(result: RunResult) -> bool:
+    """Whether the operation changed (or, in a preview, would change) anything."""
+    return any(_shown(step, result.operation) for step in result.steps)
+
+
+def format_summary(result: RunResult, operation: str) -> str:
+    """One line: ``Plan: 3 to create, 8 unchanged``, ``Done: ...`` or ``No changes: ...``."""
+    counts: dict[str, int] = {}
+    unchanged = 0
+    for step in result.steps:
+        if operation == "refresh" and step.action == "read":
+            if step.changes:
+                counts["changed"] = counts.get("changed", 0) + 1
+            else:
+                unchanged += 1
+        elif operation == "refresh" and step.action == "delete":
+            counts["gone"] = counts.get("gone", 0) + 1
+        elif step.action == "same":
+            unchanged += 1
+        else:
+            counts[step.action] = counts.get(step.action, 0) + 1
+    resources = f"{unchanged} resource{'' if unchanged == 1 else 's'}"
+    if not counts:
+        if not unchanged:
+            return "No changes: the stack has no resources"
+        if operation == "refresh":
+            return f"No changes: {resources} as the tenant has them"
+        return f"No changes: {resources} unchanged"
+    order = ["create", "update", "replace", "delete", "read", "changed", "gone"]
+    parts = []
+    for action in order:
+        if action not in counts:
+            continue
+        if operation == "preview":
+            parts.append(f"{counts[action]} to {action}")
+        elif action in _DONE:
+            parts.append(f"{counts[action]} {_DONE[action]}")
+        else:
+            parts.append(f"{counts[action]} {action}")
+    if unchanged:
+        parts.append(f"{unchanged} unchanged")
+    label = "Plan" if operation == "preview" else "Done"
+    return f"{label}: {', '.join(parts)}"
+
+
+def format_ids(steps: Sequence[Step]) -> str:
+    """The ids of the stack's resources after an up, sorted by type and name."""
+    rows = sorted(
+        (short_type(s.type), s.name, s.id) for s in steps if s.id and s.action != "delete"
+    )
+    if not rows:
+        return ""
+    width_type = max(len(r[0]) for r in rows)
+    width_name = max(len(r[1]) for r in rows)
+    lines = ["", "Ids:"]
+    lines += [f"    {t.ljust(width_type)}  {n.ljust(width_name)}  {i}" for t, n, i in rows]
+    return "\n".join(lines) + "\n"
+
+
+def format_outputs(outputs: Mapping[str, Any]) -> str:
+    """The stack outputs, secrets masked (give values with their secret markers)."""
+    if not outputs:
+        return ""
+    lines = ["", "Outputs:"]
+    for key, value in _sorted(masked(dict(outputs))):
+        lines.extend(field_lines(_key(key), value, "    "))
+    return "\n".join(lines) + "\n"
+
+
+def format_error(error: OfflineEngineError, *, verbose: bool = False) -> str:
+    """The engine's message without a traceback: the resource, then each check failure on a
+    line of its own; ``verbose`` adds the full details."""
+    message = error.message
+    if error.name:
+        prefix = f"{error.operation} failed: {error.type} resource {error.name!r}: "
+        rest = message[len(prefix) :] if message.startswith(prefix) else message
+        message = f"{error.operation} failed: {short_type(error.type)} {error.name!r}: {rest}"
+    lines = []
+    if error.failures:
+        head = message.split(": check failed:", 1)[0]
+        lines.append(f"error: {head}: check failed:")
+        lines += [
+            f"    {prop}: {reason}" if prop else f"    {reason}" for prop, reason in error.failures
+        ]
+    else:
+        lines.append(f"error: {message}")
+    if verbose and error.details:
+        lines += ["", error.details.rstrip()]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,109 @@
+"""``ampeco-iac validate`` and ``ampeco-iac schema``: the tenant document without Pulumi, for
+pre-commit hooks, CI and editors."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from .. import config as settings
+
+#: Stands in for a value the stack keeps encrypted: only the Pulumi CLI can decrypt it.
+ENCRYPTED = "encrypted-in-stack"
+
+
+def add_parsers(sub: Any) -> None:
+    validate = sub.add_parser(
+        "validate",
+        help="check a tenant document without Pulumi",
+        description="Check a tenant document as `Tenant` does before any API call: every "
+        "problem with its line and path. Values of `${config:…}` come from the stack file "
+        "and --config.",
+    )
+    validate.add_argument("document", type=Path, help="the tenant document (YAML)")
+    validate.add_argument(
+        "--cwd",
+        type=Path,
+        default=None,
+        help="the Pulumi project directory (default: the document's directory)",
+    )
+    validate.add_argument(
+        "--stack", default=None, help="take config from Pulumi.<STACK>.yaml in --cwd"
+    )
+    validate.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        metavar="NS:KEY=VALUE",
+        help="a config value (repeatable; overrides the stack file)",
+    )
+    validate.set_defaults(handler=run_validate)
+
+    schema = sub.add_parser(
+        "schema",
+        help="print the tenant document's JSON Schema",
+        description="Print the JSON Schema (draft 2020-12) of tenant documents, for editors.",
+    )
+    schema.add_argument("--output", "-o", type=Path, default=None, help="write it to a file")
+    schema.set_defaults(handler=run_schema)
+
+
+def schema_text() -> str:
+    from .schema import document_schema
+
+    return json.dumps(document_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def run_schema(args: argparse.Namespace) -> int:
+    text = schema_text()
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}")
+    return 0
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    from ..testing.project import project_name, stack_config
+    from .component import TenantDocumentError, load
+
+    project_dir: Path = args.cwd or args.document.resolve().parent
+    values: dict[str, Any] = {}
+    encrypted: tuple[str, ...] = ()
+    project = ""
+    if (project_dir / "Pulumi.yaml").exists():
+        project = project_name(project_dir)
+    if args.stack:
+        found = stack_config(project_dir, args.stack)
+        values, encrypted = dict(found.values), found.encrypted
+    for item in args.config:
+        key, sep, value = item.partition("=")
+        if not sep or ":" not in key:
+            print(f"error: --config {item!r}: expected NAMESPACE:KEY=VALUE", file=sys.stderr)
+            return 2
+        values[key] = value
+
+    def lookup(key: str) -> tuple[str | None, bool]:
+        if key in encrypted:
+            return ENCRYPTED, True
+        value = values.get(key)
+        if value is None:
+            return None, False
+        return (value if isinstance(value, str) else json.dumps(value)), False
+
+    locale = settings.value(
+        "defaultLocale", {k: str(v) for k, v in values.items() if k == "ampeco:defaultLocale"}
+    )
+    plan = load(args.document, config=lookup, project=project, default_locale=locale or "en")
+    if plan.problems:
+        print(TenantDocumentError(str(args.document), plan.problems), file=sys.stderr)
+        return 1
+    kinds = Counter(node.section.kind for node in plan.nodes)
+    summary = ", ".join(f"{count} {kind}" for kind, count in kinds.items())
+    print(f"{args.document}: valid; {len(plan.nodes)} objects ({summary or 'none'})")
+    return 0

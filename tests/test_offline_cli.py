@@ -1,0 +1,390 @@
+"""``ampeco-iac offline``: the plan printer on hand-made steps, then the command on a small
+project directory against the simulator (the program in this process, the provider over gRPC,
+as the command runs them)."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pulumi_ampeco import offline
+from pulumi_ampeco.cli import main
+from pulumi_ampeco.testing import UNKNOWN, OfflineEngineError, RunResult, Step
+from pulumi_ampeco.testing.values import make_secret
+
+from .conftest import Sim
+from .stack_harness import writes
+
+TOKEN = "offline-cli-SECRET-4d1a"
+LOCATION = "pulumi-python:dynamic/ampeco:Location"
+ZONE = "pulumi-python:dynamic/ampeco:ChargingZone"
+CHARGE_POINT = "pulumi-python:dynamic/ampeco:ChargePoint"
+
+
+def step(name: str, type_: str, action: Any, changes: list[str] | None = None, **kw: Any) -> Step:
+    return Step(name, type_, f"urn:pulumi:dev::p::{type_}::{name}", action, changes or [], **kw)
+
+
+# --- the printer -------------------------------------------------------------------------------
+
+
+def test_a_create_shows_its_fields_nested_compact_and_secrets_masked() -> None:
+    create = step(
+        "cp",
+        CHARGE_POINT,
+        "create",
+        inputs={
+            "name": "CP 1",
+            "location_id": 4000.0,
+            "charging_zone_id": UNKNOWN,
+            "network": make_secret({"id": "CP-1", "password": "hunter2"}),
+            "tags": ["a", "b"],
+            "working_hours": {
+                "is_always_open": False,
+                "hours": {
+                    day: [{"start": "08:00", "end": "20:00"}] for day in ("monday", "friday")
+                },
+            },
+            "label": [{"locale": "en", "translation": "Fast"}],
+        },
+    )
+    text = offline.format_steps(RunResult("preview", [create], {}), "preview")
+    assert text == textwrap.dedent(
+        """\
+        + create   ampeco:ChargePoint  cp
+              charging_zone_id: (known after up)
+              label: {en: "Fast"}
+              location_id: 4000
+              name: "CP 1"
+              network: [secret]
+              tags: ["a", "b"]
+              working_hours:
+                  hours:
+                      friday: [{end: "20:00", start: "08:00"}]
+                      monday: [{end: "20:00", start: "08:00"}]
+                  is_always_open: false
+
+        """
+    )
+    assert "hunter2" not in text
+
+
+def test_an_update_shows_old_and_new_values_of_the_changed_leaves() -> None:
+    update = step(
+        "depot",
+        LOCATION,
+        "update",
+        ["city", "network", "working_hours"],
+        old_inputs={
+            "city": "Oslo",
+            "country": "NO",
+            "network": make_secret({"password": "old-pw"}),
+            "working_hours": {"is_always_open": True, "hours": {}},
+        },
+        inputs={
+            "city": "Bergen",
+            "country": "NO",
+            "network": make_secret({"password": "new-pw"}),
+            "working_hours": {"is_always_open": False, "hours": {}},
+            "post_code": "5003",
+        },
+    )
+    drift = step("zone", ZONE, "update", old_inputs={"name": "A"}, inputs={"name": "A"})
+    text = offline.format_steps(RunResult("up", [update, drift], {}), "up")
+    assert text == textwrap.dedent(
+        """\
+        ~ update   ampeco:Location  depot
+              city: "Oslo" => "Bergen"
+              network: [secret] => [secret]
+              working_hours.is_always_open: true => false
+        ~ update   ampeco:ChargingZone  zone
+              (the object on the tenant differs from the program)
+
+        """
+    )
+    assert "pw" not in text
+
+
+def test_replace_delete_and_refresh_lines() -> None:
+    gone = step("zone", ZONE, "replace", ["id"], old_inputs={"name": "A"}, inputs={"name": "A"})
+    moved = step(
+        "zone2", ZONE, "replace", ["location_id"], old_inputs={"location_id": 1.0}, inputs={}
+    )
+    deleted = step("old", LOCATION, "delete", old_inputs={"name": "x"}, id="17")
+    text = offline.format_steps(RunResult("up", [gone, moved, deleted], {}), "up")
+    assert text.splitlines() == [
+        "+- replace ampeco:ChargingZone  zone",
+        "      (deleted outside Pulumi: it is created again)",
+        "+- replace ampeco:ChargingZone  zone2",
+        "      location_id: 1 => (unset)",
+        "- delete   ampeco:Location  old  (id 17)",
+        "",
+    ]
+
+    read = step(
+        "depot",
+        LOCATION,
+        "read",
+        ["city", "last_updated_at"],
+        old_inputs={"city": "Oslo"},
+        inputs={"city": "Bergen"},
+    )
+    vanished = step("zone", ZONE, "delete", old_inputs={"name": "A"}, id="3")
+    quiet = step("other", LOCATION, "read", old_inputs={"city": "X"}, inputs={"city": "X"})
+    result = RunResult("refresh", [read, vanished, quiet], {})
+    assert offline.format_steps(result, "refresh").splitlines() == [
+        "~ refresh  ampeco:Location  depot",
+        '      city: "Oslo" => "Bergen"',
+        "      (also changed: last_updated_at)",
+        "- delete   ampeco:ChargingZone  zone  (gone from the tenant: removed from the state)",
+        "",
+    ]
+    assert offline.format_summary(result, "refresh") == "Done: 1 changed, 1 gone, 1 unchanged"
+
+
+def test_summaries() -> None:
+    def result(operation: Any, *actions: Any) -> RunResult:
+        return RunResult(operation, [step(f"r{i}", LOCATION, a) for i, a in enumerate(actions)], {})
+
+    mixed = ("create", "create", "create", "update", *["same"] * 8)
+    assert offline.format_summary(result("preview", *mixed), "preview") == (
+        "Plan: 3 to create, 1 to update, 8 unchanged"
+    )
+    assert offline.format_summary(result("up", *mixed), "up") == (
+        "Done: 3 created, 1 updated, 8 unchanged"
+    )
+    assert offline.format_summary(result("up", "same", "same"), "up") == (
+        "No changes: 2 resources unchanged"
+    )
+    assert offline.format_summary(result("preview", "same"), "preview") == (
+        "No changes: 1 resource unchanged"
+    )
+    assert offline.format_summary(result("destroy", "delete", "delete"), "destroy") == (
+        "Done: 2 deleted"
+    )
+    assert offline.format_summary(result("destroy"), "destroy") == (
+        "No changes: the stack has no resources"
+    )
+    assert offline.format_summary(result("refresh", "read"), "refresh") == (
+        "No changes: 1 resource as the tenant has them"
+    )
+    assert offline.has_changes(result("preview", "same", "update"))
+    assert not offline.has_changes(result("preview", "same"))
+
+
+def test_ids_and_outputs() -> None:
+    steps = [
+        step("zone", ZONE, "create", id="70"),
+        step("depot", LOCATION, "same", id="4000"),
+        step("gone", LOCATION, "delete", id="1"),
+    ]
+    assert offline.format_ids(steps).splitlines() == [
+        "",
+        "Ids:",
+        "    ampeco:ChargingZone  zone   70",
+        "    ampeco:Location      depot  4000",
+    ]
+    outputs = {"b": {"x": "1"}, "a": make_secret("s3cret"), "c": 2.0}
+    assert offline.format_outputs(outputs).splitlines() == [
+        "",
+        "Outputs:",
+        "    a: [secret]",
+        '    b: {x: "1"}',
+        "    c: 2",
+    ]
+
+
+def test_errors_list_check_failures_one_per_line_without_a_traceback() -> None:
+    error = OfflineEngineError(
+        f"preview failed: {LOCATION} resource 'depot': check failed: country: bad; name: empty",
+        operation="preview",
+        urn="urn:x",
+        name="depot",
+        type=LOCATION,
+        details="Traceback (most recent call last):\n  ...",
+        failures=[("country", "bad"), ("name", "empty")],
+    )
+    assert offline.format_error(error) == (
+        "error: preview failed: ampeco:Location 'depot': check failed:\n"
+        "    country: bad\n"
+        "    name: empty\n"
+    )
+    assert "Traceback" in offline.format_error(error, verbose=True)
+    program = OfflineEngineError(
+        "up failed: the program raised KeyError: 'x'", operation="up", details="Traceback ..."
+    )
+    assert offline.format_error(program) == "error: up failed: the program raised KeyError: 'x'\n"
+
+
+# --- the command -------------------------------------------------------------------------------
+
+PROGRAM = """\
+import pulumi
+
+import pulumi_ampeco as ampeco
+
+config = pulumi.Config()
+depot = ampeco.Location(
+    "depot",
+    external_id="offline-cli-depot",
+    name="Depot",
+    geoposition={"latitude": 59.9, "longitude": 10.7},
+    address="Street 1",
+    country=config.get("country") or "NO",
+    city=config.get("city") or "Oslo",
+)
+zone = ampeco.ChargingZone("zone", location_id=depot.id, name="Level 1", status="enabled")
+pulumi.export("location_id", depot.id)
+pulumi.export("zone_id", zone.id)
+"""
+
+
+class Project:
+    """A project directory and ``ampeco-iac offline`` run on it, in this process."""
+
+    def __init__(self, root: Path, sim: Sim, capsys: pytest.CaptureFixture[str]) -> None:
+        self.root = root
+        self.sim = sim
+        self.capsys = capsys
+        root.mkdir()
+        (root / "Pulumi.yaml").write_text("name: offline-cli\nruntime: python\n")
+        (root / "__main__.py").write_text(PROGRAM)
+        (root / "Pulumi.dev.yaml").write_text(
+            "config:\n"
+            f"  ampeco:tenantUrl: {sim.base_url}\n"
+            "  ampeco:apiToken:\n"
+            "    secure: v1:c2FsdA==:bm90LWEtcmVhbC1jaXBoZXJ0ZXh0\n"
+        )
+
+    def __call__(self, *args: str) -> tuple[int, str, str]:
+        with self.sim.admin() as admin:
+            admin.delete("/requests")
+        code = main(["offline", *args, "--cwd", str(self.root)])
+        out, err = self.capsys.readouterr()
+        assert TOKEN not in out + err
+        assert "Traceback" not in out + err
+        return code, out, err
+
+    def live(self, path: str) -> Any:
+        with self.sim.client() as api:
+            response = api.get(path)
+            return response.json()["data"] if response.status_code == 200 else None
+
+
+@pytest.fixture
+def project(
+    sim: Sim, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Project:
+    assert sim.simulator is not None
+    sim.simulator.config.tokens = (TOKEN,)
+    sim.token = TOKEN
+    monkeypatch.setenv("AMPECO_API_TOKEN", TOKEN)
+    monkeypatch.delenv("AMPECO_TENANT_URL", raising=False)
+    return Project(tmp_path / "project", sim, capsys)
+
+
+def ids_in(out: str) -> dict[str, str]:
+    block = out.split("\nIds:\n", 1)[1].split("\n\n", 1)[0]
+    return {line.split()[1]: line.split()[2] for line in block.splitlines()}
+
+
+def test_the_command_previews_applies_and_destroys_a_project(project: Project) -> None:
+    code, out, _ = project("preview")
+    assert code == 0
+    assert "Offline engine (no Pulumi CLI): project offline-cli, stack dev" in out
+    assert f"Tenant: {project.sim.base_url} (from ampeco:tenantUrl)" in out
+    assert "Config: ampeco:apiToken taken from the environment (AMPECO_API_TOKEN)" in out
+    assert "+ create   ampeco:Location  depot\n" in out
+    assert '      name: {en: "Depot"}\n' in out
+    assert "      location_id: (known after up)\n" in out
+    assert out.rstrip().endswith("Plan: 2 to create")
+    assert not (project.root / ".pulumi-offline").exists()  # a preview writes no state
+
+    code, out, _ = project("up")
+    assert code == 0
+    assert "Done: 2 created" in out
+    ids = ids_in(out)
+    assert set(ids) == {"depot", "zone"}
+    location = project.live(f"/locations/v2.0/{ids['depot']}")
+    assert location["city"] == "Oslo"
+    assert f'    location_id: "{ids["depot"]}"' in out.split("\nOutputs:\n", 1)[1]
+    assert (project.root / ".pulumi-offline" / "dev.json").is_file()
+
+    code, out, _ = project("preview", "--expect-no-changes")
+    assert (code, out.rstrip().splitlines()[-1]) == (0, "No changes: 2 resources unchanged")
+    assert writes(project.sim.requests()) == []
+
+    code, out, _ = project("up", "--config", "city=Bergen")
+    assert code == 0
+    assert '~ update   ampeco:Location  depot\n      city: "Oslo" => "Bergen"\n' in out
+    assert "Done: 1 updated, 1 unchanged" in out
+    assert ids_in(out) == ids
+    assert project.live(f"/locations/v2.0/{ids['depot']}")["city"] == "Bergen"
+
+    code, out, err = project("preview", "--expect-no-changes")
+    assert code == 1
+    assert 'city: "Bergen" => "Oslo"' in out and "Plan: 1 to update, 1 unchanged" in out
+    assert "no changes were expected" in err
+
+    code, out, err = project("preview", "-c", "country=Norway", "-c", "city=Bergen")
+    assert code == 1
+    assert err.startswith("error: preview failed: ampeco:Location 'depot': check failed:\n")
+    assert "\n    country: " in err
+
+    with project.sim.client() as api:
+        api.patch(f"/locations/v2.0/{ids['depot']}", json={"city": "Trondheim"}).raise_for_status()
+    code, out, _ = project("refresh")
+    assert code == 0
+    assert '~ refresh  ampeco:Location  depot\n      city: "Bergen" => "Trondheim"\n' in out
+    assert "Done: 1 changed, 1 unchanged" in out
+
+    code, out, _ = project("destroy")
+    assert code == 0
+    assert "- delete   ampeco:Location  depot  (id " in out
+    assert "Done: 2 deleted" in out
+    assert project.live(f"/locations/v2.0/{ids['depot']}") is None
+    state = json.loads((project.root / ".pulumi-offline" / "dev.json").read_text())
+    assert state["resources"] == {}
+
+
+def test_an_encrypted_value_without_its_variable_is_a_clear_error(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AMPECO_API_TOKEN")
+    code, out, err = project("preview")
+    assert (code, out) == (2, "")
+    assert "ampeco:apiToken is encrypted in Pulumi.dev.yaml" in err
+    assert "set AMPECO_API_TOKEN" in err
+
+    (project.root / "Pulumi.dev.yaml").write_text(
+        "config:\n  offline-cli:dbPassword:\n    secure: v1:abc\n"
+    )
+    code, _, err = project("preview")
+    assert code == 2
+    assert "--secret-env offline-cli:dbPassword=VAR" in err
+    monkeypatch.setenv("DB_PASSWORD", "pw")
+    monkeypatch.setenv("AMPECO_TENANT_URL", project.sim.base_url)
+    monkeypatch.setenv("AMPECO_API_TOKEN", TOKEN)
+    code, out, _ = project("preview", "--secret-env", "dbPassword=DB_PASSWORD")
+    assert code == 0
+    assert "Config: offline-cli:dbPassword taken from the environment (DB_PASSWORD)" in out
+    assert f"Tenant: {project.sim.base_url} (from AMPECO_TENANT_URL)" in out
+
+
+def test_bad_invocations(project: Project, tmp_path: Path) -> None:
+    code, _, err = project("preview", "--config", "no-equals-sign")
+    assert code == 2 and "--config expects KEY=VALUE" in err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["offline", "up", "--cwd", str(empty)]) == 2
+    assert "no Pulumi.yaml" in project.capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:
+        main(["offline", "preview", "--help"])
+    assert exited.value.code == 0
+    assert "--expect-no-changes" in project.capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["offline", "up", "--expect-no-changes"])

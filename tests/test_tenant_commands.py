@@ -1,0 +1,71 @@
+"""``ampeco-iac validate`` and ``ampeco-iac schema``: the tenant document without Pulumi."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pulumi_ampeco.cli import main
+from pulumi_ampeco.tenant.commands import schema_text
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "tenant-yaml"
+
+
+def test_the_example_validates_with_each_stack(capsys: pytest.CaptureFixture[str]) -> None:
+    for stack in ("dev", "prod"):
+        assert main(["validate", str(EXAMPLE / "tenant.yaml"), "--stack", stack]) == 0
+        out = capsys.readouterr().out
+        assert "valid; 13 objects (1 TaxIdentificationNumber, 1 Tax, 1 Tariff" in out
+
+
+def test_without_the_stack_config_the_missing_values_are_named(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["validate", str(EXAMPLE / "tenant.yaml")]) == 1
+    err = capsys.readouterr().err
+    assert "`${config:tenant:env}` is not set for this stack" in err
+    assert "`pulumi config set tenant:pricePerKwh <value>`" in err
+
+
+def test_problems_are_listed_and_the_exit_status_is_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(EXAMPLE, project)
+    document = project / "tenant.yaml"
+    document.write_text(document.read_text().replace("percentage: 25", "percentage: 250"))
+    status = main(["validate", str(document), "--stack", "dev", "--config", "tenant:env=qa"])
+    assert status == 1
+    err = capsys.readouterr().err
+    assert "1 problem; nothing was changed in the tenant." in err
+    assert "line 14: taxes.vat-25.percentage: Input should be less than or equal to 100" in err
+
+
+def test_encrypted_stack_values_count_as_set(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(EXAMPLE, project)
+    stack_file = project / "Pulumi.dev.yaml"
+    stack_file.write_text(
+        stack_file.read_text().replace("tenant:env: dev", "tenant:env:\n    secure: AAABAxyz")
+    )
+    assert main(["validate", str(project / "tenant.yaml"), "--stack", "dev"]) == 0
+
+
+def test_the_schema_command_prints_the_schema_and_the_example_ships_it_current(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["schema"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["title"].startswith("AMPECO tenant document")
+    assert main(["schema", "--output", str(tmp_path / "s.json")]) == 0
+    assert json.loads((tmp_path / "s.json").read_text()) == printed
+    shipped = EXAMPLE / "tenant.schema.json"
+    assert shipped.read_text() == schema_text(), (
+        "examples/tenant-yaml/tenant.schema.json is out of date:"
+        " ampeco-iac schema -o examples/tenant-yaml/tenant.schema.json"
+    )
