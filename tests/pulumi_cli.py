@@ -5,9 +5,10 @@ Everything the CLI touches stays in a temporary directory: a ``file://`` backend
 ``pulumi_cli`` fixture (``conftest.py``), which skips them, saying why, when it is not on PATH.
 
 ``Cli(executable, root, program)`` writes its own ``Pulumi.yaml`` and program;
-``Cli.from_project(executable, root, directory)`` copies an existing project instead (its
-``Pulumi.yaml``, stack files and program, unchanged but for the virtualenv, which becomes the
-one running the tests).
+``Cli.from_project(executable, root, directory, files, stacks)`` copies an existing project
+instead: its ``Pulumi.yaml``, the files named and the stack files asked for, unchanged but for
+the runtime's toolchain (``pip``). The project's own ``virtualenv`` setting is kept and made to
+resolve, in the copy, to the virtualenv running the tests.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -56,36 +58,53 @@ class Cli:
         (self.project / "__main__.py").write_text("import scenario\n\nscenario.main()\n")
 
     @classmethod
-    def from_project(cls, executable: str, root: Path, source: Path) -> Cli:
+    def from_project(
+        cls,
+        executable: str,
+        root: Path,
+        source: Path,
+        files: Sequence[str],
+        stacks: Sequence[str] = (),
+    ) -> Cli:
         """The CLI in a copy of the project directory ``source``.
 
-        Copied: ``Pulumi.yaml``, every ``Pulumi.<stack>.yaml``, and the program: the ``main``
-        of ``Pulumi.yaml`` (a directory or a file, at the same relative path) or, without one,
-        the whole directory (less virtualenvs, caches and hidden files). The copy's runtime
-        uses the virtualenv running the tests; the rest of ``Pulumi.yaml`` is kept.
+        Copied: ``Pulumi.yaml``, the ``files`` (paths relative to ``source``, files or
+        directories, less virtualenvs, caches and hidden files) and ``Pulumi.<stack>.yaml`` of
+        each of ``stacks``, nothing else: a stack file lying around in ``source`` (a
+        developer's own ``Pulumi.dev.yaml``, say) never reaches a test.
+
+        The runtime's ``virtualenv`` stays as the project writes it; where it points from the
+        copy, a symlink to the virtualenv running the tests is made (if nothing is there), so
+        the CLI resolves the project's own relative path. A project without one gets that
+        virtualenv's absolute path. ``toolchain`` is ``pip``; the rest of ``Pulumi.yaml`` is
+        kept.
         """
         cli = cls.__new__(cls)
         cli._prepare(executable, root)
         source = source.resolve()
         settings = _read_project(source)
-        main = settings.get("main")
-        if main:
-            for stack_file in [source / "Pulumi.yaml", *sorted(source.glob("Pulumi.*.yaml"))]:
-                shutil.copy2(stack_file, cli.project / stack_file.name)
-            program = (source / str(main)).resolve()
-            target = cli.project / program.relative_to(source)
+        copied = ["Pulumi.yaml", *files, *(f"Pulumi.{stack}.yaml" for stack in stacks)]
+        for name in copied:
+            path = (source / name).resolve()
+            assert path.is_relative_to(source), f"{name} is outside {source}"
+            assert path.exists(), f"{path} does not exist"
+            target = cli.project / path.relative_to(source)
             target.parent.mkdir(parents=True, exist_ok=True)
-            if program.is_dir():
-                shutil.copytree(program, target, ignore=_NOT_COPIED)
+            if path.is_dir():
+                shutil.copytree(path, target, ignore=_NOT_COPIED, dirs_exist_ok=True)
             else:
-                shutil.copy2(program, target)
-        else:
-            shutil.copytree(source, cli.project, ignore=_NOT_COPIED, dirs_exist_ok=True)
+                shutil.copy2(path, target)
+
         runtime = settings.get("runtime")
         if not isinstance(runtime, dict):
             runtime = {"name": runtime or "python"}
         options = dict(runtime.get("options") or {})
-        options.update({"toolchain": "pip", "virtualenv": str(Path(sys.prefix))})
+        options["toolchain"] = "pip"
+        virtualenv = options.get("virtualenv")
+        if virtualenv:
+            _link_virtualenv(cli.project, str(virtualenv), root.parent)
+        else:
+            options["virtualenv"] = str(Path(sys.prefix))
         settings["runtime"] = {**runtime, "options": options}
         (cli.project / "Pulumi.yaml").write_text(yaml.safe_dump(settings, sort_keys=False))
         return cli
@@ -112,6 +131,15 @@ class Cli:
         }
 
     def __call__(self, *args: str) -> str:
+        """Run ``pulumi *args``, which must succeed; its stdout and stderr, joined."""
+        completed = self._run(args)
+        return completed.stdout + completed.stderr
+
+    def stdout(self, *args: str) -> str:
+        """Run ``pulumi *args``, which must succeed; its stdout alone (for JSON output)."""
+        return self._run(args).stdout
+
+    def _run(self, args: Sequence[str]) -> subprocess.CompletedProcess[str]:
         completed = subprocess.run(
             [self.executable, *args, "--non-interactive"],
             cwd=self.project,
@@ -123,7 +151,23 @@ class Cli:
         )
         output = completed.stdout + completed.stderr
         assert completed.returncode == 0, f"pulumi {' '.join(args)} failed:\n{output}"
-        return output
+        return completed
+
+
+def _link_virtualenv(project: Path, setting: str, scratch: Path) -> None:
+    """Make the ``virtualenv`` setting of the copied ``project`` name the virtualenv running
+    the tests: a symlink to it where the setting points, unless something is already there.
+    The symlink must land inside ``scratch`` (the directory holding the CLI's root)."""
+    location = project / setting  # an absolute setting stays as it is
+    if location.exists() or location.is_symlink():
+        return
+    resolved = location.parent.resolve() / location.name
+    assert resolved.is_relative_to(scratch.resolve()), (
+        f"virtualenv {setting!r} points outside {scratch} from the copy; "
+        "give Cli a root deeper inside a temporary directory"
+    )
+    resolved.parent.mkdir(parents=True, exist_ok=True)
+    resolved.symlink_to(Path(sys.prefix), target_is_directory=True)
 
 
 def _read_project(directory: Path) -> dict[str, Any]:

@@ -1,13 +1,15 @@
 """The examples, unchanged, through the real Pulumi CLI against the simulator.
 
-(a) the quickstart (the repository's root project, whose ``main`` is ``examples/quickstart/``)
-and (b) ``examples/tenant-yaml`` with its ``dev`` stack. Each is copied into a temporary
-directory (``Cli.from_project``) and taken through the rhythm a team follows: stack init, the
-tenant URL and the token as a secret, preview, up, a preview that expects no changes, an edit of
-the program or document and up, a change made outside Pulumi picked up by refresh and undone by
-up, and destroy. After every step that writes, the tenant's objects are looked up through the
-simulator's API; ``pulumi stack export`` must never hold the token. Skipped, saying why, when
-``pulumi`` is not on PATH.
+(a) the quickstart (the repository's root project, whose ``__main__.py`` runs
+``examples/quickstart/__main__.py``) and (b) ``examples/tenant-yaml`` with its ``dev`` stack.
+Each is copied into a temporary directory (``Cli.from_project``: the files the program needs
+and the stack files named, never a developer's local ones; the project's own relative
+``virtualenv`` resolves to the one running the tests) and taken through the rhythm a team
+follows: stack init, the tenant URL and the token as a secret, preview, up, a preview that
+expects no changes, an edit of the program or document and up, a change made outside Pulumi
+picked up by refresh and undone by up, and destroy. After every step that writes, the tenant's
+objects are looked up through the simulator's API; ``pulumi stack export`` must never hold the
+token. Skipped, saying why, when ``pulumi`` is not on PATH.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from pulumi_ampeco.testing.project import project_main, stack_config
+from pulumi_ampeco.testing.project import stack_config
 
 from .conftest import API, Sim
 from .live_objects import paths_in_export, statuses
@@ -35,8 +37,12 @@ class Example:
     """A project to run and how the test changes it."""
 
     source: Path
+    #: What the program needs, relative to ``source`` (``Pulumi.yaml`` is always copied).
+    files: tuple[str, ...]
+    #: The stack to run; ``Pulumi.<stack>.yaml`` is copied from ``source`` if ``copy_stack``.
     stack: str
-    #: The file to edit, relative to the program's directory, and the one edit to make in it:
+    copy_stack: bool
+    #: The file to edit, relative to the project directory, and the one edit to make in it:
     #: the location's city goes from ``old`` to ``new``.
     edited_file: str
     old: str
@@ -47,8 +53,10 @@ class Example:
 
 QUICKSTART = Example(
     source=REPO,
+    files=("__main__.py", "examples/quickstart"),
     stack="dev",
-    edited_file="__main__.py",
+    copy_stack=False,
+    edited_file="examples/quickstart/__main__.py",
     old='city="Oslo"',
     new='city="Bergen"',
     output_ids=lambda outputs: {str(outputs["location_id"])},
@@ -56,7 +64,9 @@ QUICKSTART = Example(
 
 TENANT_YAML = Example(
     source=REPO / "examples" / "tenant-yaml",
+    files=("__main__.py", "tenant.yaml"),
     stack="dev",
+    copy_stack=True,
     edited_file="tenant.yaml",
     old="city: Oslo",
     new="city: Bergen",
@@ -74,7 +84,7 @@ def _live(sim: Sim, path: str) -> httpx.Response:
 
 
 def _export(cli: Cli) -> tuple[str, dict[str, Any]]:
-    text = cli("stack", "export")
+    text = cli.stdout("stack", "export")
     return text, json.loads(text)
 
 
@@ -107,15 +117,18 @@ def _run(example: Example, cli_path: str, sim: Sim, root: Path) -> dict[str, Any
     """The whole rhythm for one example; returns the stack outputs after the first up."""
     assert sim.simulator is not None
     sim.simulator.config.tokens = (TOKEN,)
-    cli = Cli.from_project(cli_path, root, example.source)
-    program_dir = project_main(cli.project).parent
+    stacks = (example.stack,) if example.copy_stack else ()
+    cli = Cli.from_project(cli_path, root, example.source, example.files, stacks)
+    # The stack's own config, as the copy of its Pulumi.<stack>.yaml has it (none if not copied).
+    config = stack_config(cli.project, example.stack)
+    assert (cli.project / f"Pulumi.{example.stack}.yaml").exists() == example.copy_stack
 
     cli("stack", "init", example.stack)
     cli("config", "set", "ampeco:tenantUrl", sim.base_url)
     cli("config", "set", "--secret", "ampeco:apiToken", TOKEN)
-    # The stack's own config, as its Pulumi.<stack>.yaml in the repository has it (the copy
-    # already holds it; setting it again makes the test independent of how init treats it).
-    for key, value in stack_config(example.source, example.stack).values.items():
+    # Set again: the copy already holds it, but this keeps the test independent of how init
+    # treats an existing stack file.
+    for key, value in config.values.items():
         assert not isinstance(value, dict | list), f"structured config {key} is not expected"
         cli("config", "set", key, value if isinstance(value, str) else json.dumps(value))
     assert TOKEN not in (cli.project / f"Pulumi.{example.stack}.yaml").read_text()
@@ -129,7 +142,7 @@ def _run(example: Example, cli_path: str, sim: Sim, root: Path) -> dict[str, Any
 
     # up: every object of the stack exists on the tenant
     cli("up", "--yes", "--skip-preview")
-    outputs: dict[str, Any] = json.loads(cli("stack", "output", "--json"))
+    outputs: dict[str, Any] = json.loads(cli.stdout("stack", "output", "--json"))
     text, export = _export(cli)
     assert TOKEN not in text
     objects = paths_in_export(export)
@@ -146,7 +159,7 @@ def _run(example: Example, cli_path: str, sim: Sim, root: Path) -> dict[str, Any
     assert _writes(sim) == []
 
     # a change to the program (or document) and up
-    _edit(program_dir / example.edited_file, example.old, example.new)
+    _edit(cli.project / example.edited_file, example.old, example.new)
     cli("up", "--yes", "--skip-preview")
     assert _live(sim, location).json()["data"]["city"] == "Bergen"
     cli("preview", "--expect-no-changes")

@@ -52,7 +52,7 @@ def test_locations_through_the_cli(pulumi_cli: str, sim: Sim, tmp_path: Path) ->
     assert "create" in preview
     assert not [e for e in sim.requests() if e["method"] != "GET"]
     cli("up", "--yes", "--skip-preview")
-    outputs = json.loads(cli("stack", "output", "--json"))
+    outputs = json.loads(cli.stdout("stack", "output", "--json"))
     headers = {"Authorization": f"Bearer {TOKEN}"}
     live = httpx.get(
         f"{sim.base_url}{API}/locations/v2.0/{outputs['location_id']}", headers=headers

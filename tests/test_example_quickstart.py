@@ -1,12 +1,15 @@
-"""The quickstart, as the repository's root project runs it (``Pulumi.yaml`` → ``main:
-examples/quickstart/``), through the offline engine against the simulator: up creates every
-object and links them, a second preview costs no write, destroy leaves nothing behind."""
+"""The quickstart, as the repository's root project runs it (its ``__main__.py`` runs
+``examples/quickstart/__main__.py``), through the offline engine against the simulator: up
+creates every object and links them, a second preview costs no write, destroy leaves nothing
+behind."""
 
 from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from pulumi_ampeco.testing import OfflineStack
 from pulumi_ampeco.testing.project import project_main, project_name, project_program
@@ -30,7 +33,11 @@ KINDS = {
 
 
 def test_the_root_project_runs_the_quickstart() -> None:
-    assert project_main(REPO) == REPO / "examples" / "quickstart" / "__main__.py"
+    # No `main` in the root Pulumi.yaml: a relative virtualenv would then resolve against the
+    # `main` directory for the dynamic provider plugin (pulumi/pulumi#7061).
+    assert "main" not in yaml.safe_load((REPO / "Pulumi.yaml").read_text(encoding="utf-8"))
+    # The program is the root __main__.py, which runs the quickstart's (the test below runs it).
+    assert project_main(REPO) == REPO / "__main__.py"
 
 
 def test_quickstart_up_preview_destroy(sim: Sim, tmp_path: Path) -> None:

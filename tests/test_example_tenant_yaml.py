@@ -127,28 +127,31 @@ def test_a_change_in_the_document_updates_only_that_object(sim: Sim, tmp_path: P
 
 
 def test_a_secret_config_value_stays_secret_in_the_state(sim: Sim, tmp_path: Path) -> None:
+    """A plain field (a tariff's name) that takes a secret config value is secret in the
+    state as an input and as an output."""
     project = tmp_path / "project"
     shutil.copytree(EXAMPLE, project)
     document = project / "tenant.yaml"
     document.write_text(
         document.read_text().replace(
-            "        external_id: depot-north-cp-1-${config:tenant:env}\n",
-            "        external_id: depot-north-cp-1-${config:tenant:env}\n"
-            "        network: {id: DN-1, password: '${config:tenant:ocppPassword}'}\n",
+            "    name: Standard ${config:tenant:env}\n",
+            "    name: Standard ${config:tenant:codename}\n",
         )
     )
     stack = _stack(sim, project, "dev", tmp_path / "state.json")
-    stack.set_config("tenant:ocppPassword", "ocpp-SECRET-93", secret=True)
-    stack.up()
-    assert "ocpp-SECRET-93" not in stack.state_path.read_text()
-    assert TOKEN not in stack.state_path.read_text()
+    stack.set_config("tenant:codename", "Zephyr-SECRET-93", secret=True)
+    ids = stack.up().outputs["ids"]
+    raw = stack.state_path.read_text()
+    assert "Zephyr-SECRET-93" not in raw
+    assert TOKEN not in raw
     revealed = stack.state(show_secrets=True)
-    networks = [
-        r["outputs"].get("network")
-        for r in revealed["resources"].values()
-        if r["outputs"].get("network")
-    ]
-    assert networks and networks[0]["password"] == "ocpp-SECRET-93"
+    tariff = next(
+        r for urn, r in revealed["resources"].items() if urn.endswith("tenant/tariffs/standard")
+    )
+    assert tariff["inputs"]["name"] == tariff["outputs"]["name"] == "Standard Zephyr-SECRET-93"
+    with _api(sim) as api:
+        live = api.get(f"/tariffs/v1.0/{ids['tariffs/standard']}").json()["data"]
+    assert live["name"] == "Standard Zephyr-SECRET-93"
     stack.destroy()
 
 

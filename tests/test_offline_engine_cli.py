@@ -83,7 +83,7 @@ def test_core_scenario_matches_the_real_cli(pulumi_cli: str, tmp_path: Path) -> 
     assert cli_store.received("a") == offline_store.received("a")  # same values on the wire
     assert cli_store.received("a")["token"] == TOKEN
 
-    outputs = json.loads(cli("stack", "output", "--json", "--show-secrets"))
+    outputs = json.loads(cli.stdout("stack", "output", "--json", "--show-secrets"))
     assert outputs == created.outputs == {"a_id": cli_store.by_key("a")[0], "a_value": "1"}
     exported = cli("stack", "export")
     assert TOKEN not in exported

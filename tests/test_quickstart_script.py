@@ -100,3 +100,15 @@ def test_unknown_action_is_refused(tmp_path: Path) -> None:
     result = quickstart(tmp_path / "qs", "apply")
     assert result.returncode == 2
     assert "usage: bash scripts/quickstart [up|destroy]" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("only_set", "missing"),
+    [("AMPECO_TENANT_URL", "AMPECO_API_TOKEN"), ("AMPECO_API_TOKEN", "AMPECO_TENANT_URL")],
+)
+def test_half_a_tenant_is_refused(tmp_path: Path, only_set: str, missing: str) -> None:
+    result = quickstart(tmp_path / "qs", **{only_set: "https://tenant.invalid"})
+    assert result.returncode == 2
+    assert f"{only_set} is set but {missing} is not" in result.stderr
+    assert "Set both to use your tenant, or neither" in result.stderr
+    assert "simulator" not in result.stdout

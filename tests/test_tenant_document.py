@@ -154,11 +154,13 @@ def test_objects_the_tenant_could_not_tell_apart_are_refused() -> None:
             geoposition: {latitude: 1, longitude: 1}
         """
     )
-    assert [(where, message.split(":")[0]) for where, _, message in found] == [
+    assert [
+        (where, message.split(":")[0].split(" the EVSE")[0]) for where, _, message in found
+    ] == [
         ("taxes.b", "same name 'VAT' as `taxes.a`"),
         (
-            "locations.one.charge_points.cp.evses[1]",
-            "same network_id '1' as `locations.one.charge_points.cp.evses[0]`",
+            "locations.one.charge_points.cp.evses[1].network_id",
+            "`network_id` '1' is also used by `locations.one.charge_points.cp.evses[0]`; it names",
         ),
         ("locations.two", "same external_id 'same' as `locations.one`"),
     ]
@@ -308,7 +310,7 @@ def test_a_missing_config_value_names_the_command_that_sets_it() -> None:
         ("tarifs: {}\n", "did you mean `tariffs`?"),
         ("taxes: [a]\n", "`taxes` is a mapping of key → tax"),
         ("taxes:\n  'a b': {name: x, percentage: 1}\n", "cannot be a key"),
-        ("locations:\n  x:\n    charge_points: {cp: {evses: {a: 1}}}\n", "is a list of evses"),
+        ("locations:\n  x:\n    charge_points: {cp: {evses: {a: 1}}}\n", "is a list of EVSEs"),
         ("taxes:\n  a: {name: x, percentage: 1, adopt: maybe}\n", "must be true or false"),
         ("taxes: {a: [\n", "not valid YAML"),
     ],
@@ -321,6 +323,99 @@ def test_a_document_given_as_a_dict_is_checked_the_same_way() -> None:
     document = {"taxes": {"vat": {"name": "VAT", "percentage": 250}}}
     plan = load(document)
     assert [(p.where, p.line) for p in plan.problems] == [("taxes.vat.percentage", None)]
+
+
+def test_sections_in_any_order_are_declared_references_first() -> None:
+    plan = check(
+        parse(
+            "tariffs:\n  t: {name: T, type: flat rate, pricing: {price_per_kwh: 1, tax: vat}}\n"
+            "taxes:\n  vat: {name: VAT, percentage: 25}\n"
+        )
+    )
+    assert plan.problems == []
+    assert [n.name for n in plan.nodes] == ["taxes/vat", "tariffs/t"]
+
+
+def test_text_that_yaml_1_1_would_turn_into_numbers_stays_text() -> None:
+    plan = check(
+        parse(
+            SITE
+            + "    post_code: 0150\n"
+            + "tariffs:\n  t: {name: T, type: standard, day_tariff_start: 07:00}\n"
+        )
+    )
+    assert plan.problems == []
+    by_name = {n.name: n for n in plan.nodes}
+    assert by_name["locations/depot"].args["post_code"] == "0150"
+    assert by_name["tariffs/t"].args["day_tariff_start"] == "07:00"
+
+
+def test_two_evses_with_one_number_on_a_station_are_refused_whatever_their_external_ids() -> None:
+    found = problems_of(
+        SITE
+        + """\
+    charge_points:
+      cp:
+        name: CP
+        type: public
+        status: enabled
+        evses:
+          - {physical_reference: A, network_id: 1, current_type: ac, status: enabled, external_id: a}
+          - {physical_reference: B, network_id: 1, current_type: ac, status: enabled, external_id: b}
+"""
+    )
+    assert [(where, line) for where, line, _ in found] == [
+        ("locations.depot.charge_points.cp.evses[1].network_id", 14)
+    ]
+
+
+def test_secret_config_values_never_appear_in_a_message() -> None:
+    text = (
+        SITE
+        + """\
+    charge_points:
+      cp:
+        name: CP
+        type: personal
+        status: enabled
+        pin: "${config:tenant:pin}"
+        evses:
+          - {physical_reference: A, network_id: "${config:tenant:evse}", current_type: ac, status: enabled}
+"""
+    )
+    values = {"tenant:pin": "98765", "tenant:evse": "SECRETNET"}
+    plan = check(parse(text), config=config_of(values, secret=tuple(values)), project="tenant")
+    messages = "\n".join(f"{p.where}: {p.message}" for p in plan.problems)
+    assert "98765" not in messages and "SECRETNET" not in messages
+    assert "pin: String should match pattern '^[0-9]{1,4}$' (got '[secret]')" in messages
+    assert "network_id: `network_id` names the resource" in messages
+
+
+def test_misspelt_config_references_are_reported_and_missing_ones_only_once() -> None:
+    found = problems_of(
+        """\
+        taxes:
+          a: {name: "VAT ${conifg:env}", percentage: 25}
+          b: {name: "VAT $${config:env}", percentage: "${config:tenant:vat}"}
+        """,
+        config=config_of({}),
+        project="tenant",
+    )
+    assert [(where, message.split(":")[0]) for where, _, message in found] == [
+        ("taxes.a.name", "`${conifg"),
+        ("taxes.b.percentage", "`${config"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a: &x [*x]\n", "an alias refers to the object that holds it"),
+        ('taxes:\n  "a\\n": {name: x, percentage: 1}\n', "cannot be a key"),
+    ],
+)
+def test_odd_yaml(text: str, expected: str) -> None:
+    assert any(expected in message for _, _, message in problems_of(text))
 
 
 # --- the JSON Schema ------------------------------------------------------------------------
@@ -353,15 +448,47 @@ def test_the_schema_accepts_the_example_and_rejects_what_validation_rejects() ->
         assert any(where in str(e.message) or where in str(list(e.path)) for e in errors), where
 
 
+def test_the_schema_accepts_what_people_write() -> None:
+    validator = jsonschema.Draft202012Validator(document_schema())
+    document = {
+        "taxes": None,
+        "tariff_groups": {"g": {"name": "G", "tariffs": ["${config:tenant:tariff}"]}},
+        "locations": {
+            "x": {
+                "name": "X",
+                "address": "A",
+                "country": "NO",
+                "geoposition": "${config:tenant:position}",
+                "charge_points": {
+                    "cp": {
+                        "name": "CP",
+                        "type": "public",
+                        "status": "enabled",
+                        "evses": [
+                            {
+                                "physical_reference": "A",
+                                "network_id": 1,
+                                "current_type": "ac",
+                                "status": "enabled",
+                            }
+                        ],
+                    }
+                },
+            }
+        },
+    }
+    assert list(validator.iter_errors(document)) == []
+
+
 def test_the_schema_offers_references_and_nesting_for_editors() -> None:
     schema = document_schema()
     defs = schema["$defs"]
     tariff_group = defs["TariffGroup"]["properties"]
-    assert tariff_group["tariffs"]["items"]["pattern"]
+    assert tariff_group["tariffs"]["items"]["anyOf"][0]["pattern"]
     assert "tax" in defs["Pricing"]["properties"]
     charge_point = defs["ChargePoint"]["properties"]
     assert "location_id" not in charge_point
-    assert charge_point["evses"]["type"] == "array"
+    assert charge_point["evses"]["type"] == ["array", "null"]
     assert "charge_point_id" not in defs["Evse"].get("required", [])
     name = defs["Location"]["properties"]["name"]
-    assert {"type": "string"} in name["anyOf"], "a translated text may be a plain string"
+    assert {"type": ["string", "number"]} in name["anyOf"], "a translated text may be plain"

@@ -621,4 +621,7 @@ def _adoption_message(spec: Spec, key: Lookup | None, existing: list[dict[str, A
         " To manage that object with this program, set `adopt=True` on the resource; to create"
         " a new one, give it a different "
         f"{' and '.join(names.get(k.split('.')[0], k) for k in fields) or 'key'}."
+        " If this stack already manages it under another name (a renamed resource or document"
+        " key), do not adopt: the old name's delete would remove it; change its key too, or"
+        " use an alias."
     )

@@ -12,9 +12,6 @@ from typing import Any
 
 from .. import config as settings
 
-#: Stands in for a value the stack keeps encrypted: only the Pulumi CLI can decrypt it.
-ENCRYPTED = "encrypted-in-stack"
-
 
 def add_parsers(sub: Any) -> None:
     validate = sub.add_parser(
@@ -22,7 +19,7 @@ def add_parsers(sub: Any) -> None:
         help="check a tenant document without Pulumi",
         description="Check a tenant document as `Tenant` does before any API call: every "
         "problem with its line and path. Values of `${config:…}` come from the stack file "
-        "and --config.",
+        "and --config; fields whose value the stack keeps encrypted are not checked.",
     )
     validate.add_argument("document", type=Path, help="the tenant document (YAML)")
     validate.add_argument(
@@ -71,6 +68,7 @@ def run_schema(args: argparse.Namespace) -> int:
 def run_validate(args: argparse.Namespace) -> int:
     from ..testing.project import project_name, stack_config
     from .component import TenantDocumentError, load
+    from .loading import UNREADABLE
 
     project_dir: Path = args.cwd or args.document.resolve().parent
     values: dict[str, Any] = {}
@@ -89,12 +87,12 @@ def run_validate(args: argparse.Namespace) -> int:
         values[key] = value
 
     def lookup(key: str) -> tuple[str | None, bool]:
-        if key in encrypted:
-            return ENCRYPTED, True
         value = values.get(key)
-        if value is None:
-            return None, False
-        return (value if isinstance(value, str) else json.dumps(value)), False
+        if value is not None:
+            return (value if isinstance(value, str) else json.dumps(value)), key in encrypted
+        if key in encrypted:
+            return UNREADABLE, True  # set, but only the Pulumi CLI can decrypt it
+        return None, False
 
     locale = settings.value(
         "defaultLocale", {k: str(v) for k, v in values.items() if k == "ampeco:defaultLocale"}

@@ -17,25 +17,49 @@ from typing import Any
 import yaml
 
 Path_ = tuple[str | int, ...]
-#: ``(value or None if unset, secret?)`` for a ``namespace:key`` config name.
+#: ``(value, secret?)`` for a ``namespace:key`` config name; the value is ``None`` if the key
+#: is not set and :data:`UNREADABLE` if it is set but cannot be read here (encrypted).
 ConfigLookup = Callable[[str], tuple[str | None, bool]]
+UNREADABLE = "\x00unreadable"
 
-_REFERENCE = re.compile(r"\$(\$?)\{config:([A-Za-z0-9_.-]+(?::[A-Za-z0-9_.-]+)?)\}")
+_KEY = r"[A-Za-z0-9_.-]+(?::[A-Za-z0-9_.-]+)?"
+#: ``$${`` (a literal ``${``), a config reference, or anything else that starts with ``${``.
+_DOLLAR = re.compile(r"\$\$\{|\$\{config:(" + _KEY + r")\}|\$\{[^}]*\}?")
 
 
 class _Loader(yaml.SafeLoader):
-    """YAML with only ``true``/``false`` as booleans (as YAML 1.2): in YAML 1.1 ``NO`` — the
-    country code of Norway — and ``on``/``off``/``yes``/``no`` would silently become booleans."""
+    """YAML read the way people write tenant documents (close to YAML 1.2's core schema).
+
+    YAML 1.1, PyYAML's default, would silently turn ``NO`` (Norway) and ``on``/``off``/
+    ``yes``/``no`` into booleans, ``0150`` (a post code) into the octal number 104, and
+    ``22:00`` into 1320: here only ``true``/``false`` are booleans and only plain decimal (or
+    ``0x``) numbers are numbers; everything else stays text.
+    """
 
 
+_YAML = "tag:yaml.org,2002:"
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    first: [
+        (tag, rx)
+        for tag, rx in resolvers
+        if tag not in (_YAML + "bool", _YAML + "int", _YAML + "float")
+    ]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
+    _YAML + "bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_Loader.add_implicit_resolver(
+    _YAML + "int", re.compile(r"^(?:[-+]?(?:0|[1-9][0-9]*)|0x[0-9a-fA-F]+)$"), list("-+0123456789")
+)
+_Loader.add_implicit_resolver(
+    _YAML + "float",
+    re.compile(
+        r"^(?:[-+]?(?:\.[0-9]+|(?:0|[1-9][0-9]*)\.[0-9]*)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?(?:0|[1-9][0-9]*)[eE][-+]?[0-9]+"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+.0123456789"),
 )
 
 
@@ -101,6 +125,9 @@ def parse(text: str, name: str = "tenant.yaml") -> Source:
     source = Source(None, name)
     try:
         node = yaml.compose(text, Loader=_Loader)
+    except RecursionError:
+        source.problems.append(Problem((), "an alias refers to the object that holds it"))
+        return source
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -110,9 +137,12 @@ def parse(text: str, name: str = "tenant.yaml") -> Source:
     if node is None:
         source.data = {}
         return source
-    _index(node, (), source)
-    # With a repeated key the later value is kept, so the rest is still checked and reported.
-    source.data = yaml.load(text, Loader=_Loader)  # a SafeLoader
+    try:
+        _index(node, (), source)
+        # With a repeated key the later value is kept, so the rest is still checked.
+        source.data = yaml.load(text, Loader=_Loader)  # a SafeLoader
+    except RecursionError:
+        source.problems.append(Problem((), "an alias refers to the object that holds it"))
     return source
 
 
@@ -147,16 +177,20 @@ def _index(node: yaml.Node, path: Path_, source: Source) -> None:
 
 @dataclass
 class Substituted:
-    """The document with config values in, and the paths whose value came from a secret."""
+    """The document with config values in; the paths whose value came from a secret, and
+    those whose value is not known here (not set, or unreadable), whose field checks are
+    moot; the secret values themselves, to keep them out of every message."""
 
     data: Any
     secret_paths: list[Path_] = field(default_factory=list)
+    unknown_paths: list[Path_] = field(default_factory=list)
+    secret_values: set[str] = field(default_factory=set)
     problems: list[Problem] = field(default_factory=list)
 
 
 def substitute(data: Any, lookup: ConfigLookup, project: str) -> Substituted:
     """Replace ``${config:namespace:key}`` (or ``${config:key}`` for the project's own
-    namespace) in every string value; ``$${…}`` is a literal ``${…}``. A value that is one
+    namespace) in every text value; ``$${`` is a literal ``${``. A value that is one
     reference and whose config is structured (JSON) becomes that structure."""
     result = Substituted(None)
     result.data = _substitute(data, (), lookup, project, result)
@@ -172,35 +206,52 @@ def _substitute(
         return [_substitute(v, (*path, i), lookup, project, result) for i, v in enumerate(value)]
     if not isinstance(value, str) or "${" not in value:
         return value
-    secret = False
-    missing: list[str] = []
+    secret = unknown = False
 
     def replace(match: re.Match[str]) -> str:
-        nonlocal secret
-        if match.group(1):
-            return match.group(0)[1:]
-        key = match.group(2)
+        nonlocal secret, unknown
+        text = match.group(0)
+        if text == "$${":
+            return "${"
+        key = match.group(1)
+        if key is None:
+            result.problems.append(
+                Problem(
+                    path,
+                    f"`{text}` is not a config reference: write `${{config:namespace:key}}`,"
+                    " or `$${` for a literal `${`",
+                )
+            )
+            unknown = True
+            return text
         full = key if ":" in key else f"{project}:{key}"
         found, is_secret = lookup(full)
         if found is None:
-            missing.append(full)
-            return match.group(0)
-        secret = secret or is_secret
+            result.problems.append(
+                Problem(
+                    path,
+                    f"`${{config:{full}}}` is not set for this stack:"
+                    f" `pulumi config set {full} <value>`",
+                )
+            )
+            unknown = True
+            return text
+        if found == UNREADABLE:
+            unknown = True
+            return text
+        if is_secret:
+            secret = True
+            result.secret_values.add(found)
         return found
 
-    whole = _REFERENCE.fullmatch(value)
-    text = _REFERENCE.sub(replace, value)
-    for full in missing:
-        result.problems.append(
-            Problem(
-                path,
-                f"`${{config:{full}}}` is not set for this stack:"
-                f" `pulumi config set {full} <value>`",
-            )
-        )
+    whole = _DOLLAR.fullmatch(value)
+    text = _DOLLAR.sub(replace, value)
     if secret:
         result.secret_paths.append(path)
-    if whole is not None and not whole.group(1) and not missing:
+    if unknown:
+        result.unknown_paths.append(path)
+        return text
+    if whole is not None and whole.group(1) is not None:
         try:
             structured = json.loads(text)
         except ValueError:

@@ -49,8 +49,10 @@ def document_schema() -> dict[str, Any]:
 
 
 def _or_config_reference(prop: dict[str, Any]) -> dict[str, Any]:
-    """A value that is not free text may still be a ``${config:…}`` reference."""
+    """A value that is not free text may still be a ``${config:…}`` reference; free text may
+    be written as a number (``network_id: 1``), as validation accepts."""
     if _free_text(prop):
+        _numbers_as_text(prop)
         return prop
     annotations: dict[str, Any] = {
         k: prop[k] for k in ("title", "description", "default") if k in prop
@@ -65,16 +67,23 @@ def _free_text(prop: dict[str, Any]) -> bool:
     return any(_free_text(option) for option in prop.get("anyOf", []))
 
 
+def _numbers_as_text(prop: dict[str, Any]) -> None:
+    if prop.get("type") == "string" and not {"pattern", "enum", "const", "format"} & set(prop):
+        prop["type"] = ["string", "number"]
+    for option in prop.get("anyOf", []):
+        _numbers_as_text(option)
+
+
 def _section_schema(section: Section, entry_names: dict[str, str]) -> dict[str, Any]:
     entry = {"$ref": f"#/$defs/{entry_names[section.name]}"}
     if section.keyed:
         return {
-            "type": "object",
+            "type": ["object", "null"],
             "description": f"{section.singular}s by key",
             "propertyNames": {"pattern": KEY_PATTERN},
             "additionalProperties": entry,
         }
-    return {"type": "array", "description": f"{section.singular}s", "items": entry}
+    return {"type": ["array", "null"], "description": f"{section.singular}s", "items": entry}
 
 
 def _entry(defs: dict[str, Any], section: Section, entry_names: dict[str, str]) -> None:
@@ -86,7 +95,12 @@ def _entry(defs: dict[str, Any], section: Section, entry_names: dict[str, str]) 
         schema["required"] = [r for r in schema["required"] if r not in section.parent_fields]
     for ref in section.refs:
         target = SECTIONS[ref.target]
-        key = {"type": "string", "pattern": KEY_PATTERN}
+        key = {
+            "anyOf": [
+                {"type": "string", "pattern": KEY_PATTERN},
+                {"$ref": "#/$defs/ConfigReference"},
+            ]
+        }
         value: dict[str, Any] = {"type": "array", "items": key} if ref.many else key
         value["description"] = (
             f"key of {'the ' if not ref.many else ''}{target.singular}"

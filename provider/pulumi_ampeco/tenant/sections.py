@@ -49,9 +49,14 @@ class Section:
 
     @property
     def singular(self) -> str:
-        return {"taxes": "tax", "charge_points": "charge point"}.get(
+        return {"taxes": "tax", "charge_points": "charge point", "evses": "EVSE"}.get(
             self.name, self.name.rstrip("s").replace("_", " ")
         )
+
+    @property
+    def a_singular(self) -> str:
+        """``a tax``, ``an EVSE``."""
+        return f"{'an' if self.singular[0] in 'aeiouAEIOU' else 'a'} {self.singular}"
 
 
 SECTIONS: dict[str, Section] = {

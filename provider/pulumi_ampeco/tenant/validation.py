@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,26 +73,53 @@ def check(
     substituted = substitute(data, config or _no_config, project)
     problems += substituted.problems
     walker = _Walker(default_locale)
-    for name, value in substituted.data.items():
+    for name in substituted.data:
         if name not in TOP_LEVEL:
             problems.append(
                 Problem((name,), _unknown(str(name), "section of the document", TOP_LEVEL))
             )
-            continue
-        if value is not None:
-            walker.walk(SECTIONS[name], value, (name,), ())
+    # Declaration order, whatever the document's order: every reference points backwards.
+    for name in TOP_LEVEL:
+        if substituted.data.get(name) is not None:
+            walker.walk(SECTIONS[name], substituted.data[name], (name,), ())
     walker.check_all()
-    problems += walker.problems
-    secret = substituted.secret_paths
+    # A field whose value is not known here (its config is missing: already reported) is
+    # not checked further.
+    problems += [
+        p for p in walker.problems if not any(_within(p.path, u) for u in substituted.unknown_paths)
+    ]
     for node in walker.nodes:
         node.secret_args = {
             str(p[len(node.path)])
-            for p in secret
-            if p[: len(node.path)] == node.path and len(p) > len(node.path)
+            for p in substituted.secret_paths
+            if _within(p, node.path) and len(p) > len(node.path)
         } - set(node.section.children)
+        name_field = node.section.name_field
+        if name_field and name_field in node.secret_args:
+            problems.append(
+                Problem(
+                    (*node.path, name_field),
+                    f"`{name_field}` names the resource (in the state, in clear), so it cannot"
+                    " come from a secret config",
+                )
+            )
     problems = _with_lines(problems, source)
+    for problem in problems:
+        problem.message = _masked(problem.message, substituted.secret_values)
     problems.sort(key=lambda p: (p.line or 0, p.where))
     return Plan(walker.nodes if not problems else [], problems)
+
+
+def _within(path: Path_, outer: Path_) -> bool:
+    return path[: len(outer)] == outer
+
+
+def _masked(message: str, secrets: set[str]) -> str:
+    """The message without any secret config value in it."""
+    for value in sorted(secrets, key=len, reverse=True):
+        if value:
+            message = re.sub(rf"(?<![\w-]){re.escape(value)}(?![\w-])", "[secret]", message)
+    return message
 
 
 def _no_config(_key: str) -> tuple[str | None, bool]:
@@ -120,6 +148,7 @@ class _Walker:
         self._raw: dict[int, tuple[Mapping[str, Any], tuple[Node, ...]]] = {}
         #: (section, path of the object that holds it) → key → node
         self._index: dict[tuple[str, Path_], dict[str, Node]] = {}
+        self._names: dict[str, Node] = {}
 
     # --- pass 1: the objects, their keys and names ---------------------------------------
 
@@ -132,7 +161,7 @@ class _Walker:
                 return
             items: list[tuple[str | int, Any, str]] = []
             for key, obj in value.items():
-                if not isinstance(key, str) or not KEY.match(key):
+                if not isinstance(key, str) or not KEY.fullmatch(key):
                     self._problem(
                         (*path, key),
                         f"`{key}` cannot be a key: use letters, digits, `-` and `_` (at most"
@@ -156,7 +185,7 @@ class _Walker:
         for key, obj, label in items:
             obj_path = (*path, key)
             if not isinstance(obj, Mapping):
-                self._problem(obj_path, f"a {section.singular} is a mapping of its fields")
+                self._problem(obj_path, f"{section.a_singular} is a mapping of its fields")
                 continue
             node = Node(
                 path=obj_path,
@@ -165,6 +194,15 @@ class _Walker:
                 args={},
                 fake_id=len(self.nodes) + 1,
             )
+            twin = self._names.setdefault(node.name, node)
+            if twin is not node:
+                self._problem(
+                    (*obj_path, section.name_field or ""),
+                    f"`{section.name_field}` {label!r} is also used by"
+                    f" `{format_path(twin.path)}`; it names the {section.singular} and must"
+                    " be unique here",
+                )
+                continue
             self.nodes.append(node)
             self._raw[id(node)] = (obj, parents)
             if isinstance(key, str):
@@ -240,7 +278,7 @@ class _Walker:
             elif name not in allowed:
                 self._problem(
                     (*node.path, name),
-                    _unknown(str(name), f"field of a {section.singular}", allowed),
+                    _unknown(str(name), f"field of {section.a_singular}", allowed),
                 )
             else:
                 args[name] = copy.deepcopy(value)
