@@ -312,11 +312,19 @@ def test_a_missing_config_value_names_the_command_that_sets_it() -> None:
         ("taxes:\n  'a b': {name: x, percentage: 1}\n", "cannot be a key"),
         ("locations:\n  x:\n    charge_points: {cp: {evses: {a: 1}}}\n", "is a list of EVSEs"),
         ("taxes:\n  a: {name: x, percentage: 1, adopt: maybe}\n", "must be true or false"),
+        ("taxes:\n  a:\n", "a tax is a mapping of its fields"),
         ("taxes: {a: [\n", "not valid YAML"),
     ],
 )
 def test_shape_errors(text: str, expected: str) -> None:
     assert any(expected in message for _, _, message in problems_of(text))
+
+
+def test_an_object_left_empty_is_one_problem_not_a_cascade() -> None:
+    found = problems_of(
+        "taxes:\n  vat:\ntariffs:\n  t: {name: T, type: free, pricing: {tax: vat}}\n"
+    )
+    assert found == [("taxes.vat", 2, "a tax is a mapping of its fields")]
 
 
 def test_a_document_given_as_a_dict_is_checked_the_same_way() -> None:
@@ -492,3 +500,12 @@ def test_the_schema_offers_references_and_nesting_for_editors() -> None:
     assert "charge_point_id" not in defs["Evse"].get("required", [])
     name = defs["Location"]["properties"]["name"]
     assert {"type": ["string", "number"]} in name["anyOf"], "a translated text may be plain"
+
+
+def test_the_readme_example_document_is_valid() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Tenant documents", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    plan = check(parse(example), config=config_of({"tenant:pricePerKwh": "0.35"}), project="tenant")
+    assert plan.problems == []
+    assert [n.name for n in plan.nodes][-1] == "locations/depot-north/charge_points/cp-1"

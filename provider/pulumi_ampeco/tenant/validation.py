@@ -186,6 +186,8 @@ class _Walker:
             obj_path = (*path, key)
             if not isinstance(obj, Mapping):
                 self._problem(obj_path, f"{section.a_singular} is a mapping of its fields")
+                if isinstance(key, str):  # known, so references to it are not reported too
+                    keys[key] = Node(obj_path, "", section, {})
                 continue
             node = Node(
                 path=obj_path,
