@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pulumi
 import pytest
 
+from pulumi_ampeco import Tenant
 from pulumi_ampeco.testing import OfflineEngineError, OfflineStack
 from pulumi_ampeco.testing.project import project_name, project_program, stack_config
 
@@ -232,3 +234,30 @@ def test_adopting_a_document_over_existing_objects(sim: Sim, tmp_path: Path) -> 
     for name, id_ in ids.items():
         if "/connectors/" not in name:
             assert adopted[name] == id_, name
+
+
+def test_a_document_given_as_a_dict_in_any_section_order(sim: Sim, tmp_path: Path) -> None:
+    """The component takes the equivalent mapping too; sections may come in any order."""
+    document = {
+        "tariff_groups": {"g": {"name": "G ${config:tenant:env}", "tariffs": ["t"]}},
+        "tariffs": {"t": {"name": "T", "type": "flat rate", "pricing": {"tax": "vat"}}},
+        "taxes": {"vat": {"name": "VAT 9", "percentage": 9}},
+    }
+
+    def program() -> None:
+        pulumi.export("ids", Tenant("tenant", document=document).ids)
+
+    assert sim.simulator is not None
+    sim.simulator.config.tokens = (TOKEN,)
+    config = {"ampeco:tenantUrl": sim.base_url, "ampeco:apiToken": TOKEN, "tenant:env": "qa"}
+    stack = OfflineStack(program, tmp_path / "state.json", config, secrets=("ampeco:apiToken",))
+    ids = stack.up().outputs["ids"]
+    assert set(ids) == {"taxes/vat", "tariffs/t", "tariff_groups/g"}
+    with _api(sim) as api:
+        group = api.get(f"/tariff-groups/v1.0/{ids['tariff_groups/g']}").json()["data"]
+        tariff = api.get(f"/tariffs/v1.0/{ids['tariffs/t']}").json()["data"]
+    assert group["name"] == "G qa"
+    assert group["tariffIds"][-1] == int(ids["tariffs/t"])
+    assert tariff["pricing"]["taxID"] == int(ids["taxes/vat"])
+    assert set(stack.preview().counts()) == {"same"}
+    assert stack.destroy().counts() == {"delete": 4}
