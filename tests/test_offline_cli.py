@@ -388,3 +388,111 @@ def test_bad_invocations(project: Project, tmp_path: Path) -> None:
     assert "--expect-no-changes" in project.capsys.readouterr().out
     with pytest.raises(SystemExit):
         main(["offline", "up", "--expect-no-changes"])
+
+
+# --- review findings: reads, secrets, an unwritable state, a failed replacement, Ctrl+C ------
+
+
+def test_a_read_that_found_nothing_new_is_no_change() -> None:
+    unchanged = step("site", LOCATION, "read", old_inputs={"city": "Oslo"}, inputs={"city": "Oslo"})
+    first = step("other", LOCATION, "read", inputs={"city": "Oslo"})
+    changed = step(
+        "third", LOCATION, "read", ["city"], old_inputs={"city": "Oslo"}, inputs={"city": "Bergen"}
+    )
+    quiet = RunResult("preview", [unchanged, step("a", ZONE, "same")], {})
+    assert not offline.has_changes(quiet)
+    assert offline.format_summary(quiet, "preview") == "No changes: 2 resources unchanged"
+    loud = RunResult("up", [unchanged, first, changed], {})
+    assert offline.format_summary(loud, "up") == "Done: 2 read, 1 unchanged"
+    assert 'city: "Oslo" => "Bergen"' in offline.format_steps(loud, "up")
+
+
+def test_secret_config_values_are_never_printed(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project.root / "__main__.py").write_text(
+        PROGRAM + 'pulumi.export("motto", pulumi.Config().get("motto"))\n'
+    )
+    monkeypatch.setenv("MOTTO", "charge-SECRET-77")
+    code, out, err = project("up", "--secret-env", "motto=MOTTO")
+    assert code == 0
+    assert "charge-SECRET-77" not in out + err
+    assert '    motto: "[secret]"' in out or "    motto: [secret]" in out
+
+
+def test_a_state_file_that_cannot_be_written_stops_before_any_api_call(
+    project: Project, tmp_path: Path
+) -> None:
+    (tmp_path / "a-file").write_text("")
+    code, _, err = project("up", "--state", str(tmp_path / "a-file" / "state.json"))
+    assert code == 2
+    assert "as the state file" in err
+    assert project.sim.requests() == []
+
+
+def test_a_failed_delete_first_replacement_reports_the_deleted_original(
+    project: Project,
+) -> None:
+    code, out, _ = project("up")
+    assert code == 0
+    (project.root / "__main__.py").write_text(
+        PROGRAM.replace('name="Level 1", status="enabled")', 'name="Level 1", status="enabled")\n')
+        .replace("location_id=depot.id", "location_id=other.id")
+        .replace(
+            "zone = ampeco",
+            'other = ampeco.Location("other", external_id="offline-cli-other", name="O",'
+            ' geoposition={"latitude": 1, "longitude": 1}, address="A", country="NO")\n'
+            "zone = ampeco",
+        )
+    )
+    project.sim.fault(method="POST", path="/charging-zones", status=422)
+    code, out, err = project("up")
+    assert code == 1
+    assert "- delete   ampeco:ChargingZone  zone  (id " in out
+    assert "422" in err
+
+
+def test_ctrl_c_finishes_the_running_steps_and_records_them(
+    sim: Sim, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGINT to the command's process group (as a terminal sends it): the create in flight
+    finishes and is recorded, nothing new starts, and the next ``up`` converges."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    assert sim.simulator is not None
+    sim.simulator.config.tokens = (TOKEN,)
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "Pulumi.yaml").write_text("name: offline-cli\nruntime: python\n")
+    (root / "__main__.py").write_text(PROGRAM)
+    env = {**os.environ, "AMPECO_TENANT_URL": sim.base_url, "AMPECO_API_TOKEN": TOKEN}
+    sim.fault(method="POST", path="/locations", latency_ms=3000)
+    command = [sys.executable, "-m", "pulumi_ampeco.cli", "offline", "up", "--cwd", str(root)]
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with sim.admin() as admin:
+            faults = admin.get("/faults").json()["data"]
+        if faults and faults[0].get("hits", 0) >= 1:
+            break
+        time.sleep(0.1)
+    os.killpg(process.pid, signal.SIGINT)
+    _out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err.decode()
+    assert "interrupted" in err.decode()
+    locations = [r for r in sim.requests() if r["method"] == "POST"]
+    assert [r["path"].rsplit("/", 1)[-1] for r in locations] == ["v2.0"], "no zone was started"
+    state = json.loads((root / ".pulumi-offline" / "dev.json").read_text())
+    assert any(urn.endswith("::depot") for urn in state["resources"])
+
+    with sim.admin() as admin:
+        admin.delete("/faults")
+    again = subprocess.run(command, env=env, capture_output=True, timeout=120, check=False)
+    assert again.returncode == 0, again.stderr.decode()
+    assert "Done: 1 created, 1 unchanged" in again.stdout.decode()

@@ -156,6 +156,21 @@ def test_invalid_programs_fail_in_check_without_api_calls(
     assert tenant.requests() == []
 
 
+def test_a_secret_argument_is_never_quoted_in_a_check_failure(tenant: Sim) -> None:
+    props = {
+        "name": "CP",
+        "type": "personal",
+        "status": "enabled",
+        "pin": "98765",
+        "network": {"id": "CP-1", "password": "pw-SECRET", "port": 99999},
+    }
+    result = provider("ChargePoint").check({}, {**props, "__provider": "p"})
+    by_field = {f.property: f.reason for f in result.failures}
+    assert set(by_field) == {"pin", "network.port"}
+    assert "98765" not in by_field["pin"] and "pattern" in by_field["pin"]
+    assert "99999" not in by_field["network.port"]
+
+
 def test_unknown_values_are_tolerated_in_preview(tenant: Sim) -> None:
     news = wire_round_trip(
         {"location_id": rpc.UNKNOWN, "name": "L1", "status": "enabled", "__provider": "p"}

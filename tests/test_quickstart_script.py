@@ -5,6 +5,7 @@ same ids, ``destroy`` deletes it all; the simulator never outlives a run."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -17,14 +18,16 @@ REPO = Path(__file__).resolve().parent.parent
 RESOURCES = 15
 
 
-def quickstart(directory: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+def quickstart(
+    directory: Path | str, *args: str, cwd: Path = REPO, **env: str
+) -> subprocess.CompletedProcess[str]:
     environment = {
         k: v for k, v in os.environ.items() if k not in ("AMPECO_TENANT_URL", "AMPECO_API_TOKEN")
     }
     environment.update(QUICKSTART_DIR=str(directory), **env)
     return subprocess.run(
         ["bash", str(REPO / "scripts" / "quickstart"), *args],
-        cwd=REPO,
+        cwd=cwd,
         env=environment,
         capture_output=True,
         text=True,
@@ -38,6 +41,29 @@ def ids(output: str) -> str:
     if "\nIds:\n" in output:
         return output.split("\nIds:\n", 1)[1].split("\n\n", 1)[0]
     return output.split("Current stack outputs", 1)[1].split("==>", 1)[0]
+
+
+def stub_pulumi(directory: Path) -> str:
+    """A PATH with a ``pulumi`` first that only records its calls (in ``directory/calls``)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    stub = directory / "pulumi"
+    stub.write_text(f'#!/bin/sh\necho "$*" >>"{directory / "calls"}"\n', encoding="utf-8")
+    stub.chmod(0o755)
+    return f"{directory}{os.pathsep}{os.environ['PATH']}"
+
+
+def path_without_pulumi() -> str:
+    """PATH less the directories that hold a ``pulumi`` (the repository's venv adds none)."""
+    return os.pathsep.join(
+        d for d in os.environ["PATH"].split(os.pathsep) if not (Path(d) / "pulumi").exists()
+    )
+
+
+def claimed(directory: Path, tenant: str, engine: str) -> Path:
+    """A quickstart directory whose state, as its marker says, belongs to tenant and engine."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "tenant").write_text(f"{tenant}\n{engine}\n", encoding="utf-8")
+    return directory
 
 
 def simulator_url(output: str) -> str:
@@ -88,6 +114,22 @@ def test_quickstart_twice_then_destroy(tmp_path: Path) -> None:
     assert elsewhere.returncode == 1
     assert "belongs to simulator" in elsewhere.stderr
 
+    # ... and to its engine: the other one would not see it, so it is refused, untouched.
+    assert (
+        directory / "tenant"
+    ).read_text() == f"simulator\n{'offline' if offline else 'pulumi'}\n"
+    other = stub_pulumi(tmp_path / "bin") if offline else path_without_pulumi()
+    for action in ("destroy", "up"):
+        refused = quickstart(directory, action, PATH=other)
+        assert refused.returncode == 1, refused.stdout + refused.stderr
+        made_by = "the offline engine" if offline else "the Pulumi CLI"
+        assert f"the quickstart state in {directory} was made by {made_by}" in refused.stderr
+        assert "==> engine" not in refused.stdout
+    assert not (tmp_path / "bin" / "calls").exists()
+    if offline:
+        state = json.loads((directory / "offline" / "quickstart.json").read_text())
+        assert len(state["resources"]) == RESOURCES
+
     gone = quickstart(directory, "destroy")
     assert gone.returncode == 0, gone.stdout + gone.stderr
     if offline:
@@ -112,3 +154,57 @@ def test_half_a_tenant_is_refused(tmp_path: Path, only_set: str, missing: str) -
     assert f"{only_set} is set but {missing} is not" in result.stderr
     assert "Set both to use your tenant, or neither" in result.stderr
     assert "simulator" not in result.stdout
+
+
+def test_relative_quickstart_dir_is_where_the_caller_is(tmp_path: Path) -> None:
+    name = f"qs-{tmp_path.name}"  # relative; must not appear at the repository root
+    claimed(tmp_path / name, "simulator", "offline")
+    result = quickstart(
+        name, cwd=tmp_path, AMPECO_TENANT_URL="https://tenant.invalid", AMPECO_API_TOKEN="t"
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"the quickstart state in {tmp_path / name} belongs to simulator" in result.stderr
+    assert not (REPO / name).exists()
+
+
+@pytest.mark.parametrize("action", ["up", "destroy"])
+def test_offline_state_is_refused_to_the_pulumi_cli(tmp_path: Path, action: str) -> None:
+    directory = claimed(tmp_path / "qs", "simulator", "offline")
+    result = quickstart(directory, action, PATH=stub_pulumi(tmp_path / "bin"))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"the quickstart state in {directory} was made by the offline engine" in result.stderr
+    assert "but this run would use the Pulumi CLI" in result.stderr
+    assert "Run with the same engine (without 'pulumi' on PATH)" in result.stderr
+    assert f"or remove {directory} to start over" in result.stderr
+    assert not (tmp_path / "bin" / "calls").exists()  # refused before any pulumi command
+    assert "simulator" not in result.stdout  # nor started
+    assert (directory / "tenant").read_text() == "simulator\noffline\n"
+
+
+def test_pulumi_state_is_refused_to_the_offline_engine(tmp_path: Path) -> None:
+    directory = claimed(tmp_path / "qs", "simulator", "pulumi")
+    result = quickstart(directory, "destroy", PATH=path_without_pulumi())
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"the quickstart state in {directory} was made by the Pulumi CLI" in result.stderr
+    assert "Run with the same engine (with 'pulumi' on PATH)" in result.stderr
+    assert (directory / "tenant").read_text() == "simulator\npulumi\n"
+
+
+def test_marker_without_engine_is_read_from_the_state_there(tmp_path: Path) -> None:
+    """A marker written before the engine was recorded: the state files tell the engine."""
+    directory = tmp_path / "qs"
+    (directory / "offline").mkdir(parents=True)
+    (directory / "offline" / "quickstart.json").write_text("{}", encoding="utf-8")
+    (directory / "tenant").write_text("simulator\n", encoding="utf-8")
+    result = quickstart(directory, "destroy", PATH=stub_pulumi(tmp_path / "bin"))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "was made by the offline engine" in result.stderr
+    assert not (tmp_path / "bin" / "calls").exists()
+
+
+def test_another_tenant_is_refused_before_the_engine(tmp_path: Path) -> None:
+    directory = claimed(tmp_path / "qs", "https://tenant-a.invalid", "offline")
+    result = quickstart(directory, PATH=stub_pulumi(tmp_path / "bin"))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "belongs to https://tenant-a.invalid, not to simulator" in result.stderr
+    assert not (tmp_path / "bin" / "calls").exists()

@@ -391,14 +391,19 @@ def test_secret_config_values_never_appear_in_a_message() -> None:
         pin: "${config:tenant:pin}"
         evses:
           - {physical_reference: A, network_id: "${config:tenant:evse}", current_type: ac, status: enabled}
+taxes:
+  vat: {name: VAT, percentage: "${config:tenant:rate}"}
 """
     )
-    values = {"tenant:pin": "98765", "tenant:evse": "SECRETNET"}
+    values = {"tenant:pin": "98765", "tenant:evse": "SECRETNET", "tenant:rate": "high-rate"}
     plan = check(parse(text), config=config_of(values, secret=tuple(values)), project="tenant")
     messages = "\n".join(f"{p.where}: {p.message}" for p in plan.problems)
     assert "98765" not in messages and "SECRETNET" not in messages
-    assert "pin: String should match pattern '^[0-9]{1,4}$' (got '[secret]')" in messages
+    assert "pin: String should match pattern '^[0-9]{1,4}$'" in messages
     assert "network_id: `network_id` names the resource" in messages
+    assert "high-rate" not in messages
+    assert "taxes.vat.percentage: Input should be a valid number" in messages
+    assert "(got '[secret]')" in messages
 
 
 def test_misspelt_config_references_are_reported_and_missing_ones_only_once() -> None:

@@ -15,19 +15,22 @@ key from the variable named with ``--secret-env``. Secret values are never print
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
+import signal
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from .config import BY_KEY, NAMESPACE
 
 if TYPE_CHECKING:
-    from .testing import OfflineEngineError, RunResult, Step
+    from .testing import OfflineEngineError, OfflineStack, RunResult, Step
 
 OPERATIONS = ("preview", "up", "refresh", "destroy")
 STATE_DIR = ".pulumi-offline"
@@ -202,18 +205,37 @@ def resolve(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> S
         config[key] = value
         if key in ALWAYS_SECRET:
             secrets.add(key)
-    state = Path(args.state) if args.state else root / STATE_DIR / f"{args.stack}.json"
-    return Settings(root, project, args.stack, state.resolve(), config, secrets, taken)
+    state = (Path(args.state) if args.state else root / STATE_DIR / f"{args.stack}.json").resolve()
+    # Checked before anything runs: a state that cannot be written after objects were created
+    # would leave them on the tenant and unknown to the next run.
+    if args.operation != "preview":  # a preview writes no state
+        try:
+            state.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OfflineUsageError(f"cannot use {state} as the state file: {exc}") from None
+        if not os.access(state.parent, os.W_OK) or (
+            state.exists() and not os.access(state, os.W_OK)
+        ):
+            raise OfflineUsageError(f"cannot write the state file {state}")
+    return Settings(root, project, args.stack, state, config, secrets, taken)
 
 
 def run(args: argparse.Namespace) -> int:
     """``ampeco-iac offline OPERATION``: resolve, run, print; returns the exit status."""
-    out = sys.stdout
     try:
         settings = resolve(args)
     except OfflineUsageError as exc:
         print(f"ampeco-iac offline: error: {exc}", file=sys.stderr)
         return 2
+    # Like the Pulumi CLI: no secret config value (nor the token) in anything printed.
+    hidden = [str(v) for k, v in settings.config.items() if k in settings.secrets]
+    hidden.append(os.environ.get("AMPECO_API_TOKEN", ""))
+    out = cast(IO[str], _Redacting(sys.stdout, hidden))
+    err = cast(IO[str], _Redacting(sys.stderr, hidden))
+    return _run(args, settings, out, err)
+
+
+def _run(args: argparse.Namespace, settings: Settings, out: IO[str], err: IO[str]) -> int:
     _print_header(settings, args.operation, out)
 
     from .testing import OfflineEngineError, OfflineStack
@@ -223,7 +245,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         program = project_program(settings.project_dir)
     except FileNotFoundError as exc:
-        print(f"ampeco-iac offline: error: {exc}", file=sys.stderr)
+        print(f"ampeco-iac offline: error: {exc}", file=err)
         return 2
     stack = OfflineStack(
         program,
@@ -235,22 +257,27 @@ def run(args: argparse.Namespace) -> int:
         cwd=settings.project_dir,
     )
     operation: Callable[[], RunResult] = getattr(stack, args.operation)
+    interrupted: list[int] = []
     try:
-        result = operation()
+        with _cancelled_by_signals(stack, interrupted, err):
+            result = operation()
         outputs = decode_from_state(stack.state().get("outputs", {}))
     except OfflineEngineError as exc:
         if exc.result is not None:
             out.write(format_steps(exc.result, args.operation))
         out.flush()
-        sys.stderr.write(format_error(exc, verbose=args.verbose))
+        err.write(format_error(exc, verbose=args.verbose))
+        if interrupted:
+            done = "" if args.operation == "preview" else " The state file records every step."
+            print(f"ampeco-iac offline: interrupted.{done}", file=err)
+            return 128 + interrupted[0]
         return 1
-    except KeyboardInterrupt:
-        done = "" if args.operation == "preview" else "; the state file records the finished steps"
-        print(f"ampeco-iac offline: interrupted{done}", file=sys.stderr)
-        return 130
     except ValueError as exc:  # e.g. the state file belongs to another project or stack
-        print(f"ampeco-iac offline: error: {exc}", file=sys.stderr)
+        print(f"ampeco-iac offline: error: {exc}", file=err)
         return 2
+    except OSError as exc:
+        print(f"ampeco-iac offline: error: {exc}", file=err)
+        return 1
     finally:
         stack.close()
     out.write(format_steps(result, args.operation))
@@ -259,9 +286,54 @@ def run(args: argparse.Namespace) -> int:
         out.write(format_ids(result.steps))
         out.write(format_outputs(outputs))
     if getattr(args, "expect_no_changes", False) and has_changes(result):
-        print("error: no changes were expected, but the preview has changes", file=sys.stderr)
+        print("error: no changes were expected, but the preview has changes", file=err)
         return 1
     return 0
+
+
+class _Redacting:
+    """A text stream that writes ``[secret]`` in place of any of the given values."""
+
+    def __init__(self, stream: IO[str], values: Iterable[str]) -> None:
+        self._stream = stream
+        self._values = sorted({v for v in values if v}, key=len, reverse=True)
+
+    def write(self, text: str) -> int:
+        for value in self._values:
+            text = text.replace(value, "[secret]")
+        return self._stream.write(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+
+@contextlib.contextmanager
+def _cancelled_by_signals(
+    stack: OfflineStack, interrupted: list[int], err: IO[str]
+) -> Iterator[None]:
+    """The first SIGINT or SIGTERM cancels the operation the way Pulumi does: no new step
+    starts, the running ones finish and the state records them. A second one stops at once."""
+
+    def handle(signum: int, _frame: Any) -> None:
+        if interrupted:
+            raise KeyboardInterrupt
+        interrupted.append(signum)
+        print(
+            "ampeco-iac offline: interrupting; waiting for the steps already running"
+            " (again to stop at once, losing their record)",
+            file=err,
+        )
+        stack.cancel(f"interrupted by {signal.Signals(signum).name}")
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _print_header(settings: Settings, operation: str, out: IO[str]) -> None:
@@ -505,7 +577,9 @@ def short_type(type_: str) -> str:
 def _shown(step: Step, operation: str) -> bool:
     if step.action == "same":
         return False
-    return not (step.action == "read" and operation == "refresh" and not step.changes)
+    if step.action == "read":  # shown when first read, or when what was read changed
+        return bool(step.changes) or (operation != "refresh" and not step.old_inputs)
+    return True
 
 
 def format_steps(result: RunResult, operation: str) -> str:
@@ -527,7 +601,9 @@ def format_summary(result: RunResult, operation: str) -> str:
     counts: dict[str, int] = {}
     unchanged = 0
     for step in result.steps:
-        if operation == "refresh" and step.action == "read":
+        if step.action == "read" and not _shown(step, operation):
+            unchanged += 1
+        elif operation == "refresh" and step.action == "read":
             if step.changes:
                 counts["changed"] = counts.get("changed", 0) + 1
             else:

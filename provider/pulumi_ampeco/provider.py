@@ -608,6 +608,8 @@ def _explain(error: Any, spec: Spec, loc: list[Any]) -> str:
     message = str(error["msg"])
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
+    if loc and str(loc[0]) in spec.secrets:
+        return message  # the value is secret: not quoted
     return f"{message} (got {got!r})" if got is not None and not isinstance(got, dict) else message
 
 

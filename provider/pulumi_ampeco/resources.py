@@ -36,8 +36,6 @@ class _AmpecoResource(pulumi.dynamic.Resource):
 
     _kind: ClassVar[str]
     _args_class: ClassVar[type]
-    #: Outputs kept secret in the state whether or not the program marked them.
-    _secret_outputs: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,
@@ -71,13 +69,13 @@ class _AmpecoResource(pulumi.dynamic.Resource):
         spec = SPECS[self._kind]
         for name in [*spec.server_fields, *spec.server_first_item.values()]:
             props.setdefault(name, None)
-        if self._secret_outputs:
+        if spec.secrets:
             # Secret as inputs too: the state keeps a resource's inputs as well as its outputs.
-            for name in self._secret_outputs:
+            for name in sorted(spec.secrets):
                 if name in props:
                     props[name] = pulumi.Output.secret(props[name])
             opts = pulumi.ResourceOptions.merge(
-                opts, pulumi.ResourceOptions(additional_secret_outputs=list(self._secret_outputs))
+                opts, pulumi.ResourceOptions(additional_secret_outputs=sorted(spec.secrets))
             )
         pickle._Pickler._batch_setitems = _PICKLER_BATCH_SETITEMS  # type: ignore[attr-defined]
         super().__init__(AmpecoProvider(self._kind), resource_name, props, opts)
@@ -333,7 +331,6 @@ class ChargePoint(_AmpecoResource, module="ampeco", name="ChargePoint"):
 
     _kind = "ChargePoint"
     _args_class = ChargePointArgs
-    _secret_outputs = ("network", "pin")
 
     name: pulumi.Output[str]
     type: pulumi.Output[str]

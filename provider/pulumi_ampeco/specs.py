@@ -47,6 +47,9 @@ class Spec:
     #: List fields whose first item the server adds by itself (program name → the output that
     #: records it): hidden when comparing, kept first when writing, never removed by us.
     server_first_item: Mapping[str, str] = field(default_factory=dict)
+    #: Program names kept secret in the state whether or not the program marked them, and
+    #: never quoted in an error message.
+    secrets: frozenset[str] = frozenset()
 
     @property
     def parents(self) -> tuple[str, ...]:
@@ -83,6 +86,7 @@ SPECS: dict[str, Spec] = {
             kind="ChargePoint",
             model=charging.ChargePoint,
             collection="/charge-points/v2.0",
+            secrets=frozenset({"network", "pin"}),
             # Set at creation only (the update schema has neither).
             replace_on=frozenset({"communication_mode", "ocpp_connected_charge_point_id"}),
             server_fields={

@@ -187,6 +187,15 @@ class Deployment:
                 self.failure = error
         raise _StepFailed(str(error))
 
+    def cancel(self, reason: str) -> None:
+        """Start no new step (those running finish and are recorded), as the engine does on
+        Ctrl+C: the operation then ends as failed with ``reason``."""
+        with self._lock:
+            if self.failure is None:
+                self.failure = OfflineEngineError(
+                    f"{self.operation} failed: {reason}", operation=self.operation
+                )
+
     def fail_program(self, error: BaseException, details: str, *, internal: bool = False) -> None:
         """Record an error raised by the program (unless a step failure caused it) or, with
         ``internal``, a bug in this emulation."""
@@ -453,7 +462,12 @@ class Deployment:
                     self._delete_call(old)
                 with self._lock:
                     self.current.pop(goal.urn, None)
-            id_, outputs = self._create(goal, checked)
+            try:
+                id_, outputs = self._create(goal, checked)
+            except _StepFailed:
+                if delete_first:  # the report must say that the original is gone
+                    self._record(self._step(old, "delete", old=old.inputs, id_=old.id), None)
+                raise
             state = goal.state(id_, checked, outputs)
             if not delete_first:
                 with self._lock:
@@ -517,7 +531,9 @@ class Deployment:
         state = goal.state(response.id, goal.inputs, outputs)
         state.external = True
         changes = changed_keys(old.outputs, outputs) if old is not None else []
-        step = self._step(goal, "read", changes, new=goal.inputs, id_=response.id)
+        step = self._step(
+            goal, "read", changes, old=old.outputs if old else None, new=outputs, id_=response.id
+        )
         self._record(step, state)
         return resource_pb2.ReadResourceResponse(
             urn=goal.urn, id=response.id, properties=to_struct(outputs)

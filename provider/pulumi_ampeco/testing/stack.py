@@ -94,6 +94,7 @@ class OfflineStack:
         self.stack = stack
         self.cwd = Path(cwd) if cwd is not None else None
         self._closed = False
+        self._deployment: Deployment | None = None
 
     def set_config(self, key: str, value: Any, *, secret: bool = False) -> None:
         """Set one ``"namespace:key"`` config value (like ``pulumi config set [--secret]``)."""
@@ -127,6 +128,13 @@ class OfflineStack:
             return {"resources": {}, "pending_deletes": [], "outputs": {}}
         data: dict[str, Any] = json.loads(self.state_path.read_text(encoding="utf-8"))
         return _reveal_state(data) if show_secrets else data
+
+    def cancel(self, reason: str = "cancelled") -> None:
+        """Cancel the running operation (from a signal handler or another thread): no new
+        step starts, steps already running finish, and the state records what was done."""
+        deployment = self._deployment
+        if deployment is not None:
+            deployment.cancel(reason)
 
     def close(self) -> None:
         """Refuse further operations (each operation already stops its provider server)."""
@@ -163,6 +171,7 @@ class OfflineStack:
             secret_keys=self.secrets,
         )
         program_succeeded = False
+        self._deployment = deployment
         try:
             if operation in ("preview", "up"):
                 program_succeeded = self._run_program(deployment)
@@ -175,6 +184,7 @@ class OfflineStack:
         except TransportError as error:
             deployment.fail_program(error, str(error))
         finally:
+            self._deployment = None
             transport.close()
             if operation != "preview":
                 save_state(

@@ -92,6 +92,9 @@ class GrpcTransport:
             stderr=subprocess.PIPE,
             env=_server_env(project),
             cwd=cwd,
+            # Not in the terminal's process group: Ctrl+C cancels the operation (see
+            # OfflineStack.cancel), it does not kill the provider in the middle of a call.
+            start_new_session=True,
         )
         assert self._process.stdout is not None and self._process.stderr is not None
         first = self._process.stdout.readline().decode(errors="replace").strip()
