@@ -18,6 +18,11 @@ from .errors import ConfigurationError
 NAMESPACE = "ampeco"
 
 
+def qualified(key: str, project: str) -> str:
+    """A config key with its namespace: without one it is the project's, as with the CLI."""
+    return key if ":" in key else f"{project}:{key}"
+
+
 @dataclass(frozen=True)
 class Setting:
     key: str  # stack config key without the namespace

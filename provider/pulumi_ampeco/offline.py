@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
 
-from .config import BY_KEY, NAMESPACE
+from .config import BY_KEY, NAMESPACE, qualified
 
 if TYPE_CHECKING:
     from .testing import OfflineEngineError, OfflineStack, RunResult, Step
@@ -175,8 +175,8 @@ def resolve(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> S
         raise OfflineUsageError(str(exc)) from None
     config: dict[str, Any] = dict(stack_file.values)
     secrets = {key for key in config if key in ALWAYS_SECRET}
-    overrides = {_full_key(k, project): v for k, v in _pairs(args.config, "--config")}
-    from_env = {_full_key(k, project): v for k, v in _pairs(args.secret_env, "--secret-env")}
+    overrides = {qualified(k, project): v for k, v in _pairs(args.config, "--config")}
+    from_env = {qualified(k, project): v for k, v in _pairs(args.secret_env, "--secret-env")}
     taken: dict[str, str] = {}
     stack_file_name = f"Pulumi.{args.stack}.yaml"
     for key in dict.fromkeys([*stack_file.encrypted, *from_env]):
@@ -383,10 +383,6 @@ def _pairs(items: Iterable[str], option: str) -> list[tuple[str, str]]:
             raise OfflineUsageError(f"{option} expects KEY=VALUE, got {item!r}")
         pairs.append((key.strip(), value))
     return pairs
-
-
-def _full_key(key: str, project: str) -> str:
-    return key if ":" in key else f"{project}:{key}"
 
 
 def _setting_env(key: str) -> str | None:

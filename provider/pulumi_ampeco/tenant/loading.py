@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from ..config import qualified
+
 Path_ = tuple[str | int, ...]
 #: ``(value, secret?)`` for a ``namespace:key`` config name; the value is ``None`` if the key
 #: is not set and :data:`UNREADABLE` if it is set but cannot be read here (encrypted).
@@ -123,8 +125,10 @@ def parse(text: str, name: str = "tenant.yaml") -> Source:
     """Parse YAML text; a syntax error or a repeated key is a :class:`Problem`, not an
     exception."""
     source = Source(None, name)
+    # One parse: the node tree gives the lines, and the same tree is turned into the data.
+    loader = _Loader(text)
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = loader.get_single_node()
     except RecursionError:
         source.problems.append(Problem((), "an alias refers to the object that holds it"))
         return source
@@ -135,14 +139,17 @@ def parse(text: str, name: str = "tenant.yaml") -> Source:
         source.problems.append(Problem((), f"not valid YAML: {reason}", line))
         return source
     if node is None:
+        loader.dispose()
         source.data = {}
         return source
     try:
         _index(node, (), source)
         # With a repeated key the later value is kept, so the rest is still checked.
-        source.data = yaml.load(text, Loader=_Loader)  # a SafeLoader
+        source.data = loader.construct_document(node)
     except RecursionError:
         source.problems.append(Problem((), "an alias refers to the object that holds it"))
+    finally:
+        loader.dispose()
     return source
 
 
@@ -224,7 +231,7 @@ def _substitute(
             )
             unknown = True
             return text
-        full = key if ":" in key else f"{project}:{key}"
+        full = qualified(key, project)
         found, is_secret = lookup(full)
         if found is None:
             result.problems.append(

@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from ..config import qualified
 from .stack import Program
 
 
@@ -86,7 +87,7 @@ def stack_config(project_dir: str | Path, stack: str) -> StackConfig:
     values: dict[str, Any] = {}
     encrypted: list[str] = []
     for key, value in raw.items():
-        full = _full_key(str(key), project)
+        full = qualified(str(key), project)
         if _is_secure(value):
             encrypted.append(full)
             continue
@@ -103,10 +104,6 @@ def stack_config(project_dir: str | Path, stack: str) -> StackConfig:
         if full not in values and full not in encrypted:
             values[full] = value
     return StackConfig(values, tuple(encrypted))
-
-
-def _full_key(key: str, project: str) -> str:
-    return key if ":" in key else f"{project}:{key}"
 
 
 def _is_secure(value: Any) -> bool:
@@ -155,7 +152,7 @@ def _project_defaults(path: Path, data: dict[str, Any], project: str) -> dict[st
         own = ":" not in name or name.startswith(f"{project}:")
         if not isinstance(entry, dict):
             if entry is not None:
-                defaults[_full_key(name, project)] = entry
+                defaults[qualified(name, project)] = entry
             continue
         unknown = set(map(str, entry)) - _PROJECT_CONFIG_ATTRIBUTES
         if unknown:
@@ -176,7 +173,7 @@ def _project_defaults(path: Path, data: dict[str, Any], project: str) -> dict[st
                 raise ValueError(f"{path}: config {name} is namespaced and must have `value`")
         given = default if default is not None else value
         if given is not None:
-            defaults[_full_key(name, project)] = given
+            defaults[qualified(name, project)] = given
     return defaults
 
 
