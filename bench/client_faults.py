@@ -17,9 +17,9 @@ from typing import Any
 
 import httpx
 
+from ampeco_sim import RunningSimulator, Simulator, SimulatorConfig
 from pulumi_ampeco.client import AmpecoClient
 from pulumi_ampeco.config import ClientSettings
-from pulumi_ampeco.sim import RunningSimulator, Simulator, SimulatorConfig
 
 TOKEN = "bench-token"
 SETTINGS = ClientSettings(backoff_base=0.2, backoff_max=2.0)

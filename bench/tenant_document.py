@@ -20,8 +20,8 @@ from typing import Any
 import pulumi
 import yaml
 
+from ampeco_sim import RunningSimulator, Simulator, SimulatorConfig
 from pulumi_ampeco import Tenant
-from pulumi_ampeco.sim import RunningSimulator, Simulator, SimulatorConfig
 from pulumi_ampeco.tenant import load
 from pulumi_ampeco.testing import OfflineStack
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import pulumi
 
+from ampeco_sim import RunningSimulator, Simulator, SimulatorConfig
 from pulumi_ampeco import (
     ChargePoint,
     Connector,
@@ -29,7 +30,6 @@ from pulumi_ampeco import (
     Tax,
     TaxIdentificationNumber,
 )
-from pulumi_ampeco.sim import RunningSimulator, Simulator, SimulatorConfig
 from pulumi_ampeco.testing import OfflineStack
 
 TOKEN = "bench-token"

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from pulumi_ampeco.sim import RunningSimulator, Simulator, SimulatorConfig
+from ampeco_sim import RunningSimulator, Simulator, SimulatorConfig
 
 TOKEN = "test-token-0123456789"
 API = "/public-api/resources"

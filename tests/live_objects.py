@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from pulumi_ampeco.specs import SPECS
+from pulumi_ampeco.kinds import KINDS
 
 from .conftest import API
 
@@ -23,8 +23,8 @@ def item_path(type_token: str, id_: str, values: Mapping[str, Any]) -> str | Non
     (components, the stack, providers)."""
     if not type_token.startswith(DYNAMIC_PREFIX) or not id_:
         return None
-    spec = SPECS.get(type_token.rsplit(":", 1)[-1])
-    return None if spec is None else spec.item_path(id_, values)
+    kind = KINDS.get(type_token.rsplit(":", 1)[-1])
+    return None if kind is None else kind.item_path(id_, values)
 
 
 def paths_in_state(resources: Mapping[str, Mapping[str, Any]]) -> list[str]:

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from ampeco_sim import RunningSimulator, Simulator, SimulatorConfig
 from pulumi_ampeco import throttle
 from pulumi_ampeco.client import AmpecoClient, encode_params, normalise_base_url
 from pulumi_ampeco.config import ClientSettings
@@ -23,14 +24,13 @@ from pulumi_ampeco.errors import (
     ConfigurationError,
     ConflictError,
     DuplicateObjectsError,
+    InvalidRequestError,
     NotFoundError,
     RateLimitedError,
     ServerError,
     TransportError,
-    ValidationError,
 )
 from pulumi_ampeco.lookup import Lookup
-from pulumi_ampeco.sim import RunningSimulator, Simulator, SimulatorConfig
 
 from . import factories as f
 
@@ -54,7 +54,7 @@ class FakeTime:
 
 
 @dataclass
-class Tenant:
+class SimTenant:
     simulator: Simulator
     base_url: str
     seen: list[object]  # exceptions and objects whose text must not hold the token
@@ -89,7 +89,7 @@ class _Records(logging.Handler):
 
 
 @pytest.fixture
-def tenant(caplog: pytest.LogCaptureFixture) -> Iterator[Tenant]:
+def tenant(caplog: pytest.LogCaptureFixture) -> Iterator[SimTenant]:
     """A fresh simulator accepting ``SECRET``; after the test, the token must appear in no log
     record (at DEBUG, every logger) and in no exception or object the test collected."""
     records = _Records()
@@ -102,7 +102,7 @@ def tenant(caplog: pytest.LogCaptureFixture) -> Iterator[Tenant]:
     seen: list[object] = []
     try:
         with RunningSimulator(simulator) as running:
-            yield Tenant(simulator, running.base_url, seen)
+            yield SimTenant(simulator, running.base_url, seen)
     finally:
         root.removeHandler(records)
         root.setLevel(old_level)
@@ -149,7 +149,7 @@ def quick(**overrides: Any) -> ClientSettings:
 # --- retries -------------------------------------------------------------------------------
 
 
-def test_429_storm_honours_retry_after(tenant: Tenant) -> None:
+def test_429_storm_honours_retry_after(tenant: SimTenant) -> None:
     tenant.fault(method="GET", path="/taxes", status=429, retry_after=3, count=4)
     time = FakeTime()
     client = tenant.client(quick(), sleep=time.sleep, clock=time.clock)
@@ -160,7 +160,7 @@ def test_429_storm_honours_retry_after(tenant: Tenant) -> None:
     assert client.stats.by_method() == {"GET": 5}
 
 
-def test_429_gives_up_after_max_retries(tenant: Tenant) -> None:
+def test_429_gives_up_after_max_retries(tenant: SimTenant) -> None:
     tenant.fault(method="GET", status=429, retry_after=1)
     time = FakeTime()
     client = tenant.client(quick(max_retries=2), sleep=time.sleep, clock=time.clock)
@@ -173,7 +173,7 @@ def test_429_gives_up_after_max_retries(tenant: Tenant) -> None:
     assert tenant.calls() == 3
 
 
-def test_503_burst_backs_off_exponentially(tenant: Tenant) -> None:
+def test_503_burst_backs_off_exponentially(tenant: SimTenant) -> None:
     tenant.fault(method="GET", status=503, count=3)
     time = FakeTime()
     client = tenant.client(quick(), sleep=time.sleep, clock=time.clock)
@@ -185,7 +185,7 @@ def test_503_burst_backs_off_exponentially(tenant: Tenant) -> None:
     assert tenant.calls() == 4
 
 
-def test_retries_stop_at_the_deadline(tenant: Tenant) -> None:
+def test_retries_stop_at_the_deadline(tenant: SimTenant) -> None:
     tenant.fault(method="GET", status=502)
     time = FakeTime()
     client = tenant.client(
@@ -198,7 +198,7 @@ def test_retries_stop_at_the_deadline(tenant: Tenant) -> None:
     assert 3 <= tenant.calls() < 50
 
 
-def test_put_patch_delete_are_retried_too(tenant: Tenant) -> None:
+def test_put_patch_delete_are_retried_too(tenant: SimTenant) -> None:
     client = tenant.client(quick(), sleep=FakeTime().sleep)
     tax = client.create("/taxes/v2.0", f.tax())
     tenant.fault(status=504, count=1, method="PATCH")
@@ -219,14 +219,14 @@ def test_put_patch_delete_are_retried_too(tenant: Tenant) -> None:
     ]
 
 
-def test_dropped_connections_on_reads_are_retried(tenant: Tenant) -> None:
+def test_dropped_connections_on_reads_are_retried(tenant: SimTenant) -> None:
     tenant.fault(method="GET", drop=True, count=2)
     client = tenant.client(quick(), sleep=FakeTime().sleep)
     assert client.get("/taxes/v2.0/40")["id"] == 40
     assert tenant.calls() == 3
 
 
-def test_read_timeout_is_retried_then_reported(tenant: Tenant) -> None:
+def test_read_timeout_is_retried_then_reported(tenant: SimTenant) -> None:
     tenant.fault(method="GET", latency_ms=400, count=1)
     client = tenant.client(quick(read_timeout=0.1), sleep=FakeTime().sleep)
     assert client.get("/taxes/v2.0/40")["id"] == 40
@@ -239,7 +239,7 @@ def test_read_timeout_is_retried_then_reported(tenant: Tenant) -> None:
     assert "ReadTimeout" in str(caught.value) and caught.value.status is None
 
 
-def test_connection_refused_is_a_transport_error(tenant: Tenant) -> None:
+def test_connection_refused_is_a_transport_error(tenant: SimTenant) -> None:
     with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -255,7 +255,7 @@ def test_connection_refused_is_a_transport_error(tenant: Tenant) -> None:
 # --- creates are never duplicated ----------------------------------------------------------
 
 
-def test_ghost_create_returns_the_one_object(tenant: Tenant) -> None:
+def test_ghost_create_returns_the_one_object(tenant: SimTenant) -> None:
     tenant.fault(method="POST", ghost=True, count=1)
     client = tenant.client(quick(), sleep=FakeTime().sleep)
     created = client.create("/locations/v2.0", f.location(1))
@@ -268,7 +268,7 @@ def test_ghost_create_returns_the_one_object(tenant: Tenant) -> None:
     assert tenant.calls("POST") == 1
 
 
-def test_two_ghost_writes_in_a_row(tenant: Tenant) -> None:
+def test_two_ghost_writes_in_a_row(tenant: SimTenant) -> None:
     tenant.fault(method="POST", ghost=True, count=2)
     client = tenant.client(quick(), sleep=FakeTime().sleep)
     first = client.create("/taxes/v2.0", f.tax(1))
@@ -279,7 +279,7 @@ def test_two_ghost_writes_in_a_row(tenant: Tenant) -> None:
     assert tenant.calls("POST") == 2
 
 
-def test_ghost_create_and_a_dropped_lookup(tenant: Tenant) -> None:
+def test_ghost_create_and_a_dropped_lookup(tenant: SimTenant) -> None:
     tenant.fault(method="POST", ghost=True, count=1)
     tenant.fault(method="GET", drop=True, count=1)
     client = tenant.client(quick(), sleep=FakeTime().sleep)
@@ -288,7 +288,7 @@ def test_ghost_create_and_a_dropped_lookup(tenant: Tenant) -> None:
     assert len(list(client.list("/charge-points/v2.0"))) == 1
 
 
-def test_create_that_never_happened_is_sent_again(tenant: Tenant) -> None:
+def test_create_that_never_happened_is_sent_again(tenant: SimTenant) -> None:
     tenant.fault(method="POST", path="/taxes", status=503, count=1)
     tenant.fault(method="POST", path="/taxes", drop=True, count=1)
     client = tenant.client(quick(), sleep=FakeTime().sleep)
@@ -300,7 +300,7 @@ def test_create_that_never_happened_is_sent_again(tenant: Tenant) -> None:
     assert tenant.calls("GET") == 1 + 2 + 2 + 1
 
 
-def test_several_matches_is_an_error_naming_them(tenant: Tenant) -> None:
+def test_several_matches_is_an_error_naming_them(tenant: SimTenant) -> None:
     tenant.insert("location", [f.location(9), f.location(9)])  # D10: externalId may repeat
     tenant.fault(method="POST", ghost=True, count=1)
     client = tenant.client(quick(), sleep=FakeTime().sleep)
@@ -311,7 +311,7 @@ def test_several_matches_is_an_error_naming_them(tenant: Tenant) -> None:
     assert "externalId='site-9'" in str(caught.value) and "4002" in str(caught.value)
 
 
-def test_ambiguous_create_without_a_key_is_not_repeated(tenant: Tenant) -> None:
+def test_ambiguous_create_without_a_key_is_not_repeated(tenant: SimTenant) -> None:
     tenant.fault(method="POST", ghost=True, count=1)
     client = tenant.client(quick(), sleep=FakeTime().sleep)
     body = f.location(1)
@@ -323,7 +323,7 @@ def test_ambiguous_create_without_a_key_is_not_repeated(tenant: Tenant) -> None:
     assert tenant.calls("POST") == 1
 
 
-def test_connectors_are_found_among_lookalikes(tenant: Tenant) -> None:
+def test_connectors_are_found_among_lookalikes(tenant: SimTenant) -> None:
     client = tenant.client(quick(), sleep=FakeTime().sleep)
     cp = client.create("/charge-points/v2.0", f.charge_point(_location(client), 1))
     evse = client.create(f"/charge-points/v2.0/{cp['id']}/evses", f.evse(1))
@@ -335,7 +335,7 @@ def test_connectors_are_found_among_lookalikes(tenant: Tenant) -> None:
     assert len(list(client.list(path))) == 2
 
 
-def test_429_on_create_is_waited_out_and_sent_once(tenant: Tenant) -> None:
+def test_429_on_create_is_waited_out_and_sent_once(tenant: SimTenant) -> None:
     tenant.fault(method="POST", status=429, retry_after=2, count=2)
     time = FakeTime()
     client = tenant.client(quick(), sleep=time.sleep, clock=time.clock)
@@ -346,7 +346,7 @@ def test_429_on_create_is_waited_out_and_sent_once(tenant: Tenant) -> None:
     assert len(list(client.list("/locations/v2.0"))) == 1
 
 
-def test_create_with_an_explicit_lookup(tenant: Tenant) -> None:
+def test_create_with_an_explicit_lookup(tenant: SimTenant) -> None:
     tenant.fault(method="POST", ghost=True, count=1)
     client = tenant.client(quick(), sleep=FakeTime().sleep)
     created = client.create(
@@ -358,9 +358,9 @@ def test_create_with_an_explicit_lookup(tenant: Tenant) -> None:
 # --- errors --------------------------------------------------------------------------------
 
 
-def test_validation_errors_carry_the_fields(tenant: Tenant) -> None:
+def test_validation_errors_carry_the_fields(tenant: SimTenant) -> None:
     client = tenant.client(quick())
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(InvalidRequestError) as caught:
         client.create("/locations/v2.0", f.location(geoposition={"latitude": 99, "longitude": 0}))
     tenant.seen.append(caught.value)
     err = caught.value
@@ -373,7 +373,7 @@ def test_validation_errors_carry_the_fields(tenant: Tenant) -> None:
     assert tenant.calls() == 1  # a 422 is final
 
 
-def test_not_found_on_read_and_on_delete(tenant: Tenant) -> None:
+def test_not_found_on_read_and_on_delete(tenant: SimTenant) -> None:
     client = tenant.client(quick())
     with pytest.raises(NotFoundError) as caught:
         client.get("/locations/v2.0/424242")
@@ -384,7 +384,7 @@ def test_not_found_on_read_and_on_delete(tenant: Tenant) -> None:
     assert tenant.calls() == 2
 
 
-def test_conflict_and_authentication(tenant: Tenant) -> None:
+def test_conflict_and_authentication(tenant: SimTenant) -> None:
     client = tenant.client(quick())
     loc = client.create("/locations/v2.0", f.location())
     client.create("/locations/v2.0/{}/charging-zones".format(loc["id"]), f.charging_zone())
@@ -402,7 +402,7 @@ def test_conflict_and_authentication(tenant: Tenant) -> None:
 def test_exceptions_form_a_hierarchy() -> None:
     for cls in (
         NotFoundError,
-        ValidationError,
+        InvalidRequestError,
         RateLimitedError,
         ServerError,
         TransportError,
@@ -417,7 +417,7 @@ def test_exceptions_form_a_hierarchy() -> None:
 # --- pagination ----------------------------------------------------------------------------
 
 
-def test_cursor_pagination_over_1000_objects_in_10_requests(tenant: Tenant) -> None:
+def test_cursor_pagination_over_1000_objects_in_10_requests(tenant: SimTenant) -> None:
     tenant.insert("location", [f.location(n) for n in range(1000)])
     client = tenant.client(quick())
     ids = [loc["id"] for loc in client.list("/locations/v2.0")]
@@ -425,7 +425,7 @@ def test_cursor_pagination_over_1000_objects_in_10_requests(tenant: Tenant) -> N
     assert client.stats.by_method() == {"GET": 10}
 
 
-def test_page_pagination_over_1000_objects_in_10_requests(tenant: Tenant) -> None:
+def test_page_pagination_over_1000_objects_in_10_requests(tenant: SimTenant) -> None:
     tenant.insert("tariff", [f.tariff(n) for n in range(1000)])
     client = tenant.client(quick())
     ids = [t["id"] for t in client.list("/tariffs/v1.0")]
@@ -434,7 +434,7 @@ def test_page_pagination_over_1000_objects_in_10_requests(tenant: Tenant) -> Non
     assert all("page=" in e["query"] for e in tenant.log()[1:])
 
 
-def test_filters_and_includes_in_deep_object_syntax(tenant: Tenant) -> None:
+def test_filters_and_includes_in_deep_object_syntax(tenant: SimTenant) -> None:
     client = tenant.client(quick())
     for n in range(3):
         client.create("/locations/v2.0", f.location(n, country="SE" if n else "NO"))
@@ -451,7 +451,7 @@ def test_filters_and_includes_in_deep_object_syntax(tenant: Tenant) -> None:
     ]
 
 
-def test_links_outside_the_tenant_are_refused(tenant: Tenant) -> None:
+def test_links_outside_the_tenant_are_refused(tenant: SimTenant) -> None:
     client = tenant.client(quick())
     with pytest.raises(ApiError, match="outside the tenant"):
         client.get("https://elsewhere.example.com/public-api/resources/taxes/v2.0")
@@ -460,7 +460,7 @@ def test_links_outside_the_tenant_are_refused(tenant: Tenant) -> None:
 # --- throttling ----------------------------------------------------------------------------
 
 
-def _hammer(tenant: Tenant, settings: ClientSettings, threads: int, each: int) -> None:
+def _hammer(tenant: SimTenant, settings: ClientSettings, threads: int, each: int) -> None:
     client = tenant.client(settings)
     problems: list[str] = []
 
@@ -479,7 +479,7 @@ def _hammer(tenant: Tenant, settings: ClientSettings, threads: int, each: int) -
     assert problems == []
 
 
-def test_throttle_keeps_four_threads_under_the_tenant_limit(tenant: Tenant) -> None:
+def test_throttle_keeps_four_threads_under_the_tenant_limit(tenant: SimTenant) -> None:
     httpx.put(tenant.base_url + "/_sim/rate-limit", json={"limit": 12, "window": 1.0})
     _hammer(tenant, quick(requests_per_minute=12, rate_limit_window=1.0), threads=4, each=8)
     statuses = [e["status"] for e in tenant.log()]
@@ -487,13 +487,13 @@ def test_throttle_keeps_four_threads_under_the_tenant_limit(tenant: Tenant) -> N
     assert 429 not in statuses
 
 
-def test_without_the_throttle_the_same_load_hits_429(tenant: Tenant) -> None:
+def test_without_the_throttle_the_same_load_hits_429(tenant: SimTenant) -> None:
     httpx.put(tenant.base_url + "/_sim/rate-limit", json={"limit": 12, "window": 1.0})
     _hammer(tenant, quick(rate_limit_window=1.0), threads=4, each=8)  # retried, so it succeeds
     assert 429 in [e["status"] for e in tenant.log()]
 
 
-def test_clients_of_one_tenant_share_the_throttle(tenant: Tenant) -> None:
+def test_clients_of_one_tenant_share_the_throttle(tenant: SimTenant) -> None:
     settings = quick(requests_per_minute=5, rate_limit_window=1.0)
     first, second = tenant.client(settings), tenant.client(settings)
     assert first._throttle is second._throttle
@@ -549,7 +549,7 @@ def test_bad_tokens_are_refused(token: str) -> None:
         AmpecoClient("https://tenant.example.com", token)
 
 
-def test_headers_and_repr(tenant: Tenant) -> None:
+def test_headers_and_repr(tenant: SimTenant) -> None:
     client = tenant.client(quick())
     seen: dict[str, str] = {}
 
@@ -566,7 +566,7 @@ def test_headers_and_repr(tenant: Tenant) -> None:
     assert repr(client) == f"AmpecoClient(base_url='{tenant.base_url}/public-api')"
 
 
-def test_retry_after_as_http_date_and_reset_header(tenant: Tenant) -> None:
+def test_retry_after_as_http_date_and_reset_header(tenant: SimTenant) -> None:
     """Forms of the 429 hints the simulator does not send (a stub transport stands in)."""
     answers = iter(
         [
@@ -590,7 +590,7 @@ def test_retry_after_as_http_date_and_reset_header(tenant: Tenant) -> None:
     assert 0.25 <= time.sleeps[2] <= 2.0  # no hint: back-off
 
 
-def test_bare_objects_are_accepted(tenant: Tenant) -> None:
+def test_bare_objects_are_accepted(tenant: SimTenant) -> None:
     """A currency answered without the data envelope (the documented form, D21)."""
     bare = {"id": 7, "alphabeticCode": "NOK"}
     client = AmpecoClient(
@@ -602,7 +602,7 @@ def test_bare_objects_are_accepted(tenant: Tenant) -> None:
     assert client.get("/currencies/v2.0/7") == bare
 
 
-def test_one_client_shared_by_threads(tenant: Tenant) -> None:
+def test_one_client_shared_by_threads(tenant: SimTenant) -> None:
     client = tenant.client(quick())
     made: list[int] = []
     lock = threading.Lock()
@@ -626,7 +626,7 @@ def _location(client: AmpecoClient) -> int:
     return int(client.create("/locations/v2.0", f.location(77))["id"])
 
 
-def test_timed_out_create_is_looked_for_twice(tenant: Tenant) -> None:
+def test_timed_out_create_is_looked_for_twice(tenant: SimTenant) -> None:
     """The tenant finishes a create after the client gave up waiting: the second look finds it."""
     tenant.fault(method="POST", latency_ms=400, count=1)
     client = tenant.client(quick(read_timeout=0.1, settle_time=0.8))
@@ -638,7 +638,7 @@ def test_timed_out_create_is_looked_for_twice(tenant: Tenant) -> None:
 # --- what a review found ---------------------------------------------------------------------
 
 
-def test_gateway_gives_up_while_the_tenant_keeps_working(tenant: Tenant) -> None:
+def test_gateway_gives_up_while_the_tenant_keeps_working(tenant: SimTenant) -> None:
     """A 504 whose POST the tenant still carries out a little later is not posted twice."""
     tenant.fault(method="POST", status=504, late_ms=300, count=1)
     client = tenant.client(quick(settle_time=0.8))
@@ -647,7 +647,7 @@ def test_gateway_gives_up_while_the_tenant_keeps_working(tenant: Tenant) -> None
     assert [e["outcome"] for e in tenant.log() if e["method"] == "POST"] == ["fault", "late"]
 
 
-def test_an_object_that_was_there_before_is_not_taken_for_the_new_one(tenant: Tenant) -> None:
+def test_an_object_that_was_there_before_is_not_taken_for_the_new_one(tenant: SimTenant) -> None:
     tenant.fault(method="POST", path="/taxes", status=503, count=1)  # answered before any work
     client = tenant.client(quick())
     created = client.create("/taxes/v2.0", {"name": "Default VAT", "percentage": 12})
@@ -656,7 +656,7 @@ def test_an_object_that_was_there_before_is_not_taken_for_the_new_one(tenant: Te
     assert names == ["Default VAT", "Default VAT"]
 
 
-def test_a_failed_lookup_is_reported_as_ambiguous(tenant: Tenant) -> None:
+def test_a_failed_lookup_is_reported_as_ambiguous(tenant: SimTenant) -> None:
     tenant.fault(method="POST", ghost=True, count=1)
     tenant.fault(method="GET", status=503)
     client = tenant.client(quick(max_retries=1), sleep=FakeTime().sleep)
@@ -667,7 +667,7 @@ def test_a_failed_lookup_is_reported_as_ambiguous(tenant: Tenant) -> None:
     assert tenant.calls("POST") == 1  # not posted again
 
 
-def test_one_deadline_covers_a_whole_create(tenant: Tenant) -> None:
+def test_one_deadline_covers_a_whole_create(tenant: SimTenant) -> None:
     tenant.fault(method="POST", status=503)
     time = FakeTime()
     client = tenant.client(
@@ -687,7 +687,7 @@ def _stub(answers: list[httpx.Response]) -> httpx.MockTransport:
     return httpx.MockTransport(lambda request: next(queue))
 
 
-def test_a_listing_that_repeats_itself_stops(tenant: Tenant) -> None:
+def test_a_listing_that_repeats_itself_stops(tenant: SimTenant) -> None:
     page = {
         "data": [{"id": 1}],
         "links": {"next": tenant.base_url + "/public-api/resources/x"},
@@ -703,7 +703,7 @@ def test_a_listing_that_repeats_itself_stops(tenant: Tenant) -> None:
         list(client.list("/x"))
 
 
-def test_a_cursor_given_only_in_meta_is_followed(tenant: Tenant) -> None:
+def test_a_cursor_given_only_in_meta_is_followed(tenant: SimTenant) -> None:
     seen: list[str] = []
 
     def answer(request: httpx.Request) -> httpx.Response:
@@ -717,7 +717,7 @@ def test_a_cursor_given_only_in_meta_is_followed(tenant: Tenant) -> None:
     assert "filter%5Ba%5D=1" in seen[1] and "cursor=abc" in seen[1]
 
 
-def test_page_two_keeps_the_filters(tenant: Tenant) -> None:
+def test_page_two_keeps_the_filters(tenant: SimTenant) -> None:
     tenant.insert(
         "tariff", [f.tariff(n, type="free" if n % 2 else "flat rate") for n in range(250)]
     )
@@ -728,7 +728,7 @@ def test_page_two_keeps_the_filters(tenant: Tenant) -> None:
     assert len(queries) == 2 and all("filter%5Btype%5D=free" in q for q in queries)
 
 
-def test_a_garbled_retry_after_falls_back_to_back_off(tenant: Tenant) -> None:
+def test_a_garbled_retry_after_falls_back_to_back_off(tenant: SimTenant) -> None:
     time = FakeTime()
     client = AmpecoClient(
         tenant.base_url,
@@ -747,7 +747,7 @@ def test_a_garbled_retry_after_falls_back_to_back_off(tenant: Tenant) -> None:
     assert 0.25 <= time.sleeps[0] <= 0.5
 
 
-def test_links_of_the_tenant_in_another_spelling_are_followed(tenant: Tenant) -> None:
+def test_links_of_the_tenant_in_another_spelling_are_followed(tenant: SimTenant) -> None:
     tenant.insert("location", [f.location(n) for n in range(150)])
     shouting = tenant.base_url.replace("127.0.0.1", "LOCALHOST")
     client = AmpecoClient(shouting, SECRET, quick())
@@ -755,7 +755,7 @@ def test_links_of_the_tenant_in_another_spelling_are_followed(tenant: Tenant) ->
     assert len(list(client.list("/locations/v2.0"))) == 150
 
 
-def test_redirects_are_errors(tenant: Tenant) -> None:
+def test_redirects_are_errors(tenant: SimTenant) -> None:
     client = AmpecoClient(
         tenant.base_url,
         SECRET,
@@ -785,7 +785,7 @@ def test_the_leak_check_can_fail() -> None:
         assert any(SECRET in t for t in reachable_texts(outer))
 
 
-def test_post_sends_json(tenant: Tenant) -> None:
+def test_post_sends_json(tenant: SimTenant) -> None:
     seen: dict[str, str] = {}
 
     def answer(request: httpx.Request) -> httpx.Response:

@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from pulumi_ampeco.testing.project import stack_config
+from ampeco_engine.project import stack_config
 
 from .conftest import API, Sim
 from .live_objects import paths_in_export, statuses

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 import yaml
 
+from ampeco_engine.project import project_name, project_program, stack_config
 from pulumi_ampeco.testing import OfflineStack
-from pulumi_ampeco.testing.project import project_name, project_program, stack_config
 
 from .conftest import Sim
 from .live_objects import paths_in_state, statuses

@@ -11,15 +11,15 @@ from typing import Any
 
 import yaml
 
+from ampeco_engine.project import project_main, project_name, project_program
 from pulumi_ampeco.testing import OfflineStack
-from pulumi_ampeco.testing.project import project_main, project_name, project_program
 
 from .conftest import Sim
 from .stack_harness import writes
 
 REPO = Path(__file__).resolve().parent.parent
 TOKEN = "quickstart-SECRET-5e7b"
-KINDS = {
+OBJECTS_BY_KIND = {
     "Location": 1,
     "ChargingZone": 1,
     "ChargePoint": 2,
@@ -55,8 +55,8 @@ def test_quickstart_up_preview_destroy(sim: Sim, tmp_path: Path) -> None:
     )
 
     created = stack.up()
-    assert created.counts() == {"create": sum(KINDS.values())}
-    assert Counter(step.type.rsplit(":", 1)[-1] for step in created.steps) == KINDS
+    assert created.counts() == {"create": sum(OBJECTS_BY_KIND.values())}
+    assert Counter(step.type.rsplit(":", 1)[-1] for step in created.steps) == OBJECTS_BY_KIND
     ids = {step.name: step.id for step in created.steps}
     assert all(ids.values())
     out = created.outputs
@@ -104,12 +104,12 @@ def test_quickstart_up_preview_destroy(sim: Sim, tmp_path: Path) -> None:
     with sim.admin() as admin:
         admin.delete("/requests")
     again = stack.preview()
-    assert again.counts() == {"same": sum(KINDS.values())}
+    assert again.counts() == {"same": sum(OBJECTS_BY_KIND.values())}
     assert {step.name: step.id for step in again.steps} == dict.fromkeys(ids, "")
     assert writes(sim.requests()) == []
 
     destroyed = stack.destroy()
-    assert destroyed.counts() == {"delete": sum(KINDS.values())}
+    assert destroyed.counts() == {"delete": sum(OBJECTS_BY_KIND.values())}
     assert stack.state()["resources"] == {}
     with sim.client() as api:
         assert api.get(f"/locations/v2.0/{ids['depot-north']}").status_code == 404

@@ -13,9 +13,9 @@ import httpx
 import pulumi
 import pytest
 
+from ampeco_engine.project import project_name, project_program, stack_config
 from pulumi_ampeco import Tenant
 from pulumi_ampeco.testing import OfflineEngineError, OfflineStack
-from pulumi_ampeco.testing.project import project_name, project_program, stack_config
 
 from .conftest import API, Sim
 

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
+from ampeco_engine.values import make_secret
 from pulumi_ampeco import offline
 from pulumi_ampeco.cli import main
 from pulumi_ampeco.testing import UNKNOWN, OfflineEngineError, RunResult, Step
-from pulumi_ampeco.testing.values import make_secret
 
 from .conftest import Sim
 from .stack_harness import writes

@@ -1,4 +1,4 @@
-"""The offline engine (pulumi_ampeco.testing) against a toy dynamic provider, over both
+"""The offline engine (ampeco_engine) against a toy dynamic provider, over both
 transports: every scenario must behave identically over gRPC and in-process."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from typing import Any
 import pulumi
 import pytest
 
+from ampeco_engine.transport import exception_line
+from ampeco_engine.values import changed_paths, parse_path, path_contains, reset_path
 from pulumi_ampeco.testing import UNKNOWN, OfflineEngineError, OfflineStack, RunResult, Step
-from pulumi_ampeco.testing.transport import exception_line
-from pulumi_ampeco.testing.values import changed_paths, parse_path, path_contains, reset_path
 
 from .toy_provider import PlainThing, Thing, ToyStore
 
@@ -646,7 +646,7 @@ def test_failed_deletes_stay_in_state_and_are_retried(env: Env) -> None:
 def test_state_file_is_replaced_atomically_after_every_operation(
     env: Env, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import pulumi_ampeco.testing.state as state_module
+    import ampeco_engine.state as state_module
 
     replaced: list[tuple[str, str]] = []
     real_replace = state_module.os.replace

@@ -9,8 +9,8 @@ from typing import Any
 
 import pulumi
 
+from ampeco_engine.values import is_secret, make_secret, to_plain
 from pulumi_ampeco.testing import UNKNOWN, OfflineStack, Step
-from pulumi_ampeco.testing.values import is_secret, make_secret, to_plain
 
 from .toy_provider import Thing, ToyStore
 

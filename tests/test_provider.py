@@ -13,9 +13,10 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
+from ampeco_engine.values import to_struct
 from pulumi_ampeco import runtime
-from pulumi_ampeco.provider import AdoptionRequired, AmpecoProvider
-from pulumi_ampeco.testing.values import to_struct
+from pulumi_ampeco.errors import AdoptionRequiredError
+from pulumi_ampeco.provider import AmpecoProvider
 
 from .conftest import API, Sim
 
@@ -282,7 +283,7 @@ def test_zone_moves_are_replacements(tenant: Sim) -> None:
 def test_existing_external_id_needs_adopt(tenant: Sim) -> None:
     p = provider("Location")
     first = p.create(checked("Location", LOCATION))
-    with pytest.raises(AdoptionRequired) as caught:
+    with pytest.raises(AdoptionRequiredError) as caught:
         p.create(checked("Location", LOCATION))
     assert "adopt=True" in str(caught.value) and "external_id='site-1'" in str(caught.value)
     creates_before = sum(1 for m, _ in writes(tenant) if m == "POST")

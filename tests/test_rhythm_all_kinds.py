@@ -14,7 +14,7 @@ import pulumi
 import pytest
 
 import pulumi_ampeco as ampeco
-from pulumi_ampeco.specs import SPECS
+from pulumi_ampeco.kinds import KINDS
 from pulumi_ampeco.testing import OfflineEngineError
 
 from .conftest import Sim
@@ -251,6 +251,10 @@ def test_acceptance_rhythm(run: Run) -> None:
     case = run.case
     created = run.run("up")
     assert created.step("it").action == "create"
+    # Every output the resource really has is declared on its class (editors see them all).
+    [it] = [r for r in run.stack.state()["resources"].values() if r["name"] == "it"]
+    declared = set(getattr(ampeco, case.kind).__annotations__)
+    assert set(it["outputs"]) - {"adopt", "__provider"} <= declared
     out = {k: str(v).split(".")[0] for k, v in created.outputs.items()}
     path = case.path(out)
     with run.api() as api:
@@ -339,7 +343,7 @@ def test_adoption(case: Case, sim: Sim, tmp_path: Path) -> None:
         assert made.status_code == 201, made.text
         existing = made.json()["data"]["id"]
     run.present = True
-    if not SPECS[case.kind].replace_creates_first:
+    if not KINDS[case.kind].replace_creates_first:
         # The key is taken: adopt or rename. (Tariffs allow a second object with the key, so
         # that a replacement can exist beside the tariff it replaces.)
         with pytest.raises(OfflineEngineError) as caught:

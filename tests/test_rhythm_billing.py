@@ -21,7 +21,7 @@ TOKEN = "billing-SECRET-0c2d"
 
 
 @dataclass
-class Kind:
+class BillingCase:
     name: str
     cls: Callable[..., pulumi.CustomResource]
     collection: str
@@ -32,8 +32,8 @@ class Kind:
     replace: dict[str, Any] = field(default_factory=dict)  # a change that replaces
 
 
-KINDS = [
-    Kind(
+CASES = [
+    BillingCase(
         "TaxIdentificationNumber",
         TaxIdentificationNumber,
         "/tax-identification-numbers/v2.0",
@@ -42,7 +42,7 @@ KINDS = [
         {"name": "NO 987 654 322 MVA"},
         {"name": "NO 987 654 321 MVA"},
     ),
-    Kind(
+    BillingCase(
         "Tax",
         Tax,
         "/taxes/v2.0",
@@ -51,7 +51,7 @@ KINDS = [
         {"percentage": 12.5},
         {"name": "VAT Norway"},
     ),
-    Kind(
+    BillingCase(
         "Currency",
         Currency,
         "/currencies/v2.0",
@@ -64,8 +64,8 @@ KINDS = [
 ]
 
 
-class Tenant(StackHarness):
-    def __init__(self, sim: Sim, state: Path, kind: Kind) -> None:
+class BillingStack(StackHarness):
+    def __init__(self, sim: Sim, state: Path, kind: BillingCase) -> None:
         self.kind = kind
         self.args = dict(kind.args)
         self.opts: dict[str, Any] = {}
@@ -80,14 +80,14 @@ class Tenant(StackHarness):
             return list(api.get(self.kind.collection).json()["data"])
 
 
-@pytest.fixture(params=KINDS, ids=[k.name for k in KINDS])
-def tenant(request: pytest.FixtureRequest, sim: Sim, tmp_path: Path) -> Iterator[Tenant]:
-    t = Tenant(sim, tmp_path / "state.json", request.param)
+@pytest.fixture(params=CASES, ids=[k.name for k in CASES])
+def tenant(request: pytest.FixtureRequest, sim: Sim, tmp_path: Path) -> Iterator[BillingStack]:
+    t = BillingStack(sim, tmp_path / "state.json", request.param)
     yield t
     t.stack.close()
 
 
-def test_rhythm(tenant: Tenant) -> None:
+def test_rhythm(tenant: BillingStack) -> None:
     before = tenant.listed()
     assert tenant.run("preview").counts() == {"create": 1}
     assert tenant.last == []
@@ -116,7 +116,7 @@ def test_rhythm(tenant: Tenant) -> None:
     assert tenant.listed() == before  # the seeded currency and default tax are untouched
 
 
-def test_adoption_by_natural_key(tenant: Tenant) -> None:
+def test_adoption_by_natural_key(tenant: BillingStack) -> None:
     with tenant.api() as api:
         wire = {
             "TaxIdentificationNumber": {"name": "NO 987 654 321 MVA"},

@@ -23,7 +23,7 @@ TOKEN = "rhythm-SECRET-93ab"
 CALLS: dict[str, dict[str, int]] = {}
 
 
-class Tenant(StackHarness):
+class LocationStack(StackHarness):
     """The program's desired state (mutable between runs) and a view of the simulator."""
 
     def __init__(self, sim: Sim, state: Path) -> None:
@@ -62,8 +62,8 @@ class Tenant(StackHarness):
 
 
 @pytest.fixture
-def tenant(sim: Sim, tmp_path: Path) -> Iterator[Tenant]:
-    t = Tenant(sim, tmp_path / "state.json")
+def tenant(sim: Sim, tmp_path: Path) -> Iterator[LocationStack]:
+    t = LocationStack(sim, tmp_path / "state.json")
     yield t
     t.stack.close()
     CALLS.update(t.counted)
@@ -71,7 +71,7 @@ def tenant(sim: Sim, tmp_path: Path) -> Iterator[Tenant]:
     assert TOKEN not in state and base64.b64encode(TOKEN.encode()).decode() not in state
 
 
-def test_the_rhythm(tenant: Tenant) -> None:
+def test_the_rhythm(tenant: LocationStack) -> None:
     # 0. preview of a new program: the zone's location_id is not known yet; no API call
     preview = tenant.run("preview", "preview (first)")
     assert preview.counts() == {"create": 2}
@@ -177,7 +177,7 @@ def test_the_rhythm(tenant: Tenant) -> None:
     assert tenant.stack.state()["resources"] == {}
 
 
-def test_adoption_makes_no_create(tenant: Tenant) -> None:
+def test_adoption_makes_no_create(tenant: LocationStack) -> None:
     with tenant.api() as api:
         existing = api.post(
             "/locations/v2.0",
@@ -219,7 +219,7 @@ INVALID = [
 
 @pytest.mark.parametrize(("change", "field"), INVALID, ids=[f for _, f in INVALID])
 def test_invalid_programs_fail_in_check_with_no_api_call(
-    tenant: Tenant, change: dict[str, Any], field: str
+    tenant: LocationStack, change: dict[str, Any], field: str
 ) -> None:
     tenant.location = {k: v for k, v in {**tenant.location, **change}.items() if v is not None}
     for operation in ("preview", "up"):
@@ -230,7 +230,7 @@ def test_invalid_programs_fail_in_check_with_no_api_call(
     assert tenant.stack.state()["resources"] == {}
 
 
-def test_a_failing_step_keeps_state_and_the_next_up_converges(tenant: Tenant) -> None:
+def test_a_failing_step_keeps_state_and_the_next_up_converges(tenant: LocationStack) -> None:
     tenant.run("up", "up (create)")
     before = tenant.stack.state()["resources"]
     tenant.location["city"] = "Oslo"
@@ -257,7 +257,7 @@ def test_a_failing_step_keeps_state_and_the_next_up_converges(tenant: Tenant) ->
     assert tenant.run("preview", "preview (converged)").counts() == {"same": 2}
 
 
-def test_fields_removed_from_the_program_are_cleared(tenant: Tenant) -> None:
+def test_fields_removed_from_the_program_are_cleared(tenant: LocationStack) -> None:
     tenant.zone = None
     tenant.location.update(
         description="A depot",
@@ -287,7 +287,7 @@ def test_fields_removed_from_the_program_are_cleared(tenant: Tenant) -> None:
     assert tenant.run("preview", "preview (after removal)").counts() == {"same": 1}
 
 
-def test_a_value_the_tenant_already_has_is_recorded(tenant: Tenant) -> None:
+def test_a_value_the_tenant_already_has_is_recorded(tenant: LocationStack) -> None:
     tenant.zone = None
     loc = tenant.run("up", "up (create)").outputs["location_id"]
     with tenant.api() as api:
@@ -303,7 +303,7 @@ def test_a_value_the_tenant_already_has_is_recorded(tenant: Tenant) -> None:
     assert tenant.live(f"/locations/v2.0/{loc}").json()["data"]["city"] is None
 
 
-def test_two_resources_with_one_key_do_not_both_create(tenant: Tenant) -> None:
+def test_two_resources_with_one_key_do_not_both_create(tenant: LocationStack) -> None:
     tenant.zone = None
     original = tenant.program
 
@@ -319,7 +319,7 @@ def test_two_resources_with_one_key_do_not_both_create(tenant: Tenant) -> None:
         assert len(api.get("/locations/v2.0").json()["data"]) == 1
 
 
-def test_adopt_without_a_key_creates_nothing(tenant: Tenant) -> None:
+def test_adopt_without_a_key_creates_nothing(tenant: LocationStack) -> None:
     tenant.zone = None
     del tenant.location["external_id"]
     tenant.location_opts = {"adopt": True}
@@ -329,7 +329,7 @@ def test_adopt_without_a_key_creates_nothing(tenant: Tenant) -> None:
     assert not any(e["method"] == "POST" for e in tenant.last)
 
 
-def test_token_stays_out_of_payload_state_and_outputs(tenant: Tenant) -> None:
+def test_token_stays_out_of_payload_state_and_outputs(tenant: LocationStack) -> None:
     result = tenant.run("up", "up (create)")
     text = json.dumps(tenant.stack.state(show_secrets=True)) + json.dumps(result.outputs)
     assert TOKEN not in text

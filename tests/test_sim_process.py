@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pulumi_ampeco.sim import RunningSimulator, Simulator, SimulatorConfig
+from ampeco_sim import RunningSimulator, Simulator, SimulatorConfig
 
 from . import factories as f
 from .conftest import API, TOKEN, Sim, SimProcess
@@ -132,6 +132,22 @@ def test_requests_during_shutdown_get_503(sim: Sim) -> None:
     with sim.client() as api:
         r = api.get("/taxes/v2.0")
     assert r.status_code == 503 and r.json() == {"message": "Service Unavailable"}
+
+
+def test_the_simulator_imports_nothing_of_the_provider() -> None:
+    """``ampeco_sim`` is an independent implementation of the API: it must not lean on the
+    provider's models or the Pulumi SDK, or its answers would only repeat the provider's view."""
+    probe = (
+        "import sys, ampeco_sim, ampeco_sim.contract\n"
+        "ampeco_sim.contract.default_contract()\n"
+        "print('\\n'.join(sorted(sys.modules)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    loaded = out.split()
+    assert "ampeco_sim.app" in loaded
+    assert [m for m in loaded if m.split(".")[0] in ("pulumi_ampeco", "pulumi")] == []
 
 
 def test_tokens_from_the_environment(tmp_path: Path) -> None:

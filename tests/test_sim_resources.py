@@ -13,7 +13,7 @@ from . import factories as f
 
 
 @dataclass
-class Kind:
+class Collection:
     """How to reach one resource kind in a fresh tenant."""
 
     name: str
@@ -42,8 +42,8 @@ def _evse_path(api: httpx.Client) -> str:
     return f"/charge-points/v2.0/{cp}/evses/{evse}/connectors"
 
 
-KINDS = [
-    Kind(
+COLLECTIONS = [
+    Collection(
         "location",
         lambda api: "/locations/v2.0",
         f.location,
@@ -51,7 +51,7 @@ KINDS = [
         {"city": "Oslo", "tags": ["a"]},
         ("name", "geoposition", "address", "country"),
     ),
-    Kind(
+    Collection(
         "charging zone",
         lambda api: f"/locations/v2.0/{_location(api)}/charging-zones",
         f.charging_zone,
@@ -59,7 +59,7 @@ KINDS = [
         {"status": "disabled"},
         ("name", "status"),
     ),
-    Kind(
+    Collection(
         "charge point",
         lambda api: "/charge-points/v2.0",
         lambda: {k: v for k, v in f.charge_point(0).items() if k != "locationId"},
@@ -67,7 +67,7 @@ KINDS = [
         {"name": "Renamed"},
         ("name", "type", "status"),
     ),
-    Kind(
+    Collection(
         "nested evse",
         lambda api: f"/charge-points/v2.0/{_charge_point(api)}/evses",
         f.evse,
@@ -75,7 +75,7 @@ KINDS = [
         {"label": "Left"},
         ("physicalReference", "currentType", "networkId", "status"),
     ),
-    Kind(
+    Collection(
         "evse v2.1",
         lambda api: "/evses/v2.1",
         f.evse,
@@ -83,8 +83,8 @@ KINDS = [
         {"status": "disabled"},
         ("chargePointId", "physicalReference", "currentType", "networkId", "status"),
     ),
-    Kind("connector", _evse_path, f.connector, "PATCH", {"status": "disabled"}, ("type",)),
-    Kind(
+    Collection("connector", _evse_path, f.connector, "PATCH", {"status": "disabled"}, ("type",)),
+    Collection(
         "tariff",
         lambda api: "/tariffs/v1.0",
         f.tariff,
@@ -92,7 +92,7 @@ KINDS = [
         {"name": "Renamed", "type": "flat rate", "pricing": {"pricePerSession": 3}},
         ("name", "type"),
     ),
-    Kind(
+    Collection(
         "tariff group",
         lambda api: "/tariff-groups/v1.0",
         f.tariff_group,
@@ -100,7 +100,7 @@ KINDS = [
         {"name": "Renamed"},
         ("name",),
     ),
-    Kind(
+    Collection(
         "tax",
         lambda api: "/taxes/v2.0",
         f.tax,
@@ -108,7 +108,7 @@ KINDS = [
         {"percentage": 12.5},
         ("name", "percentage"),
     ),
-    Kind(
+    Collection(
         "tax identification number",
         lambda api: "/tax-identification-numbers/v2.0",
         f.tin,
@@ -116,7 +116,7 @@ KINDS = [
         {"name": "SE 123"},
         ("name",),
     ),
-    Kind(
+    Collection(
         "currency",
         lambda api: "/currencies/v2.0",
         f.currency,
@@ -138,7 +138,7 @@ def assert_subset(actual: Any, expected: Any, where: str = "") -> None:
         assert actual == expected, where
 
 
-def _body_for(kind: Kind, api: httpx.Client, collection: str) -> dict[str, Any]:
+def _body_for(kind: Collection, api: httpx.Client, collection: str) -> dict[str, Any]:
     body = kind.body()
     if kind.name == "charge point":
         body["locationId"] = _location(api)
@@ -147,8 +147,8 @@ def _body_for(kind: Kind, api: httpx.Client, collection: str) -> dict[str, Any]:
     return body
 
 
-@pytest.mark.parametrize("kind", KINDS, ids=[k.name for k in KINDS])
-def test_crud_round_trip(api: httpx.Client, kind: Kind) -> None:
+@pytest.mark.parametrize("kind", COLLECTIONS, ids=[k.name for k in COLLECTIONS])
+def test_crud_round_trip(api: httpx.Client, kind: Collection) -> None:
     collection = kind.setup(api)
     body = _body_for(kind, api, collection)
 
@@ -181,8 +181,8 @@ def test_crud_round_trip(api: httpx.Client, kind: Kind) -> None:
     assert api.delete(item).status_code == 404
 
 
-@pytest.mark.parametrize("kind", KINDS, ids=[k.name for k in KINDS])
-def test_missing_required_field_is_named(api: httpx.Client, kind: Kind) -> None:
+@pytest.mark.parametrize("kind", COLLECTIONS, ids=[k.name for k in COLLECTIONS])
+def test_missing_required_field_is_named(api: httpx.Client, kind: Collection) -> None:
     collection = kind.setup(api)
     body = _body_for(kind, api, collection)
     before = len(api.get(collection).json()["data"])  # seeded currency and tax included

@@ -13,7 +13,6 @@ import pytest
 
 from pulumi_ampeco.tenant import document_schema, load
 from pulumi_ampeco.tenant.loading import parse
-from pulumi_ampeco.tenant.validation import check
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "tenant-yaml" / "tenant.yaml"
 EXAMPLE_CONFIG = {"tenant:env": "dev", "tenant:pricePerKwh": "0.10"}
@@ -24,7 +23,7 @@ def config_of(values: dict[str, str], secret: tuple[str, ...] = ()) -> Any:
 
 
 def problems_of(text: str, **options: Any) -> list[tuple[str, int | None, str]]:
-    plan = check(parse(textwrap.dedent(text)), **options)
+    plan = load(parse(textwrap.dedent(text)), **options)
     return [(p.where, p.line, p.message) for p in plan.problems]
 
 
@@ -101,7 +100,7 @@ taxes:
 
 
 def test_norway_stays_a_country_and_yes_no_stay_text() -> None:
-    plan = check(parse(SITE + "    city: yes\n"))
+    plan = load(parse(SITE + "    city: yes\n"))
     assert plan.problems == []
     assert plan.nodes[0].args["country"] == "NO"
     assert plan.nodes[0].args["city"] == "yes"
@@ -178,7 +177,7 @@ def test_the_same_evse_number_on_two_stations_is_fine() -> None:
     text = SITE + "    charge_points:\n"
     for key in ("cp-1", "cp-2"):
         text += textwrap.indent(textwrap.dedent(station.format(key=key)), "      ")
-    plan = check(parse(text))
+    plan = load(parse(text))
     assert plan.problems == []
     assert [n.name for n in plan.nodes][-2:] == [
         "locations/depot/charge_points/cp-2",
@@ -239,7 +238,7 @@ tax_identification_numbers:
 
 
 def test_ids_of_objects_outside_the_document_are_still_accepted() -> None:
-    plan = check(
+    plan = load(
         parse(
             "tariffs:\n  t:\n    name: T\n    type: flat rate\n    pricing: {price_per_kwh: 1, tax_id: 40}\n"
         )
@@ -272,7 +271,7 @@ def test_config_values_fill_in_and_secrets_are_marked() -> None:
         "tenant:position": '{"latitude": 1, "longitude": 2}',
         "tenant:ocpp": "s3cret",
     }
-    plan = check(
+    plan = load(
         parse(textwrap.dedent(text)),
         config=config_of(values, secret=("tenant:ocpp",)),
         project="tenant",
@@ -336,7 +335,7 @@ def test_a_document_given_as_a_dict_is_checked_the_same_way() -> None:
 
 
 def test_sections_in_any_order_are_declared_references_first() -> None:
-    plan = check(
+    plan = load(
         parse(
             "tariffs:\n  t: {name: T, type: flat rate, pricing: {price_per_kwh: 1, tax: vat}}\n"
             "taxes:\n  vat: {name: VAT, percentage: 25}\n"
@@ -347,7 +346,7 @@ def test_sections_in_any_order_are_declared_references_first() -> None:
 
 
 def test_text_that_yaml_1_1_would_turn_into_numbers_stays_text() -> None:
-    plan = check(
+    plan = load(
         parse(
             SITE
             + "    post_code: 0150\n"
@@ -396,7 +395,7 @@ taxes:
 """
     )
     values = {"tenant:pin": "98765", "tenant:evse": "SECRETNET", "tenant:rate": "high-rate"}
-    plan = check(parse(text), config=config_of(values, secret=tuple(values)), project="tenant")
+    plan = load(parse(text), config=config_of(values, secret=tuple(values)), project="tenant")
     messages = "\n".join(f"{p.where}: {p.message}" for p in plan.problems)
     assert "98765" not in messages and "SECRETNET" not in messages
     assert "pin: String should match pattern '^[0-9]{1,4}$'" in messages
@@ -502,6 +501,6 @@ def test_the_readme_example_document_is_valid() -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Tenant documents", 1)[1]
     example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
-    plan = check(parse(example), config=config_of({"tenant:pricePerKwh": "0.35"}), project="tenant")
+    plan = load(parse(example), config=config_of({"tenant:pricePerKwh": "0.35"}), project="tenant")
     assert plan.problems == []
     assert [n.name for n in plan.nodes][-1] == "locations/depot-north/charge_points/cp-1"

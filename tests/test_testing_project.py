@@ -1,4 +1,4 @@
-"""How :mod:`pulumi_ampeco.testing.project` reads a project's config: the stack file over the
+"""How :mod:`ampeco_engine.project` reads a project's config: the stack file over the
 project-level defaults of ``Pulumi.yaml``, as the Pulumi CLI does, and a :class:`ValueError`
 naming the file for what the CLI would not accept either (``ampeco-iac offline`` reports it
 as a usage error, exit 2)."""
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from ampeco_engine.project import StackConfig, project_main, project_name, stack_config
 from pulumi_ampeco.cli import main
-from pulumi_ampeco.testing.project import StackConfig, project_main, project_name, stack_config
 
 PROJECT = "name: demo\nruntime: python\n"
 

@@ -103,9 +103,9 @@ def _is_loopback(host: str) -> bool:
 
 
 def run_sim(args: argparse.Namespace) -> int:
-    from .sim import Simulator, SimulatorConfig
-    from .sim.faults import Fault, FaultError
-    from .sim.server import SimulatorHTTPServer
+    from ampeco_sim import Simulator, SimulatorConfig
+    from ampeco_sim.faults import Fault, FaultError
+    from ampeco_sim.server import SimulatorHTTPServer
 
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,

@@ -5,7 +5,8 @@ tenant's ``Retry-After``, creates that are never duplicated by a retry, client-s
 shared by every thread, error mapping to :mod:`pulumi_ampeco.errors`, and pagination. It is
 synchronous (the dynamic provider calls it from worker threads) and safe to share between
 threads. The token lives only in the ``Authorization`` header of the underlying ``httpx``
-client, which masks it in its own representations.
+client, which masks it in its own representations. ``D<n>`` are the decisions of
+``docs/decisions.md``.
 """
 
 from __future__ import annotations
@@ -33,10 +34,10 @@ from .errors import (
     ApiError,
     ConfigurationError,
     DuplicateObjectsError,
+    InvalidRequestError,
     RateLimitedError,
     ServerError,
     TransportError,
-    ValidationError,
 )
 from .lookup import Lookup, lookup_for
 
@@ -616,16 +617,12 @@ def _error(
             errors = response.json().get("errors")
         except (ValueError, AttributeError):
             errors = None
-        return ValidationError(
-            method,
-            path,
-            status,
-            message,
-            errors if isinstance(errors, dict) else None,
-            attempts=attempts,
-        )
+        errors = errors if isinstance(errors, dict) else None
+        return InvalidRequestError(method, path, status, message, errors=errors, attempts=attempts)
     if status == 429:
-        return RateLimitedError(method, path, status, message, retry_after, attempts=attempts)
+        return RateLimitedError(
+            method, path, status, message, retry_after=retry_after, attempts=attempts
+        )
     cls = STATUS_ERRORS.get(status)
     if cls is not None:
         return cls(method, path, status, message, attempts=attempts)

@@ -13,14 +13,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ampeco_engine.project import qualified as qualified  # re-exported for callers
+
 from .errors import ConfigurationError
 
 NAMESPACE = "ampeco"
-
-
-def qualified(key: str, project: str) -> str:
-    """A config key with its namespace: without one it is the project's, as with the CLI."""
-    return key if ":" in key else f"{project}:{key}"
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,14 @@
-"""What can go wrong talking to an AMPECO tenant, as exceptions that say what to do.
+"""Every error pulumi-ampeco raises, under :class:`AmpecoError`, each saying what to do.
 
-Every exception carries the request's method and path (never the token, never the query's
-secrets: AMPECO puts none there) and reads well as one line of a Pulumi error.
+Errors of a request carry its method and path (never the token, never the query's secrets:
+AMPECO puts none there) and read well as one line of a Pulumi error. Nothing here imports the
+Pulumi SDK.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 
 class AmpecoError(Exception):
@@ -15,6 +17,41 @@ class AmpecoError(Exception):
 
 class ConfigurationError(AmpecoError):
     """The tenant URL, token or a tuning setting is missing or wrong; nothing was sent."""
+
+
+class UsageError(AmpecoError):
+    """A command was given a project, stack, option or file it cannot use; nothing ran."""
+
+
+class AdoptionRequiredError(AmpecoError):
+    """An object with the same key exists and the program did not ask to adopt it (or asked,
+    without a key to find it by); nothing was created."""
+
+
+class DocumentError(AmpecoError):
+    """A tenant document has problems; each is listed with its line and path, and nothing was
+    declared."""
+
+    def __init__(self, source: str, problems: Sequence[Problem]) -> None:
+        self.source = source
+        self.problems = list(problems)
+        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+        lines = [f"{source}: {count}; nothing was changed in the tenant."]
+        for problem in problems:
+            line = f"line {problem.line}: " if problem.line else ""
+            lines.append(f"  {line}{problem.where}: {problem.message}")
+        super().__init__("\n".join(lines))
+
+
+class Problem(Protocol):
+    """One problem of a document: where it is and what to do about it."""
+
+    @property
+    def line(self) -> int | None: ...
+    @property
+    def where(self) -> str: ...
+    @property
+    def message(self) -> str: ...
 
 
 class ApiError(AmpecoError):
@@ -65,21 +102,14 @@ class ConflictError(ApiError):
     hint = "the object is in use; remove or reassign what uses it first"
 
 
-class ValidationError(ApiError):
+class InvalidRequestError(ApiError):
     """422: the tenant rejected the data; ``errors`` maps field paths to messages."""
 
     def __init__(
-        self,
-        method: str,
-        path: str,
-        status: int | None,
-        message: str,
-        errors: Mapping[str, Sequence[str]] | None = None,
-        *,
-        attempts: int = 1,
+        self, *args: Any, errors: Mapping[str, Sequence[str]] | None = None, **kwargs: Any
     ) -> None:
         self.errors: dict[str, list[str]] = {k: list(v) for k, v in (errors or {}).items()}
-        super().__init__(method, path, status, message, attempts=attempts)
+        super().__init__(*args, **kwargs)
 
     def _describe(self) -> str:
         base = super()._describe()
@@ -92,18 +122,9 @@ class ValidationError(ApiError):
 class RateLimitedError(ApiError):
     hint = "the tenant's rate limit; lower ampeco:requestsPerMinute or retry later"
 
-    def __init__(
-        self,
-        method: str,
-        path: str,
-        status: int | None,
-        message: str,
-        retry_after: float | None = None,
-        *,
-        attempts: int = 1,
-    ) -> None:
+    def __init__(self, *args: Any, retry_after: float | None = None, **kwargs: Any) -> None:
         self.retry_after = retry_after
-        super().__init__(method, path, status, message, attempts=attempts)
+        super().__init__(*args, **kwargs)
 
 
 class ServerError(ApiError):
@@ -147,17 +168,20 @@ STATUS_ERRORS: dict[int, type[ApiError]] = {
 }
 
 __all__ = [
+    "AdoptionRequiredError",
     "AmbiguousCreateError",
     "AmpecoError",
     "ApiError",
     "AuthenticationError",
     "ConfigurationError",
     "ConflictError",
+    "DocumentError",
     "DuplicateObjectsError",
+    "InvalidRequestError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitedError",
     "ServerError",
     "TransportError",
-    "ValidationError",
+    "UsageError",
 ]

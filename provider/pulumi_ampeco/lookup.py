@@ -2,8 +2,7 @@
 
 Used when a create may have happened without an answer (a timeout, a dropped connection), and
 later for adoption. The key is ``externalId`` where the resource has one, and otherwise the
-natural key the API reference names (``shared/ampeco-api/README.md``, "Identifiers"); this
-module is the one place that holds those choices.
+natural key; which fields those are is each kind's declaration (:mod:`pulumi_ampeco.kinds`).
 """
 
 from __future__ import annotations
@@ -12,6 +11,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from .kinds import KINDS, wire_path
 
 
 @dataclass(frozen=True)
@@ -53,50 +54,67 @@ def _value(body: Mapping[str, Any], dotted: str) -> Any:
     return found if found not in (None, "") else None
 
 
-_ID = r"[0-9]+"
-#: collection path (regular expression, under /resources) → candidate keys, best first:
-#: (fields of the body that make the key, the filter that narrows the listing or None).
-KEYS: tuple[tuple[str, tuple[tuple[tuple[str, ...], str | None], ...]], ...] = (
-    (r"/locations/v2\.0", ((("externalId",), "externalId"),)),
-    (rf"/locations/v2\.0/{_ID}/charging-zones", ((("name",), None),)),
-    (r"/charge-points/v2\.0", ((("externalId",), "externalId"), (("network.id",), "networkId"))),
-    (rf"/charge-points/v2\.0/{_ID}/evses", ((("externalId",), None), (("networkId",), None))),
-    (r"/evses/v2\.1", ((("externalId",), "externalId"), (("networkId",), None))),
-    (r"/tariffs/v1\.0", ((("externalId",), None), (("name",), None))),
-    (r"/tariff-groups/v1\.0", ((("name",), None),)),
-    (r"/taxes/v2\.0", ((("name",), None),)),
-    (r"/tax-identification-numbers/v2\.0", ((("name",), None),)),
-    (r"/currencies/v2\.0", ((("alphabeticCode",), None),)),
-)
-_CONNECTORS = re.compile(rf"/charge-points/v2\.0/{_ID}/evses/{_ID}/connectors")
+@dataclass(frozen=True)
+class _WireKey:
+    """A :class:`~pulumi_ampeco.kinds.Key` in wire names, for bodies as the API takes them."""
+
+    fields: tuple[str, ...]
+    filters: tuple[tuple[str, str], ...]
+    ours: bool
+    identifying: bool
+
+
+def _table() -> tuple[tuple[re.Pattern[str], tuple[_WireKey, ...]], ...]:
+    rows = []
+    for kind in KINDS.values():
+        pattern = re.escape(kind.collection)
+        for parent in kind.parent_fields:
+            pattern = pattern.replace(re.escape(f"{{{parent}}}"), "[0-9]+")
+        keys = tuple(
+            _WireKey(
+                tuple(wire_path(kind.model, f) for f in key.matched),
+                tuple((name, wire_path(kind.model, f)) for name, f in key.filters.items()),
+                key.ours,
+                key.identifying,
+            )
+            for key in kind.keys
+        )
+        rows.append((re.compile(pattern), keys))
+    return tuple(rows)
+
+
+#: Collection path pattern → the keys of its kind, best first (from :mod:`pulumi_ampeco.kinds`).
+KEYS = _table()
 
 
 def lookup_for(path: str, body: Mapping[str, Any]) -> Lookup | None:
     """The lookup for a create of ``body`` at collection ``path``, or ``None`` if there is no key.
 
-    ``path`` is the collection path under ``/public-api/resources`` (``/locations/v2.0``).
+    ``path`` is the collection path under ``/public-api/resources`` (``/locations/v2.0``). The
+    first key whose fields the body all has wins; a key that cannot identify (a connector's
+    type) uses whichever of its fields the body has.
     """
-    if _CONNECTORS.fullmatch(path):
-        fields = {k: body[k] for k in ("type", "format", "status") if body.get(k) is not None}
-        return Lookup(path, fields, new_only=True, identifying=False) if fields else None
-    for pattern, candidates in KEYS:
-        if not re.fullmatch(pattern, path):
+    for pattern, keys in KEYS:
+        if not pattern.fullmatch(path):
             continue
-        for names, filter_name in candidates:
-            values = {name: _value(body, name) for name in names}
-            if any(v is None for v in values.values()):
+        for key in keys:
+            values = {name: _value(body, name) for name in key.fields}
+            if not key.identifying:
+                values = {k: v for k, v in values.items() if v is not None}
+                if not values:
+                    continue
+            elif any(v is None for v in values.values()):
                 continue
-            params: dict[str, Any] = {}
-            if filter_name is not None:
-                params = {"filter": {filter_name: values[names[0]]}}
-            if path == "/evses/v2.1" and body.get("chargePointId") is not None:
-                params.setdefault("filter", {})["chargePointId"] = body["chargePointId"]
-                if names == ("networkId",):
-                    # EVSE numbers start again at 1 on every station: the key is the pair,
-                    # checked here too because a cached listing is not filtered.
-                    values["chargePointId"] = body["chargePointId"]
-            # Names and codes may already be taken by objects that are not ours: a lost create
-            # is recognised among the objects that were not there before.
-            return Lookup(path, values, params, new_only=names != ("externalId",))
+            filters = {n: _value(body, f) for n, f in key.filters}
+            params = {"filter": {n: v for n, v in filters.items() if v is not None}}
+            return Lookup(
+                path,
+                values,
+                params if params["filter"] else {},
+                # Names and codes may already be taken by objects that are not ours: a lost
+                # create is recognised among the objects that were not there before.
+                new_only=not key.ours,
+                identifying=key.identifying,
+            )
         return None
     return None

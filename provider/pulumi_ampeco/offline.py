@@ -2,7 +2,7 @@
 
 For machines that have Python but no Pulumi CLI (a first try, a locked-down CI runner). The
 program, the resource classes and the providers are the real ones
-(:mod:`pulumi_ampeco.testing`); the engine is emulated and the state is a local JSON file in
+(:mod:`ampeco_engine`); the engine is emulated and the state is a local JSON file in
 which secrets are only encoded, not encrypted. With the CLI available, use ``pulumi``: it
 brings encrypted state, locking, history and every engine feature.
 
@@ -28,9 +28,10 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
 
 from .config import BY_KEY, NAMESPACE, qualified
+from .errors import UsageError
 
 if TYPE_CHECKING:
-    from .testing import OfflineEngineError, OfflineStack, RunResult, Step
+    from ampeco_engine import OfflineEngineError, OfflineStack, RunResult, Step
 
 OPERATIONS = ("preview", "up", "refresh", "destroy")
 STATE_DIR = ".pulumi-offline"
@@ -61,10 +62,6 @@ _TITLES = {
     "refresh": "Refreshing",
     "destroy": "Destroying",
 }
-
-
-class OfflineUsageError(Exception):
-    """The run cannot start: a bad option, a missing project or a secret nobody supplied."""
 
 
 # --- the command line ------------------------------------------------------------------------
@@ -161,18 +158,18 @@ class Settings:
 
 
 def resolve(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> Settings:
-    """Project, stack, state file and config for a run; raises :class:`OfflineUsageError`."""
-    from .testing.project import project_name, stack_config
+    """Project, stack, state file and config for a run; raises :class:`UsageError`."""
+    from ampeco_engine.project import project_name, stack_config
 
     env = os.environ if env is None else env
     root = Path(args.cwd).resolve()
     if not (root / "Pulumi.yaml").is_file():
-        raise OfflineUsageError(f"no Pulumi.yaml in {root} (choose the project with --cwd)")
+        raise UsageError(f"no Pulumi.yaml in {root} (choose the project with --cwd)")
     try:
         project = project_name(root)
         stack_file = stack_config(root, args.stack)
     except (ValueError, OSError) as exc:
-        raise OfflineUsageError(str(exc)) from None
+        raise UsageError(str(exc)) from None
     config: dict[str, Any] = dict(stack_file.values)
     secrets = {key for key in config if key in ALWAYS_SECRET}
     overrides = {qualified(k, project): v for k, v in _pairs(args.config, "--config")}
@@ -191,13 +188,13 @@ def resolve(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> S
         )
         variable = from_env.get(key) or _setting_env(key)
         if variable is None:
-            raise OfflineUsageError(
+            raise UsageError(
                 f"{why}: pass --secret-env {key}=VAR and set the environment variable VAR "
                 "to its value"
             )
         value = env.get(variable)
         if not value:
-            raise OfflineUsageError(f"{why}: set {variable} to its value")
+            raise UsageError(f"{why}: set {variable} to its value")
         config[key] = value
         secrets.add(key)
         taken[key] = variable
@@ -212,11 +209,11 @@ def resolve(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> S
         try:
             state.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise OfflineUsageError(f"cannot use {state} as the state file: {exc}") from None
+            raise UsageError(f"cannot use {state} as the state file: {exc}") from None
         if not os.access(state.parent, os.W_OK) or (
             state.exists() and not os.access(state, os.W_OK)
         ):
-            raise OfflineUsageError(f"cannot write the state file {state}")
+            raise UsageError(f"cannot write the state file {state}")
     return Settings(root, project, args.stack, state, config, secrets, taken)
 
 
@@ -224,7 +221,7 @@ def run(args: argparse.Namespace) -> int:
     """``ampeco-iac offline OPERATION``: resolve, run, print; returns the exit status."""
     try:
         settings = resolve(args)
-    except OfflineUsageError as exc:
+    except UsageError as exc:
         print(f"ampeco-iac offline: error: {exc}", file=sys.stderr)
         return 2
     # Like the Pulumi CLI: no secret config value (nor the token) in anything printed.
@@ -238,9 +235,9 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, settings: Settings, out: IO[str], err: IO[str]) -> int:
     _print_header(settings, args.operation, out)
 
-    from .testing import OfflineEngineError, OfflineStack
-    from .testing.project import project_program
-    from .testing.values import decode_from_state
+    from ampeco_engine import OfflineEngineError, OfflineStack
+    from ampeco_engine.project import project_program
+    from ampeco_engine.values import decode_from_state
 
     try:
         program = project_program(settings.project_dir)
@@ -380,7 +377,7 @@ def _pairs(items: Iterable[str], option: str) -> list[tuple[str, str]]:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise OfflineUsageError(f"{option} expects KEY=VALUE, got {item!r}")
+            raise UsageError(f"{option} expects KEY=VALUE, got {item!r}")
         pairs.append((key.strip(), value))
     return pairs
 
@@ -421,7 +418,7 @@ def masked(value: Any) -> Any:
     """A value ready to print: each secret replaced by :data:`SECRET` (whatever it holds),
     each unknown by :data:`UNKNOWN_SHOWN`, and translated texts (lists of ``{locale,
     translation}``) as ``{locale: text}``."""
-    from .testing.values import UNKNOWN, is_secret
+    from ampeco_engine.values import UNKNOWN, is_secret
 
     def walk(item: Any) -> Any:
         if item is UNKNOWN:

@@ -12,12 +12,12 @@ import os
 import threading
 from collections.abc import Mapping
 
-from . import config as config_module
+from . import config
 from .cache import ReadCache
 from .client import AmpecoClient
 
 #: Stack config keys read from the engine's configuration.
-KEYS = tuple(s.config_key for s in config_module.SETTINGS)
+KEYS = tuple(s.config_key for s in config.SETTINGS)
 
 _lock = threading.Lock()
 _config: dict[str, str] = {}
@@ -45,7 +45,7 @@ def client() -> AmpecoClient:
     global _client
     with _lock:
         if _client is None:
-            _client = AmpecoClient.from_config(config_module.load(_config, os.environ))
+            _client = AmpecoClient.from_config(config.load(_config, os.environ))
         return _client
 
 
@@ -60,14 +60,14 @@ def cache_enabled() -> bool:
     """Whether reads go through the collection cache (``ampeco:readCache``, on by default)."""
     with _lock:
         snapshot = dict(_config)
-    return bool(config_module.value("readCache", snapshot))
+    return bool(config.value("readCache", snapshot))
 
 
 def default_locale() -> str:
     """Locale of translated texts written as plain strings (``ampeco:defaultLocale``)."""
     with _lock:
         snapshot = dict(_config)
-    return str(config_module.value("defaultLocale", snapshot))
+    return str(config.value("defaultLocale", snapshot))
 
 
 def reset() -> None:

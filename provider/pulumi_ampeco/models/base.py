@@ -32,6 +32,8 @@ class AmpecoModel(BaseModel):
         str_strip_whitespace=False,
         # A number where text is expected (an EVSE's `network_id: 1` in YAML) means that text.
         coerce_numbers_to_str=True,
+        # The docstring under a field is its description (reference pages, JSON Schema).
+        use_attribute_docstrings=True,
     )
 
     def to_wire(self) -> dict[str, Any]:

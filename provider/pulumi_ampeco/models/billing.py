@@ -193,24 +193,36 @@ CURRENCY_CODES = frozenset(
 
 
 class TaxIdentificationNumber(AmpecoModel):
-    name: str = Field(min_length=1, description="the registration number, e.g. NO 987 654 321 MVA")
+    name: str = Field(min_length=1)
+    """the registration number, e.g. a VAT registration such as NO 987 654 321 MVA"""
 
 
 class Tax(AmpecoModel):
     name: str = Field(min_length=1)
-    percentage: float = Field(ge=0, le=100, description="the rate in percent, e.g. 25")
+    """internal name of the tax"""
+    percentage: float = Field(ge=0, le=100)
+    """tax rate in percent, e.g. 25"""
     display_name: Translations | None = None
+    """name of the tax printed for customers, per locale"""
     tax_identification_number_id: int | None = None
+    """id of the tax identification number the tax belongs to"""
 
 
 class Currency(AmpecoModel):
     alphabetic_code: str
+    """the currency's ISO 4217 code, e.g. EUR; a change replaces the currency"""
     prefix: str | None = None
+    """text put before amounts, e.g. $ or £"""
     suffix: str | None = None
+    """text put after amounts, e.g. ` kr`"""
     decimal: int | None = Field(default=None, ge=0, le=4)
+    """decimal places used when charging a payment method and for totals, 0 to 4"""
     unit_price_and_calculations_decimal: int | None = Field(default=None, ge=0, le=5)
+    """decimal places of unit prices in tariffs (per kWh, per minute), 0 to 5"""
     enable_use_of_minor_currency_unit: bool | None = None
+    """use the minor unit (e.g. cents) for flexible-tariff thresholds and home-charging costs"""
     minor_unit_sign: str | None = None
+    """sign of the minor currency unit, e.g. ¢ or c"""
 
     @field_validator("alphabetic_code")
     @classmethod

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 _WHERE = {
     "Tenant": ".component",
     "TenantDocumentError": ".component",
-    "load": ".component",
+    "load": ".validation",
     "Problem": ".loading",
     "format_path": ".loading",
     "document_schema": ".schema",
@@ -43,7 +43,7 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
-    from .component import Tenant, TenantDocumentError, load
+    from .component import Tenant, TenantDocumentError
     from .loading import Problem, format_path
     from .schema import document_schema
-    from .validation import Node, Plan
+    from .validation import Node, Plan, load

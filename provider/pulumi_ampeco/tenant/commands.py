@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from .. import config as settings
+from .. import config
 
 
 def add_parsers(sub: Any) -> None:
@@ -66,9 +66,11 @@ def run_schema(args: argparse.Namespace) -> int:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from ..testing.project import project_name, stack_config
-    from .component import TenantDocumentError, load
+    from ampeco_engine.project import project_name, stack_config
+
+    from ..errors import DocumentError
     from .loading import UNREADABLE
+    from .validation import load
 
     project_dir: Path = args.cwd or args.document.resolve().parent
     values: dict[str, Any] = {}
@@ -94,12 +96,12 @@ def run_validate(args: argparse.Namespace) -> int:
             return UNREADABLE, True  # set, but only the Pulumi CLI can decrypt it
         return None, False
 
-    locale = settings.value(
+    locale = config.value(
         "defaultLocale", {k: str(v) for k, v in values.items() if k == "ampeco:defaultLocale"}
     )
     plan = load(args.document, config=lookup, project=project, default_locale=locale or "en")
     if plan.problems:
-        print(TenantDocumentError(str(args.document), plan.problems), file=sys.stderr)
+        print(DocumentError(str(args.document), plan.problems), file=sys.stderr)
         return 1
     kinds = Counter(node.section.kind for node in plan.nodes)
     summary = ", ".join(f"{count} {kind}" for kind, count in kinds.items())

@@ -3,50 +3,24 @@
 from __future__ import annotations
 
 import copy
-import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import pulumi
 from pulumi.runtime.config import is_config_secret
 
-from .. import config as settings
-from .. import resources
-from .loading import ConfigLookup, Problem, read
-from .validation import Node, Plan, check, set_at
+from .. import config, resources
+from ..errors import DocumentError
+from .validation import Document, Node, load, set_at
 
 TYPE = "ampeco:index:Tenant"
-Document = str | os.PathLike[str] | Mapping[str, Any]
 
 
-class TenantDocumentError(pulumi.RunError):
+class TenantDocumentError(DocumentError, pulumi.RunError):
     """The document has problems; nothing was declared, so nothing reaches the tenant.
 
-    A ``RunError``, so Pulumi prints the list without a Python traceback.
+    Also a ``RunError``, so Pulumi prints the list without a Python traceback.
     """
-
-    def __init__(self, source: str, problems: list[Problem]) -> None:
-        self.source = source
-        self.problems = problems
-        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
-        lines = [f"{source}: {count}; nothing was changed in the tenant."]
-        for problem in problems:
-            line = f"line {problem.line}: " if problem.line else ""
-            lines.append(f"  {line}{problem.where}: {problem.message}")
-        super().__init__("\n".join(lines))
-
-
-def load(
-    document: Document,
-    *,
-    config: ConfigLookup | None = None,
-    project: str = "",
-    default_locale: str = "en",
-) -> Plan:
-    """Read and validate a document (a YAML file's path, or the equivalent mapping)."""
-    source = read(document if isinstance(document, Mapping) else Path(document))
-    return check(source, config=config, project=project, default_locale=default_locale)
 
 
 def stack_config_lookup(full_key: str) -> tuple[str | None, bool]:
@@ -76,7 +50,7 @@ class Tenant(pulumi.ComponentResource):
         document: Document,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        locale = settings.value(
+        locale = config.value(
             "defaultLocale",
             {"ampeco:defaultLocale": pulumi.Config("ampeco").get("defaultLocale") or ""},
         )

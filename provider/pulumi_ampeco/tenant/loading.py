@@ -18,7 +18,15 @@ import yaml
 
 from ..config import qualified
 
-Path_ = tuple[str | int, ...]
+DocPath = tuple[str | int, ...]
+"""Where a value is in a document: section, key, field, list index, …"""
+
+#: A key names an object within its section: letters, digits, ``-`` and ``_`` (no dots or
+#: slashes, which separate the parts of a path).
+KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+KEY = re.compile(KEY_PATTERN)
+#: The document's own flag on an object: take over an existing one with the same key.
+ADOPT = "adopt"
 #: ``(value, secret?)`` for a ``namespace:key`` config name; the value is ``None`` if the key
 #: is not set and :data:`UNREADABLE` if it is set but cannot be read here (encrypted).
 ConfigLookup = Callable[[str], tuple[str | None, bool]]
@@ -69,7 +77,7 @@ _Loader.add_implicit_resolver(
 class Problem:
     """One thing wrong with the document, at ``path`` (and ``line`` of the file, if known)."""
 
-    path: Path_
+    path: DocPath
     message: str
     line: int | None = None
 
@@ -84,10 +92,10 @@ class Source:
 
     data: Any
     name: str = "tenant document"
-    lines: dict[Path_, int] = field(default_factory=dict)
+    lines: dict[DocPath, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
-    def line(self, path: Path_) -> int | None:
+    def line(self, path: DocPath) -> int | None:
         """The line of ``path`` or of its nearest enclosing object."""
         while True:
             if path in self.lines:
@@ -97,7 +105,7 @@ class Source:
             path = path[:-1]
 
 
-def format_path(path: Path_) -> str:
+def format_path(path: DocPath) -> str:
     """``("locations", "depot", "evses", 0, "power_options")`` →
     ``locations.depot.evses[0].power_options``."""
     out = ""
@@ -153,7 +161,7 @@ def parse(text: str, name: str = "tenant.yaml") -> Source:
     return source
 
 
-def _index(node: yaml.Node, path: Path_, source: Source) -> None:
+def _index(node: yaml.Node, path: DocPath, source: Source) -> None:
     source.lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         first: dict[str, int] = {}
@@ -189,8 +197,8 @@ class Substituted:
     moot; the secret values themselves, to keep them out of every message."""
 
     data: Any
-    secret_paths: list[Path_] = field(default_factory=list)
-    unknown_paths: list[Path_] = field(default_factory=list)
+    secret_paths: list[DocPath] = field(default_factory=list)
+    unknown_paths: list[DocPath] = field(default_factory=list)
     secret_values: set[str] = field(default_factory=set)
     problems: list[Problem] = field(default_factory=list)
 
@@ -205,7 +213,7 @@ def substitute(data: Any, lookup: ConfigLookup, project: str) -> Substituted:
 
 
 def _substitute(
-    value: Any, path: Path_, lookup: ConfigLookup, project: str, result: Substituted
+    value: Any, path: DocPath, lookup: ConfigLookup, project: str, result: Substituted
 ) -> Any:
     if isinstance(value, Mapping):
         return {k: _substitute(v, (*path, k), lookup, project, result) for k, v in value.items()}

@@ -1,5 +1,5 @@
-"""The tenant document's JSON Schema, generated from the resource models and the section
-table, so editors complete and check exactly what validation accepts."""
+"""The tenant document's JSON Schema, generated from the kinds' declarations (models and
+sections), so editors complete and check exactly what validation accepts."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
-from ..specs import SPECS
-from .sections import ADOPT, KEY_PATTERN, SECTIONS, TOP_LEVEL, Section
+from ..kinds import KINDS, SECTIONS, TOP_LEVEL, Section
+from .loading import ADOPT, KEY_PATTERN
 
 #: A whole value taken from the stack's config.
 CONFIG_REFERENCE = r"^\$\{config:[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?\}$"
@@ -16,12 +16,12 @@ CONFIG_REFERENCE = r"^\$\{config:[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?\}$"
 
 def document_schema() -> dict[str, Any]:
     """A JSON Schema (draft 2020-12) of the tenant document."""
-    models = [(SPECS[s.kind].model, "validation") for s in SECTIONS.values()]
+    models = [(KINDS[s.kind].model, "validation") for s in SECTIONS.values()]
     refs, top = models_json_schema(models, by_alias=False, ref_template="#/$defs/{model}")  # type: ignore[arg-type]
     defs: dict[str, Any] = top["$defs"]
     entry_names: dict[str, str] = {}
     for section in SECTIONS.values():
-        model_ref = refs[(SPECS[section.kind].model, "validation")]["$ref"]
+        model_ref = refs[(KINDS[section.kind].model, "validation")]["$ref"]
         entry_names[section.name] = model_ref.rsplit("/", 1)[1]
     for definition in defs.values():
         for name, prop in list(definition.get("properties", {}).items()):

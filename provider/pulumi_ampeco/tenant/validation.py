@@ -10,26 +10,40 @@ from __future__ import annotations
 
 import copy
 import difflib
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pydantic
 from pydantic.alias_generators import to_snake
 
+from ..kinds import KINDS, SECTIONS, TOP_LEVEL, Ref, Section
 from ..lookup import dig, lookup_for
-from ..provider import validation_problems
-from ..specs import SPECS
-from .loading import ConfigLookup, Path_, Problem, Source, format_path, substitute
-from .sections import ADOPT, KEY, SECTIONS, TOP_LEVEL, Ref, Section
+from ..problems import validation_problems
+from .loading import (
+    ADOPT,
+    KEY,
+    ConfigLookup,
+    DocPath,
+    Problem,
+    Source,
+    format_path,
+    read,
+    substitute,
+)
+
+#: A document: a YAML file's path, or the equivalent mapping.
+Document = str | os.PathLike[str] | Mapping[str, Any]
 
 
 @dataclass
 class Node:
     """One object of the document, ready to become a resource."""
 
-    path: Path_
+    path: DocPath
     #: The resource's name within the component, e.g. ``locations/depot/charge_points/cp-1``
     #: (EVSEs by ``network_id``, connectors by position): stable when siblings are reordered.
     name: str
@@ -52,15 +66,16 @@ class Plan:
     problems: list[Problem]
 
 
-def check(
-    source: Source,
+def load(
+    document: Document | Source,
     *,
     config: ConfigLookup | None = None,
     project: str = "",
     default_locale: str = "en",
 ) -> Plan:
-    """Validate a parsed document; ``config`` resolves ``${config:…}`` (without it, a
-    reference is a problem)."""
+    """Read (unless already parsed) and validate a document; ``config`` resolves
+    ``${config:…}`` (without it, a reference is a problem)."""
+    source = document if isinstance(document, Source) else _read(document)
     problems = list(source.problems)
     data = source.data
     if data is None and problems:
@@ -110,7 +125,11 @@ def check(
     return Plan(walker.nodes if not problems else [], problems)
 
 
-def _within(path: Path_, outer: Path_) -> bool:
+def _read(document: Document) -> Source:
+    return read(document if isinstance(document, Mapping) else Path(document))
+
+
+def _within(path: DocPath, outer: DocPath) -> bool:
     return path[: len(outer)] == outer
 
 
@@ -147,12 +166,12 @@ class _Walker:
         self.problems: list[Problem] = []
         self._raw: dict[int, tuple[Mapping[str, Any], tuple[Node, ...]]] = {}
         #: (section, path of the object that holds it) → key → node
-        self._index: dict[tuple[str, Path_], dict[str, Node]] = {}
+        self._index: dict[tuple[str, DocPath], dict[str, Node]] = {}
         self._names: dict[str, Node] = {}
 
     # --- pass 1: the objects, their keys and names ---------------------------------------
 
-    def walk(self, section: Section, value: Any, path: Path_, parents: tuple[Node, ...]) -> None:
+    def walk(self, section: Section, value: Any, path: DocPath, parents: tuple[Node, ...]) -> None:
         where = parents[-1].path if parents else ()
         prefix = f"{parents[-1].name}/" if parents else ""
         if section.keyed:
@@ -222,18 +241,18 @@ class _Walker:
             probe = self._check_node(node, obj, parents)
             if probe is None:
                 continue
-            spec = SPECS[node.section.kind]
+            decl = KINDS[node.section.kind]
             # Parents that are part of the path (a zone's location) are not fields of the body.
-            body = {k: v for k, v in probe.items() if k not in spec.parents}
+            body = {k: v for k, v in probe.items() if k not in decl.parent_fields}
             try:
-                model = spec.model.model_validate(
+                model = decl.model.model_validate(
                     body, context={"default_locale": self.default_locale}
                 )
             except pydantic.ValidationError as exc:
-                for loc, message in validation_problems(exc, spec, body):
+                for loc, message in validation_problems(exc, decl, body):
                     self._problem((*node.path, *loc), message)
                 continue
-            lookup = lookup_for(spec.collection_path(probe), model.to_wire())
+            lookup = lookup_for(decl.collection_path(probe), model.to_wire())
             if lookup is None or not lookup.identifying:
                 continue
             # The parent is implied by where the object is written (its id is a stand-in).
@@ -258,8 +277,8 @@ class _Walker:
         """Split the document's own fields off; return the arguments with stand-in ids for
         the model to check (``None`` if the object cannot be checked further)."""
         section = node.section
-        spec = SPECS[section.kind]
-        fields = {f for f in spec.model.model_fields if f not in section.parent_fields}
+        decl = KINDS[section.kind]
+        fields = {f for f in decl.model.model_fields if f not in section.parent_fields}
         allowed = fields | {r.field.split(".")[0] for r in section.refs}
         allowed |= set(section.children) | {ADOPT}
         args: dict[str, Any] = {}
@@ -346,7 +365,7 @@ class _Walker:
             node.refs[ref.id_field] = found[0].name
             set_at(probe, ref.id_field, found[0].fake_id)
 
-    def _problem(self, path: Path_, message: str) -> None:
+    def _problem(self, path: DocPath, message: str) -> None:
         self.problems.append(Problem(path, message))
 
 

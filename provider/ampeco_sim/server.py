@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from .app import Simulator
 
-log = logging.getLogger("pulumi_ampeco.sim")
+log = logging.getLogger("ampeco_sim")
 MAX_BODY = 10 * 1024 * 1024
 
 

@@ -30,7 +30,7 @@ from .values import show_secrets
 Program = Callable[[], Awaitable[None] | None]
 TransportName = Literal["grpc", "inprocess"]
 
-_LOG = logging.getLogger("pulumi_ampeco.testing")
+_LOG = logging.getLogger("ampeco_engine")
 _UNRETRIEVED = ("Future exception was never retrieved", "Task exception was never retrieved")
 _SDK_WORKERS = 16
 """Threads for the SDK's registrations (the language host uses parallel * 4)."""
@@ -60,7 +60,7 @@ class _LazyTransport:
 
 
 class OfflineStack:
-    """A stack whose engine is emulated in this process: test infrastructure, not Pulumi.
+    """A stack whose engine is emulated in this process, without the Pulumi CLI.
 
     ``program`` is a function that declares resources (called once per preview/up, so it can
     run many times per process; assign :attr:`program` to change it between runs).

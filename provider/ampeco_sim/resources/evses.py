@@ -19,13 +19,30 @@ from .base import (
 )
 
 
+class Connectors(Resource):
+    kind = "connector"
+    parents = ("charge_point", "evse")
+    pagination = "none"
+    defaults: ClassVar[dict[str, Any]] = {"status": "enabled"}
+
+
 class Evses(Resource):
     """EVSEs as the top-level v2.1 API shows them (with ``chargePointId``)."""
 
     kind = "evse"
-    model = "Evse"
-    id_param = "evse"
+    create_only = ("chargePointId",)  # fixed at creation; not in the update schema
+    # D4: connectors go with their EVSE.
+    dependents = (Connectors,)
     shows_charge_point: ClassVar[bool] = True
+    defaults: ClassVar[dict[str, Any]] = {
+        "label": None,
+        "allowsReservation": False,
+        "bookingEnabled": False,
+        "externalId": None,
+    }
+    nested_defaults: ClassVar[dict[str, dict[str, Any]]] = {
+        "powerOptions": {"phaseRotation": None, "connectedPhase": None}
+    }
     filters: ClassVar[dict[str, Filter]] = {
         "chargePointId": lambda v: ("parent_id = ?", [as_id(v)]),
         "physicalReference": eq("physicalReference"),
@@ -41,13 +58,10 @@ class Evses(Resource):
         self, tx: Tx, body: dict[str, Any], row: Row | None, parent_id: int | None
     ) -> FieldErrors:
         errors: FieldErrors = {}
-        if row is not None:
-            body.pop("chargePointId", None)  # fixed at creation; not in the update schema
         if row is None and parent_id is None:
             cp = require_ref(tx, errors, "chargePointId", "charge_point", body.get("chargePointId"))
             parent_id = cp.id if cp else None
-        if "tariffGroupId" in body:
-            require_ref(tx, errors, "tariffGroupId", "tariff_group", body["tariffGroupId"])
+        require_ref(tx, errors, "tariffGroupId", "tariff_group", body.get("tariffGroupId"))
         network_id = body.get("networkId")
         if (
             network_id is not None
@@ -70,21 +84,6 @@ class Evses(Resource):
         # v2.1 names the charge point in the body (checked in `check`); it becomes the parent.
         return int(body.pop("chargePointId"))
 
-    def defaults(self, tx: Tx, row: Row) -> dict[str, Any]:
-        return {
-            "label": None,
-            "allowsReservation": False,
-            "bookingEnabled": False,
-            "externalId": None,
-        }
-
-    def render(self, tx: Tx, row: Row, includes: list[str] | None = None) -> dict[str, Any]:
-        out = super().render(tx, row, includes)
-        power = out.get("powerOptions")
-        if isinstance(power, dict):
-            out["powerOptions"] = {"phaseRotation": None, "connectedPhase": None, **power}
-        return out
-
     def server_fields(self, tx: Tx, row: Row) -> dict[str, Any]:
         fields: dict[str, Any] = {
             "id": row.id,
@@ -99,39 +98,17 @@ class Evses(Resource):
 
     def include(self, tx: Tx, row: Row, name: str) -> Any:
         if name == "connectors":
-            return [
-                Connectors().render(tx, c)
-                for c in tx.select("connector", ["parent_id = ?"], [row.id])
-            ]
+            return [Connectors().render(tx, c) for c in tx.children("connector", row.id)]
         return None  # chargingProfile, externalAppData
-
-    def cascade(self, tx: Tx, row: Row) -> None:
-        # D4: connectors go with their EVSE.
-        for connector in tx.select("connector", ["parent_id = ?"], [row.id]):
-            tx.delete("connector", connector.id)
 
 
 class NestedEvses(Evses):
     """The same EVSEs under ``/charge-points/v2.0/{chargePoint}/evses``."""
 
-    parents = (("chargePoint", "charge_point", "ChargePoint"),)
+    parents = ("charge_point",)
     shows_charge_point = False
 
     def body_parent(self, body: dict[str, Any], parent_id: int | None) -> int | None:
         return parent_id  # the URL decides
 
     filters: ClassVar[dict[str, Filter]] = {}
-
-
-class Connectors(Resource):
-    kind = "connector"
-    model = "Connector"
-    id_param = "connector"
-    parents = (
-        ("chargePoint", "charge_point", "ChargePoint"),
-        ("evse", "evse", "Evse"),
-    )
-    pagination = "none"
-
-    def defaults(self, tx: Tx, row: Row) -> dict[str, Any]:
-        return {"status": "enabled"}

@@ -1,21 +1,22 @@
 """The generic REST resource: list, create, read, update and delete over the store.
 
-A concrete resource says what is particular to it by overriding a few hooks (parents,
-references and conflicts, server defaults, cascades); the request flow is the same for all.
+A concrete resource says what is particular to it with a few class attributes (its kind,
+parents, filters, shown defaults, dependents) and hooks (references and conflicts, server
+fields); the request flow is the same for all.
 """
 
 from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 from ..contract import Operation, schema_properties
 from ..errors import ApiError, Conflict, FieldErrors, Invalid, NotFound
-from ..pagination import ListingRequest, cursor_page, page_page
+from ..pagination import ListingRequest, Selection, cursor_page, page_page
 from ..store import Row, Tx
 
 #: A filter turns the (validated) query value into an SQL condition and its parameters.
@@ -177,6 +178,17 @@ def data_schema(op: Operation, status: str) -> Any:
     return data.get("items", data) if data.get("type") == "array" else data
 
 
+def model_name(kind: str) -> str:
+    """The model a kind is to Laravel (``charge_point``: ``ChargePoint``), as 404s name it."""
+    return "".join(part.capitalize() for part in kind.split("_"))
+
+
+def url_param(kind: str) -> str:
+    """The path parameter that holds an id of the kind (``charge_point``: ``chargePoint``)."""
+    model = model_name(kind)
+    return model[0].lower() + model[1:]
+
+
 def require_ref(tx: Tx, errors: FieldErrors, field_: str, kind: str, value: Any) -> Row | None:
     """A reference must name an existing object (422 otherwise)."""
     if value is None:
@@ -191,17 +203,27 @@ def require_ref(tx: Tx, errors: FieldErrors, field_: str, kind: str, value: Any)
 
 
 class Resource:
-    """One REST collection and its items."""
+    """One REST collection and its items.
+
+    The kind names the rest: the model of 404 messages (``ChargePoint``), the path parameter of
+    an item (``{chargePoint}``) and the object in 409 messages ("The charge point is ...").
+    """
 
     kind: ClassVar[str]
-    model: ClassVar[str]
-    id_param: ClassVar[str]
-    #: URL parameters of the parents, outermost first, with the kind each one names.
-    parents: ClassVar[tuple[tuple[str, str, str], ...]] = ()
+    #: Kinds of the parents in the URL, outermost first.
+    parents: ClassVar[tuple[str, ...]] = ()
     #: "cursor", "page", "both" (page unless a cursor is sent) or "none" (a plain array).
     pagination: ClassVar[str] = "cursor"
     update_mode: ClassVar[str] = "patch"
     filters: ClassVar[dict[str, Filter]] = {}
+    #: Fields that only a create sets: an update ignores them.
+    create_only: ClassVar[tuple[str, ...]] = ()
+    #: Server-side values shown before the stored body.
+    defaults: ClassVar[dict[str, Any]] = {}
+    #: Nested objects, where present, are shown with these values for the keys they lack.
+    nested_defaults: ClassVar[dict[str, dict[str, Any]]] = {}
+    #: Resources whose objects are filed under this one's and are deleted with it.
+    dependents: ClassVar[tuple[type[Resource], ...]] = ()
 
     # hooks ---------------------------------------------------------------------------------
 
@@ -209,10 +231,6 @@ class Resource:
         self, tx: Tx, body: dict[str, Any], row: Row | None, parent_id: int | None
     ) -> FieldErrors:
         """Rules beyond the schema: references, uniqueness, conditional requirements."""
-        return {}
-
-    def defaults(self, tx: Tx, row: Row) -> dict[str, Any]:
-        """Server-side values shown before the stored body."""
         return {}
 
     def server_fields(self, tx: Tx, row: Row) -> dict[str, Any]:
@@ -230,10 +248,7 @@ class Resource:
         return row
 
     def before_delete(self, tx: Tx, row: Row) -> None:
-        """Raise :class:`Conflict` to refuse a delete."""
-
-    def cascade(self, tx: Tx, row: Row) -> None:
-        """Delete what goes with the object."""
+        """Refuse a delete with :meth:`refuse_delete` or :meth:`refuse_delete_while_used`."""
 
     def scope(self, tx: Tx, req: Request) -> tuple[list[str], list[Any]]:
         """Conditions that select the collection (its parent) before any filter."""
@@ -246,30 +261,36 @@ class Resource:
 
     def parent_id(self, tx: Tx, req: Request) -> int | None:
         parent: Row | None = None
-        for param, kind, model in self.parents:
-            found = tx.get(kind, req.ids[param])
+        for kind in self.parents:
+            id_ = req.ids[url_param(kind)]
+            found = tx.get(kind, id_)
             if found is None or (parent is not None and found.parent_id != parent.id):
-                raise NotFound(model, req.ids[param])
+                raise NotFound(model_name(kind), id_)
             parent = found
         return parent.id if parent else None
 
     def load(self, tx: Tx, req: Request) -> Row:
         parent_id = self.parent_id(tx, req)
-        row = tx.get(self.kind, req.ids[self.id_param])
+        id_ = req.ids[url_param(self.kind)]
+        row = tx.get(self.kind, id_)
         if row is None or (self.parents and row.parent_id != parent_id):
-            raise NotFound(self.model, req.ids[self.id_param])
+            raise NotFound(model_name(self.kind), id_)
         return row
 
     def render(self, tx: Tx, row: Row, includes: list[str] | None = None) -> dict[str, Any]:
         # The id leads, as in AMPECO's responses; server-managed values win over stored ones.
         out = {
             "id": row.id,
-            **self.defaults(tx, row),
+            **copy.deepcopy(self.defaults),
             **copy.deepcopy(row.body),
             **self.server_fields(tx, row),
         }
         for name in includes or []:
             out[name] = self.include(tx, row, name)
+        for name, missing in self.nested_defaults.items():
+            value = out.get(name)
+            if isinstance(value, dict):
+                out[name] = {**missing, **value}
         return out
 
     def _shown(self, tx: Tx, req: Request, row: Row, status: str) -> dict[str, Any]:
@@ -301,18 +322,15 @@ class Resource:
         def show(r: Row) -> dict[str, Any]:
             return self._shown(tx, req, r, "200")
 
+        selection = Selection(tx, self.kind, where, params, show)
         raw_keys = {k for k, _ in req.pairs}
         use_cursor = self.pagination == "cursor" or (
             self.pagination == "both" and "cursor" in raw_keys
         )
         if use_cursor:
-            body = cursor_page(
-                tx, self.kind, where, params, listing, req.query.get("cursor", ""), show
-            )
+            body = cursor_page(selection, listing, req.query.get("cursor", ""))
         else:
-            body = page_page(
-                tx, self.kind, where, params, listing, int(req.query.get("page", 1)), show
-            )
+            body = page_page(selection, listing, int(req.query.get("page", 1)))
         return Response(200, body)
 
     def create(self, tx: Tx, req: Request) -> Response:
@@ -330,7 +348,7 @@ class Resource:
 
     def update(self, tx: Tx, req: Request) -> Response:
         row = self.load(tx, req)
-        body = dict(req.body)
+        body = {k: v for k, v in req.body.items() if k not in self.create_only}
         self._validate(tx, body, row, row.parent_id)
         row = tx.update(row, self.stored(body, row))
         return Response(200, {"data": self._shown(tx, req, row, "200")})
@@ -348,10 +366,23 @@ class Resource:
         tx.delete(self.kind, row.id)
         return Response(204)
 
+    def cascade(self, tx: Tx, row: Row) -> None:
+        """Delete the dependents of the object, and theirs."""
+        for dependent in self.dependents:
+            for child in tx.children(dependent.kind, row.id):
+                dependent().cascade(tx, child)
+                tx.delete(dependent.kind, child.id)
 
-def in_use(what: str, by: str, ids: list[int]) -> Conflict:
-    shown = ", ".join(str(i) for i in ids[:10]) + (" …" if len(ids) > 10 else "")
-    return Conflict(f"The {what} is in use by {by} {shown} and cannot be deleted.")
+    def refuse_delete(self, reason: str) -> NoReturn:
+        """Refuse (409) to delete the object, ``reason`` being what it is ("in use by ...")."""
+        raise Conflict(f"The {self.kind.replace('_', ' ')} is {reason} and cannot be deleted.")
+
+    def refuse_delete_while_used(self, by: str, users: Sequence[Row]) -> None:
+        """Refuse to delete the object while ``users`` (``by``: what they are) point at it."""
+        if users:
+            ids = [u.id for u in users]
+            shown = ", ".join(str(i) for i in ids[:10]) + (" …" if len(ids) > 10 else "")
+            self.refuse_delete(f"in use by {by} {shown}")
 
 
 __all__ = [
@@ -363,7 +394,6 @@ __all__ = [
     "contains",
     "deep_merge",
     "eq",
-    "in_use",
     "local_only",
     "nothing",
     "present",

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from .. import decisions
 from ..errors import FieldErrors
 from ..store import Row, Tx, as_id
-from .base import TIME_FILTERS, Filter, Request, Resource, Response, eq, in_use, require_ref
+from .base import TIME_FILTERS, Filter, Request, Resource, Response, eq, require_ref
 from .settings import base_currency_code
 
 LOCK_FLAGS = (
@@ -59,10 +59,24 @@ def level_errors(levels: Any, path: str, first: str, last: str, step: float) -> 
 
 class Tariffs(Resource):
     kind = "tariff"
-    model = "Tariff"
-    id_param = "tariff"
     pagination = "both"
     update_mode = "put"
+    # D33: what a PUT leaves out is back at these values.
+    defaults: ClassVar[dict[str, Any]] = {
+        "description": None,
+        "additionalInformation": None,
+        "learnMoreUrl": None,
+        "stopSession": {"timeLimitMinutes": None, "stopWhenEnergyExceedsKwh": None},
+        "partner": {"id": None},
+        "display": {
+            "defaultPriceInformation": None,
+            "defaultPriceInformationOffline": None,
+            "priceInformation": None,
+            "totalCostInformation": None,
+        },
+        "integrationId": None,
+        "externalId": None,
+    }
     filters: ClassVar[dict[str, Filter]] = {
         "tariffGroupId": in_group,
         "type": eq("type"),
@@ -74,8 +88,7 @@ class Tariffs(Resource):
     ) -> FieldErrors:
         errors: FieldErrors = {}
         pricing = body.get("pricing") or {}
-        if "taxID" in pricing:
-            require_ref(tx, errors, "pricing.taxID", "tax", pricing["taxID"])
+        require_ref(tx, errors, "pricing.taxID", "tax", pricing.get("taxID"))
         errors.update(
             level_errors(
                 pricing.get("multiPricePerKwh"),
@@ -90,24 +103,6 @@ class Tariffs(Resource):
                 level_errors(pricing.get(name), f"pricing.{name}", "firstUnit", "lastUnit", 1)
             )
         return errors
-
-    def defaults(self, tx: Tx, row: Row) -> dict[str, Any]:
-        # D33: what a PUT leaves out is back at these values.
-        return {
-            "description": None,
-            "additionalInformation": None,
-            "learnMoreUrl": None,
-            "stopSession": {"timeLimitMinutes": None, "stopWhenEnergyExceedsKwh": None},
-            "partner": {"id": None},
-            "display": {
-                "defaultPriceInformation": None,
-                "defaultPriceInformationOffline": None,
-                "priceInformation": None,
-                "totalCostInformation": None,
-            },
-            "integrationId": None,
-            "externalId": None,
-        }
 
     def render(self, tx: Tx, row: Row, includes: list[str] | None = None) -> dict[str, Any]:
         out = super().render(tx, row, includes)
@@ -151,8 +146,7 @@ class Tariffs(Resource):
             ["EXISTS (SELECT 1 FROM json_each(body, '$.tariffIds') WHERE value = ?)"],
             [row.id],
         )
-        if groups:
-            raise in_use("tariff", "tariff groups", [g.id for g in groups])
+        self.refuse_delete_while_used("tariff groups", groups)
 
 
 def _applies(body: dict[str, Any], anonymous: bool, today: date) -> bool:
@@ -175,10 +169,9 @@ def _applies(body: dict[str, Any], anonymous: bool, today: date) -> bool:
 
 class TariffGroups(Resource):
     kind = "tariff_group"
-    model = "TariffGroup"
-    id_param = "tariffGroup"
     pagination = "both"
     update_mode = "put"
+    defaults: ClassVar[dict[str, Any]] = {"tariffIds": [], "partnerId": None}
     filters: ClassVar[dict[str, Filter]] = {"partnerId": eq("partnerId"), **TIME_FILTERS}
 
     def check(
@@ -206,14 +199,10 @@ class TariffGroups(Resource):
         ids.insert(decisions.BASE_TARIFF_POSITION, base.id)
         return tx.update(row, {**row.body, "tariffIds": ids})
 
-    def defaults(self, tx: Tx, row: Row) -> dict[str, Any]:
-        return {"tariffIds": [], "partnerId": None}
-
     def server_fields(self, tx: Tx, row: Row) -> dict[str, Any]:
         return {"id": row.id, "lastUpdatedAt": row.updated_at}
 
     def before_delete(self, tx: Tx, row: Row) -> None:
         # D6: a group assigned to an EVSE stays. D37: its base tariff is kept either way.
         evses = tx.referencing("evse", "tariffGroupId", row.id)
-        if evses:
-            raise in_use("tariff group", "EVSEs", [e.id for e in evses])
+        self.refuse_delete_while_used("EVSEs", evses)

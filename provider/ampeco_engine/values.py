@@ -127,7 +127,7 @@ def to_plain(value: Any) -> Any:
 
 
 def to_display(value: Any) -> Any:
-    """A value for a :class:`~pulumi_ampeco.testing.Step`: like :func:`to_plain`, but a secret
+    """A value for a :class:`~ampeco_engine.Step`: like :func:`to_plain`, but a secret
     keeps its marker (so a printer can mask it) instead of being revealed."""
     if isinstance(value, Unknown):
         return UNKNOWN

@@ -18,8 +18,8 @@ class Step:
     The plan details let a printer show a step the way ``pulumi preview --diff`` does; they
     take no part in ``==`` (tests compare what happened, not every value) and stay out of the
     ``repr``. Values are plain JSON-like data, except that a secret stays wrapped in the SDK's
-    secret marker (test it with :func:`pulumi_ampeco.testing.values.is_secret`, so a printer
-    can mask it) and a value not known yet is :data:`~pulumi_ampeco.testing.UNKNOWN`. The
+    secret marker (test it with :func:`ampeco_engine.values.is_secret`, so a printer
+    can mask it) and a value not known yet is :data:`~ampeco_engine.UNKNOWN`. The
     dynamic provider's ``__provider`` input is left out.
 
     ``old_inputs``
@@ -49,7 +49,7 @@ class Step:
 @dataclasses.dataclass
 class RunResult:
     """The outcome of one operation. ``outputs`` are plain values (secrets revealed); in a
-    preview, values that are not known yet are :data:`pulumi_ampeco.testing.UNKNOWN`."""
+    preview, values that are not known yet are :data:`ampeco_engine.UNKNOWN`."""
 
     operation: Operation
     steps: list[Step]

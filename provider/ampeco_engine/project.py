@@ -4,7 +4,7 @@
 directory and first on ``sys.path``, and takes config from ``Pulumi.<stack>.yaml`` beside
 ``Pulumi.yaml``, with the project-level ``config`` of ``Pulumi.yaml`` as defaults.
 :func:`project_program` and :func:`stack_config` do the same for an
-:class:`~pulumi_ampeco.testing.OfflineStack`, so an example runs unchanged under both.
+:class:`~ampeco_engine.OfflineStack`, so an example runs unchanged under both.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from ..config import qualified
-from .stack import Program
+if TYPE_CHECKING:  # the SDK is heavy; reading a project's files does not need it
+    from .stack import Program
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,11 @@ class StackConfig:
 
     values: dict[str, Any] = field(default_factory=dict)
     encrypted: tuple[str, ...] = ()
+
+
+def qualified(key: str, project: str) -> str:
+    """A config key with its namespace: without one it is the project's, as with the CLI."""
+    return key if ":" in key else f"{project}:{key}"
 
 
 def project_main(project_dir: str | Path) -> Path:
@@ -222,4 +227,11 @@ def _program_environment(directory: Path) -> Iterator[None]:
             sys.path.remove(str(directory))
 
 
-__all__ = ["StackConfig", "project_main", "project_name", "project_program", "stack_config"]
+__all__ = [
+    "StackConfig",
+    "project_main",
+    "project_name",
+    "project_program",
+    "qualified",
+    "stack_config",
+]

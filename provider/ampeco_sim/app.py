@@ -15,7 +15,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -33,7 +33,7 @@ from .resources.settings import Settings, seed
 from .resources.tariffs import TariffGroups, Tariffs
 from .store import Store, StoreClosed, Tx, as_id
 
-log = logging.getLogger("pulumi_ampeco.sim")
+log = logging.getLogger("ampeco_sim")
 
 Action = Callable[[Tx, Request], Response]
 
@@ -103,6 +103,18 @@ class LoggedRequest:
         }
 
 
+@dataclass(frozen=True)
+class Call:
+    """One request as the transport hands it over."""
+
+    method: str
+    path: str
+    query: str
+    headers: Mapping[str, str]
+    body: bytes
+    base_url: str
+
+
 @dataclass
 class SimulatorConfig:
     tokens: tuple[str, ...]
@@ -163,7 +175,20 @@ class Simulator:
         with self._log_lock:
             self._log.clear()
 
-    def _record(self, entry: LoggedRequest) -> None:
+    def _record(
+        self, call: Call, status: int, started: float, outcome: str, operation: Operation | None
+    ) -> None:
+        """Log a request that ``outcome`` ended with ``status``, timed from ``started``."""
+        entry = LoggedRequest(
+            call.method,
+            call.path,
+            call.query,
+            status,
+            (time.perf_counter() - started) * 1000,
+            outcome,
+            operation.operation_id if operation else None,
+            _logged_body(call.method, call.body),
+        )
         with self._log_lock:
             self._log.append(entry)
         log.debug("%s %s -> %s (%s)", entry.method, entry.path, entry.status, entry.outcome)
@@ -180,6 +205,7 @@ class Simulator:
         base_url: str,
     ) -> Outcome:
         started = time.perf_counter()
+        call = Call(method, path, query, headers, body, base_url)
         if path.startswith("/_sim/"):
             try:
                 return self._admin(method, path, body)
@@ -202,12 +228,12 @@ class Simulator:
                     late = threading.Timer(
                         fault.late_ms / 1000,
                         self._late,
-                        (method, path, query, dict(headers), body, base_url),
+                        (replace(call, headers=dict(headers)),),
                     )
                     late.daemon = True
                     late.start()
             else:
-                operation, outcome = self._public(method, path, query, headers, body, base_url)
+                operation, outcome = self._public(call)
                 if fault is not None and fault.ghost:
                     outcome_kind = "ghost"
                     outcome = Outcome(outcome.status, drop=True)
@@ -216,47 +242,17 @@ class Simulator:
         except Exception:  # pragma: no cover - a bug; answer like a server would
             log.exception("unhandled error for %s %s", method, path)
             outcome = _json_outcome(500, {"message": "Server Error"})
-        self._record(
-            LoggedRequest(
-                method,
-                path,
-                query,
-                outcome.status,
-                (time.perf_counter() - started) * 1000,
-                outcome_kind,
-                operation.operation_id if operation else None,
-                _logged_body(method, body),
-            )
-        )
+        self._record(call, outcome.status, started, outcome_kind, operation)
         return outcome
 
-    def _late(
-        self,
-        method: str,
-        path: str,
-        query: str,
-        headers: Mapping[str, str],
-        body: bytes,
-        base_url: str,
-    ) -> None:
+    def _late(self, call: Call) -> None:
         """Carry out a request whose answer a ``late_ms`` fault already sent."""
         started = time.perf_counter()
         try:
-            operation, outcome = self._public(method, path, query, headers, body, base_url)
+            operation, outcome = self._public(call)
         except StoreClosed:
             return
-        self._record(
-            LoggedRequest(
-                method,
-                path,
-                query,
-                outcome.status,
-                (time.perf_counter() - started) * 1000,
-                "late",
-                operation.operation_id if operation else None,
-                _logged_body(method, body),
-            )
-        )
+        self._record(call, outcome.status, started, "late", operation)
 
     def _fault_outcome(self, fault: Fault) -> Outcome:
         assert fault.status is not None
@@ -282,27 +278,19 @@ class Simulator:
             body["errors"] = {"fault": ["Rejected by an injected fault."]}
         return _json_outcome(fault.status, body, headers)
 
-    def _public(
-        self,
-        method: str,
-        path: str,
-        query: str,
-        headers: Mapping[str, str],
-        body: bytes,
-        base_url: str,
-    ) -> tuple[Operation | None, Outcome]:
-        token = _bearer(headers)
+    def _public(self, call: Call) -> tuple[Operation | None, Outcome]:
+        token = _bearer(call.headers)
         if token is None or token not in self.config.tokens:
             return None, _json_outcome(401, UNAUTHENTICATED.body())
         verdict = self.limiter.check(token)
         if not verdict.allowed:
             return None, _json_outcome(429, {"message": "Too Many Attempts."}, verdict.headers)
-        operation, params, known = self.contract.match(method, path)
+        operation, params, known = self.contract.match(call.method, call.path)
         if operation is None:
             status, message = (405, "Method not allowed.") if known else (404, "Not Found.")
             return None, _json_outcome(status, {"message": message}, verdict.headers)
         try:
-            response = self._run(operation, params, query, body, base_url + path)
+            response = self._run(operation, params, call)
         except ApiError as exc:
             response = Response(exc.status, exc.body(), exc.headers)
         if self.config.validate_responses:
@@ -313,29 +301,30 @@ class Simulator:
         payload = None if response.body is None else _dumps(response.body)
         return operation, Outcome(response.status, payload, {**verdict.headers, **response.headers})
 
-    def _run(
-        self, operation: Operation, params: dict[str, str], query: str, body: bytes, url: str
-    ) -> Response:
+    def _run(self, operation: Operation, params: dict[str, str], call: Call) -> Response:
         ids: dict[str, int] = {}
         for name, value in params.items():
             id_ = as_id(value)
             if id_ < 0:
                 raise ApiError(404, "Not Found.")
             ids[name] = id_
-        pairs = parse_qsl(query, keep_blank_values=True)
+        pairs = parse_qsl(call.query, keep_blank_values=True)
         values, errors = validate_query(operation, parse_query(pairs))
         if errors:
             raise Invalid(errors)
         payload: Any = None
         if operation.body_schema is not None:
             try:
-                payload = json.loads(body, parse_constant=_no_constant) if body.strip() else {}
+                payload = (
+                    json.loads(call.body, parse_constant=_no_constant) if call.body.strip() else {}
+                )
             except (ValueError, UnicodeDecodeError):
                 raise Invalid({"body": ["The request body must be valid JSON."]}) from None
             errors = operation.validate_body(payload)
             if errors:
                 raise Invalid(errors)
             payload = operation.clean_body(payload)
+        url = call.base_url + call.path
         collection_url = url if operation.method in ("GET", "POST") else url.rsplit("/", 1)[0]
         request = Request(operation, ids, values, pairs, payload, collection_url)
         action = self.actions[operation.operation_id]

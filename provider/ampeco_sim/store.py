@@ -157,6 +157,10 @@ class Tx:
             args += [limit, offset]
         return [self._row(r) for r in self._conn.execute(sql, args).fetchall()]
 
+    def children(self, kind: str, parent_id: int) -> list[Row]:
+        """Objects of ``kind`` filed under the object ``parent_id`` (nested resources)."""
+        return self.select(kind, ["parent_id = ?"], [parent_id])
+
     def referencing(self, kind: str, path: str, id_: int) -> list[Row]:
         """Objects of ``kind`` whose field at ``path`` (dotted) holds the id ``id_``."""
         return self.select(kind, [f"CAST(json_extract(body, '$.{path}') AS TEXT) = ?"], [str(id_)])

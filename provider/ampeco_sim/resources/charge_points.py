@@ -15,19 +15,40 @@ from .base import (
     deep_merge,
     eq,
     flag,
-    in_use,
     local_only,
     nothing,
     require_ref,
 )
+from .evses import Evses
 
 SATELLITE = "via_ocpp_connected_charge_point"
 
 
 class ChargePoints(Resource):
     kind = "charge_point"
-    model = "ChargePoint"
-    id_param = "chargePoint"
+    create_only = ("communicationMode", "ocppConnectedChargePointId", "sharingCode")
+    # D3: EVSEs and their connectors go with the charge point.
+    dependents = (Evses,)
+    defaults: ClassVar[dict[str, Any]] = {
+        "managedByOperator": True,
+        "autoStartWithoutAuthorization": False,
+        "disableAutoStartEmulation": False,
+        "enableAutoFaultRecovery": True,
+        "usesRenewableEnergy": False,
+        "displayTariffAndCosts": False,
+        "capabilities": [],
+        "tags": [],
+        "modelId": None,
+        "utilityId": None,
+        "noticeId": None,
+        "chargingZoneId": None,
+        "network": {"id": None},
+        "partner": {"corporateBillingAsDefault": False},
+    }
+    nested_defaults: ClassVar[dict[str, dict[str, Any]]] = {
+        "partner": {"corporateBillingAsDefault": False},
+        "network": {"id": None},
+    }
     filters: ClassVar[dict[str, Filter]] = {
         "locationId": eq("locationId"),
         "chargingZoneId": eq("chargingZoneId"),
@@ -65,11 +86,6 @@ class ChargePoints(Resource):
         self, tx: Tx, body: dict[str, Any], row: Row | None, parent_id: int | None
     ) -> FieldErrors:
         errors: FieldErrors = {}
-        if row is not None:
-            # Create-only fields are not part of the update schema: ignore them.
-            body.pop("communicationMode", None)
-            body.pop("ocppConnectedChargePointId", None)
-            body.pop("sharingCode", None)
         result = body if row is None else deep_merge(row.body, body)
         kind = result.get("type")
         # Documented conditional requirements; D32 applies them to the result of a PATCH.
@@ -94,10 +110,8 @@ class ChargePoints(Resource):
                 "charge_point",
                 body.get("ocppConnectedChargePointId"),
             )
-        if "locationId" in body:
-            require_ref(tx, errors, "locationId", "location", body["locationId"])
-        if "chargingZoneId" in body:
-            require_ref(tx, errors, "chargingZoneId", "charging_zone", body["chargingZoneId"])
+        require_ref(tx, errors, "locationId", "location", body.get("locationId"))
+        require_ref(tx, errors, "chargingZoneId", "charging_zone", body.get("chargingZoneId"))
         if body.get("installationAndMaintenanceCompanyId") is not None:
             # Documented: an unknown or foreign company is a 422; a new tenant knows none.
             errors["installationAndMaintenanceCompanyId"] = [
@@ -111,24 +125,6 @@ class ChargePoints(Resource):
                 errors["network.id"] = ["The network.id has already been taken."]
         return errors
 
-    def defaults(self, tx: Tx, row: Row) -> dict[str, Any]:
-        return {
-            "managedByOperator": True,
-            "autoStartWithoutAuthorization": False,
-            "disableAutoStartEmulation": False,
-            "enableAutoFaultRecovery": True,
-            "usesRenewableEnergy": False,
-            "displayTariffAndCosts": False,
-            "capabilities": [],
-            "tags": [],
-            "modelId": None,
-            "utilityId": None,
-            "noticeId": None,
-            "chargingZoneId": None,
-            "network": {"id": None},
-            "partner": {"corporateBillingAsDefault": False},
-        }
-
     def render(self, tx: Tx, row: Row, includes: list[str] | None = None) -> dict[str, Any]:
         out = super().render(tx, row, includes)
         if out.get("communicationMode") != SATELLITE:
@@ -141,12 +137,6 @@ class ChargePoints(Resource):
         if stored_security.get("desiredProfile") is not None:
             security["desiredProfileStatus"] = "pending"
         out["security"] = security
-        partner = out.get("partner")
-        if isinstance(partner, dict):
-            out["partner"] = {"corporateBillingAsDefault": False, **partner}
-        network = out.get("network")
-        if isinstance(network, dict):
-            out["network"] = {"id": None, **network}
         return out
 
     def server_fields(self, tx: Tx, row: Row) -> dict[str, Any]:
@@ -164,12 +154,4 @@ class ChargePoints(Resource):
     def before_delete(self, tx: Tx, row: Row) -> None:
         # D31: a master station whose satellites still point at it stays.
         satellites = tx.referencing(self.kind, "ocppConnectedChargePointId", row.id)
-        if satellites:
-            raise in_use("charge point", "satellite charge points", [s.id for s in satellites])
-
-    def cascade(self, tx: Tx, row: Row) -> None:
-        # D3: EVSEs and their connectors go with the charge point.
-        for evse in tx.select("evse", ["parent_id = ?"], [row.id]):
-            for connector in tx.select("connector", ["parent_id = ?"], [evse.id]):
-                tx.delete("connector", connector.id)
-            tx.delete("evse", evse.id)
+        self.refuse_delete_while_used("satellite charge points", satellites)

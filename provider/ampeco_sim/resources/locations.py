@@ -6,15 +6,25 @@ from typing import Any, ClassVar
 
 from .. import decisions
 from ..store import Row, Tx
-from .base import TIME_FILTERS, Filter, Resource, contains, eq, in_use, local_only, nothing
+from .base import TIME_FILTERS, Filter, Resource, contains, eq, local_only, nothing
 
 TRANSLATION_LISTS = ("description", "shortDescription", "additionalDescription", "streetAddress")
 
 
 class Locations(Resource):
     kind = "location"
-    model = "Location"
-    id_param = "location"
+    defaults: ClassVar[dict[str, Any]] = {
+        **{name: [] for name in TRANSLATION_LISTS},
+        "externalId": None,
+        "city": None,
+        "region": None,
+        "postCode": None,
+        "timezone": None,
+        "tags": [],
+    }
+    nested_defaults: ClassVar[dict[str, dict[str, Any]]] = {
+        "workingHours": {"alwaysOpenForUserGroupIds": None}
+    }
     filters: ClassVar[dict[str, Filter]] = {
         "country": eq("country"),
         "state": eq("state"),
@@ -27,11 +37,6 @@ class Locations(Resource):
         **TIME_FILTERS,
     }
 
-    def defaults(self, tx: Tx, row: Row) -> dict[str, Any]:
-        out: dict[str, Any] = {name: [] for name in TRANSLATION_LISTS}
-        out.update(externalId=None, city=None, region=None, postCode=None, timezone=None, tags=[])
-        return out
-
     def render(self, tx: Tx, row: Row, includes: list[str] | None = None) -> dict[str, Any]:
         out = super().render(tx, row, includes)
         # Cleared (null) enum lists and parking type are left out of reads, as AMPECO does.
@@ -40,9 +45,6 @@ class Locations(Resource):
                 out.pop(name, None)
         if "externalAppData" not in (includes or []):
             out.pop("externalAppData", None)
-        hours = out.get("workingHours")
-        if isinstance(hours, dict):
-            out["workingHours"] = {"alwaysOpenForUserGroupIds": None, **hours}
         return out
 
     def server_fields(self, tx: Tx, row: Row) -> dict[str, Any]:
@@ -55,8 +57,7 @@ class Locations(Resource):
 
     def include(self, tx: Tx, row: Row, name: str) -> Any:
         if name == "chargingZones":
-            zones = tx.select("charging_zone", ["parent_id = ?"], [row.id])
-            return [ChargingZones().render(tx, z) for z in zones]
+            return [ChargingZones().render(tx, z) for z in tx.children("charging_zone", row.id)]
         if name == "images":
             return []
         if name == "externalAppData":
@@ -65,19 +66,15 @@ class Locations(Resource):
 
     def before_delete(self, tx: Tx, row: Row) -> None:
         # D1: refused while charge points or charging zones exist.
-        points = tx.referencing("charge_point", "locationId", row.id)
-        if points:
-            raise in_use("location", "charge points", [p.id for p in points])
-        zones = tx.select("charging_zone", ["parent_id = ?"], [row.id])
-        if zones:
-            raise in_use("location", "charging zones", [z.id for z in zones])
+        self.refuse_delete_while_used(
+            "charge points", tx.referencing("charge_point", "locationId", row.id)
+        )
+        self.refuse_delete_while_used("charging zones", tx.children("charging_zone", row.id))
 
 
 class ChargingZones(Resource):
     kind = "charging_zone"
-    model = "ChargingZone"
-    id_param = "chargingZone"
-    parents = (("location", "location", "Location"),)
+    parents = ("location",)
 
     def server_fields(self, tx: Tx, row: Row) -> dict[str, Any]:
         return {"id": row.id, "locationId": row.parent_id}
@@ -85,5 +82,4 @@ class ChargingZones(Resource):
     def before_delete(self, tx: Tx, row: Row) -> None:
         # D2: refused while a charge point references the zone.
         points = tx.referencing("charge_point", "chargingZoneId", row.id)
-        if points:
-            raise in_use("charging zone", "charge points", [p.id for p in points])
+        self.refuse_delete_while_used("charge points", points)

@@ -1,14 +1,16 @@
 """The simulator's answers to what AMPECO does not document.
 
-The decision table (D1–D37) of the API reference (``shared/ampeco-api/README.md``) is the
-source; change a choice there first. The values and schema patches the decisions need live
-here; rules that are the behaviour of one resource live in its module, and the index below
+The decision table (D1–D37, ``docs/decisions.md``; decision D7 is ``docs/decisions.md#d7``)
+is the source; change a choice there first. The values and schema patches the decisions need
+live here; rules that are the behaviour of one resource live in its module, and the index below
 says where.
 """
 
 from __future__ import annotations
 
 from typing import Any, Final
+
+from .jsontree import objects
 
 # Rules carried out by the resource that owns them (the D number is in a comment there):
 #   D1, D2      locations.py          delete refused (409) while charge points / zones exist
@@ -65,7 +67,7 @@ TARIFF_GROUP_PUT_EMPTY_TARIFFS_REJECTED: Final = True
 # D29: currency PATCH may not change alphabeticCode.
 CURRENCY_CODE_IMMUTABLE: Final = True
 # Statuses the decisions make the simulator answer although an operation does not list them
-# (the reference names these: 404 on some item paths, 409 on in-use deletes, 422 on listings).
+# (docs/decisions.md names these: 404 on some item paths, 409 on in-use deletes, 422 on listings).
 UNDOCUMENTED_STATUSES_ALLOWED: Final = frozenset({404, 409, 422, 429})
 
 
@@ -84,18 +86,10 @@ def patch_response_schema(schema: Any) -> None:
     """Make the served response schemas say what D18 settled.
 
     ``roamingOperatorId`` is required and non-nullable in the location and EVSE read schemas,
-    yet local objects have no operator; the reference settles on ``null``. Every
+    yet local objects have no operator; D18 settles on ``null``. Every
     ``roamingOperatorId`` property in a response schema is therefore marked nullable.
     """
-    if isinstance(schema, list):
-        for item in schema:
-            patch_response_schema(item)
-        return
-    if not isinstance(schema, dict):
-        return
-    props = schema.get("properties")
-    if isinstance(props, dict) and isinstance(props.get("roamingOperatorId"), dict):
-        props["roamingOperatorId"]["nullable"] = True
-    for value in schema.values():
-        if isinstance(value, (dict, list)):
-            patch_response_schema(value)
+    for node in objects(schema):
+        props = node.get("properties")
+        if isinstance(props, dict) and isinstance(props.get("roamingOperatorId"), dict):
+            props["roamingOperatorId"]["nullable"] = True

@@ -22,6 +22,36 @@ class ListingRequest:
     per_page: int
 
 
+@dataclass(frozen=True)
+class Selection:
+    """The rows a listing pages through (one kind, under conditions) and how each is shown."""
+
+    tx: Tx
+    kind: str
+    where: list[str]
+    params: list[Any]
+    render: Callable[[Row], dict[str, Any]]
+
+    def rows(
+        self, limit: int, offset: int = 0, after: int | None = None, before: int | None = None
+    ) -> list[Row]:
+        """Up to ``limit`` rows from ``offset`` on, in id order: with ``after``, only ids above it;
+        with ``before``, only ids below it, the nearest first."""
+        where, params = list(self.where), list(self.params)
+        if after is not None:
+            where.append("id > ?")
+            params.append(after)
+        if before is not None:
+            where.append("id < ?")
+            params.append(before)
+        return self.tx.select(
+            self.kind, where, params, descending=before is not None, limit=limit, offset=offset
+        )
+
+    def count(self) -> int:
+        return self.tx.count(self.kind, self.where, self.params)
+
+
 def encode_cursor(id_: int, forward: bool) -> str:
     raw = json.dumps({"id": id_, "_pointsToNextItems": forward}, separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
@@ -48,37 +78,22 @@ def _link(req: ListingRequest, **replace: str | int) -> str:
     return f"{req.url}?{urlencode(kept)}"
 
 
-def cursor_page(
-    tx: Tx,
-    kind: str,
-    where: list[str],
-    params: list[Any],
-    req: ListingRequest,
-    cursor: str,
-    render: Callable[[Row], dict[str, Any]],
-) -> dict[str, Any]:
+def cursor_page(selection: Selection, req: ListingRequest, cursor: str) -> dict[str, Any]:
     position = decode_cursor(cursor)
     if position is None or position[1]:
-        clause, args = (["id > ?"], [position[0]]) if position else ([], [])
-        rows = tx.select(kind, where + clause, params + args, limit=req.per_page + 1)
+        rows = selection.rows(req.per_page + 1, after=position[0] if position else None)
         more_after = len(rows) > req.per_page
         rows = rows[: req.per_page]
         more_before = position is not None
     else:
-        rows = tx.select(
-            kind,
-            [*where, "id < ?"],
-            [*params, position[0]],
-            descending=True,
-            limit=req.per_page + 1,
-        )
+        rows = selection.rows(req.per_page + 1, before=position[0])
         more_before = len(rows) > req.per_page
         rows = list(reversed(rows[: req.per_page]))
         more_after = True
     next_cursor = encode_cursor(rows[-1].id, True) if rows and more_after else None
     prev_cursor = encode_cursor(rows[0].id, False) if rows and more_before else None
     return {
-        "data": [render(r) for r in rows],
+        "data": [selection.render(r) for r in rows],
         "links": {
             "first": None,
             "last": None,
@@ -100,25 +115,13 @@ def _window(page: int, last_page: int, each_side: int = 3) -> list[int]:
     return sorted(n for n in shown if 1 <= n <= last_page)
 
 
-def page_page(
-    tx: Tx,
-    kind: str,
-    where: list[str],
-    params: list[Any],
-    req: ListingRequest,
-    page: int,
-    render: Callable[[Row], dict[str, Any]],
-) -> dict[str, Any]:
+def page_page(selection: Selection, req: ListingRequest, page: int) -> dict[str, Any]:
     page = max(page, 1)
-    total = tx.count(kind, where, params)
+    total = selection.count()
     last_page = max(1, -(-total // req.per_page))
     offset = (page - 1) * req.per_page
     # A page beyond anything SQLite can count to is simply empty.
-    rows = (
-        tx.select(kind, where, params, limit=req.per_page, offset=offset)
-        if offset <= MAX_ID
-        else []
-    )
+    rows = selection.rows(req.per_page, offset) if offset <= MAX_ID else []
     first_index = (page - 1) * req.per_page + 1
     links: list[dict[str, Any]] = [
         {
@@ -143,7 +146,7 @@ def page_page(
         }
     )
     return {
-        "data": [render(r) for r in rows],
+        "data": [selection.render(r) for r in rows],
         "links": {
             "first": _link(req, page=1),
             "last": _link(req, page=last_page),

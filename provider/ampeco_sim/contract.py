@@ -25,6 +25,7 @@ from jsonschema.validators import extend
 from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator
 
 from . import decisions
+from .jsontree import objects
 
 DOCUMENT_NAME = "openapi-3.110.0.json"
 
@@ -103,21 +104,10 @@ def _allow_null_in_nullable_enums(node: Any) -> None:
     The document marks many enum fields nullable (``parkingType``, EVSE ``hardwareStatus``, …)
     without listing ``null`` among the values; the API accepts and returns ``null`` for them.
     """
-    if isinstance(node, list):
-        for item in node:
-            _allow_null_in_nullable_enums(item)
-        return
-    if not isinstance(node, dict):
-        return
-    if (
-        node.get("nullable") is True
-        and isinstance(node.get("enum"), list)
-        and None not in node["enum"]
-    ):
-        node["enum"] = [*node["enum"], None]
-    for value in node.values():
-        if isinstance(value, (dict, list)):
-            _allow_null_in_nullable_enums(value)
+    for schema in objects(node):
+        enum = schema.get("enum")
+        if schema.get("nullable") is True and isinstance(enum, list) and None not in enum:
+            schema["enum"] = [*enum, None]
 
 
 def _json_schema_of(container: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -482,6 +472,24 @@ _TYPE_WORDS = {
 }
 
 
+#: Messages that need only the field and the keyword's value: ``{value}`` as the schema gives
+#: it, ``{number}`` as Laravel prints a number (``5``, not ``5.0``). A range with both bounds
+#: reads "between" instead (see ``_messages``).
+_MESSAGES = {
+    "enum": "The selected {label} is invalid.",
+    "minimum": "The {label} must be at least {number}.",
+    "maximum": "The {label} must not be greater than {number}.",
+    "maxLength": "The {label} must not be greater than {value} characters.",
+    "minLength": "The {label} must be at least {value} characters.",
+    "pattern": "The {label} format is invalid.",
+    "format": "The {label} is not a valid {value}.",
+    "multipleOf": "The {label} must be a multiple of {number}.",
+    "minItems": "The {label} must have at least {value} items.",
+    "maxItems": "The {label} must not have more than {value} items.",
+    "uniqueItems": "The {label} field has a duplicate value.",
+}
+
+
 def _dotted(prefix: str, path: Iterable[Any]) -> str:
     parts = [prefix] if prefix else []
     parts.extend(str(p) for p in path)
@@ -518,42 +526,15 @@ def _messages(error: ValidationError, prefix: str) -> Iterator[tuple[str, str]]:
         else:
             yield label, f"The {label} must be {_TYPE_WORDS.get(want, want)}."
         return
-    if kind == "enum":
-        yield label, f"The selected {label} is invalid."
-        return
     if kind in ("minimum", "maximum"):
         schema = error.schema if isinstance(error.schema, dict) else {}
         low, high = schema.get("minimum"), schema.get("maximum")
         if low is not None and high is not None:
             yield label, f"The {label} must be between {_num(low)} and {_num(high)}."
-        elif kind == "minimum":
-            yield label, f"The {label} must be at least {_num(value)}."
-        else:
-            yield label, f"The {label} must not be greater than {_num(value)}."
-        return
-    if kind == "maxLength":
-        yield label, f"The {label} must not be greater than {value} characters."
-        return
-    if kind == "minLength":
-        yield label, f"The {label} must be at least {value} characters."
-        return
-    if kind == "pattern":
-        yield label, f"The {label} format is invalid."
-        return
-    if kind == "format":
-        yield label, f"The {label} is not a valid {value}."
-        return
-    if kind == "multipleOf":
-        yield label, f"The {label} must be a multiple of {_num(value)}."
-        return
-    if kind == "minItems":
-        yield label, f"The {label} must have at least {value} items."
-        return
-    if kind == "maxItems":
-        yield label, f"The {label} must not have more than {value} items."
-        return
-    if kind == "uniqueItems":
-        yield label, f"The {label} field has a duplicate value."
+            return
+    template = _MESSAGES.get(kind)
+    if template is not None:
+        yield label, template.format(label=label, value=value, number=_num(value))
         return
     if kind in ("anyOf", "oneOf"):
         # Report the most specific failure of the closest alternative when there is one.

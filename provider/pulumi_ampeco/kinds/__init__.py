@@ -1,0 +1,43 @@
+"""Every resource kind, declared once (see :mod:`.declaration`), in dependency order: what a
+kind refers to is declared before it.
+
+``D<n>`` in the declarations are the decisions of ``docs/decisions.md``: what we assume where
+AMPECO's documentation is silent."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from . import billing, charging, locations, tariffs
+from .declaration import Embedding, Key, Kind, Output, Parent, Ref, Section, wire_path
+
+KINDS: dict[str, Kind] = {
+    kind.name: kind for kind in (*billing.KINDS, *tariffs.KINDS, *locations.KINDS, *charging.KINDS)
+}
+for _kind in KINDS.values():
+    _kind.check()
+
+#: The tenant document's sections by name, each knowing its kind.
+SECTIONS: dict[str, Section] = {
+    kind.section.name: dataclasses.replace(kind.section, kind=kind.name)
+    for kind in KINDS.values()
+    if kind.section is not None
+}
+_CHILDREN = {child for section in SECTIONS.values() for child in section.children}
+#: Sections at the top of the document, in the order the component declares them (every
+#: reference points at a section declared earlier).
+TOP_LEVEL: tuple[str, ...] = tuple(name for name in SECTIONS if name not in _CHILDREN)
+
+__all__ = [
+    "KINDS",
+    "SECTIONS",
+    "TOP_LEVEL",
+    "Embedding",
+    "Key",
+    "Kind",
+    "Output",
+    "Parent",
+    "Ref",
+    "Section",
+    "wire_path",
+]

@@ -1,0 +1,176 @@
+"""The kinds' declarations and what is derived from them cannot drift apart: the generated
+resource classes and reference pages are current, every declared name is a real argument, and
+the lookups, adoption messages and document sections come from the declarations."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pytest
+
+import pulumi_ampeco as ampeco
+from pulumi_ampeco import codegen
+from pulumi_ampeco.errors import AdoptionRequiredError
+from pulumi_ampeco.kinds import KINDS, SECTIONS, TOP_LEVEL, Key, Kind
+from pulumi_ampeco.lookup import lookup_for
+from pulumi_ampeco.models import billing
+from pulumi_ampeco.provider import AmpecoProvider
+
+
+def test_generated_files_are_current() -> None:
+    stale = [str(p.relative_to(codegen.ROOT)) for p in codegen.stale()]
+    assert stale == [], f"run `python -m pulumi_ampeco.codegen`: stale {stale}"
+
+
+def test_the_readme_lists_every_kind_with_its_page() -> None:
+    readme = (codegen.ROOT / "README.md").read_text(encoding="utf-8")
+    for kind in KINDS.values():
+        page = f"docs/reference/{codegen.slug(kind.name)}.md"
+        assert f"| [`{kind.name}`]({page}) | {kind.doc} |" in readme
+        assert (codegen.ROOT / page).exists()
+
+
+@pytest.mark.parametrize("kind", KINDS.values(), ids=list(KINDS))
+def test_the_class_declares_every_argument_and_output(kind: Kind) -> None:
+    args = getattr(ampeco, f"{kind.name}Args")
+    assert {f.name for f in dataclasses.fields(args)} == set(kind.argument_names)
+    cls = getattr(ampeco, kind.name)
+    declared = set(cls.__annotations__) - {"_kind", "_args_class"}
+    assert declared == set(kind.output_names)
+
+
+@pytest.mark.parametrize("kind", KINDS.values(), ids=list(KINDS))
+def test_every_argument_has_a_one_line_doc(kind: Kind) -> None:
+    args = codegen.arguments(kind)
+    for model in codegen.nested(kind):
+        args += [codegen._field(n, i, set()) for n, i in model.model_fields.items()]
+    missing = [a.name for a in args if not a.doc]
+    assert missing == []
+    assert all("\n" not in a.doc for a in args)
+
+
+def test_a_declared_name_that_is_no_argument_is_refused() -> None:
+    bad = Kind(
+        name="Tax",
+        model=billing.Tax,
+        doc="x",
+        collection="/taxes/v2.0",
+        kept_when_removed=frozenset({"percent"}),
+    )
+    with pytest.raises(ValueError, match=r"kept_when_removed.*percent"):
+        bad.check()
+    with pytest.raises(ValueError, match="not a field"):
+        dataclasses.replace(bad, kept_when_removed=frozenset(), keys=(Key(("nme",)),)).check()
+
+
+def test_document_sections_come_from_the_declarations() -> None:
+    assert TOP_LEVEL == (
+        "currencies",
+        "tax_identification_numbers",
+        "taxes",
+        "tariffs",
+        "tariff_groups",
+        "locations",
+    )
+    for section in SECTIONS.values():
+        assert KINDS[section.kind].section is not None
+        for child in section.children:
+            assert child in SECTIONS
+        for ref in section.refs:
+            assert ref.target in SECTIONS
+            # A reference points at a section declared earlier (creates run in that order).
+            assert list(SECTIONS).index(ref.target) < list(SECTIONS).index(section.name)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "fields", "params", "new_only"),
+    [
+        (
+            "/locations/v2.0",
+            {"externalId": "x", "name": []},
+            {"externalId": "x"},
+            {"filter": {"externalId": "x"}},
+            False,
+        ),
+        ("/locations/v2.0", {"name": []}, None, None, None),
+        ("/locations/v2.0/7/charging-zones", {"name": "L-2"}, {"name": "L-2"}, {}, True),
+        (
+            "/charge-points/v2.0",
+            {"network": {"id": "CP-1"}},
+            {"network.id": "CP-1"},
+            {"filter": {"networkId": "CP-1"}},
+            True,
+        ),
+        (
+            "/evses/v2.1",
+            {"networkId": "1", "chargePointId": 9},
+            {"networkId": "1", "chargePointId": 9},
+            {"filter": {"chargePointId": 9}},
+            True,
+        ),
+        (
+            "/evses/v2.1",
+            {"externalId": "e", "networkId": "1", "chargePointId": 9},
+            {"externalId": "e"},
+            {"filter": {"externalId": "e", "chargePointId": 9}},
+            False,
+        ),
+        ("/tariffs/v1.0", {"externalId": "t", "name": "T"}, {"externalId": "t"}, {}, False),
+        ("/tariffs/v1.0", {"name": "T"}, {"name": "T"}, {}, True),
+        ("/currencies/v2.0", {"alphabeticCode": "EUR"}, {"alphabeticCode": "EUR"}, {}, True),
+        ("/taxes/v2.0", {"name": "VAT", "percentage": 25}, {"name": "VAT"}, {}, True),
+    ],
+)
+def test_lookups_follow_the_declared_keys(
+    path: str,
+    body: dict[str, object],
+    fields: dict[str, object] | None,
+    params: dict[str, object] | None,
+    new_only: bool | None,
+) -> None:
+    found = lookup_for(path, body)
+    if fields is None:
+        assert found is None
+        return
+    assert found is not None
+    assert (dict(found.fields), dict(found.params), found.new_only) == (fields, params, new_only)
+    assert found.identifying
+
+
+def test_a_connector_key_recognises_but_cannot_adopt() -> None:
+    found = lookup_for("/charge-points/v2.0/1/evses/2/connectors", {"type": "type2"})
+    assert found is not None
+    assert (dict(found.fields), found.new_only, found.identifying) == (
+        {"type": "type2"},
+        True,
+        False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        ("Location", "set `external_id` (nothing was created)"),
+        ("ChargePoint", "set `external_id` or `network.id`"),
+        ("Connector", "a Connector cannot be adopted"),
+    ],
+)
+def test_adopt_without_a_key_names_the_declared_keys(kind: str, expected: str) -> None:
+    provider = AmpecoProvider(kind)
+    with pytest.raises(AdoptionRequiredError, match=re.escape(expected)):
+        provider.create({**_minimal(kind), "adopt": True})
+
+
+def _minimal(kind: str) -> dict[str, object]:
+    """Arguments that validate but give no key (the create stops before any call)."""
+    return {
+        "Location": {
+            "name": "Site",
+            "geoposition": {"latitude": 1, "longitude": 1},
+            "address": "Street 1",
+            "country": "NO",
+        },
+        "ChargePoint": {"name": "CP", "type": "private", "status": "enabled", "location_id": 1},
+        "Connector": {"charge_point_id": 1, "evse_id": 2, "type": "type2"},
+    }[kind]
