@@ -135,3 +135,15 @@ def test_provider_does_not_refer_to_the_outside_reference() -> None:
         f"files under provider/ refer to {OUTSIDE_REFERENCE} (cite docs/decisions.md instead):\n"
         + "\n".join(offending)
     )
+
+
+def test_every_file_a_where_line_names_exists() -> None:
+    """A decision's "Where" names the files that rely on it; a renamed file must be renamed
+    there too."""
+    missing = []
+    for line_number, line in enumerate(PAGE.read_text(encoding="utf-8").splitlines(), 1):
+        for path in re.findall(r"`([\w./-]+\.py)`", line):
+            candidates = [ROOT / path, PROVIDER / path]
+            if not any(candidate.exists() for candidate in candidates):
+                missing.append(f"decisions.md:{line_number}: {path}")
+    assert missing == []

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -116,6 +119,14 @@ def test_document_sections_come_from_the_declarations() -> None:
             {"filter": {"externalId": "e", "chargePointId": 9}},
             False,
         ),
+        # Under the charge point's path the station is implied.
+        (
+            "/charge-points/v2.0/3/evses",
+            {"networkId": "1"},
+            {"networkId": "1"},
+            {},
+            True,
+        ),
         ("/tariffs/v1.0", {"externalId": "t", "name": "T"}, {"externalId": "t"}, {}, False),
         ("/tariffs/v1.0", {"name": "T"}, {"name": "T"}, {}, True),
         ("/currencies/v2.0", {"alphabeticCode": "EUR"}, {"alphabeticCode": "EUR"}, {}, True),
@@ -174,3 +185,48 @@ def _minimal(kind: str) -> dict[str, object]:
         "ChargePoint": {"name": "CP", "type": "private", "status": "enabled", "location_id": 1},
         "Connector": {"charge_point_id": 1, "evse_id": 2, "type": "type2"},
     }[kind]
+
+
+def test_type_checkers_see_every_argument(tmp_path: Path) -> None:
+    """The generated constructors are typed: a misspelt argument or a wrong value is an error
+    in the user's editor, not only at ``pulumi preview``."""
+    program = tmp_path / "program.py"
+    program.write_text(
+        "import pulumi_ampeco as ampeco\n"
+        "site = ampeco.Location('a', name='N', geoposition={'latitude': 1, 'longitude': 2},\n"
+        "                       address='A', country='NO')\n"
+        "ampeco.ChargingZone('z', location_id=site.id, name='L', status='enabled')\n"
+        "ampeco.ChargingZone('y', location_id=site.id, nme='L', status='enabled')\n"
+        "ampeco.ChargingZone('x', location_id=site.id, name='L', status='on')\n"
+        "reveal_type(site.last_updated_at)\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            str(program),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    errors = [line for line in done.stdout.splitlines() if ": error:" in line]
+    assert sorted({line.split(":")[1] for line in errors}) == ["5", "6"], done.stdout
+    assert 'Unexpected keyword argument "nme"' in done.stdout
+    assert 'Revealed type is "pulumi.output.Output[str]"' in done.stdout
+
+
+def test_the_readme_lists_every_reference_of_a_tenant_document() -> None:
+    readme = (codegen.ROOT / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^  \| (?:a|an) [^|]+ \| `([^`]+)` \| `([^`]+)` \|", readme, re.M)
+    declared = {
+        (ref.field + (": [keys]" if ref.many else ""), ref.id_field)
+        for section in SECTIONS.values()
+        for ref in section.refs
+    }
+    assert set(rows) == declared

@@ -233,6 +233,21 @@ class Deployment:
         """Props as the engine sends them to this provider (secrets stripped unless accepted)."""
         return to_struct(props if self._accept_secrets else reveal_props(props))
 
+    def _change_request(
+        self, message: Callable[..., RequestT], goal: _Goal, old: ResourceState, checked: Props
+    ) -> RequestT:
+        """A Diff or Update request: the two carry the same fields."""
+        return message(
+            id=old.id,
+            urn=goal.urn,
+            olds=self._wire(old.outputs),
+            news=self._wire(checked),
+            ignoreChanges=goal.ignore_changes,
+            old_inputs=self._wire(old.inputs),
+            name=goal.name,
+            type=goal.type,
+        )
+
     def _call(self, goal: _Goal | ResourceState, method: str, request: RequestT) -> Any:
         with self._step_errors(goal, method):
             return self._transport.call(method, request)
@@ -382,16 +397,7 @@ class Deployment:
             self._record(self._step(goal, "create", new=checked, id_=state.id), state)
             return state
 
-        request = provider_pb2.DiffRequest(
-            id=old.id,
-            urn=goal.urn,
-            olds=self._wire(old.outputs),
-            news=self._wire(checked),
-            ignoreChanges=goal.ignore_changes,
-            old_inputs=self._wire(old.inputs),
-            name=goal.name,
-            type=goal.type,
-        )
+        request = self._change_request(provider_pb2.DiffRequest, goal, old, checked)
         diff = self._call(goal, "Diff", request)
         replace_keys = list(diff.replaces)
         if diff.changes == provider_pb2.DiffResponse.DIFF_UNKNOWN:
@@ -417,16 +423,7 @@ class Deployment:
             if self.dry_run:
                 state = goal.state(old.id, checked, checked)
             else:
-                update = provider_pb2.UpdateRequest(
-                    id=old.id,
-                    urn=goal.urn,
-                    olds=self._wire(old.outputs),
-                    news=self._wire(checked),
-                    ignoreChanges=goal.ignore_changes,
-                    old_inputs=self._wire(old.inputs),
-                    name=goal.name,
-                    type=goal.type,
-                )
+                update = self._change_request(provider_pb2.UpdateRequest, goal, old, checked)
                 response = self._call(goal, "Update", update)
                 outputs = annotate_secrets(
                     from_struct(response.properties), checked, goal.additional_secret_outputs

@@ -14,7 +14,7 @@ import asyncio
 import base64
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from google.protobuf import struct_pb2  # type: ignore[import-untyped]
@@ -76,16 +76,22 @@ def make_secret(value: Any) -> Any:
     return rpc.wrap_rpc_secret(value)
 
 
+def each(value: Any, function: Callable[[Any], Any]) -> Any:
+    """``function`` applied to every item of a dict or list (the container rebuilt); any other
+    value as it is. The recursive conversions below share it."""
+    if isinstance(value, dict):
+        return {k: function(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [function(v) for v in value]
+    return value
+
+
 def reveal(value: Any) -> Any:
     """Remove every secret marker, recursively (what a provider that does not accept secrets
     receives)."""
     if rpc.is_rpc_secret(value):
         return reveal(rpc.unwrap_rpc_secret(value))
-    if isinstance(value, dict):
-        return {k: reveal(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [reveal(v) for v in value]
-    return value
+    return each(value, reveal)
 
 
 def reveal_props(props: Mapping[str, Any]) -> Props:
@@ -119,11 +125,7 @@ def to_plain(value: Any) -> Any:
         return UNKNOWN
     if rpc.is_rpc_secret(value):
         return to_plain(rpc.unwrap_rpc_secret(value))
-    if isinstance(value, dict):
-        return {k: to_plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [to_plain(v) for v in value]
-    return value
+    return each(value, to_plain)
 
 
 def to_display(value: Any) -> Any:
@@ -133,11 +135,7 @@ def to_display(value: Any) -> Any:
         return UNKNOWN
     if rpc.is_rpc_secret(value):
         return make_secret(to_display(rpc.unwrap_rpc_secret(value)))
-    if isinstance(value, dict):
-        return {k: to_display(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [to_display(v) for v in value]
-    return value
+    return each(value, to_display)
 
 
 def values_equal(old: Any, new: Any) -> bool:
@@ -317,22 +315,18 @@ def encode_for_state(value: Any) -> Any:
     if rpc.is_rpc_secret(value):
         plain = json.dumps(encode_for_state(rpc.unwrap_rpc_secret(value)), sort_keys=True)
         return {SECRET_SIG_KEY: SECRET_SIG, "ciphertext": base64.b64encode(plain.encode()).decode()}
-    if isinstance(value, dict):
-        return {k: encode_for_state(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [encode_for_state(v) for v in value]
-    return value
+    return each(value, encode_for_state)
 
 
 def decode_from_state(value: Any) -> Any:
-    if isinstance(value, dict):
-        if value.get(SECRET_SIG_KEY) == SECRET_SIG and "ciphertext" in value:
-            plain = json.loads(base64.b64decode(value["ciphertext"]).decode())
-            return make_secret(decode_from_state(plain))
-        return {k: decode_from_state(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [decode_from_state(v) for v in value]
-    return value
+    if (
+        isinstance(value, dict)
+        and value.get(SECRET_SIG_KEY) == SECRET_SIG
+        and "ciphertext" in value
+    ):
+        plain = json.loads(base64.b64decode(value["ciphertext"]).decode())
+        return make_secret(decode_from_state(plain))
+    return each(value, decode_from_state)
 
 
 def show_secrets(value: Any) -> Any:

@@ -26,17 +26,19 @@ def _resources() -> list[str]:
 
 
 def __getattr__(name: str) -> Any:
+    value: Any
     if name == "__all__":
-        return sorted([*errors.__all__, *_TENANT, *_resources(), "__version__"])
-    if name in errors.__all__:
-        return getattr(errors, name)
-    if name in _TENANT:
-        return getattr(import_module(".tenant", __name__), name)
-    if name[:1].isupper():  # a class; submodules (lowercase) never load the SDK this way
-        resources = import_module(".resources", __name__)
-        if name in resources.__all__:
-            return getattr(resources, name)
-    raise AttributeError(f"module 'pulumi_ampeco' has no attribute {name!r}")
+        value = sorted([*errors.__all__, *_TENANT, *_resources(), "__version__"])
+    elif name in errors.__all__:
+        value = getattr(errors, name)
+    elif name in _TENANT:
+        value = getattr(import_module(".tenant", __name__), name)
+    elif name[:1].isupper() and name in _resources():  # submodules never load the SDK here
+        value = getattr(import_module(".resources", __name__), name)
+    else:
+        raise AttributeError(f"module 'pulumi_ampeco' has no attribute {name!r}")
+    globals()[name] = value  # looked up once
+    return value
 
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ Pulumi SDK.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 
 class AmpecoError(Exception):
@@ -106,10 +106,17 @@ class InvalidRequestError(ApiError):
     """422: the tenant rejected the data; ``errors`` maps field paths to messages."""
 
     def __init__(
-        self, *args: Any, errors: Mapping[str, Sequence[str]] | None = None, **kwargs: Any
+        self,
+        method: str,
+        path: str,
+        status: int | None,
+        message: str,
+        *,
+        errors: Mapping[str, Sequence[str]] | None = None,
+        attempts: int = 1,
     ) -> None:
         self.errors: dict[str, list[str]] = {k: list(v) for k, v in (errors or {}).items()}
-        super().__init__(*args, **kwargs)
+        super().__init__(method, path, status, message, attempts=attempts)
 
     def _describe(self) -> str:
         base = super()._describe()
@@ -122,9 +129,18 @@ class InvalidRequestError(ApiError):
 class RateLimitedError(ApiError):
     hint = "the tenant's rate limit; lower ampeco:requestsPerMinute or retry later"
 
-    def __init__(self, *args: Any, retry_after: float | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        status: int | None,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        attempts: int = 1,
+    ) -> None:
         self.retry_after = retry_after
-        super().__init__(*args, **kwargs)
+        super().__init__(method, path, status, message, attempts=attempts)
 
 
 class ServerError(ApiError):

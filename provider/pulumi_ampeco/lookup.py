@@ -7,12 +7,13 @@ natural key; which fields those are is each kind's declaration (:mod:`pulumi_amp
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .kinds import KINDS, wire_path
+from .kinds import KINDS, Key, Kind, wire_path
 
 
 @dataclass(frozen=True)
@@ -64,22 +65,28 @@ class _WireKey:
     identifying: bool
 
 
+def _wire_key(kind: Kind, key: Key) -> _WireKey:
+    return _WireKey(
+        tuple(wire_path(kind.model, f) for f in key.matched),
+        tuple((name, wire_path(kind.model, f)) for name, f in key.filters.items()),
+        key.ours,
+        key.identifying,
+    )
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    """A collection template (``/x/{parent_id}/y``) as a pattern of its paths."""
+    return re.compile(re.sub(r"\\\{\w+\\\}", "[0-9]+", re.escape(template)))
+
+
 def _table() -> tuple[tuple[re.Pattern[str], tuple[_WireKey, ...]], ...]:
     rows = []
     for kind in KINDS.values():
-        pattern = re.escape(kind.collection)
-        for parent in kind.parent_fields:
-            pattern = pattern.replace(re.escape(f"{{{parent}}}"), "[0-9]+")
-        keys = tuple(
-            _WireKey(
-                tuple(wire_path(kind.model, f) for f in key.matched),
-                tuple((name, wire_path(kind.model, f)) for name, f in key.filters.items()),
-                key.ours,
-                key.identifying,
-            )
-            for key in kind.keys
-        )
-        rows.append((re.compile(pattern), keys))
+        rows.append((_pattern(kind.collection), tuple(_wire_key(kind, k) for k in kind.keys)))
+        # Under a parent's path the parent is implied: the keys need no scope there.
+        nested = tuple(dataclasses.replace(k, within=()) for k in kind.keys)
+        for template in kind.also_created_at:
+            rows.append((_pattern(template), tuple(_wire_key(kind, k) for k in nested)))
     return tuple(rows)
 
 

@@ -70,7 +70,7 @@ def _explain(error: Any, kind: Kind, loc: list[Any]) -> str:
     problem = error["type"]
     got = error.get("input")
     if problem == "missing":
-        return f"required: set `{error['loc'][-1]}`"
+        return f"required: set `{loc[-1]}`"
     if problem == "extra_forbidden":
         owner = _model_at(kind.model, loc[:-1])
         names = ", ".join(sorted(owner.model_fields))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, TypedDict, overload
 
 import pulumi
 from typing_extensions import Required
@@ -75,7 +75,7 @@ class CurrencyArgs:
     Required: ``alphabetic_code``."""
 
     alphabetic_code: pulumi.Input[str]
-    """the currency's ISO 4217 code, e.g. EUR; a change replaces the currency (changing it replaces the Currency)"""
+    """the currency's ISO 4217 code, e.g. EUR (changing it replaces the Currency)"""
     prefix: pulumi.Input[str] | None = None
     """text put before amounts, e.g. $ or £"""
     suffix: pulumi.Input[str] | None = None
@@ -97,7 +97,7 @@ class Currency(AmpecoResource, module="ampeco", name="Currency"):
     _args_class = CurrencyArgs
 
     alphabetic_code: pulumi.Output[str]
-    """the currency's ISO 4217 code, e.g. EUR; a change replaces the currency"""
+    """the currency's ISO 4217 code, e.g. EUR"""
     prefix: pulumi.Output[str | None]
     """text put before amounts, e.g. $ or £"""
     suffix: pulumi.Output[str | None]
@@ -114,6 +114,44 @@ class Currency(AmpecoResource, module="ampeco", name="Currency"):
     """the currency's name, from ISO 4217"""
     numeric_code: pulumi.Output[str]
     """the ISO 4217 numeric code"""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: CurrencyArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool = False,
+        alphabetic_code: pulumi.Input[str],
+        prefix: pulumi.Input[str] | None = None,
+        suffix: pulumi.Input[str] | None = None,
+        decimal: pulumi.Input[int] | None = None,
+        unit_price_and_calculations_decimal: pulumi.Input[int] | None = None,
+        enable_use_of_minor_currency_unit: pulumi.Input[bool] | None = None,
+        minor_unit_sign: pulumi.Input[str] | None = None,
+    ) -> None: ...
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: Any = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(resource_name, args, opts, adopt=adopt, **kwargs)
 
 
 # --- TaxIdentificationNumber ----------------------------------------------------------------------
@@ -140,6 +178,38 @@ class TaxIdentificationNumber(AmpecoResource, module="ampeco", name="TaxIdentifi
     last_updated_at: pulumi.Output[str]
     """when the tenant last changed the object (ISO 8601)"""
 
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: TaxIdentificationNumberArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool = False,
+        name: pulumi.Input[str],
+    ) -> None: ...
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: Any = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(resource_name, args, opts, adopt=adopt, **kwargs)
+
 
 # --- Tax ------------------------------------------------------------------------------------------
 
@@ -156,7 +226,7 @@ class TaxArgs:
     """tax rate in percent, e.g. 25"""
     display_name: pulumi.Input[TranslatedText] | None = None
     """name of the tax printed for customers, per locale"""
-    tax_identification_number_id: pulumi.Input[int] | None = None
+    tax_identification_number_id: pulumi.Input[int | str] | None = None
     """id of the tax identification number the tax belongs to"""
 
 
@@ -177,164 +247,199 @@ class Tax(AmpecoResource, module="ampeco", name="Tax"):
     last_updated_at: pulumi.Output[str]
     """when the tenant last changed the object (ISO 8601)"""
 
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: TaxArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool = False,
+        name: pulumi.Input[str],
+        percentage: pulumi.Input[float],
+        display_name: pulumi.Input[TranslatedText] | None = None,
+        tax_identification_number_id: pulumi.Input[int | str] | None = None,
+    ) -> None: ...
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: Any = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(resource_name, args, opts, adopt=adopt, **kwargs)
+
 
 # --- Tariff ---------------------------------------------------------------------------------------
 
 
 class PricingArgs(TypedDict, total=False):
-    price_per_session: float
+    price_per_session: pulumi.Input[float]
     """fixed price per session (flat rate)"""
-    connection_fee: float
+    connection_fee: pulumi.Input[float]
     """fixed fee charged when the session starts"""
-    connection_fee_minimum_session_duration: int
+    connection_fee_minimum_session_duration: pulumi.Input[int]
     """charge the connection fee only if the session lasts at least this many minutes"""
-    connection_fee_minimum_session_energy: float
+    connection_fee_minimum_session_energy: pulumi.Input[float]
     """charge the connection fee only if at least this many kWh were delivered"""
-    price_per_kwh: float
+    price_per_kwh: pulumi.Input[float]
     """price per kWh of energy"""
-    day_price_per_kwh: float
+    day_price_per_kwh: pulumi.Input[float]
     """price per kWh in the day window (duration+energy time of day)"""
-    night_price_per_kwh: float
+    night_price_per_kwh: pulumi.Input[float]
     """price per kWh in the night window (duration+energy time of day)"""
-    price_period_in_minutes: PeriodMinutes
+    price_period_in_minutes: pulumi.Input[PeriodMinutes]
     """billed period in minutes, charged at its start; also the unit of duration and idle levels"""
-    price_per_period: float
+    price_per_period: pulumi.Input[float]
     """fee per price period (duration+energy)"""
-    day_price_per_period: float
+    day_price_per_period: pulumi.Input[float]
     """fee per price period in the day window (duration+energy time of day)"""
-    night_price_per_period: float
+    night_price_per_period: pulumi.Input[float]
     """fee per price period in the night window (duration+energy time of day)"""
-    duration_fee_limit: float
+    duration_fee_limit: pulumi.Input[float]
     """cap on the duration fees of one session"""
-    duration_fee_grace_period: int
+    duration_fee_grace_period: pulumi.Input[int]
     """minutes before duration fees start to apply"""
-    idle_fee_per_minute: float
+    idle_fee_per_minute: pulumi.Input[float]
     """fee per minute while the car is connected but not charging"""
-    idle_fee_grace_period_minutes: float
+    idle_fee_grace_period_minutes: pulumi.Input[float]
     """minutes the driver gets to move the car before idle fees start"""
-    idle_pricing_period_in_minutes: PeriodMinutes
+    idle_pricing_period_in_minutes: pulumi.Input[PeriodMinutes]
     """length in minutes of a billed period of idle fees"""
-    idle_fee_limit: float
+    idle_fee_limit: pulumi.Input[float]
     """cap on the idle fees of one session"""
-    min_price: float
+    min_price: pulumi.Input[float]
     """minimum total price of a session"""
-    pre_authorize_amount: float
+    pre_authorize_amount: pulumi.Input[float]
     """amount pre-authorised on the driver's payment method before the session starts"""
-    tax_id: int
+    tax_id: pulumi.Input[int | str]
     """id of the tax to apply (default tax if unset); deprecated, used only with multi-tax"""
-    multi_price_per_kwh: Sequence[pulumi.Input[EnergyLevelArgs]]
+    multi_price_per_kwh: pulumi.Input[Sequence[pulumi.Input[EnergyLevelArgs]]]
     """energy price levels (standard): from 0 kWh, each starting where the one before ends"""
-    multi_price_per_duration: Sequence[pulumi.Input[UnitLevelArgs]]
+    multi_price_per_duration: pulumi.Input[Sequence[pulumi.Input[UnitLevelArgs]]]
     """duration price levels (standard), in price periods from the start of charging"""
-    multi_idle_fee: Sequence[pulumi.Input[UnitLevelArgs]]
+    multi_idle_fee: pulumi.Input[Sequence[pulumi.Input[UnitLevelArgs]]]
     """idle fee levels (standard), in price periods of the idle time"""
-    lock_price_on_session_start: bool
+    lock_price_on_session_start: pulumi.Input[bool]
     """freeze the price found at session start (duration+energy time of day, energy tou)"""
-    lock_energy_price_on_session_start: bool
+    lock_energy_price_on_session_start: pulumi.Input[bool]
     """freeze the energy price found at session start for the session (standard_tod)"""
-    lock_duration_price_on_session_start: bool
+    lock_duration_price_on_session_start: pulumi.Input[bool]
     """freeze the duration price found at session start for the session (standard_tod)"""
-    lock_idle_price_on_session_start: bool
+    lock_idle_price_on_session_start: pulumi.Input[bool]
     """freeze the idle price found at session start for the session (standard_tod)"""
-    duration_fee_from: str
+    duration_fee_from: pulumi.Input[str]
     """start of the daily window in which duration fees apply, HH:MM"""
-    duration_fee_to: str
+    duration_fee_to: pulumi.Input[str]
     """end of the daily window in which duration fees apply, HH:MM"""
-    day_idle_fee_per_minute: float
+    day_idle_fee_per_minute: pulumi.Input[float]
     """idle fee per minute in the day window (duration+energy time of day)"""
-    night_idle_fee_per_minute: float
+    night_idle_fee_per_minute: pulumi.Input[float]
     """idle fee per minute in the night window (duration+energy time of day)"""
-    idle_fee_period_start: str
+    idle_fee_period_start: pulumi.Input[str]
     """start of the daily window in which idle fees apply, HH:MM"""
-    idle_fee_period_end: str
+    idle_fee_period_end: pulumi.Input[str]
     """end of the daily window in which idle fees apply, HH:MM"""
-    charge_point_electricity_rate: bool
+    charge_point_electricity_rate: pulumi.Input[bool]
     """price energy from the electricity rate attached to the charge point"""
-    fallback_electricity_rate_id: int
+    fallback_electricity_rate_id: pulumi.Input[int | str]
     """id of the electricity rate to use; required if charge_point_electricity_rate is false"""
-    markup_percentage_per_kwh: float
+    markup_percentage_per_kwh: pulumi.Input[float]
     """markup on the electricity price per kWh, in percent"""
-    markup_fixed_fee_per_kwh: float
+    markup_fixed_fee_per_kwh: pulumi.Input[float]
     """fixed markup added to the electricity price per kWh"""
-    subsidy_integration_id: int
+    subsidy_integration_id: pulumi.Input[int | str]
     """id of the subsidy integration to apply (energy tou only)"""
-    regular_use_period: float
+    regular_use_period: pulumi.Input[float]
     """period of regular use in minutes (peak power levels)"""
-    threshold_price_for_energy: float
+    threshold_price_for_energy: pulumi.Input[float]
     """kWh price under which optimised charging schedules the charging"""
-    price_for_energy_when_optimized: float
+    price_for_energy_when_optimized: pulumi.Input[float]
     """price per kWh charged when the session is optimised"""
-    optimised_label: str
+    optimised_label: pulumi.Input[str]
     """label shown for the optimised charging option"""
-    state_of_charge_idle_threshold: Literal[75, 80, 85, 90, 95, 100]
+    state_of_charge_idle_threshold: pulumi.Input[Literal[75, 80, 85, 90, 95, 100]]
     """state of charge in percent above which the session is idle; unset: tenant default"""
-    average_power_idle_threshold: float
+    average_power_idle_threshold: pulumi.Input[float]
     """average power over 5 minutes in kW below which the session is idle"""
 
 
 class EnergyLevelArgs(TypedDict, total=False):
-    first_kwh: Required[float]
+    first_kwh: Required[pulumi.Input[float]]
     """energy in kWh at which the level starts; 0 on the first level"""
-    last_kwh: float
+    last_kwh: pulumi.Input[float]
     """energy in kWh at which the level ends; unset on the last (open) level"""
-    fee_per_kwh: float
+    fee_per_kwh: pulumi.Input[float]
     """price per kWh within the level"""
-    flat_fee: float
+    flat_fee: pulumi.Input[float]
     """flat fee for the level, instead of a price per kWh"""
 
 
 class UnitLevelArgs(TypedDict, total=False):
-    first_unit: Required[int]
+    first_unit: Required[pulumi.Input[int]]
     """first price period of the level (see price_period_in_minutes); 0 on the first level"""
-    last_unit: int
+    last_unit: pulumi.Input[int]
     """last price period of the level; unset on the last (open) level"""
-    fee_per_unit: float
+    fee_per_unit: pulumi.Input[float]
     """fee per price period within the level"""
-    flat_fee: float
+    flat_fee: pulumi.Input[float]
     """flat fee for the level"""
 
 
 class StopSessionArgs(TypedDict, total=False):
-    time_limit_minutes: float
+    time_limit_minutes: pulumi.Input[float]
     """longest session in minutes; unset for no limit"""
-    stop_when_energy_exceeds_kwh: float
+    stop_when_energy_exceeds_kwh: pulumi.Input[float]
     """most energy per session in kWh; unset for no limit"""
 
 
 class RestrictionsArgs(TypedDict, total=False):
-    apply_to_users_of_charge_point_partner: bool
+    apply_to_users_of_charge_point_partner: pulumi.Input[bool]
     """apply to users of the partner that owns the charge point"""
-    apply_to_users_of_all_roaming_emsps: bool
+    apply_to_users_of_all_roaming_emsps: pulumi.Input[bool]
     """apply to drivers of every roaming eMSP"""
-    apply_to_ad_hoc_users: bool
+    apply_to_ad_hoc_users: pulumi.Input[bool]
     """apply to unregistered (ad hoc) drivers"""
-    ad_hoc_pre_authorize_amount: float
+    ad_hoc_pre_authorize_amount: pulumi.Input[float]
     """amount held on an ad hoc driver's card when the session starts"""
-    apply_to_users_of_partners: Sequence[pulumi.Input[int]]
+    apply_to_users_of_partners: pulumi.Input[Sequence[pulumi.Input[int]]]
     """ids of partners; apply to users invited by any of them"""
-    apply_to_user_group_ids: Sequence[pulumi.Input[int]]
+    apply_to_user_group_ids: pulumi.Input[Sequence[pulumi.Input[int | str]]]
     """ids of user groups; apply to members of any of them"""
-    apply_to_users_with_subscriptions: Sequence[pulumi.Input[int]]
+    apply_to_users_with_subscriptions: pulumi.Input[Sequence[pulumi.Input[int]]]
     """ids of subscription plans; apply to users with an active one of them"""
-    start_date: str
+    start_date: pulumi.Input[str]
     """first day on which the tariff is valid, YYYY-MM-DD"""
-    end_date: str
+    end_date: pulumi.Input[str]
     """last day on which the tariff is valid (inclusive), YYYY-MM-DD"""
 
 
 class TariffPartnerArgs(TypedDict, total=False):
-    id: int
+    id: pulumi.Input[int]
     """id of the partner allowed to manage the tariff"""
 
 
 class DisplayArgs(TypedDict, total=False):
-    default_price_information: str
+    default_price_information: pulumi.Input[str]
     """text on the station's display before anyone authorises (base tariff only)"""
-    default_price_information_offline: str
+    default_price_information_offline: pulumi.Input[str]
     """text on the station's display while it is offline (base tariff only)"""
-    price_information: str
+    price_information: pulumi.Input[str]
     """text on the station's display for users eligible for this tariff"""
-    total_cost_information: str
+    total_cost_information: pulumi.Input[str]
     """text on the station's display at session end, next to the totals"""
 
 
@@ -347,7 +452,7 @@ class TariffArgs:
     name: pulumi.Input[str]
     """name of the tariff"""
     type: pulumi.Input[TariffType]
-    """pricing model, e.g. `flat rate` or `standard`; a change replaces the tariff (changing it replaces the Tariff)"""
+    """pricing model, e.g. `flat rate` or `standard` (changing it replaces the Tariff)"""
     external_id: pulumi.Input[str] | None = None
     """your own reference for the tariff (free text); listings cannot filter by it"""
     description: pulumi.Input[Mapping[str, str | None]] | None = None
@@ -370,7 +475,7 @@ class TariffArgs:
     """partner allowed to manage the tariff"""
     display: pulumi.Input[DisplayArgs] | None = None
     """texts for charge points that have a display"""
-    integration_id: pulumi.Input[int] | None = None
+    integration_id: pulumi.Input[int | str] | None = None
     """id of the internal integration that enables this tariff type"""
 
 
@@ -383,7 +488,7 @@ class Tariff(AmpecoResource, module="ampeco", name="Tariff"):
     name: pulumi.Output[str]
     """name of the tariff"""
     type: pulumi.Output[str]
-    """pricing model, e.g. `flat rate` or `standard`; a change replaces the tariff"""
+    """pricing model, e.g. `flat rate` or `standard`"""
     external_id: pulumi.Output[str | None]
     """your own reference for the tariff (free text); listings cannot filter by it"""
     description: pulumi.Output[dict[str, str | None] | None]
@@ -413,6 +518,51 @@ class Tariff(AmpecoResource, module="ampeco", name="Tariff"):
     last_updated_at: pulumi.Output[str]
     """when the tenant last changed the object (ISO 8601)"""
 
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: TariffArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool = False,
+        name: pulumi.Input[str],
+        type: pulumi.Input[TariffType],
+        external_id: pulumi.Input[str] | None = None,
+        description: pulumi.Input[Mapping[str, str | None]] | None = None,
+        additional_information: pulumi.Input[Mapping[str, str | None]] | None = None,
+        learn_more_url: pulumi.Input[Mapping[str, str | None]] | None = None,
+        day_tariff_start: pulumi.Input[str] | None = None,
+        night_tariff_start: pulumi.Input[str] | None = None,
+        pricing: pulumi.Input[PricingArgs] | None = None,
+        stop_session: pulumi.Input[StopSessionArgs] | None = None,
+        restrictions: pulumi.Input[RestrictionsArgs] | None = None,
+        partner: pulumi.Input[TariffPartnerArgs] | None = None,
+        display: pulumi.Input[DisplayArgs] | None = None,
+        integration_id: pulumi.Input[int | str] | None = None,
+    ) -> None: ...
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: Any = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(resource_name, args, opts, adopt=adopt, **kwargs)
+
 
 # --- TariffGroup ----------------------------------------------------------------------------------
 
@@ -425,9 +575,9 @@ class TariffGroupArgs:
 
     name: pulumi.Input[str]
     """name of the tariff group"""
-    tariff_ids: pulumi.Input[Sequence[pulumi.Input[int]]] | None = None
+    tariff_ids: pulumi.Input[Sequence[pulumi.Input[int | str]]] | None = None
     """ordered tariff ids, checked from last to first; the tenant adds a free base tariff first"""
-    partner_id: pulumi.Input[int] | None = None
+    partner_id: pulumi.Input[int | str] | None = None
     """id of the partner allowed to manage the tariff group"""
 
 
@@ -448,49 +598,83 @@ class TariffGroup(AmpecoResource, module="ampeco", name="TariffGroup"):
     base_tariff_id: pulumi.Output[int]
     """the item the tenant put first in `tariff_ids`"""
 
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: TariffGroupArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool = False,
+        name: pulumi.Input[str],
+        tariff_ids: pulumi.Input[Sequence[pulumi.Input[int | str]]] | None = None,
+        partner_id: pulumi.Input[int | str] | None = None,
+    ) -> None: ...
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: Any = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(resource_name, args, opts, adopt=adopt, **kwargs)
+
 
 # --- Location -------------------------------------------------------------------------------------
 
 
 class GeopositionArgs(TypedDict, total=False):
-    latitude: Required[float]
+    latitude: Required[pulumi.Input[float]]
     """latitude of the site in decimal degrees (WGS84), -90 to 90"""
-    longitude: Required[float]
+    longitude: Required[pulumi.Input[float]]
     """longitude of the site in decimal degrees (WGS84), -180 to 180"""
 
 
 class WorkingHoursArgs(TypedDict, total=False):
-    is_always_open: bool
+    is_always_open: pulumi.Input[bool]
     """true: open around the clock and `hours` is ignored; false: `hours` is required"""
-    stop_session_outside_working_hours: bool
+    stop_session_outside_working_hours: pulumi.Input[bool]
     """end running sessions when the site closes (not for users in always-open groups)"""
-    always_open_for_user_group_ids: Sequence[pulumi.Input[int]]
+    always_open_for_user_group_ids: pulumi.Input[Sequence[pulumi.Input[int | str]]]
     """ids of the user groups for which the site is open around the clock"""
-    hours: WeeklyHoursArgs
+    hours: pulumi.Input[WeeklyHoursArgs]
     """opening intervals per weekday, in the location's (or else the tenant's) time zone"""
 
 
 class WeeklyHoursArgs(TypedDict, total=False):
-    monday: Sequence[pulumi.Input[IntervalArgs]]
+    monday: pulumi.Input[Sequence[pulumi.Input[IntervalArgs]]]
     """opening intervals on Mondays; a day without intervals is closed all day"""
-    tuesday: Sequence[pulumi.Input[IntervalArgs]]
+    tuesday: pulumi.Input[Sequence[pulumi.Input[IntervalArgs]]]
     """opening intervals on Tuesdays; a day without intervals is closed all day"""
-    wednesday: Sequence[pulumi.Input[IntervalArgs]]
+    wednesday: pulumi.Input[Sequence[pulumi.Input[IntervalArgs]]]
     """opening intervals on Wednesdays; a day without intervals is closed all day"""
-    thursday: Sequence[pulumi.Input[IntervalArgs]]
+    thursday: pulumi.Input[Sequence[pulumi.Input[IntervalArgs]]]
     """opening intervals on Thursdays; a day without intervals is closed all day"""
-    friday: Sequence[pulumi.Input[IntervalArgs]]
+    friday: pulumi.Input[Sequence[pulumi.Input[IntervalArgs]]]
     """opening intervals on Fridays; a day without intervals is closed all day"""
-    saturday: Sequence[pulumi.Input[IntervalArgs]]
+    saturday: pulumi.Input[Sequence[pulumi.Input[IntervalArgs]]]
     """opening intervals on Saturdays; a day without intervals is closed all day"""
-    sunday: Sequence[pulumi.Input[IntervalArgs]]
+    sunday: pulumi.Input[Sequence[pulumi.Input[IntervalArgs]]]
     """opening intervals on Sundays; a day without intervals is closed all day"""
 
 
 class IntervalArgs(TypedDict, total=False):
-    start: Required[str]
+    start: Required[pulumi.Input[str]]
     """start of the opening interval, HH:MM in 24-hour time"""
-    end: Required[str]
+    end: Required[pulumi.Input[str]]
     """end of the opening interval, HH:MM in 24-hour time"""
 
 
@@ -587,16 +771,66 @@ class Location(AmpecoResource, module="ampeco", name="Location"):
     last_updated_at: pulumi.Output[str]
     """when the tenant last changed the object (ISO 8601)"""
 
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: LocationArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool = False,
+        name: pulumi.Input[TranslatedText],
+        geoposition: pulumi.Input[GeopositionArgs],
+        country: pulumi.Input[str],
+        address: pulumi.Input[TranslatedText],
+        external_id: pulumi.Input[str] | None = None,
+        description: pulumi.Input[TranslatedText] | None = None,
+        short_description: pulumi.Input[TranslatedText] | None = None,
+        additional_description: pulumi.Input[TranslatedText] | None = None,
+        street_address: pulumi.Input[TranslatedText] | None = None,
+        city: pulumi.Input[str] | None = None,
+        region: pulumi.Input[str] | None = None,
+        state: pulumi.Input[str] | None = None,
+        post_code: pulumi.Input[str] | None = None,
+        timezone: pulumi.Input[str] | None = None,
+        parking_type: pulumi.Input[ParkingType] | None = None,
+        access_methods: pulumi.Input[Sequence[pulumi.Input[AccessMethod]]] | None = None,
+        facilities: pulumi.Input[Sequence[pulumi.Input[Facility]]] | None = None,
+        working_hours: pulumi.Input[WorkingHoursArgs] | None = None,
+        tags: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
+    ) -> None: ...
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: Any = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(resource_name, args, opts, adopt=adopt, **kwargs)
+
 
 # --- ChargingZone ---------------------------------------------------------------------------------
 
 
 class AdditionalInfoArgs(TypedDict, total=False):
-    enabled: bool
+    enabled: pulumi.Input[bool]
     """whether the app shows the zone's extra information"""
-    title: TranslatedText
+    title: pulumi.Input[TranslatedText]
     """heading of the zone's extra information, per locale"""
-    description: TranslatedText
+    description: pulumi.Input[TranslatedText]
     """body text of the zone's extra information, per locale"""
 
 
@@ -606,7 +840,7 @@ class ChargingZoneArgs:
 
     Required: ``location_id``, ``name``, ``status``."""
 
-    location_id: pulumi.Input[int]
+    location_id: pulumi.Input[int | str]
     """id of the Location it belongs to (changing it replaces the ChargingZone)"""
     name: pulumi.Input[str]
     """internal name of the zone (e.g. a floor); not shown to drivers in the app"""
@@ -631,50 +865,85 @@ class ChargingZone(AmpecoResource, module="ampeco", name="ChargingZone"):
     additional_info: pulumi.Output[dict[str, Any] | None]
     """extra information about the zone, shown in the app with the location"""
 
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: ChargingZoneArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool = False,
+        location_id: pulumi.Input[int | str],
+        name: pulumi.Input[str],
+        status: pulumi.Input[Literal["enabled", "disabled"]],
+        additional_info: pulumi.Input[AdditionalInfoArgs] | None = None,
+    ) -> None: ...
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: Any = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(resource_name, args, opts, adopt=adopt, **kwargs)
+
 
 # --- ChargePoint ----------------------------------------------------------------------------------
 
 
 class NetworkArgs(TypedDict, total=False):
-    id: str
+    id: pulumi.Input[str]
     """the station's OCPP identity (charge box id); unique in the tenant"""
-    protocol: Literal["ocpp 1.5", "ocpp 1.6", "ocpp 1.6 soap", "ocpp 2.0.1"]
+    protocol: pulumi.Input[Literal["ocpp 1.5", "ocpp 1.6", "ocpp 1.6 soap", "ocpp 2.0.1"]]
     """protocol the station speaks, e.g. `ocpp 1.6`"""
-    password: str
+    password: pulumi.Input[str]
     """basic-auth password of the station's OCPP connection"""
-    ip: str
+    ip: pulumi.Input[str]
     """address (IP) for the OCPP connection; required for OCPP 1.5 (SOAP)"""
-    port: int
+    port: pulumi.Input[int]
     """port for the OCPP connection, 1-65535; required for OCPP 1.5 (SOAP)"""
 
 
 class SecurityArgs(TypedDict, total=False):
-    desired_profile: int
+    desired_profile: pulumi.Input[int]
     """security profile to apply: 0 none, 1 basic auth, 2 TLS + basic auth, 3 TLS + client certs"""
 
 
 class SubscriptionArgs(TypedDict, total=False):
-    required: bool
+    required: pulumi.Input[bool]
     """whether users need an active subscription to use the charger (personal only)"""
-    plan_ids: Sequence[pulumi.Input[int]]
+    plan_ids: pulumi.Input[Sequence[pulumi.Input[int | str]]]
     """ids of subscription plans; an active one of any of them is enough (personal only)"""
 
 
 class OwnerArgs(TypedDict, total=False):
-    id: int
+    id: pulumi.Input[int]
     """id of the user who owns the personal charger"""
-    automatic_firmware_updates_enabled: bool
+    automatic_firmware_updates_enabled: pulumi.Input[bool]
     """whether the owner allows automatic firmware updates (default true)"""
 
 
 class PartnerArgs(TypedDict, total=False):
-    id: int
+    id: pulumi.Input[int]
     """id of the partner that owns or operates the station"""
-    contract_id: int
+    contract_id: pulumi.Input[int | str]
     """id of the contract with that partner"""
-    corporate_billing_as_default: bool
+    corporate_billing_as_default: pulumi.Input[bool]
     """use the partner's corporate billing by default for users the partner invited"""
-    access_type: Literal["private_view_private_use", "private_view_public_use", "public_view_private_use"]
+    access_type: pulumi.Input[Literal["private_view_private_use", "private_view_public_use", "public_view_private_use"]]
     """for private stations: who can see the station on the map and who can use it"""
 
 
@@ -690,15 +959,15 @@ class ChargePointArgs:
     """public (on the map for all), private (a company's people) or personal (home charger)"""
     status: pulumi.Input[Literal["enabled", "disabled", "out of order", "demo"]]
     """system status: enabled, disabled, out of order, or demo (acts as a simulator)"""
-    location_id: pulumi.Input[int] | None = None
+    location_id: pulumi.Input[int | str] | None = None
     """id of the location; required for public and private charge points"""
-    charging_zone_id: pulumi.Input[int] | None = None
+    charging_zone_id: pulumi.Input[int | str] | None = None
     """id of a charging zone of the charge point's location"""
     pin: pulumi.Input[str] | None = None
     """code of 1 to 4 digits the owner enters to claim the charger; required for personal ones (kept secret)"""
     communication_mode: pulumi.Input[Literal["none", "direct_ocpp", "via_ocpp_connected_charge_point"]] | None = None
     """how the station connects (none, direct_ocpp, via another station); set only at creation (changing it replaces the ChargePoint)"""
-    ocpp_connected_charge_point_id: pulumi.Input[int] | None = None
+    ocpp_connected_charge_point_id: pulumi.Input[int | str] | None = None
     """id of the station that relays this one's OCPP traffic; set only at creation (changing it replaces the ChargePoint)"""
     external_id: pulumi.Input[str] | None = None
     """your own reference for the charge point; listings can filter by it"""
@@ -714,13 +983,13 @@ class ChargePointArgs:
     """with auto-start on, send no emulated remote start; rely on the station"""
     security: pulumi.Input[SecurityArgs] | None = None
     """security profile settings of the station's OCPP connection"""
-    model_id: pulumi.Input[int] | None = None
+    model_id: pulumi.Input[int | str] | None = None
     """id of the charge point model; the station's boot notification overwrites it"""
     enable_auto_fault_recovery: pulumi.Input[bool] | None = None
     """try to recover automatically from a faulted state (default true)"""
-    electricity_rate_id: pulumi.Input[int] | None = None
+    electricity_rate_id: pulumi.Input[int | str] | None = None
     """id of a non-dynamic electricity rate used to track each session's energy cost"""
-    utility_id: pulumi.Input[int] | None = None
+    utility_id: pulumi.Input[int | str] | None = None
     """id of the utility that supplies the site's electricity"""
     uses_renewable_energy: pulumi.Input[bool] | None = None
     """mark roaming sessions as green when no electricity rate gives the energy mix"""
@@ -730,7 +999,7 @@ class ChargePointArgs:
     """owner of a personal charger and the owner's preferences"""
     partner: pulumi.Input[PartnerArgs] | None = None
     """business partner that owns or operates the station"""
-    notice_id: pulumi.Input[int] | None = None
+    notice_id: pulumi.Input[int | str] | None = None
     """id of an informational notice shown with the station"""
     tags: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
     """labels for filtering and grouping; tags left out are removed from the station"""
@@ -799,22 +1068,78 @@ class ChargePoint(AmpecoResource, module="ampeco", name="ChargePoint"):
     last_updated_at: pulumi.Output[str]
     """when the tenant last changed the object (ISO 8601)"""
 
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: ChargePointArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool = False,
+        name: pulumi.Input[str],
+        type: pulumi.Input[ChargePointType],
+        status: pulumi.Input[Literal["enabled", "disabled", "out of order", "demo"]],
+        location_id: pulumi.Input[int | str] | None = None,
+        charging_zone_id: pulumi.Input[int | str] | None = None,
+        pin: pulumi.Input[str] | None = None,
+        communication_mode: pulumi.Input[Literal["none", "direct_ocpp", "via_ocpp_connected_charge_point"]] | None = None,
+        ocpp_connected_charge_point_id: pulumi.Input[int | str] | None = None,
+        external_id: pulumi.Input[str] | None = None,
+        network: pulumi.Input[NetworkArgs] | None = None,
+        network_type: pulumi.Input[Literal["cellular", "ethernet", "wlan"]] | None = None,
+        capabilities: pulumi.Input[Sequence[pulumi.Input[Capability]]] | None = None,
+        auto_start_without_authorization: pulumi.Input[bool] | None = None,
+        disable_auto_start_emulation: pulumi.Input[bool] | None = None,
+        security: pulumi.Input[SecurityArgs] | None = None,
+        model_id: pulumi.Input[int | str] | None = None,
+        enable_auto_fault_recovery: pulumi.Input[bool] | None = None,
+        electricity_rate_id: pulumi.Input[int | str] | None = None,
+        utility_id: pulumi.Input[int | str] | None = None,
+        uses_renewable_energy: pulumi.Input[bool] | None = None,
+        subscription: pulumi.Input[SubscriptionArgs] | None = None,
+        user: pulumi.Input[OwnerArgs] | None = None,
+        partner: pulumi.Input[PartnerArgs] | None = None,
+        notice_id: pulumi.Input[int | str] | None = None,
+        tags: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
+    ) -> None: ...
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: Any = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(resource_name, args, opts, adopt=adopt, **kwargs)
+
 
 # --- Evse -----------------------------------------------------------------------------------------
 
 
 class PowerOptionsArgs(TypedDict, total=False):
-    max_power: int
+    max_power: pulumi.Input[int]
     """maximum power of the EVSE in watts"""
-    max_voltage: Literal["230", "380", "400", "480", "120", "208", "240", "110-130", "220-240", "277"]
+    max_voltage: pulumi.Input[Literal["230", "380", "400", "480", "120", "208", "240", "110-130", "220-240", "277"]]
     """nominal voltage or range in volts, e.g. `230` or `220-240`"""
-    max_amperage: float
+    max_amperage: pulumi.Input[float]
     """maximum current of the EVSE in amperes"""
-    phases: Literal["single_phase", "three_phase", "split_phase"]
+    phases: pulumi.Input[Literal["single_phase", "three_phase", "split_phase"]]
     """phase configuration: single_phase, three_phase or split_phase"""
-    connected_phase: Literal["L1", "L2", "L3", "L1_L2", "L1_L3", "L2_L3"]
+    connected_phase: pulumi.Input[Literal["L1", "L2", "L3", "L1_L2", "L1_L3", "L2_L3"]]
     """line conductors in use, e.g. L1 (single phase, star) or L1_L2"""
-    phase_rotation: Literal["RST", "RTS", "SRT", "STR", "TRS", "TSR"]
+    phase_rotation: pulumi.Input[Literal["RST", "RTS", "SRT", "STR", "TRS", "TSR"]]
     """phase order (R=L1, S=L2, T=L3); being phased out, connected_phase wins"""
 
 
@@ -824,7 +1149,7 @@ class EvseArgs:
 
     Required: ``charge_point_id``, ``physical_reference``, ``current_type``, ``network_id``, ``status``."""
 
-    charge_point_id: pulumi.Input[int]
+    charge_point_id: pulumi.Input[int | str]
     """id of the charge point the EVSE belongs to; set only at creation (changing it replaces the Evse)"""
     physical_reference: pulumi.Input[str]
     """identifier shown to drivers at the site, e.g. the printed EVSE label or QR code"""
@@ -836,7 +1161,7 @@ class EvseArgs:
     """administrative status: enabled, disabled or out of order"""
     label: pulumi.Input[str] | None = None
     """name of the EVSE shown in the mobile app"""
-    tariff_group_id: pulumi.Input[int] | None = None
+    tariff_group_id: pulumi.Input[int | str] | None = None
     """id of the tariff group that prices the EVSE; without one the free default applies"""
     allows_reservation: pulumi.Input[bool] | None = None
     """whether drivers can reserve the EVSE (needs reservations enabled in the tenant)"""
@@ -885,6 +1210,49 @@ class Evse(AmpecoResource, module="ampeco", name="Evse"):
     last_updated_at: pulumi.Output[str]
     """when the tenant last changed the object (ISO 8601)"""
 
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: EvseArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool = False,
+        charge_point_id: pulumi.Input[int | str],
+        physical_reference: pulumi.Input[str],
+        current_type: pulumi.Input[Literal["ac", "dc"]],
+        network_id: pulumi.Input[str],
+        status: pulumi.Input[Literal["enabled", "disabled", "out of order"]],
+        label: pulumi.Input[str] | None = None,
+        tariff_group_id: pulumi.Input[int | str] | None = None,
+        allows_reservation: pulumi.Input[bool] | None = None,
+        booking_enabled: pulumi.Input[bool] | None = None,
+        mid_meter_certification_end_year: pulumi.Input[int] | None = None,
+        power_options: pulumi.Input[PowerOptionsArgs] | None = None,
+        external_id: pulumi.Input[str] | None = None,
+    ) -> None: ...
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: Any = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(resource_name, args, opts, adopt=adopt, **kwargs)
+
 
 # --- Connector ------------------------------------------------------------------------------------
 
@@ -895,9 +1263,9 @@ class ConnectorArgs:
 
     Required: ``charge_point_id``, ``evse_id``, ``type``."""
 
-    charge_point_id: pulumi.Input[int]
+    charge_point_id: pulumi.Input[int | str]
     """id of the ChargePoint it belongs to (changing it replaces the Connector)"""
-    evse_id: pulumi.Input[int]
+    evse_id: pulumi.Input[int | str]
     """id of the Evse it belongs to (changing it replaces the Connector)"""
     type: pulumi.Input[ConnectorType]
     """plug standard of the connector, e.g. type2, ccs2 or chademo"""
@@ -923,3 +1291,39 @@ class Connector(AmpecoResource, module="ampeco", name="Connector"):
     """socket on the station, or cable attached to it"""
     status: pulumi.Output[str | None]
     """administrative status: enabled or disabled"""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: ConnectorArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool = False,
+        charge_point_id: pulumi.Input[int | str],
+        evse_id: pulumi.Input[int | str],
+        type: pulumi.Input[ConnectorType],
+        format: pulumi.Input[Literal["socket", "cable"]] | None = None,
+        status: pulumi.Input[Literal["enabled", "disabled"]] | None = None,
+    ) -> None: ...
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: Any = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(resource_name, args, opts, adopt=adopt, **kwargs)

@@ -6,8 +6,6 @@ AMPECO's documentation is silent."""
 
 from __future__ import annotations
 
-import dataclasses
-
 from . import billing, charging, locations, tariffs
 from .declaration import Embedding, Key, Kind, Output, Parent, Ref, Section, wire_path
 
@@ -19,9 +17,7 @@ for _kind in KINDS.values():
 
 #: The tenant document's sections by name, each knowing its kind.
 SECTIONS: dict[str, Section] = {
-    kind.section.name: dataclasses.replace(kind.section, kind=kind.name)
-    for kind in KINDS.values()
-    if kind.section is not None
+    kind.section.name: kind.section for kind in KINDS.values() if kind.section is not None
 }
 _CHILDREN = {child for section in SECTIONS.values() for child in section.children}
 #: Sections at the top of the document, in the order the component declares them (every

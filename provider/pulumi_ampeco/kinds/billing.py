@@ -13,7 +13,7 @@ TAX_IDENTIFICATION_NUMBER = Kind(
     keys=(Key(("name",)),),
     outputs={"last_updated_at": LAST_UPDATED_AT},
     quirks=("The tenant refuses to delete a number that a tax uses (D8).",),
-    section=Section("tax_identification_numbers"),
+    section=Section("tax_identification_numbers", "tax identification number"),
 )
 
 TAX = Kind(
@@ -26,6 +26,7 @@ TAX = Kind(
     quirks=("The tenant refuses to delete a tax that a tariff uses or that is its default (D7).",),
     section=Section(
         "taxes",
+        "tax",
         refs=(
             Ref(
                 "tax_identification_number",
@@ -54,7 +55,7 @@ CURRENCY = Kind(
         "The tenant refuses to delete its base currency (D9); AMPECO marks deleting a currency"
         " deprecated.",
     ),
-    section=Section("currencies"),
+    section=Section("currencies", "currency"),
 )
 
 KINDS = (CURRENCY, TAX_IDENTIFICATION_NUMBER, TAX)

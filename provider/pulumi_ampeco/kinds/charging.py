@@ -58,6 +58,7 @@ CHARGE_POINT = Kind(
     ),
     section=Section(
         "charge_points",
+        "charge point",
         refs=(Ref("charging_zone", "charging_zone_id", "charging_zones"),),
         parent_fields=("location_id",),
         children=("evses",),
@@ -69,6 +70,7 @@ EVSE = Kind(
     model=charging.Evse,
     doc="One charging position of a charge point.",
     collection="/evses/v2.1",
+    also_created_at=("/charge-points/v2.0/{charge_point_id}/evses",),
     keys=(
         Key(
             ("external_id",),
@@ -97,6 +99,7 @@ EVSE = Kind(
     ),
     section=Section(
         "evses",
+        "EVSE",
         refs=(Ref("tariff_group", "tariff_group_id", "tariff_groups"),),
         parent_fields=("charge_point_id",),
         children=("connectors",),
@@ -120,7 +123,7 @@ CONNECTOR = Kind(
         "A connector has no key in this API version (no external id): it cannot be adopted.",
         "The last connector of an EVSE may be deleted (D27).",
     ),
-    section=Section("connectors", parent_fields=("charge_point_id", "evse_id"), keyed=False),
+    section=Section("connectors", "connector", keyed=False),
 )
 
 KINDS = (CHARGE_POINT, EVSE, CONNECTOR)

@@ -11,6 +11,7 @@ model's aliases.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -90,26 +91,22 @@ class Section:
 
     ``keyed``: a mapping of key → object; otherwise a list, whose objects are named by
     ``name_field`` (EVSEs by their ``network_id``) or by position. ``parent_fields``: arguments
-    that the nesting fills with the enclosing objects' ids, innermost last.
-    ``external_id_from_key``: ``external_id`` defaults to the object's key, so lost creates and
-    adoption can find it.
+    that the nesting fills with the enclosing objects' ids, innermost last (the kind's
+    collection parents are added by the kind). ``external_id_from_key``: ``external_id``
+    defaults to the object's key, so lost creates and adoption can find it.
     """
 
     name: str
+    #: What one object of the section is called in messages ("charge point").
+    singular: str
     refs: tuple[Ref, ...] = ()
     parent_fields: tuple[str, ...] = ()
     children: tuple[str, ...] = ()
     keyed: bool = True
     name_field: str | None = None
     external_id_from_key: bool = False
-    #: The kind's name; filled in by the registry.
+    #: The kind's name; filled in by the kind.
     kind: str = ""
-
-    @property
-    def singular(self) -> str:
-        return {"taxes": "tax", "charge_points": "charge point", "evses": "EVSE"}.get(
-            self.name, self.name.rstrip("s").replace("_", " ")
-        )
 
     @property
     def a_singular(self) -> str:
@@ -170,6 +167,16 @@ class Kind:
     #: Server behaviour a user should know, each citing ``docs/decisions.md`` where it is one.
     quirks: tuple[str, ...] = ()
     section: Section | None = None
+
+    def __post_init__(self) -> None:
+        if self.section is not None:
+            # The section knows its kind, and the nesting fills the collection's parents too.
+            section = dataclasses.replace(
+                self.section,
+                kind=self.name,
+                parent_fields=(*self.section.parent_fields, *self.parent_fields),
+            )
+            object.__setattr__(self, "section", section)
 
     # --- derived ---------------------------------------------------------------------------
 
@@ -238,6 +245,17 @@ class Kind:
         overlap = set(self.outputs) & known
         if overlap:
             raise ValueError(f"{self.name}.outputs: also arguments: {sorted(overlap)}")
+        if self.section is not None:
+            self._check_section(self.section, known)
+
+    def _check_section(self, section: Section, known: set[str]) -> None:
+        named = [*section.parent_fields, *(r.id_field for r in section.refs)]
+        if section.name_field is not None:
+            named.append(section.name_field)
+        if section.external_id_from_key:
+            named.append("external_id")
+        for name in named:
+            wire_path(self.model, name, strict=True, extra=self.parent_fields)
 
 
 def wire_path(

@@ -20,7 +20,10 @@ LOCATION = Kind(
         "`status` is deprecated and not managed; reads show it as `enabled` (D19).",
     ),
     section=Section(
-        "locations", children=("charging_zones", "charge_points"), external_id_from_key=True
+        "locations",
+        "location",
+        children=("charging_zones", "charge_points"),
+        external_id_from_key=True,
     ),
 )
 
@@ -32,7 +35,7 @@ CHARGING_ZONE = Kind(
     parents=(Parent("location_id", "Location"),),
     keys=(Key(("name",)),),
     quirks=("The tenant refuses to delete a zone that charge points still use (D2).",),
-    section=Section("charging_zones", parent_fields=("location_id",)),
+    section=Section("charging_zones", "charging zone"),
 )
 
 KINDS = (LOCATION, CHARGING_ZONE)

@@ -29,7 +29,10 @@ TARIFF = Kind(
         " the old one (D23, D5).",
     ),
     section=Section(
-        "tariffs", refs=(Ref("pricing.tax", "pricing.tax_id", "taxes"),), external_id_from_key=True
+        "tariffs",
+        "tariff",
+        refs=(Ref("pricing.tax", "pricing.tax_id", "taxes"),),
+        external_id_from_key=True,
     ),
 )
 
@@ -49,7 +52,9 @@ TARIFF_GROUP = Kind(
         " when the group is deleted (D37).",
         "The tenant refuses to delete a group that EVSEs use (D6).",
     ),
-    section=Section("tariff_groups", refs=(Ref("tariffs", "tariff_ids", "tariffs", many=True),)),
+    section=Section(
+        "tariff_groups", "tariff group", refs=(Ref("tariffs", "tariff_ids", "tariffs", many=True),)
+    ),
 )
 
 KINDS = (TARIFF, TARIFF_GROUP)

@@ -210,7 +210,7 @@ class Tax(AmpecoModel):
 
 class Currency(AmpecoModel):
     alphabetic_code: str
-    """the currency's ISO 4217 code, e.g. EUR; a change replaces the currency"""
+    """the currency's ISO 4217 code, e.g. EUR"""
     prefix: str | None = None
     """text put before amounts, e.g. $ or £"""
     suffix: str | None = None

@@ -209,7 +209,7 @@ class Tariff(AmpecoModel):
     name: str = Field(min_length=1)
     """name of the tariff"""
     type: TariffType
-    """pricing model, e.g. `flat rate` or `standard`; a change replaces the tariff"""
+    """pricing model, e.g. `flat rate` or `standard`"""
     external_id: str | None = None
     """your own reference for the tariff (free text); listings cannot filter by it"""
     description: LocaleMap | None = None
