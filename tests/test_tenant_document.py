@@ -310,7 +310,7 @@ def test_a_missing_config_value_names_the_command_that_sets_it() -> None:
         ("taxes: [a]\n", "`taxes` is a mapping of key → tax"),
         ("taxes:\n  'a b': {name: x, percentage: 1}\n", "cannot be a key"),
         ("locations:\n  x:\n    charge_points: {cp: {evses: {a: 1}}}\n", "is a list of EVSEs"),
-        ("taxes:\n  a: {name: x, percentage: 1, adopt: maybe}\n", "must be true or false"),
+        ("taxes:\n  a: {name: x, percentage: 1, adopt: maybe}\n", "must be true, false or the id"),
         ("taxes:\n  a:\n", "a tax is a mapping of its fields"),
         ("taxes: {a: [\n", "not valid YAML"),
         ("a: &x [*x]\n", "an alias refers to the object that holds it"),

@@ -15,6 +15,7 @@ from types import FrameType
 from typing import Any
 
 from . import offline
+from .export import commands as export_commands
 from .tenant import commands as tenant_commands
 
 TOKENS_ENV = "AMPECO_SIM_TOKENS"
@@ -40,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_sim(sub)
     offline.add_parser(sub)
     tenant_commands.add_parsers(sub)
+    export_commands.add_parser(sub)
     return parser
 
 

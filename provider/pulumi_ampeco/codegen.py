@@ -354,7 +354,7 @@ def _constructors(kind: Kind, args: list[Arg]) -> list[str]:
         "{args}",
         "        opts: pulumi.ResourceOptions | None = None,",
         "        *,",
-        "        adopt: bool = False,",
+        "        adopt: bool | int = False,",
     ]
     keywords = [
         f"        {a.name}: pulumi.Input[{a.input}]{'' if a.required else ' | None = None'},"
@@ -381,7 +381,7 @@ def _constructors(kind: Kind, args: list[Arg]) -> list[str]:
         "        args: Any = None,",
         "        opts: pulumi.ResourceOptions | None = None,",
         "        *,",
-        "        adopt: bool = False,",
+        "        adopt: bool | int = False,",
         "        **kwargs: Any,",
         "    ) -> None:",
         "        super().__init__(resource_name, args, opts, adopt=adopt, **kwargs)",

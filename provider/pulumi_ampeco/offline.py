@@ -50,6 +50,7 @@ _SYMBOLS = {
     "read": ">",
 }
 _DONE = {
+    "adopt": "adopted",
     "create": "created",
     "update": "updated",
     "replace": "replaced",
@@ -277,7 +278,8 @@ def _run(args: argparse.Namespace, settings: Settings, out: IO[str], err: IO[str
         return 1
     finally:
         stack.close()
-    out.write(format_steps(result, args.operation))
+    plans = adoption_plans(result, settings.config) if args.operation == "preview" else {}
+    out.write(format_steps(result, args.operation, plans))
     out.write(format_summary(result, args.operation) + "\n")
     if args.operation == "up":
         out.write(format_ids(result.steps))
@@ -526,9 +528,62 @@ def _same(old: Any, new: Any) -> bool:
     return bool(old == new)
 
 
-def step_lines(step: Step, operation: str) -> list[str]:
+def adopts(step: Step) -> bool:
+    """A create that takes over an existing object (``adopt``) instead of making one."""
+    return step.action == "create" and bool(step.inputs.get("adopt"))
+
+
+def adoption_plans(
+    result: RunResult, config: Mapping[str, Any]
+) -> dict[str, dict[str, tuple[Any, Any]] | None]:
+    """For each adoption of a preview, what the ``up`` will change on the tenant's object."""
+    steps = [s for s in result.steps if adopts(s) and s.type.startswith(DYNAMIC_PREFIX)]
+    if not steps:
+        return {}
+    from ampeco_engine.values import UNKNOWN, to_plain
+
+    from . import runtime
+    from .provider import AmpecoProvider
+
+    runtime.configure({k: v for k, v in config.items() if k in runtime.KEYS})
+    plans: dict[str, dict[str, tuple[Any, Any]] | None] = {}
+    for step in steps:
+        kind = short_type(step.type).split(":", 1)[1]
+        known = {k: v for k, v in to_plain(step.inputs).items() if not _holds(v, UNKNOWN)}
+        try:
+            plans[step.urn] = AmpecoProvider(kind).adoption_plan(known)
+        except Exception:  # the plan is a courtesy: the up checks again and reports
+            plans[step.urn] = None
+    return plans
+
+
+def _holds(value: Any, unknown: Any) -> bool:
+    if value is unknown:
+        return True
+    if isinstance(value, dict):
+        return any(_holds(v, unknown) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds(v, unknown) for v in value)
+    return False
+
+
+def step_lines(
+    step: Step, operation: str, plan: Mapping[str, tuple[Any, Any]] | None = None
+) -> list[str]:
     """A step as the plan shows it: a head line, then its fields or changes."""
     action = "refresh" if step.action == "read" and operation == "refresh" else step.action
+    if adopts(step):
+        how = step.inputs["adopt"]
+        how = "by its key" if how is True else f"id {int(how)}"
+        head = "= adopt".ljust(11) + f"{short_type(step.type)}  {step.name}  ({how})"
+        if plan is None:
+            return [head, "      (what it changes shows once the objects it depends on exist)"]
+        if not plan:
+            return [head, "      (as the tenant has it: no change)"]
+        lines = [head]
+        for name, (before, after) in sorted(plan.items()):
+            lines.append(f"      {_key(name)}: {inline(before)} => {inline(after)}")
+        return lines
     symbol = "~" if action == "refresh" else _SYMBOLS[step.action]
     head = f"{symbol} {action}".ljust(11) + f"{short_type(step.type)}  {step.name}"
     indent = "      "
@@ -575,12 +630,17 @@ def _shown(step: Step, operation: str) -> bool:
     return True
 
 
-def format_steps(result: RunResult, operation: str) -> str:
-    """Every step that changes something, in the order the engine took them."""
+def format_steps(
+    result: RunResult,
+    operation: str,
+    plans: Mapping[str, Mapping[str, tuple[Any, Any]] | None] | None = None,
+) -> str:
+    """Every step that changes something, in the order the engine took them; an adoption
+    with what it will change (``plans``, from :func:`adoption_plans`)."""
     lines: list[str] = []
     for step in result.steps:
         if _shown(step, operation):
-            lines.extend(step_lines(step, operation))
+            lines.extend(step_lines(step, operation, (plans or {}).get(step.urn)))
     return "".join(f"{line}\n" for line in lines) + ("\n" if lines else "")
 
 
@@ -605,6 +665,8 @@ def format_summary(result: RunResult, operation: str) -> str:
             counts["gone"] = counts.get("gone", 0) + 1
         elif step.action == "same":
             unchanged += 1
+        elif adopts(step):
+            counts["adopt"] = counts.get("adopt", 0) + 1
         else:
             counts[step.action] = counts.get(step.action, 0) + 1
     resources = f"{unchanged} resource{'' if unchanged == 1 else 's'}"
@@ -614,7 +676,7 @@ def format_summary(result: RunResult, operation: str) -> str:
         if operation == "refresh":
             return f"No changes: {resources} as the tenant has them"
         return f"No changes: {resources} unchanged"
-    order = ["create", "update", "replace", "delete", "read", "changed", "gone"]
+    order = ["adopt", "create", "update", "replace", "delete", "read", "changed", "gone"]
     parts = []
     for action in order:
         if action not in counts:

@@ -96,9 +96,11 @@ class AmpecoProvider(ResourceProvider):
                     failures.append(
                         CheckFailure(name, f"must be the parent's numeric id, got {value!r}")
                     )
-        adopt = props.pop(ADOPT, False)
-        if not isinstance(adopt, bool):
-            failures.append(CheckFailure(ADOPT, f"must be true or false, got {adopt!r}"))
+        adopt = _adoption(props.pop(ADOPT, False))
+        if adopt is None:
+            failures.append(
+                CheckFailure(ADOPT, "must be true, false, or the id of the object to take over")
+            )
         known = {k: v for k, v in props.items() if not is_unknown(v)}
         try:
             model = decl.model.model_validate(
@@ -123,7 +125,7 @@ class AmpecoProvider(ResourceProvider):
         assert model is not None
         inputs: dict[str, Any] = {**model.to_state(), **parents}
         if adopt:
-            inputs[ADOPT] = True
+            inputs[ADOPT] = adopt
         inputs[PROVIDER_KEY] = news[PROVIDER_KEY]
         return CheckResult(inputs, [])
 
@@ -270,6 +272,9 @@ class AmpecoProvider(ResourceProvider):
         """Bring a live object to the desired state: PATCH the changed fields or PUT it all."""
         client = runtime.client()
         decl = self.declaration
+        changed = self._changed(desired, self._visible(live, recorded or {}))
+        if not changed:
+            return live  # already as the program wants it: no write
         if decl.update_verb == "PUT":
             # A PUT replaces the object: what the program no longer sets goes back to defaults.
             body = self._wire({k: v for k, v in desired.items() if v is not None})
@@ -279,9 +284,6 @@ class AmpecoProvider(ResourceProvider):
                 if first is not None:
                     body[wire] = [first, *(i for i in body.get(wire, []) if i != first)]
             return client.update(path, body, "PUT")
-        changed = self._changed(desired, self._visible(live, recorded or {}))
-        if not changed:
-            return live
         full = self._wire(desired)
         sent = [*changed, *(decl.always_send & desired.keys())]
         body = {key: full[key] for key in (decl.alias(n) for n in sent)}
@@ -294,6 +296,10 @@ class AmpecoProvider(ResourceProvider):
         desired = self._managed(props)
         collection = decl.collection_path(props)
         body = self._wire(desired)
+        adopt = _adoption(props.get(ADOPT))
+        if isinstance(adopt, int) and not isinstance(adopt, bool):
+            with runtime.key_lock(collection, f"id={adopt}"):
+                return self._adopt_by_id(props, desired, adopt)
         key = lookup_for(collection, body)
         if props.get(ADOPT) and (key is None or not key.identifying):
             raise AdoptionRequiredError(_no_key_message(decl))
@@ -332,6 +338,41 @@ class AmpecoProvider(ResourceProvider):
         self._remember(props, created)
         return CreateResult(str(created["id"]), self._outs(str(created["id"]), props, created))
 
+    def _adopt_by_id(
+        self, props: dict[str, Any], desired: dict[str, Any], id_: int
+    ) -> CreateResult:
+        """Take over the object with this id (an export saw it): exact, whatever its key."""
+        decl = self.declaration
+        live = self._live(id_, props)
+        if live is None:
+            raise AdoptionRequiredError(
+                f"adopt={id_}: the tenant has no {decl.name} with id {id_} here (deleted or"
+                " moved since the export?); nothing was created"
+            )
+        result = self._write(decl.item_path(id_, props), desired, live)
+        self._remember(props, result)
+        return CreateResult(str(id_), self._outs(str(id_), props, result))
+
+    def adoption_plan(self, props: Mapping[str, Any]) -> dict[str, tuple[Any, Any]] | None:
+        """What an ``up`` will change on the object that ``adopt`` takes over: argument →
+        (the tenant's value, the program's). ``None`` when there is no such object (yet)."""
+        decl = self.declaration
+        if any(p not in props for p in decl.parent_fields):
+            return None  # a parent not known yet (it is adopted in the same run)
+        desired = self._managed(props)
+        adopt = _adoption(props.get(ADOPT))
+        if isinstance(adopt, int) and not isinstance(adopt, bool):
+            live = self._live(adopt, props)
+        else:
+            key = lookup_for(decl.collection_path(props), self._wire(desired))
+            found = self._find(key) if key is not None and key.identifying else []
+            live = found[0] if len(found) == 1 else None
+        if live is None:
+            return None
+        visible = self._visible(live, {})
+        shown = self._state(visible, desired)
+        return {name: (shown.get(name), desired[name]) for name in self._changed(desired, visible)}
+
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         decl = self.declaration
         live = self._live(id_, props)
@@ -345,7 +386,7 @@ class AmpecoProvider(ResourceProvider):
                 inputs[name] = managed[name]
         inputs.update({p: props[p] for p in decl.parent_fields if p in props})
         if props.get(ADOPT):
-            inputs[ADOPT] = True
+            inputs[ADOPT] = _adoption(props[ADOPT]) or True
         return ReadResult(id_, self._outs(id_, inputs, live, props), inputs)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -443,6 +484,19 @@ def _field_adapter(model: type[pydantic.BaseModel], name: str) -> pydantic.TypeA
     if field.metadata:
         annotation = Annotated.__class_getitem__((annotation, *field.metadata))  # type: ignore[attr-defined]
     return pydantic.TypeAdapter(annotation)
+
+
+def _adoption(value: Any) -> bool | int | None:
+    """``adopt`` as given: ``True``/``False`` (by key), an object's id (exact), ``None`` when
+    it is neither. Ids arrive as floats over the wire."""
+    if isinstance(value, bool):
+        return value
+    if value is None:
+        return False
+    try:
+        return _as_id(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _as_id(value: Any) -> int:

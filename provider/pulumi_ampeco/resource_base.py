@@ -25,7 +25,9 @@ _PICKLER_BATCH_SETITEMS = pickle._Pickler.__dict__["_batch_setitems"]
 
 class AmpecoResource(pulumi.dynamic.Resource):
     """A resource of one AMPECO kind: arguments as an ``…Args`` dataclass or as keywords (the
-    two ways generated Pulumi SDKs accept), and ``adopt`` to take over an existing object."""
+    two ways generated Pulumi SDKs accept), and ``adopt`` to take over an existing object:
+    ``True`` finds it by its key, an id takes exactly that object (what ``ampeco-iac export``
+    writes)."""
 
     _kind: ClassVar[str]
     _args_class: ClassVar[type]
@@ -36,7 +38,7 @@ class AmpecoResource(pulumi.dynamic.Resource):
         args: Any = None,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool = False,
+        adopt: bool | int = False,
         **kwargs: Any,
     ) -> None:
         names = [f.name for f in dataclasses.fields(self._args_class)]
@@ -57,7 +59,7 @@ class AmpecoResource(pulumi.dynamic.Resource):
             props.update({n: getattr(args, n) for n in names if getattr(args, n) is not None})
         props.update({k: v for k, v in kwargs.items() if v is not None})
         if adopt:
-            props[ADOPT] = True
+            props[ADOPT] = adopt  # True: find it by its key; an id: exactly that object
         # Outputs the server computes exist as attributes only if seeded.
         kind = KINDS[self._kind]
         for name in [*kind.outputs, *kind.server_first_item.values()]:

@@ -122,7 +122,7 @@ class Currency(AmpecoResource, module="ampeco", name="Currency"):
         args: CurrencyArgs,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool = False,
+        adopt: bool | int = False,
     ) -> None: ...
 
     @overload
@@ -132,7 +132,7 @@ class Currency(AmpecoResource, module="ampeco", name="Currency"):
         args: None = None,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool = False,
+        adopt: bool | int = False,
         alphabetic_code: pulumi.Input[str],
         prefix: pulumi.Input[str] | None = None,
         suffix: pulumi.Input[str] | None = None,
@@ -148,7 +148,7 @@ class Currency(AmpecoResource, module="ampeco", name="Currency"):
         args: Any = None,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool = False,
+        adopt: bool | int = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(resource_name, args, opts, adopt=adopt, **kwargs)
@@ -185,7 +185,7 @@ class TaxIdentificationNumber(AmpecoResource, module="ampeco", name="TaxIdentifi
         args: TaxIdentificationNumberArgs,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool = False,
+        adopt: bool | int = False,
     ) -> None: ...
 
     @overload
@@ -195,7 +195,7 @@ class TaxIdentificationNumber(AmpecoResource, module="ampeco", name="TaxIdentifi
         args: None = None,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool = False,
+        adopt: bool | int = False,
         name: pulumi.Input[str],
     ) -> None: ...
 
@@ -205,7 +205,7 @@ class TaxIdentificationNumber(AmpecoResource, module="ampeco", name="TaxIdentifi
         args: Any = None,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool = False,
+        adopt: bool | int = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(resource_name, args, opts, adopt=adopt, **kwargs)
@@ -254,7 +254,7 @@ class Tax(AmpecoResource, module="ampeco", name="Tax"):
         args: TaxArgs,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool = False,
+        adopt: bool | int = False,
     ) -> None: ...
 
     @overload
@@ -264,7 +264,7 @@ class Tax(AmpecoResource, module="ampeco", name="Tax"):
         args: None = None,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool = False,
+        adopt: bool | int = False,
         name: pulumi.Input[str],
         percentage: pulumi.Input[float],
         display_name: pulumi.Input[TranslatedText] | None = None,
@@ -277,7 +277,7 @@ class Tax(AmpecoResource, module="ampeco", name="Tax"):
         args: Any = None,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool = False,
+        adopt: bool | int = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(resource_name, args, opts, adopt=adopt, **kwargs)
@@ -525,7 +525,7 @@ class Tariff(AmpecoResource, module="ampeco", name="Tariff"):
         args: TariffArgs,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool = False,
+        adopt: bool | int = False,
     ) -> None: ...
 
     @overload
@@ -535,7 +535,7 @@ class Tariff(AmpecoResource, module="ampeco", name="Tariff"):
         args: None = None,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool = False,
+        adopt: bool | int = False,
         name: pulumi.Input[str],
         type: pulumi.Input[TariffType],
         external_id: pulumi.Input[str] | None = None,
@@ -558,7 +558,7 @@ class Tariff(AmpecoResource, module="ampeco", name="Tariff"):
         args: Any = None,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool = False,
+        adopt: bool | int = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(resource_name, args, opts, adopt=adopt, **kwargs)
@@ -605,7 +605,7 @@ class TariffGroup(AmpecoResource, module="ampeco", name="TariffGroup"):
         args: TariffGroupArgs,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool = False,
+        adopt: bool | int = False,
     ) -> None: ...
 
     @overload
@@ -615,7 +615,7 @@ class TariffGroup(AmpecoResource, module="ampeco", name="TariffGroup"):
         args: None = None,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool = False,
+        adopt: bool | int = False,
         name: pulumi.Input[str],
         tariff_ids: pulumi.Input[Sequence[pulumi.Input[int | str]]] | None = None,
         partner_id: pulumi.Input[int | str] | None = None,
@@ -627,7 +627,7 @@ class TariffGroup(AmpecoResource, module="ampeco", name="TariffGroup"):
         args: Any = None,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool = False,
+        adopt: bool | int = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(resource_name, args, opts, adopt=adopt, **kwargs)
@@ -778,7 +778,7 @@ class Location(AmpecoResource, module="ampeco", name="Location"):
         args: LocationArgs,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool = False,
+        adopt: bool | int = False,
     ) -> None: ...
 
     @overload
@@ -788,7 +788,7 @@ class Location(AmpecoResource, module="ampeco", name="Location"):
         args: None = None,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool = False,
+        adopt: bool | int = False,
         name: pulumi.Input[TranslatedText],
         geoposition: pulumi.Input[GeopositionArgs],
         country: pulumi.Input[str],
@@ -816,7 +816,7 @@ class Location(AmpecoResource, module="ampeco", name="Location"):
         args: Any = None,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool = False,
+        adopt: bool | int = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(resource_name, args, opts, adopt=adopt, **kwargs)
@@ -872,7 +872,7 @@ class ChargingZone(AmpecoResource, module="ampeco", name="ChargingZone"):
         args: ChargingZoneArgs,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool = False,
+        adopt: bool | int = False,
     ) -> None: ...
 
     @overload
@@ -882,7 +882,7 @@ class ChargingZone(AmpecoResource, module="ampeco", name="ChargingZone"):
         args: None = None,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool = False,
+        adopt: bool | int = False,
         location_id: pulumi.Input[int | str],
         name: pulumi.Input[str],
         status: pulumi.Input[Literal["enabled", "disabled"]],
@@ -895,7 +895,7 @@ class ChargingZone(AmpecoResource, module="ampeco", name="ChargingZone"):
         args: Any = None,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool = False,
+        adopt: bool | int = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(resource_name, args, opts, adopt=adopt, **kwargs)
@@ -1075,7 +1075,7 @@ class ChargePoint(AmpecoResource, module="ampeco", name="ChargePoint"):
         args: ChargePointArgs,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool = False,
+        adopt: bool | int = False,
     ) -> None: ...
 
     @overload
@@ -1085,7 +1085,7 @@ class ChargePoint(AmpecoResource, module="ampeco", name="ChargePoint"):
         args: None = None,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool = False,
+        adopt: bool | int = False,
         name: pulumi.Input[str],
         type: pulumi.Input[ChargePointType],
         status: pulumi.Input[Literal["enabled", "disabled", "out of order", "demo"]],
@@ -1119,7 +1119,7 @@ class ChargePoint(AmpecoResource, module="ampeco", name="ChargePoint"):
         args: Any = None,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool = False,
+        adopt: bool | int = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(resource_name, args, opts, adopt=adopt, **kwargs)
@@ -1217,7 +1217,7 @@ class Evse(AmpecoResource, module="ampeco", name="Evse"):
         args: EvseArgs,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool = False,
+        adopt: bool | int = False,
     ) -> None: ...
 
     @overload
@@ -1227,7 +1227,7 @@ class Evse(AmpecoResource, module="ampeco", name="Evse"):
         args: None = None,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool = False,
+        adopt: bool | int = False,
         charge_point_id: pulumi.Input[int | str],
         physical_reference: pulumi.Input[str],
         current_type: pulumi.Input[Literal["ac", "dc"]],
@@ -1248,7 +1248,7 @@ class Evse(AmpecoResource, module="ampeco", name="Evse"):
         args: Any = None,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool = False,
+        adopt: bool | int = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(resource_name, args, opts, adopt=adopt, **kwargs)
@@ -1299,7 +1299,7 @@ class Connector(AmpecoResource, module="ampeco", name="Connector"):
         args: ConnectorArgs,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool = False,
+        adopt: bool | int = False,
     ) -> None: ...
 
     @overload
@@ -1309,7 +1309,7 @@ class Connector(AmpecoResource, module="ampeco", name="Connector"):
         args: None = None,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool = False,
+        adopt: bool | int = False,
         charge_point_id: pulumi.Input[int | str],
         evse_id: pulumi.Input[int | str],
         type: pulumi.Input[ConnectorType],
@@ -1323,7 +1323,7 @@ class Connector(AmpecoResource, module="ampeco", name="Connector"):
         args: Any = None,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool = False,
+        adopt: bool | int = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(resource_name, args, opts, adopt=adopt, **kwargs)

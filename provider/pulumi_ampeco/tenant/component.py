@@ -88,7 +88,9 @@ class Tenant(pulumi.ComponentResource):
         cls = getattr(resources, node.section.kind)
         resource: pulumi.CustomResource = cls(
             f"{tenant}/{node.name}",
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(
+                parent=self, retain_on_delete=node.retain_on_delete or None
+            ),
             adopt=node.adopt,
             **kwargs,
         )

@@ -25,8 +25,10 @@ DocPath = tuple[str | int, ...]
 #: slashes, which separate the parts of a path).
 KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 KEY = re.compile(KEY_PATTERN)
-#: The document's own flag on an object: take over an existing one with the same key.
+#: The document's own flags on an object: take over an existing one (``true``: the one with the
+#: same key; an id: exactly that object), and leave it on the tenant when it leaves the stack.
 ADOPT = "adopt"
+RETAIN = "retain_on_delete"
 #: ``(value, secret?)`` for a ``namespace:key`` config name; the value is ``None`` if the key
 #: is not set and :data:`UNREADABLE` if it is set but cannot be read here (encrypted).
 ConfigLookup = Callable[[str], tuple[str | None, bool]]

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic.json_schema import models_json_schema
 
 from ..kinds import KINDS, SECTIONS, TOP_LEVEL, Section
-from .loading import ADOPT, KEY_PATTERN
+from .loading import ADOPT, KEY_PATTERN, RETAIN
 
 #: A whole value taken from the stack's config.
 CONFIG_REFERENCE = r"^\$\{config:[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?\}$"
@@ -112,8 +112,13 @@ def _entry(defs: dict[str, Any], section: Section, entry_names: dict[str, str]) 
             owner = _nested_def(defs, owner["properties"][part])
         owner["properties"][last] = value
     props[ADOPT] = {
+        "anyOf": [{"type": "boolean"}, {"type": "integer", "minimum": 1}],
+        "description": f"take over an existing {section.singular}: true (the one with the same"
+        " key) or its id",
+    }
+    props[RETAIN] = {
         "type": "boolean",
-        "description": f"take over an existing {section.singular} with the same key",
+        "description": f"leave the {section.singular} on the tenant when it leaves the stack",
     }
     for child in section.children:
         props[child] = _section_schema(SECTIONS[child], entry_names)

@@ -26,6 +26,7 @@ from ..problems import validation_problems
 from .loading import (
     ADOPT,
     KEY,
+    RETAIN,
     ConfigLookup,
     DocPath,
     Problem,
@@ -54,7 +55,9 @@ class Node:
     refs: dict[str, str | list[str]] = field(default_factory=dict)
     #: Parent argument (``location_id``) → name of the enclosing node.
     parents: dict[str, str] = field(default_factory=dict)
-    adopt: bool = False
+    #: ``True`` (by key) or the id of the object to take over.
+    adopt: bool | int = False
+    retain_on_delete: bool = False
     #: Top-level arguments holding a value from a secret config.
     secret_args: set[str] = field(default_factory=set)
     fake_id: int = 0
@@ -253,6 +256,8 @@ class _Walker:
                     self._problem((*node.path, *loc), message)
                 continue
             lookup = lookup_for(decl.collection_path(probe), model.to_wire())
+            if node.adopt is not True and node.adopt is not False:
+                continue  # taken over by its id: found exactly, whatever its key
             if lookup is None or not lookup.identifying:
                 continue
             # The parent is implied by where the object is written (its id is a stand-in).
@@ -280,14 +285,22 @@ class _Walker:
         decl = KINDS[section.kind]
         fields = {f for f in decl.model.model_fields if f not in section.parent_fields}
         allowed = fields | {r.field.split(".")[0] for r in section.refs}
-        allowed |= set(section.children) | {ADOPT}
+        allowed |= set(section.children) | {ADOPT, RETAIN}
         args: dict[str, Any] = {}
         for name, value in obj.items():
             if name in section.children:
                 continue
             if name == ADOPT:
-                if isinstance(value, bool):
+                if isinstance(value, bool) or (isinstance(value, int) and value > 0):
                     node.adopt = value
+                else:
+                    self._problem(
+                        (*node.path, name),
+                        f"must be true, false or the id of the object to take over, got {value!r}",
+                    )
+            elif name == RETAIN:
+                if isinstance(value, bool):
+                    node.retain_on_delete = value
                 else:
                     self._problem((*node.path, name), f"must be true or false, got {value!r}")
             elif name in section.parent_fields:

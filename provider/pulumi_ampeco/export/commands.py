@@ -1,0 +1,138 @@
+"""``ampeco-iac export``: bring an existing tenant under code.
+
+Reads the tenant with the providers' settings and writes a tenant document (or a Python
+program) that adopts every object by the id the export saw, so that the first ``up`` after it
+writes nothing. Secret values never leave the tenant: each becomes a config reference, and the
+command to set it is printed on standard error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from .. import config
+from ..errors import AmpecoError, UsageError
+from ..kinds import KINDS
+
+
+def add_parser(sub: Any) -> None:
+    export = sub.add_parser(
+        "export",
+        help="write a tenant document (or program) that adopts what the tenant holds",
+        description="Read the tenant (listings only, no write) and write a tenant document "
+        "that the Tenant component applies as it is: every object adopted by its id, "
+        "references by key, secrets as ${config:...} references. The first `up` after it "
+        "writes nothing.",
+    )
+    export.add_argument("-o", "--output", type=Path, default=None, help="write to this file")
+    export.add_argument(
+        "--format",
+        choices=("yaml", "python"),
+        default="yaml",
+        help="a tenant document (yaml) or a Pulumi Python program (__main__.py)",
+    )
+    export.add_argument(
+        "--cwd", type=Path, default=None, help="the Pulumi project directory (default: .)"
+    )
+    export.add_argument("--stack", default=None, help="take settings from Pulumi.<STACK>.yaml")
+    export.add_argument(
+        "-c",
+        "--config",
+        action="append",
+        default=[],
+        metavar="NS:KEY=VALUE",
+        help="a setting such as ampeco:tenantUrl=https://... (repeatable)",
+    )
+    export.add_argument(
+        "--location",
+        action="append",
+        default=[],
+        metavar="ID_OR_EXTERNAL_ID",
+        help="export only these locations and what they hold (repeatable)",
+    )
+    export.add_argument(
+        "--kinds",
+        default=None,
+        metavar="KIND,...",
+        help=f"export only these kinds (of {', '.join(KINDS)})",
+    )
+    export.set_defaults(handler=run_export)
+
+
+def _settings(args: argparse.Namespace) -> dict[str, str]:
+    from ampeco_engine.project import stack_config
+
+    values: dict[str, str] = {}
+    if args.stack:
+        found = stack_config(args.cwd or Path.cwd(), args.stack)
+        values.update({k: str(v) for k, v in found.values.items() if isinstance(v, str)})
+    for item in args.config:
+        key, sep, value = item.partition("=")
+        if not sep or ":" not in key:
+            raise UsageError(f"--config {item!r}: expected NAMESPACE:KEY=VALUE")
+        values[key] = value
+    return values
+
+
+def _kinds(text: str | None) -> list[str]:
+    if text is None:
+        return list(KINDS)
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in KINDS]
+    if unknown:
+        raise UsageError(f"--kinds: unknown {', '.join(unknown)} (kinds: {', '.join(KINDS)})")
+    return names
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from ..client import AmpecoClient
+    from . import document, snapshot, yaml_text
+
+    started = time.monotonic()
+    try:
+        kinds = _kinds(args.kinds)
+        settings = config.load(_settings(args))
+    except AmpecoError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+    def progress(kind: str, count: int) -> None:
+        print(f"  read {count} {kind}", file=sys.stderr, flush=True)
+
+    print(f"==> reading {settings.tenant_url}", file=sys.stderr)
+    try:
+        with AmpecoClient.from_config(settings) as client:
+            snap = snapshot.read(client, kinds, locations=args.location, progress=progress)
+            calls = ", ".join(f"{n} {m}" for m, n in sorted(client.stats.by_method().items()))
+    except (AmpecoError, LookupError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    exported = document.build(snap)
+    if args.format == "python":
+        from . import program
+
+        text = program.render(exported)
+    else:
+        text = yaml_text.render(exported)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text, encoding="utf-8")
+    count = sum(len(objects) for objects in snap.objects.values())
+    where = f" to {args.output}" if args.output else ""
+    print(
+        f"==> exported {count} objects{where} in {time.monotonic() - started:.1f} s"
+        + f" ({calls or 'no request'})",
+        file=sys.stderr,
+    )
+    for note in exported.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if exported.secrets:
+        print("==> secrets stay in the tenant; set each before `up`:", file=sys.stderr)
+        for key in exported.secrets:
+            print(f"pulumi config set --secret {key}", file=sys.stderr)
+    return 0

@@ -1,0 +1,301 @@
+"""A tenant document from a :class:`~.snapshot.Snapshot`, exact enough that applying it adopts
+every object and writes nothing.
+
+Each object keeps the fields the tenant holds (in the program's names), is adopted by the id
+the export saw (``adopt: <id>``), and refers to the others by key. Keys come from
+``externalId``, else from the name, made unique by appending the id. Objects the tenant will
+not delete (its base currency and default tax, the base tariff of each group) are marked
+``retain_on_delete`` so that ``destroy`` leaves them. Secret values (a charge point's
+``network.password`` and ``pin``) become ``${config:…}`` references.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pydantic
+
+from ..kinds import KINDS, SECTIONS, Kind, wire_path
+from ..lookup import dig
+from ..tenant.loading import ADOPT, KEY, RETAIN
+from .snapshot import Snapshot
+
+
+@dataclass
+class Exported:
+    """The document, the config keys its secrets need, and what the export noticed."""
+
+    document: dict[str, Any]
+    secrets: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    retained: list[str] = field(default_factory=list)
+
+
+# --- values ------------------------------------------------------------------------------------
+
+
+def _project(model: type[pydantic.BaseModel], value: Any) -> Any:
+    """The parts of a live value that the model has fields for (wire names), ``None`` dropped."""
+    if isinstance(value, list):
+        return [_project(model, item) for item in value]
+    if not isinstance(value, Mapping):
+        return value
+    out: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        wire = info.alias or name
+        if value.get(wire) is None:
+            continue
+        inner = _models_in(info.annotation)
+        out[wire] = _project(inner, value[wire]) if inner is not None else value[wire]
+    return out
+
+
+def _models_in(annotation: Any) -> type[pydantic.BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _models_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _readable(value: Any) -> Any:
+    """Translations as ``{locale: text}``; empty lists and objects left out."""
+    if isinstance(value, list):
+        if value and all(
+            isinstance(i, Mapping) and set(i) == {"locale", "translation"} for i in value
+        ):
+            return {i["locale"]: i["translation"] for i in value}
+        return [_readable(i) for i in value]
+    if isinstance(value, Mapping):
+        return {k: _readable(v) for k, v in value.items() if v not in (None, [], {})}
+    return value
+
+
+def arguments(kind: Kind, live: Mapping[str, Any], notes: list[str], where: str) -> dict[str, Any]:
+    """The program's arguments that reproduce ``live`` (its own fields, no parents)."""
+    picked = _project(kind.model, live)
+    try:
+        state = kind.model.model_validate(picked).to_state()
+    except pydantic.ValidationError as exc:
+        # The tenant holds something the model would not accept: keep every field that
+        # validates on its own, and say which were left out.
+        state = {}
+        for name, info in kind.model.model_fields.items():
+            wire = info.alias or name
+            if wire not in picked:
+                continue
+            try:
+                adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(info.annotation or Any)
+                state[name] = adapter.dump_python(
+                    adapter.validate_python(picked[wire]), mode="json", exclude_unset=True
+                )
+            except pydantic.ValidationError:
+                notes.append(f"{where}: `{name}` left out: the tenant's value is not valid here")
+        problems = ", ".join(sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]}))
+        notes.append(f"{where}: checked field by field ({problems or 'object rules'})")
+    readable = {k: _readable(v) for k, v in state.items() if k not in kind.parent_fields}
+    return {k: v for k, v in readable.items() if v not in (None, [], {})}
+
+
+# --- keys --------------------------------------------------------------------------------------
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-_")[:64].strip("-_")
+    return slug if slug and KEY.fullmatch(slug) else ""
+
+
+def _label(kind: Kind, obj: Mapping[str, Any]) -> str:
+    """Readable text to key an object by: its keys' values (``externalId``, a code), else its
+    name (a translated one in English, else its first locale)."""
+    candidates = [wire_path(kind.model, key.fields[0]) for key in kind.keys if key.identifying]
+    for wire in (*candidates, "name"):
+        value = dig(obj, wire)
+        if isinstance(value, list):  # a translated name
+            texts = {t.get("locale"): t.get("translation") for t in value if isinstance(t, Mapping)}
+            value = texts.get("en") or next(iter(sorted(texts.items())), (None, None))[1]
+        if isinstance(value, str) and _slug(value):
+            return _slug(value)
+    return ""
+
+
+def keys_for(kind: Kind, objects: Mapping[int, Mapping[str, Any]]) -> dict[int, str]:
+    """A readable, stable key per object: from its external id or name; a key two objects
+    would share gets the id appended (for every object that shares it)."""
+    singular = SECTIONS[kind.section.name].singular if kind.section else kind.name
+    fallback = re.sub(r"[^a-z0-9]+", "-", singular.lower())
+    wanted = {i: _label(kind, o) or f"{fallback}-{i}" for i, o in objects.items()}
+    counts: dict[str, int] = {}
+    for key in wanted.values():
+        counts[key.lower()] = counts.get(key.lower(), 0) + 1
+    keys = {}
+    for i, key in sorted(wanted.items()):
+        if counts[key.lower()] > 1:
+            key = f"{key[: 63 - len(str(i))]}-{i}"
+        keys[i] = key
+    return keys
+
+
+# --- the document ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Builder:
+    snap: Snapshot
+    out: Exported
+    keys: dict[str, dict[int, str]] = field(default_factory=dict)
+
+    def key(self, kind: str, id_: Any) -> str | None:
+        return self.keys.get(kind, {}).get(int(id_)) if isinstance(id_, int) else None
+
+    def entry(self, kind: Kind, obj: Mapping[str, Any], where: str) -> dict[str, Any]:
+        args = arguments(kind, obj, self.out.notes, where)
+        section = kind.section
+        if section is not None:
+            for parent in section.parent_fields:  # given by where the object is written
+                args.pop(parent, None)
+            if section.external_id_from_key and "external_id" not in args:
+                args["external_id"] = None  # no externalId: the key must not become one
+        return {**args, ADOPT: int(obj["id"])}
+
+    def retain(self, entry: dict[str, Any], where: str, why: str) -> None:
+        entry[RETAIN] = True
+        self.out.retained.append(f"{where} ({why})")
+
+
+def build(snap: Snapshot, *, project_secret_prefix: str = "") -> Exported:
+    """The tenant document of a snapshot."""
+    out = Exported(document={})
+    b = _Builder(snap, out)
+    for name, objects in snap.objects.items():
+        kind = KINDS[name]
+        if kind.section is not None and not kind.section.parent_fields:
+            b.keys[name] = keys_for(kind, objects)
+    doc = out.document
+    base_tariffs = {
+        int(g["tariffIds"][0])
+        for g in snap.of("TariffGroup").values()
+        if isinstance(g.get("tariffIds"), list) and g["tariffIds"]
+    }
+
+    def top(kind: Kind) -> dict[str, dict[str, Any]]:
+        assert kind.section is not None
+        section: dict[str, dict[str, Any]] = doc.setdefault(kind.section.name, {})
+        return section
+
+    for name in ("Currency", "TaxIdentificationNumber", "Tax", "Tariff", "TariffGroup", "Location"):
+        kind = KINDS[name]
+        for id_, obj in sorted(snap.of(name).items(), key=lambda i: b.keys[name][i[0]]):
+            key = b.keys[name][id_]
+            where = f"{kind.section.name}.{key}"  # type: ignore[union-attr]
+            entry = b.entry(kind, obj, where)
+            if name == "Currency" and id_ == snap.base_currency_id:
+                b.retain(entry, where, "the tenant's base currency")
+            if name == "Tax":
+                if id_ == snap.default_tax_id:
+                    b.retain(entry, where, "the tenant's default tax")
+                _refer(
+                    b,
+                    entry,
+                    "tax_identification_number_id",
+                    "tax_identification_number",
+                    "TaxIdentificationNumber",
+                )
+            if name == "Tariff":
+                if id_ in base_tariffs:
+                    b.retain(entry, where, "the base tariff of a tariff group")
+                pricing = entry.get("pricing")
+                if isinstance(pricing, dict):
+                    _refer(b, pricing, "tax_id", "tax", "Tax")
+            if name == "TariffGroup":
+                ids = [int(t) for t in (obj.get("tariffIds") or [])][1:]  # the base is the tenant's
+                entry.pop("tariff_ids", None)
+                keys = [b.key("Tariff", t) for t in ids]
+                if ids and all(keys):
+                    entry["tariffs"] = keys
+                elif ids:
+                    entry["tariff_ids"] = ids
+            if name == "Location":
+                _site(b, entry, id_, key)
+            top(kind)[key] = entry
+    for obj in sorted(snap.of("ChargePoint").values(), key=lambda o: int(o["id"])):
+        if obj.get("locationId") is None:
+            out.notes.append(
+                f"charge point {obj['id']} has no location: tenant documents hold charge points"
+                " inside locations, so it is not exported"
+            )
+    for section in list(doc):
+        if not doc[section]:
+            del doc[section]
+    return out
+
+
+def _refer(b: _Builder, entry: dict[str, Any], id_field: str, ref: str, kind: str) -> None:
+    """An id of an exported object becomes a reference by key; other ids stay ids."""
+    key = b.key(kind, entry.get(id_field))
+    if key is not None:
+        del entry[id_field]
+        entry[ref] = key
+
+
+def _site(b: _Builder, location: dict[str, Any], location_id: int, location_key: str) -> None:
+    """A location's zones and charge points, with their EVSEs and connectors."""
+    snap = b.snap
+    zones = {i: o for i, o in snap.of("ChargingZone").items() if o.get("locationId") == location_id}
+    zone_keys = keys_for(KINDS["ChargingZone"], zones)
+    if zones:
+        location["charging_zones"] = {
+            zone_keys[i]: b.entry(KINDS["ChargingZone"], o, f"{location_key}.{zone_keys[i]}")
+            for i, o in sorted(zones.items(), key=lambda i: zone_keys[i[0]])
+        }
+    points = {i: o for i, o in snap.of("ChargePoint").items() if o.get("locationId") == location_id}
+    point_keys = keys_for(KINDS["ChargePoint"], points)
+    charge_points: dict[str, Any] = {}
+    for id_, obj in sorted(points.items(), key=lambda i: point_keys[i[0]]):
+        key = point_keys[id_]
+        where = f"locations.{location_key}.charge_points.{key}"
+        entry = b.entry(KINDS["ChargePoint"], obj, where)
+        zone = entry.pop("charging_zone_id", None)
+        if zone is not None:
+            if int(zone) in zone_keys:
+                entry["charging_zone"] = zone_keys[int(zone)]
+            else:
+                entry["charging_zone_id"] = zone
+        for secret, holder, name in (
+            ("pin", entry, "pin"),
+            ("password", entry.get("network"), "password"),
+        ):
+            if isinstance(holder, dict) and holder.get(name) is not None:
+                config_key = f"{location_key}-{key}-{secret}"[:60]
+                holder[name] = f"${{config:{config_key}}}"
+                b.out.secrets.append(config_key)
+        evses = [e for e in snap.of("Evse").values() if e.get("chargePointId") == id_]
+        if evses:
+            entry["evses"] = [
+                _evse(b, e, f"{where}.evses[{n}]")
+                for n, e in enumerate(
+                    sorted(evses, key=lambda e: (str(e.get("networkId")), e["id"]))
+                )
+            ]
+        charge_points[key] = entry
+    if charge_points:
+        location["charge_points"] = charge_points
+
+
+def _evse(b: _Builder, obj: Mapping[str, Any], where: str) -> dict[str, Any]:
+    entry = b.entry(KINDS["Evse"], obj, where)
+    group = entry.get("tariff_group_id")
+    if group is not None and b.key("TariffGroup", group) is not None:
+        entry["tariff_group"] = b.key("TariffGroup", entry.pop("tariff_group_id"))
+    connectors = [c for c in b.snap.of("Connector").values() if c.get("evseId") == obj["id"]]
+    if connectors:
+        entry["connectors"] = [
+            b.entry(KINDS["Connector"], c, f"{where}.connectors[{n}]")
+            for n, c in enumerate(sorted(connectors, key=lambda c: c["id"]))
+        ]
+    return entry

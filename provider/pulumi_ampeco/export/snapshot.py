@@ -1,0 +1,128 @@
+"""A tenant read for export: every object of the chosen kinds, by listings only.
+
+Pages of 100; connectors come with their EVSEs (``include[]=connectors``); charging zones are
+listed once per location. No write is ever sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..client import AmpecoClient
+from ..kinds import KINDS
+
+#: Progress: (kind, objects read so far).
+Progress = Callable[[str, int], None]
+
+
+@dataclass
+class Snapshot:
+    """What the tenant holds, by kind: id → object as the API returns it."""
+
+    objects: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)
+    #: Tenant settings that matter to an export (base currency, default tax).
+    base_currency_id: int | None = None
+    default_tax_id: int | None = None
+
+    def of(self, kind: str) -> dict[int, dict[str, Any]]:
+        return self.objects.setdefault(kind, {})
+
+
+def _by_id(objects: Iterable[Mapping[str, Any]]) -> dict[int, dict[str, Any]]:
+    return {int(o["id"]): dict(o) for o in objects if isinstance(o, Mapping) and "id" in o}
+
+
+def read(
+    client: AmpecoClient,
+    kinds: Iterable[str],
+    *,
+    locations: Iterable[str] = (),
+    progress: Progress | None = None,
+) -> Snapshot:
+    """Read the tenant's objects of ``kinds``; ``locations`` (ids or external ids) limit the
+    locations and what they hold (zones, charge points, EVSEs, connectors)."""
+    wanted = set(kinds)
+    snap = Snapshot()
+    report = progress or (lambda _kind, _count: None)
+
+    def listing(kind: str, path: str, params: Mapping[str, Any] | None = None) -> None:
+        into = snap.of(kind)
+        for obj in client.list(path, dict(params or {})):
+            into[int(obj["id"])] = dict(obj)
+            if len(into) % 500 == 0:
+                report(kind, len(into))
+        report(kind, len(into))
+
+    settings = client.get("/settings/v1.0")
+    if isinstance(settings, Mapping):
+        snap.base_currency_id = _id_at(settings, "baseCurrency")
+        snap.default_tax_id = _id_at(settings, "defaultTax")
+    for name in ("Currency", "TaxIdentificationNumber", "Tax", "Tariff", "TariffGroup"):
+        if name in wanted:
+            listing(name, KINDS[name].collection)
+    site_kinds = {"Location", "ChargingZone", "ChargePoint", "Evse", "Connector"}
+    if not wanted & site_kinds:
+        return snap
+    listing("Location", KINDS["Location"].collection)
+    chosen = _chosen_locations(snap.of("Location"), list(locations))
+    snap.objects["Location"] = {i: o for i, o in snap.of("Location").items() if i in chosen}
+    if "ChargingZone" in wanted:
+        zones = snap.of("ChargingZone")
+        for location_id in sorted(chosen):
+            path = KINDS["ChargingZone"].collection_path({"location_id": location_id})
+            for obj in client.list(path):
+                zones[int(obj["id"])] = {**obj, "locationId": location_id}
+        report("ChargingZone", len(zones))
+    if wanted & {"ChargePoint", "Evse", "Connector"}:
+        listing("ChargePoint", KINDS["ChargePoint"].collection)
+        points = {i: o for i, o in snap.of("ChargePoint").items() if o.get("locationId") in chosen}
+        snap.objects["ChargePoint"] = points
+    if wanted & {"Evse", "Connector"}:
+        listing("Evse", KINDS["Evse"].collection, {"include": ["connectors"]})
+        evses = {
+            i: o
+            for i, o in snap.of("Evse").items()
+            if o.get("chargePointId") in snap.of("ChargePoint")
+        }
+        snap.objects["Evse"] = evses
+        connectors = snap.of("Connector")
+        for evse_id, evse in sorted(evses.items()):
+            for connector in evse.get("connectors") or []:
+                connectors[int(connector["id"])] = {
+                    **connector,
+                    "evseId": evse_id,
+                    "chargePointId": evse["chargePointId"],
+                }
+        report("Connector", len(connectors))
+    for name in list(snap.objects):
+        if name not in wanted:
+            del snap.objects[name]
+    return snap
+
+
+def _id_at(settings: Mapping[str, Any], name: str) -> int | None:
+    value = settings.get(name)
+    if isinstance(value, Mapping) and isinstance(value.get("id"), int):
+        return int(value["id"])
+    return None
+
+
+def _chosen_locations(
+    all_locations: Mapping[int, Mapping[str, Any]], wanted: list[str]
+) -> set[int]:
+    """The ids of the locations to export: all, or those named by id or external id."""
+    if not wanted:
+        return set(all_locations)
+    chosen: set[int] = set()
+    for name in wanted:
+        found = [
+            i
+            for i, o in all_locations.items()
+            if str(i) == name or (o.get("externalId") is not None and o["externalId"] == name)
+        ]
+        if not found:
+            raise LookupError(f"--location {name}: no location has this id or external id")
+        chosen.update(found)
+    return chosen

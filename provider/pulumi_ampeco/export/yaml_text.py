@@ -1,0 +1,53 @@
+"""The exported document as YAML: stable (the same tenant gives the same bytes), readable, with
+a header that says what the flags mean."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from .document import Exported
+
+SCHEMA_LINE = "# yaml-language-server: $schema=tenant.schema.json"
+
+
+class _Dumper(yaml.SafeDumper):
+    """Plain YAML; strings that YAML would read as something else (``NO``, ``0150``, ``07:00``)
+    are quoted, so the document reads back as written."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = '"' if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
+def header(exported: Exported) -> list[str]:
+    lines = [
+        SCHEMA_LINE,
+        "# Exported by `ampeco-iac export`. Every object carries `adopt: <id>`: the first `up`",
+        "# takes it over by that id and writes nothing. Objects refer to each other by key.",
+    ]
+    if exported.retained:
+        lines.append("# `retain_on_delete: true` marks what the tenant keeps: `destroy` leaves it:")
+        lines += [f"#   {item}" for item in exported.retained]
+    if exported.secrets:
+        lines.append("# Secrets stay in the tenant; set each before the first `up`:")
+        lines += [f"#   pulumi config set --secret {key}" for key in exported.secrets]
+    return lines
+
+
+def render(exported: Exported) -> str:
+    body: Any = exported.document
+    text = yaml.dump(
+        body,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
+        default_flow_style=False,
+    )
+    return "\n".join(header(exported)) + "\n" + text

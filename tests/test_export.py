@@ -1,0 +1,316 @@
+"""``ampeco-iac export`` against a tenant seeded through the API (not through a program): the
+document it writes, applied with the ``Tenant`` component through the offline engine, adopts
+every object with no write at all; the next preview is clean; a back-office change shows as
+drift; the same export twice is byte-identical; no secret leaves the tenant."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from pulumi_ampeco import Tenant, cli, offline
+from pulumi_ampeco.testing import OfflineStack
+
+from . import factories as f
+from .conftest import API, Sim
+
+TOKEN = "export-SECRET-5e1f"
+PASSWORD = "station-pass-7Q"
+PIN = "4711"
+
+
+def _post(api: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    r = api.post(path, json=body)
+    assert r.status_code == 201, r.text
+    data: dict[str, Any] = r.json()["data"]
+    return data
+
+
+def seed(api: httpx.Client) -> dict[str, Any]:
+    """A tenant as a back office makes one: several locales, non-Latin names, repeated names,
+    objects without externalId, zones, EVSEs with several connectors, tariffs of several types,
+    a group, taxes with and without a TIN, an extra currency, working hours, secrets."""
+    tin = _post(api, "/tax-identification-numbers/v2.0", f.tin(1))
+    vat = _post(api, "/taxes/v2.0", {**f.tax(1), "taxIdentificationNumberId": tin["id"]})
+    _post(
+        api,
+        "/taxes/v2.0",
+        {
+            "name": "Reduced",
+            "percentage": 12,
+            "displayName": [
+                {"locale": "en", "translation": "Reduced VAT"},
+                {"locale": "nb-NO", "translation": "Redusert MVA"},
+            ],
+        },
+    )
+    _post(api, "/currencies/v2.0", f.currency("NOK"))
+    flat = _post(api, "/tariffs/v1.0", {**f.tariff(1), "externalId": "flat-1"})
+    energy = _post(
+        api,
+        "/tariffs/v1.0",
+        {
+            "name": "Energy",
+            "type": "standard",
+            "pricing": {"pricePerKwh": 0.45, "taxID": vat["id"]},
+            "description": {"en": "Per kWh", "de": "Pro kWh"},
+        },
+    )
+    _post(api, "/tariffs/v1.0", {"name": "Energy", "type": "free"})  # the same name again
+    group = _post(
+        api, "/tariff-groups/v1.0", {"name": "Public", "tariffIds": [flat["id"], energy["id"]]}
+    )
+    site = _post(
+        api,
+        "/locations/v2.0",
+        {
+            **f.location(1),
+            "name": [
+                {"locale": "en", "translation": "Depot North"},
+                {"locale": "nb-NO", "translation": "Depot Nord"},
+            ],
+            "workingHours": {
+                "isAlwaysOpen": False,
+                "hours": {"monday": [{"start": "07:00", "end": "19:00"}]},
+            },
+        },
+    )
+    unnamed = {**f.location(2), "name": f.translation("Станция Север", "ru")}
+    del unnamed["externalId"]
+    other = _post(api, "/locations/v2.0", unnamed)
+    zone = _post(api, f"/locations/v2.0/{site['id']}/charging-zones", f.charging_zone(2))
+    cp = _post(
+        api,
+        "/charge-points/v2.0",
+        {
+            **f.charge_point(site["id"], 1),
+            "chargingZoneId": zone["id"],
+            "network": {"id": "NET-1", "protocol": "ocpp 1.6", "password": PASSWORD},
+        },
+    )
+    e1 = _post(api, "/evses/v2.1", {**f.evse(1), "chargePointId": cp["id"]})
+    e2 = _post(
+        api, "/evses/v2.1", {**f.evse(2), "chargePointId": cp["id"], "tariffGroupId": group["id"]}
+    )
+    for body in (f.connector(), f.connector(type="ccs2", format="cable")):
+        _post(api, f"/charge-points/v2.0/{cp['id']}/evses/{e1['id']}/connectors", body)
+    _post(api, f"/charge-points/v2.0/{cp['id']}/evses/{e2['id']}/connectors", f.connector())
+    twin = {**f.charge_point(other["id"], 2), "name": "CP 1", "pin": PIN}
+    del twin["externalId"]
+    _post(api, "/charge-points/v2.0", twin)  # the same name as `cp`, elsewhere
+    return {"site": site, "cp": cp, "tariff": flat, "energy": energy}
+
+
+@pytest.fixture
+def tenant(sim: Sim) -> Iterator[tuple[Sim, dict[str, Any]]]:
+    assert sim.simulator is not None
+    sim.simulator.config.tokens = (TOKEN,)
+    with httpx.Client(
+        base_url=sim.base_url + API, headers={"Authorization": f"Bearer {TOKEN}"}
+    ) as api:
+        seeded = seed(api)
+    yield sim, seeded
+
+
+def export(sim: Sim, out: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> str:
+    with sim.admin() as admin:
+        admin.delete("/requests")
+    status = cli.main(
+        [
+            "export",
+            "-o",
+            str(out),
+            "-c",
+            f"ampeco:tenantUrl={sim.base_url}",
+            "-c",
+            f"ampeco:apiToken={TOKEN}",
+            *extra,
+        ]
+    )
+    err = capsys.readouterr().err
+    assert status == 0, err
+    assert [e for e in sim.requests() if e["method"] != "GET"] == []
+    return err
+
+
+def writes(sim: Sim) -> list[tuple[str, str]]:
+    return [(e["method"], e["path"]) for e in sim.requests() if e["method"] != "GET"]
+
+
+def test_export_then_up_writes_nothing(
+    tenant: tuple[Sim, dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sim, seeded = tenant
+    document = tmp_path / "tenant.yaml"
+    err = export(sim, document, capsys)
+    text = document.read_text(encoding="utf-8")
+    for secret in (PASSWORD, PIN, TOKEN):
+        assert secret not in text
+        assert secret not in err
+    setters = [line for line in err.splitlines() if line.startswith("pulumi config set --secret")]
+    assert len(setters) == 2
+    data = yaml.safe_load(text)
+    # Two tariffs share the name "Energy": both keys carry their id.
+    assert data["tariff_groups"]["Public"]["tariffs"] == [
+        "flat-1",
+        f"Energy-{seeded['energy']['id']}",
+    ]
+    assert data["currencies"]  # the base currency and NOK
+    retained = [k for k, v in data["currencies"].items() if v.get("retain_on_delete")]
+    assert len(retained) == 1
+
+    config_keys = [line.rsplit(" ", 1)[1] for line in setters]
+    values = {k: PASSWORD if k.endswith("password") else PIN for k in config_keys}
+    config = {
+        "ampeco:tenantUrl": sim.base_url,
+        "ampeco:apiToken": TOKEN,
+        **{f"export-test:{k}": v for k, v in values.items()},
+    }
+    with OfflineStack(
+        lambda: Tenant("tenant", document),
+        tmp_path / "state.json",
+        config,
+        project="export-test",
+        secrets=tuple(config)[1:],
+    ) as stack:
+        # The preview shows adoptions as such, with what the up would change: nothing.
+        first = stack.preview()
+        plans = offline.adoption_plans(first, config)
+        assert plans and {u: p for u, p in plans.items() if p} == {}  # no change anywhere
+        # Objects that depend on another adopted in the same run show their plan once its id is
+        # known; the others show it now.
+        top = ("Currency", "TaxIdentificationNumber", "Tax", "Tariff", "TariffGroup", "Location")
+        assert all(p == {} for u, p in plans.items() if any(f":{k}::" in u for k in top))
+        summary = offline.format_summary(first, "preview")
+        assert summary == f"Plan: {len(plans)} to adopt, 1 to create"  # the component
+        shown = offline.format_steps(first, "preview", plans)
+        assert "= adopt" in shown and "(as the tenant has it: no change)" in shown
+        with sim.admin() as admin:
+            admin.delete("/requests")
+        up = stack.up()
+        assert writes(sim) == []
+        created = [s for s in up.steps if s.action == "create" and "dynamic" in s.type]
+        live_count = sum(1 for _ in _all_objects(sim))
+        assert len(created) == live_count  # every object of the tenant is in the state
+        with sim.admin() as admin:
+            admin.delete("/requests")
+        preview = stack.preview()
+        assert set(preview.counts()) == {"same"}
+        assert writes(sim) == []
+
+        # A change in the back office is drift the next preview shows.
+        with httpx.Client(
+            base_url=sim.base_url + API, headers={"Authorization": f"Bearer {TOKEN}"}
+        ) as api:
+            r = api.patch(f"/charge-points/v2.0/{seeded['cp']['id']}", json={"name": "Renamed"})
+            assert r.status_code == 200
+        drift = stack.preview()
+        assert drift.counts().get("update") == 1
+        [changed] = [s for s in drift.steps if s.action == "update"]
+        assert changed.name.endswith("charge_points/cp-1")
+
+
+def _all_objects(sim: Sim) -> Iterator[dict[str, Any]]:
+    """Every object of the simulated tenant (for counting)."""
+    with httpx.Client(
+        base_url=sim.base_url + API, headers={"Authorization": f"Bearer {TOKEN}"}
+    ) as api:
+        for path in (
+            "/currencies/v2.0",
+            "/tax-identification-numbers/v2.0",
+            "/taxes/v2.0",
+            "/tariffs/v1.0",
+            "/tariff-groups/v1.0",
+            "/locations/v2.0",
+            "/charge-points/v2.0",
+        ):
+            yield from api.get(path, params={"per_page": 100}).json()["data"]
+        for location in api.get("/locations/v2.0").json()["data"]:
+            yield from api.get(f"/locations/v2.0/{location['id']}/charging-zones").json()["data"]
+        for evse in api.get("/evses/v2.1", params={"include[]": "connectors"}).json()["data"]:
+            yield evse
+            yield from evse.get("connectors") or []
+
+
+def test_export_reads_listings_only(
+    tenant: tuple[Sim, dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Pages of 100, connectors with their EVSEs, zones once per location, no write."""
+    sim, _ = tenant
+    export(sim, tmp_path / "tenant.yaml", capsys)
+    calls = sim.requests()
+    assert {e["method"] for e in calls} == {"GET"}
+    by_path: dict[str, int] = {}
+    for e in calls:
+        by_path[e["path"]] = by_path.get(e["path"], 0) + 1
+    locations = [p for p in by_path if p.endswith("/charging-zones")]
+    assert len(locations) == 2 and all(by_path[p] == 1 for p in locations)
+    assert all(n == 1 for n in by_path.values())  # every collection fits in one page here
+    assert not any("/connectors" in p for p in by_path)  # they come with the EVSEs
+
+
+def test_the_same_tenant_exports_the_same_bytes(
+    tenant: tuple[Sim, dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sim, _ = tenant
+    export(sim, tmp_path / "a.yaml", capsys)
+    export(sim, tmp_path / "b.yaml", capsys)
+    assert (tmp_path / "a.yaml").read_bytes() == (tmp_path / "b.yaml").read_bytes()
+
+
+def test_a_slice_refers_to_what_lies_outside_by_id(
+    tenant: tuple[Sim, dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sim, _ = tenant
+    out = tmp_path / "slice.yaml"
+    export(
+        sim,
+        out,
+        capsys,
+        "--location",
+        "site-1",
+        "--kinds",
+        "Location,ChargingZone,ChargePoint,Evse,Connector",
+    )
+    data = yaml.safe_load(out.read_text(encoding="utf-8"))
+    assert list(data) == ["locations"]
+    assert list(data["locations"]) == ["site-1"]
+    evses = data["locations"]["site-1"]["charge_points"]["cp-1"]["evses"]
+    assert any(isinstance(e.get("tariff_group_id"), int) for e in evses)
+
+
+def test_the_drift_report_workflow_exports_and_compares() -> None:
+    """The scheduled workflow: read-only export with the token as a secret, then a diff."""
+    workflow = yaml.safe_load(
+        (Path(__file__).resolve().parents[1] / "examples/ci/drift-report.yml").read_text()
+    )
+    assert workflow[True]["schedule"]  # `on:` reads as True in YAML 1.1
+    assert workflow["permissions"] == {"contents": "read"}
+    steps = workflow["jobs"]["export"]["steps"]
+    [export_step] = [s for s in steps if "ampeco-iac export" in s.get("run", "")]
+    assert export_step["env"]["AMPECO_API_TOKEN"] == "${{ secrets.AMPECO_API_TOKEN }}"
+    others = [s for s in steps if s is not export_step]
+    assert not any("AMPECO_API_TOKEN" in str(s) for s in others)
+    assert any("diff -u" in s.get("run", "") for s in others)
+
+
+def test_an_adoption_preview_names_the_fields_the_up_will_change(
+    tenant: tuple[Sim, dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sim, seeded = tenant
+    document = tmp_path / "tenant.yaml"
+    export(sim, document, capsys, "--kinds", "Tariff")
+    text = document.read_text(encoding="utf-8").replace("name: Tariff 1", "name: Tariff one")
+    document.write_text(text, encoding="utf-8")
+    config = {"ampeco:tenantUrl": sim.base_url, "ampeco:apiToken": TOKEN}
+    with OfflineStack(lambda: Tenant("tenant", document), tmp_path / "s.json", config) as stack:
+        preview = stack.preview()
+        plans = offline.adoption_plans(preview, config)
+        shown = offline.format_steps(preview, "preview", plans)
+    assert 'name: "Tariff 1" => "Tariff one"' in shown
+    assert f"(id {seeded['tariff']['id']})" in shown
