@@ -62,6 +62,43 @@ def seed(api: httpx.Client) -> dict[str, Any]:
         },
     )
     _post(api, "/tariffs/v1.0", {"name": "Energy", "type": "free"})  # the same name again
+    for number, (kind, pricing, extra) in enumerate(
+        [
+            (
+                "duration+energy",
+                {"pricePerKwh": 0.3, "pricePerPeriod": 1.2, "pricePeriodInMinutes": 15},
+                {},
+            ),
+            (
+                "duration+energy time of day",
+                {"dayPricePerKwh": 0.4, "nightPricePerKwh": 0.2},
+                {"dayTariffStart": "07:00", "nightTariffStart": "22:00"},
+            ),
+            ("energy tou", {"pricePerKwh": 0.35}, {}),
+            ("charging not allowed", None, {}),
+            (
+                "average power levels",
+                {
+                    "multiPricePerKwh": [
+                        {"firstKwh": 0, "lastKwh": 10, "feePerKwh": 0.3},
+                        {"firstKwh": 10, "feePerKwh": 0.2},
+                    ]
+                },
+                {},
+            ),
+            ("peak power levels", {"pricePerKwh": 0.5, "idleFeePerMinute": 0.1}, {}),
+            ("standard_tod", {"pricePerKwh": 0.45}, {"learnMoreUrl": {"en": "https://x.example"}}),
+            (
+                "optimised dynamic pricing",
+                {"thresholdPriceForEnergy": 0.2, "priceForEnergyWhenOptimized": 0.15},
+                {},
+            ),
+        ]
+    ):
+        body: dict[str, Any] = {"name": f"Type {number}", "type": kind, **extra}
+        if pricing is not None:
+            body["pricing"] = pricing
+        _post(api, "/tariffs/v1.0", body)
     group = _post(
         api, "/tariff-groups/v1.0", {"name": "Public", "tariffIds": [flat["id"], energy["id"]]}
     )
@@ -314,3 +351,19 @@ def test_an_adoption_preview_names_the_fields_the_up_will_change(
         shown = offline.format_steps(preview, "preview", plans)
     assert 'name: "Tariff 1" => "Tariff one"' in shown
     assert f"(id {seeded['tariff']['id']})" in shown
+
+
+def test_an_adoption_error_reads_without_a_class_name() -> None:
+    from pulumi_ampeco.testing import OfflineEngineError
+
+    kind = "pulumi-python:dynamic/ampeco:Location"
+    error = OfflineEngineError(
+        f"create failed: {kind} resource 'depot': pulumi_ampeco.errors.AdoptionRequiredError:"
+        " a Location with external_id='depot' already exists in the tenant (id 4000).",
+        operation="create",
+        name="depot",
+        type=kind,
+    )
+    shown = offline.format_error(error)
+    assert shown.startswith("error: create failed: ampeco:Location 'depot': a Location with")
+    assert "pulumi_ampeco" not in shown

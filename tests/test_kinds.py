@@ -162,9 +162,9 @@ def test_a_connector_key_recognises_but_cannot_adopt() -> None:
 @pytest.mark.parametrize(
     ("kind", "expected"),
     [
-        ("Location", "set `external_id` (nothing was created)"),
+        ("Location", "set `external_id`, or adopt it by its id"),
         ("ChargePoint", "set `external_id` or `network.id`"),
-        ("Connector", "a Connector cannot be adopted"),
+        ("Connector", "a Connector has no key to find it by in this API version"),
     ],
 )
 def test_adopt_without_a_key_names_the_declared_keys(kind: str, expected: str) -> None:

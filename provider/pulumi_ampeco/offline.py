@@ -720,7 +720,8 @@ def format_outputs(outputs: Mapping[str, Any]) -> str:
 def format_error(error: OfflineEngineError, *, verbose: bool = False) -> str:
     """The engine's message without a traceback: the resource, then each check failure on a
     line of its own; ``verbose`` adds the full details."""
-    message = error.message
+    # Our errors read as one line on their own: no class name in front.
+    message = re.sub(r"(^|: )pulumi_ampeco\.errors\.\w+: ", r"\1", error.message)
     if error.name:
         prefix = f"{error.operation} failed: {error.type} resource {error.name!r}: "
         rest = message[len(prefix) :] if message.startswith(prefix) else message

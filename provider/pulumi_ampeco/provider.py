@@ -577,10 +577,13 @@ def _no_key_message(decl: Kind) -> str:
     names = decl.describe_keys()
     if not names:
         return (
-            f"a {decl.name} cannot be adopted: it has no key to find it by in this API version"
-            " (nothing was created)"
+            f"a {decl.name} has no key to find it by in this API version: adopt it by its id"
+            " (`adopt=<id>`; `adopt: <id>` in a tenant document); nothing was created"
         )
-    return f"`adopt=True` needs a key to find the {decl.name} by; set {names} (nothing was created)"
+    return (
+        f"`adopt=True` (`adopt: true` in a tenant document) needs a key to find the {decl.name}"
+        f" by: set {names}, or adopt it by its id (`adopt=<id>`); nothing was created"
+    )
 
 
 def _adoption_message(decl: Kind, key: Lookup | None, existing: list[dict[str, Any]]) -> str:
@@ -590,8 +593,8 @@ def _adoption_message(decl: Kind, key: Lookup | None, existing: list[dict[str, A
     what = ", ".join(f"{names.get(k, k)}={v!r}" for k, v in fields.items())
     return (
         f"a {decl.name} with {what or 'the same key'} already exists in the tenant (id {ids})."
-        " To manage that object with this program, set `adopt=True` on the resource; to create"
-        " a new one, give it a different "
+        " To manage that object with this program, set `adopt=True` on the resource (`adopt:"
+        " true` on the object in a tenant document); to create a new one, give it a different "
         f"{' and '.join(names.get(k, k) for k in fields) or 'key'}."
         " If this stack already manages it under another name (a renamed resource or document"
         " key), do not adopt: the old name's delete would remove it; change its key too, or"

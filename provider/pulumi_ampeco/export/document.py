@@ -149,6 +149,18 @@ class _Builder:
     snap: Snapshot
     out: Exported
     keys: dict[str, dict[int, str]] = field(default_factory=dict)
+    #: (kind, the parent's id field) → parent id → its children, grouped once (not searched
+    #: per parent, which would grow with the square of the tenant).
+    groups: dict[tuple[str, str], dict[Any, list[dict[str, Any]]]] = field(default_factory=dict)
+
+    def children(self, kind: str, parent_field: str, parent_id: Any) -> list[dict[str, Any]]:
+        index = self.groups.get((kind, parent_field))
+        if index is None:
+            index = {}
+            for obj in self.snap.of(kind).values():
+                index.setdefault(obj.get(parent_field), []).append(obj)
+            self.groups[kind, parent_field] = index
+        return index.get(parent_id, [])
 
     def key(self, kind: str, id_: Any) -> str | None:
         return self.keys.get(kind, {}).get(int(id_)) if isinstance(id_, int) else None
@@ -245,15 +257,14 @@ def _refer(b: _Builder, entry: dict[str, Any], id_field: str, ref: str, kind: st
 
 def _site(b: _Builder, location: dict[str, Any], location_id: int, location_key: str) -> None:
     """A location's zones and charge points, with their EVSEs and connectors."""
-    snap = b.snap
-    zones = {i: o for i, o in snap.of("ChargingZone").items() if o.get("locationId") == location_id}
+    zones = {int(o["id"]): o for o in b.children("ChargingZone", "locationId", location_id)}
     zone_keys = keys_for(KINDS["ChargingZone"], zones)
     if zones:
         location["charging_zones"] = {
             zone_keys[i]: b.entry(KINDS["ChargingZone"], o, f"{location_key}.{zone_keys[i]}")
             for i, o in sorted(zones.items(), key=lambda i: zone_keys[i[0]])
         }
-    points = {i: o for i, o in snap.of("ChargePoint").items() if o.get("locationId") == location_id}
+    points = {int(o["id"]): o for o in b.children("ChargePoint", "locationId", location_id)}
     point_keys = keys_for(KINDS["ChargePoint"], points)
     charge_points: dict[str, Any] = {}
     for id_, obj in sorted(points.items(), key=lambda i: point_keys[i[0]]):
@@ -274,7 +285,7 @@ def _site(b: _Builder, location: dict[str, Any], location_id: int, location_key:
                 config_key = f"{location_key}-{key}-{secret}"[:60]
                 holder[name] = f"${{config:{config_key}}}"
                 b.out.secrets.append(config_key)
-        evses = [e for e in snap.of("Evse").values() if e.get("chargePointId") == id_]
+        evses = b.children("Evse", "chargePointId", id_)
         if evses:
             entry["evses"] = [
                 _evse(b, e, f"{where}.evses[{n}]")
@@ -292,7 +303,7 @@ def _evse(b: _Builder, obj: Mapping[str, Any], where: str) -> dict[str, Any]:
     group = entry.get("tariff_group_id")
     if group is not None and b.key("TariffGroup", group) is not None:
         entry["tariff_group"] = b.key("TariffGroup", entry.pop("tariff_group_id"))
-    connectors = [c for c in b.snap.of("Connector").values() if c.get("evseId") == obj["id"]]
+    connectors = b.children("Connector", "evseId", obj["id"])
     if connectors:
         entry["connectors"] = [
             b.entry(KINDS["Connector"], c, f"{where}.connectors[{n}]")
