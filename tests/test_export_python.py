@@ -222,6 +222,12 @@ def test_up_adopts_every_object_without_a_write(stack: ExportedProgram, seeded: 
         names, ("same", [])
     )
 
+    # A change in the back office is drift that the next preview shows.
+    with stack.api() as api:
+        assert api.patch(f"/taxes/v2.0/{seeded.ids['tax']}", json={"percentage": 24}).is_success
+    drifted = stack.run("preview")
+    assert [s.action for s in drifted.steps if s.action != "same"] == ["update"]
+
 
 # --- the writer on its own ---------------------------------------------------------------------
 
