@@ -367,3 +367,165 @@ def test_an_adoption_error_reads_without_a_class_name() -> None:
     shown = offline.format_error(error)
     assert shown.startswith("error: create failed: ampeco:Location 'depot': a Location with")
     assert "pulumi_ampeco" not in shown
+
+
+# --- pinned after review --------------------------------------------------------------------
+
+
+def _stack(sim: Sim, document: Path, state: Path, secrets: dict[str, str] | None = None) -> Any:
+    config = {
+        "ampeco:tenantUrl": sim.base_url,
+        "ampeco:apiToken": TOKEN,
+        **{f"export-test:{k}": v for k, v in (secrets or {}).items()},
+    }
+    return OfflineStack(
+        lambda: Tenant("tenant", document),
+        state,
+        config,
+        project="export-test",
+        secrets=tuple(config)[1:],
+    )
+
+
+def test_a_replacement_after_adoption_creates_a_new_object(
+    tenant: tuple[Sim, dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``adopt: <id>`` only matters until the object is in the state: a later replacement (or
+    an object deleted in the back office) creates a new one instead of taking the old again."""
+    sim, seeded = tenant
+    document = tmp_path / "tenant.yaml"
+    export(sim, document, capsys, "--kinds", "Tax,Tariff,TariffGroup")
+    old_id = seeded["tariff"]["id"]
+    with _stack(sim, document, tmp_path / "state.json") as stack:
+        stack.up()
+        text = document.read_text(encoding="utf-8")
+        document.write_text(text.replace("type: flat rate", "type: standard"), encoding="utf-8")
+        with sim.admin() as admin:
+            admin.delete("/requests")
+        replaced = stack.up()
+        [step] = [s for s in replaced.steps if s.action == "replace"]
+        assert int(step.id) != old_id
+        assert ("POST", "/public-api/resources/tariffs/v1.0") in writes(sim)
+        assert ("DELETE", f"/public-api/resources/tariffs/v1.0/{old_id}") in writes(sim)
+        with httpx.Client(
+            base_url=sim.base_url + API, headers={"Authorization": f"Bearer {TOKEN}"}
+        ) as api:
+            assert api.get(f"/tariffs/v1.0/{step.id}").json()["data"]["type"] == "standard"
+
+
+def test_keys_stay_unique_after_the_id_is_appended() -> None:
+    from pulumi_ampeco.export.document import keys_for
+    from pulumi_ampeco.kinds import KINDS
+
+    objects = {5: {"name": "VAT"}, 7: {"name": "VAT"}, 9: {"name": "VAT-5"}, 11: {"name": "vat-5"}}
+    keys = keys_for(KINDS["Tax"], objects)
+    assert len({k.lower() for k in keys.values()}) == 4
+    assert keys[5] == "VAT-5" and keys[7] == "VAT-7"
+
+
+def test_text_that_reads_as_a_number_is_quoted() -> None:
+    from pulumi_ampeco.export import yaml_text
+    from pulumi_ampeco.export.document import Exported
+    from pulumi_ampeco.tenant.loading import parse
+
+    exported = Exported({"taxes": {"t": {"name": "2E3", "percentage": 1.5}}})
+    data = parse(yaml_text.render(exported)).data
+    assert data["taxes"]["t"] == {"name": "2E3", "percentage": 1.5}
+
+
+def test_a_slice_of_site_kinds_exports_their_holders_and_retains_base_tariffs(
+    tenant: tuple[Sim, dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sim, _ = tenant
+    out = tmp_path / "slice.yaml"
+    err = export(sim, out, capsys, "--kinds", "Evse")
+    assert "also ChargePoint, Location" in err
+    data = yaml.safe_load(out.read_text(encoding="utf-8"))
+    assert data["locations"]["site-1"]["charge_points"]["cp-1"]["evses"]
+    export(sim, out, capsys, "--kinds", "Tariff")
+    data = yaml.safe_load(out.read_text(encoding="utf-8"))
+    assert list(data) == ["tariffs"]  # the groups were read, not exported
+    assert [k for k, v in data["tariffs"].items() if v.get("retain_on_delete")] == [
+        "Public-base-tariff"
+    ]
+
+
+def test_one_object_is_adopted_once_and_under_its_own_parent(
+    tenant: tuple[Sim, dict[str, Any]], tmp_path: Path
+) -> None:
+    from pulumi_ampeco.tenant.validation import load
+
+    sim, seeded = tenant
+    twice = {
+        "taxes": {
+            "a": {"name": "A", "percentage": 1, "adopt": 41},
+            "b": {"name": "B", "percentage": 1, "adopt": 41},
+        }
+    }
+    problems = [p.message for p in load(twice).problems]
+    assert any("adopts the same tax (id 41)" in m for m in problems)
+
+    evse_id = next(
+        e["id"] for e in _all_objects(sim) if e.get("chargePointId") == seeded["cp"]["id"]
+    )
+    elsewhere = {
+        "locations": {
+            "site-9": {
+                "name": "Elsewhere",
+                "geoposition": {"latitude": 1, "longitude": 1},
+                "address": "Street 9",
+                "country": "NO",
+                "charge_points": {
+                    "cp-9": {
+                        "name": "CP 9",
+                        "type": "public",
+                        "status": "enabled",
+                        "evses": [
+                            {
+                                "network_id": "1",
+                                "physical_reference": "NO*AMP*E1",
+                                "current_type": "ac",
+                                "status": "enabled",
+                                "adopt": evse_id,
+                            }
+                        ],
+                    }
+                },
+            }
+        }
+    }
+    document = tmp_path / "elsewhere.yaml"
+    document.write_text(yaml.safe_dump(elsewhere), encoding="utf-8")
+    with _stack(sim, document, tmp_path / "state.json") as stack:
+        with sim.admin() as admin:
+            admin.delete("/requests")
+        done = stack.up()
+    # That EVSE is another station's: the program's EVSE is created, the other one untouched.
+    [evse] = [s for s in done.steps if s.name.endswith("/evses/1")]
+    assert int(evse.id) != evse_id
+    assert ("POST", "/public-api/resources/evses/v2.1") in writes(sim)
+    assert not [w for w in writes(sim) if w[1].endswith(f"/{evse_id}")]
+
+
+def test_an_adoption_plan_never_shows_a_secret(tenant: tuple[Sim, dict[str, Any]]) -> None:
+    from pulumi_ampeco.testing import RunResult, Step
+
+    sim, seeded = tenant
+    cp = seeded["cp"]
+    inputs = {
+        "location_id": seeded["site"]["id"],
+        "name": cp["name"],
+        "type": "public",
+        "status": "enabled",
+        "network": {"id": "NET-1", "protocol": "ocpp 2.0.1", "password": "another-password"},
+        "adopt": cp["id"],
+    }
+    kind = "pulumi-python:dynamic/ampeco:ChargePoint"
+    step = Step(name="cp", type=kind, urn=f"urn::{kind}::cp", action="create", inputs=inputs)
+    preview = RunResult(operation="preview", steps=[step], outputs={})
+    config = {"ampeco:tenantUrl": sim.base_url, "ampeco:apiToken": TOKEN}
+    plans = offline.adoption_plans(preview, config)
+    assert set(plans[step.urn] or {}) == {"network"}
+    shown = offline.format_steps(preview, "preview", plans)
+    assert "network: [secret] => [secret]" in shown
+    assert PASSWORD not in shown and "another-password" not in shown

@@ -550,10 +550,15 @@ def adoption_plans(
     for step in steps:
         kind = short_type(step.type).split(":", 1)[1]
         known = {k: v for k, v in to_plain(step.inputs).items() if not _holds(v, UNKNOWN)}
+        provider = AmpecoProvider(kind)
         try:
-            plans[step.urn] = AmpecoProvider(kind).adoption_plan(known)
+            plan = provider.adoption_plan(known)
         except Exception:  # the plan is a courtesy: the up checks again and reports
-            plans[step.urn] = None
+            plan = None
+        if plan is not None:  # secret arguments are never shown, on either side
+            secret = provider.declaration.secrets
+            plan = {n: (SECRET, SECRET) if n in secret else v for n, v in plan.items()}
+        plans[step.urn] = plan
     return plans
 
 

@@ -268,12 +268,18 @@ class AmpecoProvider(ResourceProvider):
         desired: Mapping[str, Any],
         live: Mapping[str, Any],
         recorded: Mapping[str, Any] | None = None,
+        *,
+        unchanged_ok: bool = False,
     ) -> Any:
-        """Bring a live object to the desired state: PATCH the changed fields or PUT it all."""
+        """Bring a live object to the desired state: PATCH the changed fields or PUT it all.
+
+        A PUT states the whole object, so it is sent even when the fields the program sets
+        agree (what it leaves out goes back to its default), unless ``unchanged_ok``: an
+        object adopted by id from an export, whose document states every field it holds."""
         client = runtime.client()
         decl = self.declaration
         changed = self._changed(desired, self._visible(live, recorded or {}))
-        if not changed:
+        if not changed and (decl.update_verb == "PATCH" or unchanged_ok):
             return live  # already as the program wants it: no write
         if decl.update_verb == "PUT":
             # A PUT replaces the object: what the program no longer sets goes back to defaults.
@@ -299,7 +305,10 @@ class AmpecoProvider(ResourceProvider):
         adopt = _adoption(props.get(ADOPT))
         if isinstance(adopt, int) and not isinstance(adopt, bool):
             with runtime.key_lock(collection, f"id={adopt}"):
-                return self._adopt_by_id(props, desired, adopt)
+                adopted = self._adopt_by_id(props, desired, adopt)
+            if adopted is not None:
+                return adopted
+            props = {k: v for k, v in props.items() if k != ADOPT}  # a new object, then
         key = lookup_for(collection, body)
         if props.get(ADOPT) and (key is None or not key.identifying):
             raise AdoptionRequiredError(_no_key_message(decl))
@@ -340,16 +349,21 @@ class AmpecoProvider(ResourceProvider):
 
     def _adopt_by_id(
         self, props: dict[str, Any], desired: dict[str, Any], id_: int
-    ) -> CreateResult:
-        """Take over the object with this id (an export saw it): exact, whatever its key."""
+    ) -> CreateResult | None:
+        """Take over the object with this id (an export saw it): exact, whatever its key.
+
+        ``None`` when that object is not the one the program describes: gone (deleted outside
+        Pulumi, or by a delete-first replacement) or different in what it cannot change in
+        place (a create-first replacement runs while the old object still exists, and Pulumi
+        calls create for it with the same inputs). The program's object is then created."""
         decl = self.declaration
         live = self._live(id_, props)
         if live is None:
-            raise AdoptionRequiredError(
-                f"adopt={id_}: the tenant has no {decl.name} with id {id_} here (deleted or"
-                " moved since the export?); nothing was created"
-            )
-        result = self._write(decl.item_path(id_, props), desired, live)
+            return None
+        fixed = [n for n in self._changed(desired, self._visible(live, {})) if n in decl.replaces]
+        if fixed:
+            return None
+        result = self._write(decl.item_path(id_, props), desired, live, unchanged_ok=True)
         self._remember(props, result)
         return CreateResult(str(id_), self._outs(str(id_), props, result))
 

@@ -78,6 +78,15 @@ def _settings(args: argparse.Namespace) -> dict[str, str]:
     return values
 
 
+#: Kinds a document holds inside others: exporting them exports their holders too.
+_HOLDERS = {
+    "ChargingZone": ("Location",),
+    "ChargePoint": ("Location",),
+    "Evse": ("Location", "ChargePoint"),
+    "Connector": ("Location", "ChargePoint", "Evse"),
+}
+
+
 def _kinds(text: str | None) -> list[str]:
     if text is None:
         return list(KINDS)
@@ -85,7 +94,13 @@ def _kinds(text: str | None) -> list[str]:
     unknown = [n for n in names if n not in KINDS]
     if unknown:
         raise UsageError(f"--kinds: unknown {', '.join(unknown)} (kinds: {', '.join(KINDS)})")
-    return names
+    added = {h for n in names for h in _HOLDERS.get(n, ()) if h not in names}
+    if added:
+        print(
+            f"note: --kinds: also {', '.join(sorted(added))}, which hold the others in a document",
+            file=sys.stderr,
+        )
+    return [k for k in KINDS if k in names or k in added]
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -131,8 +146,16 @@ def run_export(args: argparse.Namespace) -> int:
     )
     for note in exported.notes:
         print(f"note: {note}", file=sys.stderr)
+    if exported.dropped:
+        print(
+            "==> values the API's rules reject were left out; review these objects before `up`"
+            " (a tariff or tariff group would lose them at its next update):",
+            file=sys.stderr,
+        )
+        for item in exported.dropped:
+            print(f"  {item}", file=sys.stderr)
     if exported.secrets:
         print("==> secrets stay in the tenant; set each before `up`:", file=sys.stderr)
         for key in exported.secrets:
             print(f"pulumi config set --secret {key}", file=sys.stderr)
-    return 0
+    return 1 if exported.dropped else 0

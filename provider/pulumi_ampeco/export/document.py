@@ -14,11 +14,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 import pydantic
 
-from ..kinds import KINDS, SECTIONS, Kind, wire_path
+from ..kinds import KINDS, Kind, wire_path
 from ..lookup import dig
 from ..tenant.loading import ADOPT, KEY, RETAIN
 from .snapshot import Snapshot
@@ -26,12 +26,15 @@ from .snapshot import Snapshot
 
 @dataclass
 class Exported:
-    """The document, the config keys its secrets need, and what the export noticed."""
+    """The document, the config keys its secrets need, and what the export noticed;
+    ``dropped`` are values the models reject, left out of the document (to review before
+    ``up``: a tariff or group would lose them at its next update)."""
 
     document: dict[str, Any]
     secrets: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     retained: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
 
 
 # --- values ------------------------------------------------------------------------------------
@@ -76,7 +79,9 @@ def _readable(value: Any) -> Any:
     return value
 
 
-def arguments(kind: Kind, live: Mapping[str, Any], notes: list[str], where: str) -> dict[str, Any]:
+def arguments(
+    kind: Kind, live: Mapping[str, Any], dropped: list[str], where: str
+) -> dict[str, Any]:
     """The program's arguments that reproduce ``live`` (its own fields, no parents)."""
     picked = _project(kind.model, live)
     try:
@@ -89,15 +94,18 @@ def arguments(kind: Kind, live: Mapping[str, Any], notes: list[str], where: str)
             wire = info.alias or name
             if wire not in picked:
                 continue
+            # The field's own constraints (lengths, patterns, ranges) count too.
+            annotated = Annotated.__class_getitem__((info.annotation, *info.metadata))  # type: ignore[attr-defined]
+            adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(annotated)
             try:
-                adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(info.annotation or Any)
                 state[name] = adapter.dump_python(
                     adapter.validate_python(picked[wire]), mode="json", exclude_unset=True
                 )
             except pydantic.ValidationError:
-                notes.append(f"{where}: `{name}` left out: the tenant's value is not valid here")
-        problems = ", ".join(sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]}))
-        notes.append(f"{where}: checked field by field ({problems or 'object rules'})")
+                dropped.append(f"{where}: `{name}` (the tenant's value is not valid for the API)")
+        if not any(d.startswith(f"{where}:") for d in dropped):
+            problems = ", ".join(sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]}))
+            dropped.append(f"{where}: breaks a rule across fields ({problems or 'the object'})")
     readable = {k: _readable(v) for k, v in state.items() if k not in kind.parent_fields}
     return {k: v for k, v in readable.items() if v not in (None, [], {})}
 
@@ -126,18 +134,25 @@ def _label(kind: Kind, obj: Mapping[str, Any]) -> str:
 
 def keys_for(kind: Kind, objects: Mapping[int, Mapping[str, Any]]) -> dict[int, str]:
     """A readable, stable key per object: from its external id or name; a key two objects
-    would share gets the id appended (for every object that shares it)."""
-    singular = SECTIONS[kind.section.name].singular if kind.section else kind.name
+    would share gets the id appended (for every object that shares it), and a key still taken
+    after that a number (in id order)."""
+    singular = kind.section.singular if kind.section else kind.name
     fallback = re.sub(r"[^a-z0-9]+", "-", singular.lower())
     wanted = {i: _label(kind, o) or f"{fallback}-{i}" for i, o in objects.items()}
     counts: dict[str, int] = {}
     for key in wanted.values():
         counts[key.lower()] = counts.get(key.lower(), 0) + 1
-    keys = {}
+    keys: dict[int, str] = {}
+    taken: set[str] = set()
     for i, key in sorted(wanted.items()):
         if counts[key.lower()] > 1:
             key = f"{key[: 63 - len(str(i))]}-{i}"
-        keys[i] = key
+        unique, n = key, 1
+        while unique.lower() in taken:
+            n += 1
+            unique = f"{key[: 63 - len(str(n))]}-{n}"
+        taken.add(unique.lower())
+        keys[i] = unique
     return keys
 
 
@@ -166,7 +181,7 @@ class _Builder:
         return self.keys.get(kind, {}).get(int(id_)) if isinstance(id_, int) else None
 
     def entry(self, kind: Kind, obj: Mapping[str, Any], where: str) -> dict[str, Any]:
-        args = arguments(kind, obj, self.out.notes, where)
+        args = arguments(kind, obj, self.out.dropped, where)
         section = kind.section
         if section is not None:
             for parent in section.parent_fields:  # given by where the object is written
@@ -189,11 +204,7 @@ def build(snap: Snapshot, *, project_secret_prefix: str = "") -> Exported:
         if kind.section is not None and not kind.section.parent_fields:
             b.keys[name] = keys_for(kind, objects)
     doc = out.document
-    base_tariffs = {
-        int(g["tariffIds"][0])
-        for g in snap.of("TariffGroup").values()
-        if isinstance(g.get("tariffIds"), list) and g["tariffIds"]
-    }
+    base_tariffs = snap.base_tariff_ids
 
     def top(kind: Kind) -> dict[str, dict[str, Any]]:
         assert kind.section is not None
@@ -282,7 +293,8 @@ def _site(b: _Builder, location: dict[str, Any], location_id: int, location_key:
             ("password", entry.get("network"), "password"),
         ):
             if isinstance(holder, dict) and holder.get(name) is not None:
-                config_key = f"{location_key}-{key}-{secret}"[:60]
+                # Keys hold no dots: the three parts cannot run into each other.
+                config_key = f"{location_key}.{key}.{secret}"
                 holder[name] = f"${{config:{config_key}}}"
                 b.out.secrets.append(config_key)
         evses = b.children("Evse", "chargePointId", id_)

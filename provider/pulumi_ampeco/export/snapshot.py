@@ -25,6 +25,8 @@ class Snapshot:
     #: Tenant settings that matter to an export (base currency, default tax).
     base_currency_id: int | None = None
     default_tax_id: int | None = None
+    #: The free tariff the tenant put first in each group (known whenever tariffs are read).
+    base_tariff_ids: set[int] = field(default_factory=set)
 
     def of(self, kind: str) -> dict[int, dict[str, Any]]:
         return self.objects.setdefault(kind, {})
@@ -43,7 +45,8 @@ def read(
 ) -> Snapshot:
     """Read the tenant's objects of ``kinds``; ``locations`` (ids or external ids) limit the
     locations and what they hold (zones, charge points, EVSEs, connectors)."""
-    wanted = set(kinds)
+    requested = set(kinds)
+    wanted = set(requested)
     snap = Snapshot()
     report = progress or (lambda _kind, _count: None)
 
@@ -59,12 +62,18 @@ def read(
     if isinstance(settings, Mapping):
         snap.base_currency_id = _id_at(settings, "baseCurrency")
         snap.default_tax_id = _id_at(settings, "defaultTax")
+    if "Tariff" in wanted:
+        wanted.add("TariffGroup")  # to know each group's base tariff, even in a slice
     for name in ("Currency", "TaxIdentificationNumber", "Tax", "Tariff", "TariffGroup"):
         if name in wanted:
             listing(name, KINDS[name].collection)
+    for group in snap.of("TariffGroup").values():
+        if isinstance(group.get("tariffIds"), list) and group["tariffIds"]:
+            snap.base_tariff_ids.add(int(group["tariffIds"][0]))
+    wanted = requested  # groups read only for their base tariffs are not exported
     site_kinds = {"Location", "ChargingZone", "ChargePoint", "Evse", "Connector"}
     if not wanted & site_kinds:
-        return snap
+        return _only(snap, wanted)
     listing("Location", KINDS["Location"].collection)
     chosen = _chosen_locations(snap.of("Location"), list(locations))
     snap.objects["Location"] = {i: o for i, o in snap.of("Location").items() if i in chosen}
@@ -96,8 +105,13 @@ def read(
                     "chargePointId": evse["chargePointId"],
                 }
         report("Connector", len(connectors))
+    return _only(snap, wanted)
+
+
+def _only(snap: Snapshot, kinds: set[str]) -> Snapshot:
+    """The snapshot without the kinds read only to understand the others."""
     for name in list(snap.objects):
-        if name not in wanted:
+        if name not in kinds:
             del snap.objects[name]
     return snap
 

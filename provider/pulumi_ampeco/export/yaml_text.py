@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 
+from ..tenant.loading import _Loader
 from .document import Exported
 
 SCHEMA_LINE = "# yaml-language-server: $schema=tenant.schema.json"
@@ -21,8 +22,16 @@ class _Dumper(_BASE):  # type: ignore[valid-type,misc]
     are quoted, so the document reads back as written."""
 
 
+def _read_as_text(value: str) -> bool:
+    """Whether tenant documents' own reader takes the plain scalar as text (``2E3`` it reads as
+    a number, which PyYAML's writer would not quote)."""
+    resolve = yaml.resolver.Resolver.resolve
+    resolved = resolve(_Loader, yaml.ScalarNode, value, (True, False))  # type: ignore[arg-type,no-untyped-call]
+    return bool(resolved == "tag:yaml.org,2002:str")
+
+
 def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = '"' if "\n" in value else None
+    style = '"' if "\n" in value else ("'" if not _read_as_text(value) else None)
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 

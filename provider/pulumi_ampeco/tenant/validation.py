@@ -239,6 +239,7 @@ class _Walker:
 
     def check_all(self) -> None:
         keys: dict[tuple[str, str, str], Node] = {}
+        adopted: dict[tuple[str, int], Node] = {}
         for node in list(self.nodes):
             obj, parents = self._raw[id(node)]
             probe = self._check_node(node, obj, parents)
@@ -257,7 +258,15 @@ class _Walker:
                 continue
             lookup = lookup_for(decl.collection_path(probe), model.to_wire())
             if node.adopt is not True and node.adopt is not False:
-                continue  # taken over by its id: found exactly, whatever its key
+                # Taken over by its id: found exactly, whatever its key; but only once.
+                twin = adopted.setdefault((decl.name, int(node.adopt)), node)
+                if twin is not node:
+                    self._problem(
+                        (*node.path, ADOPT),
+                        f"`{format_path(twin.path)}` adopts the same {node.section.singular}"
+                        f" (id {node.adopt}); an object can be taken over once",
+                    )
+                continue
             if lookup is None or not lookup.identifying:
                 continue
             # The parent is implied by where the object is written (its id is a stand-in).
