@@ -52,13 +52,9 @@ from typing import Any
 
 import httpx
 
-HOST = "127.0.0.1"
-TOKEN = "bench-token"
-API = "/public-api/resources"
-READY_LINE = "AMPECO tenant simulator listening on "
-START_TIMEOUT = 30.0
-STOP_TIMEOUT = 5.0
-REQUEST_TIMEOUT = 30.0
+from sim_throughput import API, STOP_TIMEOUT, TOKEN, Server, _client, _positive_int
+from sim_throughput import simulator as sim_process
+
 SEED_CLIENTS = 6
 RUN_TIMEOUT = 1200.0
 PAGE = 100
@@ -68,90 +64,11 @@ MIB = 1024 * 1024
 # --- the simulator process -----------------------------------------------------------------
 
 
-@dataclass
-class Server:
-    process: subprocess.Popen[bytes]
-    base_url: str
-    log_path: Path
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
-        return "\n".join(text.splitlines()[-lines:])
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM, then SIGKILL if the process does not exit in time (or the wait is interrupted)."""
-    try:
-        if process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                process.send_signal(signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=STOP_TIMEOUT)
-    finally:
-        if process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
-            process.wait(timeout=STOP_TIMEOUT)
-
-
-def _wait_ready(process: subprocess.Popen[bytes], log_path: Path) -> str:
-    """The base URL from the simulator's first line of output."""
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        text = log_path.read_text(errors="replace")
-        for line in text.splitlines():
-            if line.startswith(READY_LINE):
-                url = line[len(READY_LINE) :].strip()
-                if not url.startswith(f"http://{HOST}:"):
-                    raise RuntimeError(f"simulator listens on {url}, expected {HOST}")
-                return url
-        if process.poll() is not None:
-            raise RuntimeError(f"simulator exited with {process.returncode}:\n{text}")
-        time.sleep(0.05)
-    raise RuntimeError(f"simulator did not start within {START_TIMEOUT:.0f} s")
-
-
 @contextlib.contextmanager
 def simulator(workdir: Path) -> Iterator[Server]:
     """A simulator process on 127.0.0.1 with an in-memory tenant; always stopped on the way out."""
-    log_path = workdir / f"sim-{time.monotonic_ns()}.log"
-    command = [
-        sys.executable,
-        "-m",
-        "pulumi_ampeco.cli",
-        "sim",
-        "--host",
-        HOST,
-        "--port",
-        "0",
-        "--token",
-        TOKEN,
-        "--rate-limit",
-        "0",
-        "--db",
-        ":memory:",
-    ]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
-        )
-    try:
-        yield Server(process, _wait_ready(process, log_path), log_path)
-    finally:
-        _stop(process)
-
-
-def _client(base_url: str) -> httpx.Client:
-    return httpx.Client(
-        base_url=base_url,
-        headers={"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"},
-        timeout=REQUEST_TIMEOUT,
-        limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-        trust_env=False,
-    )
+    with sim_process(":memory:", workdir) as server:
+        yield server
 
 
 def sim_requests(base_url: str) -> list[dict[str, Any]]:
@@ -854,13 +771,6 @@ def _sizes(text: str) -> list[int]:
     if not sizes or any(size < 100 for size in sizes):
         raise argparse.ArgumentTypeError("sizes must be at least 100")
     return sizes
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be > 0")
-    return value
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
