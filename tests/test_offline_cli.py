@@ -420,6 +420,23 @@ def test_secret_config_values_are_never_printed(
     assert '    motto: "[secret]"' in out or "    motto: [secret]" in out
 
 
+def test_a_one_letter_secret_leaves_names_intact(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Secrets are masked by meaning: where a value equals one, or stands whole in free text;
+    never inside a name (``ampeco:Location``, the project, a resource)."""
+    (project.root / "__main__.py").write_text(
+        PROGRAM + 'pulumi.export("motto", pulumi.Config().get("motto"))\n'
+        'pulumi.export("sentence", "a value with e in it")\n'
+    )
+    monkeypatch.setenv("MOTTO", "e")
+    code, out, err = project("up", "--secret-env", "motto=MOTTO")
+    assert code == 0, err
+    assert "ampeco:Location" in out and "ampeco:ChargingZone" in out
+    assert "    motto: [secret]" in out or '    motto: "[secret]"' in out
+    assert 'sentence: "a value with [secret] in it"' in out
+
+
 def test_a_state_file_that_cannot_be_written_stops_before_any_api_call(
     project: Project, tmp_path: Path
 ) -> None:

@@ -504,3 +504,18 @@ def test_the_readme_example_document_is_valid() -> None:
     plan = load(parse(example), config=config_of({"tenant:pricePerKwh": "0.35"}), project="tenant")
     assert plan.problems == []
     assert [n.name for n in plan.nodes][-1] == "locations/depot-north/charge_points/cp-1"
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "{}\n", "taxes: {}\nlocations:\n"])
+def test_a_document_that_declares_no_object_is_refused(text: str) -> None:
+    """Applied, it would delete everything the stack manages: that must be said explicitly."""
+    plan = load(parse(text))
+    assert plan.nodes == []
+    assert [p.message.split(":")[0] for p in plan.problems] == ["the document declares no object"]
+    assert "delete_everything: true" in plan.problems[0].message
+
+
+def test_an_empty_document_that_says_so_is_valid() -> None:
+    assert load(parse("delete_everything: true\n")).problems == []
+    problems = load(parse("delete_everything: 1\n")).problems
+    assert any("must be true or false" in p.message for p in problems)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import contextvars
 import json
 import os
 import re
@@ -228,9 +229,13 @@ def run(args: argparse.Namespace) -> int:
     # Like the Pulumi CLI: no secret config value (nor the token) in anything printed.
     hidden = [str(v) for k, v in settings.config.items() if k in settings.secrets]
     hidden.append(os.environ.get("AMPECO_API_TOKEN", ""))
-    out = cast(IO[str], _Redacting(sys.stdout, hidden))
-    err = cast(IO[str], _Redacting(sys.stderr, hidden))
-    return _run(args, settings, out, err)
+    token = _HIDDEN.set(_whole(hidden))
+    try:
+        # The plan masks secret values by meaning (names are never touched); errors and the
+        # tenant's messages are free text, masked where a secret stands whole.
+        return _run(args, settings, sys.stdout, cast(IO[str], _Redacting(sys.stderr)))
+    finally:
+        _HIDDEN.reset(token)
 
 
 def _run(args: argparse.Namespace, settings: Settings, out: IO[str], err: IO[str]) -> int:
@@ -290,17 +295,38 @@ def _run(args: argparse.Namespace, settings: Settings, out: IO[str], err: IO[str
     return 0
 
 
-class _Redacting:
-    """A text stream that writes ``[secret]`` in place of any of the given values."""
+def _whole(values: Iterable[str]) -> re.Pattern[str] | None:
+    """A pattern that finds each value where it stands whole: not inside a longer word, so a
+    one-letter secret leaves ``TaxIdentificationNumber`` alone."""
+    found = sorted({v for v in values if v}, key=len, reverse=True)
+    if not found:
+        return None
+    words = "|".join(re.escape(v) for v in found)
+    return re.compile(rf"(?<![A-Za-z0-9_])(?:{words})(?![A-Za-z0-9_])")
 
-    def __init__(self, stream: IO[str], values: Iterable[str]) -> None:
+
+#: Secret values of the running command (config marked secret, the token): the printer shows
+#: a value equal to one as ``[secret]``, and masks one standing whole inside free text.
+_HIDDEN: contextvars.ContextVar[re.Pattern[str] | None] = contextvars.ContextVar(
+    "hidden", default=None
+)
+
+
+def hide(text: str) -> str:
+    """Free text with each secret that stands whole in it replaced by ``[secret]``."""
+    pattern = _HIDDEN.get()
+    return pattern.sub("[secret]", text) if pattern is not None else text
+
+
+class _Redacting:
+    """A text stream for free text (errors, messages from the tenant): a secret is replaced
+    where it stands whole. Plans are masked by meaning instead (see :func:`masked`)."""
+
+    def __init__(self, stream: IO[str]) -> None:
         self._stream = stream
-        self._values = sorted({v for v in values if v}, key=len, reverse=True)
 
     def write(self, text: str) -> int:
-        for value in self._values:
-            text = text.replace(value, "[secret]")
-        return self._stream.write(text)
+        return self._stream.write(hide(text))
 
     def flush(self) -> None:
         self._stream.flush()
@@ -427,6 +453,9 @@ def masked(value: Any) -> Any:
             return UNKNOWN_SHOWN
         if is_secret(item):
             return SECRET
+        if isinstance(item, str):
+            shown = hide(item)
+            return SECRET if shown == "[secret]" else shown
         if isinstance(item, dict):
             return {k: walk(v) for k, v in item.items()}
         if isinstance(item, list):
@@ -587,7 +616,7 @@ def step_lines(
             return [head, "      (as the tenant has it: no change)"]
         lines = [head]
         for name, (before, after) in sorted(plan.items()):
-            lines.append(f"      {_key(name)}: {inline(before)} => {inline(after)}")
+            lines.append(f"      {_key(name)}: {inline(masked(before))} => {inline(masked(after))}")
         return lines
     symbol = "~" if action == "refresh" else _SYMBOLS[step.action]
     head = f"{symbol} {action}".ljust(11) + f"{short_type(step.type)}  {step.name}"

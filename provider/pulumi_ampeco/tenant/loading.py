@@ -29,6 +29,8 @@ KEY = re.compile(KEY_PATTERN)
 #: same key; an id: exactly that object), and leave it on the tenant when it leaves the stack.
 ADOPT = "adopt"
 RETAIN = "retain_on_delete"
+#: At the top of a document that declares no object on purpose (it empties the stack).
+EMPTY = "delete_everything"
 #: ``(value, secret?)`` for a ``namespace:key`` config name; the value is ``None`` if the key
 #: is not set and :data:`UNREADABLE` if it is set but cannot be read here (encrypted).
 ConfigLookup = Callable[[str], tuple[str | None, bool]]

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic.json_schema import models_json_schema
 
 from ..kinds import KINDS, SECTIONS, TOP_LEVEL, Section
-from .loading import ADOPT, KEY_PATTERN, RETAIN
+from .loading import ADOPT, EMPTY, KEY_PATTERN, RETAIN
 
 #: A whole value taken from the stack's config.
 CONFIG_REFERENCE = r"^\$\{config:[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?\}$"
@@ -43,7 +43,14 @@ def document_schema() -> dict[str, Any]:
         ),
         "type": "object",
         "additionalProperties": False,
-        "properties": {name: _section_schema(SECTIONS[name], entry_names) for name in TOP_LEVEL},
+        "properties": {
+            **{name: _section_schema(SECTIONS[name], entry_names) for name in TOP_LEVEL},
+            EMPTY: {
+                "type": "boolean",
+                "description": "the document declares no object on purpose: applying it deletes"
+                " every object the stack manages",
+            },
+        },
         "$defs": defs,
     }
 

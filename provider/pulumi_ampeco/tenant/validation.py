@@ -25,6 +25,7 @@ from ..lookup import dig, lookup_for
 from ..problems import validation_problems
 from .loading import (
     ADOPT,
+    EMPTY,
     KEY,
     RETAIN,
     ConfigLookup,
@@ -91,7 +92,12 @@ def load(
     substituted = substitute(data, config or _no_config, project)
     problems += substituted.problems
     walker = _Walker(default_locale)
+    emptied = substituted.data.get(EMPTY, False)
+    if not isinstance(emptied, bool):
+        problems.append(Problem((EMPTY,), f"must be true or false, got {emptied!r}"))
     for name in substituted.data:
+        if name == EMPTY:
+            continue
         if name not in TOP_LEVEL:
             problems.append(
                 Problem((name,), _unknown(str(name), "section of the document", TOP_LEVEL))
@@ -101,6 +107,14 @@ def load(
         if substituted.data.get(name) is not None:
             walker.walk(SECTIONS[name], substituted.data[name], (name,), ())
     walker.check_all()
+    if not walker.nodes and not walker.problems and emptied is not True:
+        problems.append(
+            Problem(
+                (),
+                "the document declares no object: applied, it would delete every object the"
+                f" stack manages. If that is what you want, say so with `{EMPTY}: true`",
+            )
+        )
     # A field whose value is not known here (its config is missing: already reported) is
     # not checked further.
     problems += [
