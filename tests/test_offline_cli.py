@@ -513,3 +513,20 @@ def test_ctrl_c_finishes_the_running_steps_and_records_them(
     again = subprocess.run(command, env=env, capture_output=True, timeout=120, check=False)
     assert again.returncode == 0, again.stderr.decode()
     assert "Done: 1 created, 1 unchanged" in again.stdout.decode()
+
+
+@pytest.mark.parametrize("missing", ["tenantUrl", "apiToken"])
+def test_a_preview_without_tenant_or_token_stops_before_it_runs(
+    project: Project, monkeypatch: pytest.MonkeyPatch, missing: str
+) -> None:
+    stack_file = project.root / "Pulumi.dev.yaml"
+    if missing == "apiToken":  # not in the stack file, not in the environment
+        monkeypatch.delenv("AMPECO_API_TOKEN")
+        stack_file.write_text(f"config:\n  ampeco:tenantUrl: {project.sim.base_url}\n")
+    else:
+        stack_file.write_text("config: {}\n")
+    code, out, err = project("preview")
+    assert code == 2
+    assert f"ampeco:{missing} is not set" in err
+    assert "Previewing" not in out
+    assert project.sim.requests() == []

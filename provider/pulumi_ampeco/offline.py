@@ -204,6 +204,15 @@ def resolve(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> S
         config[key] = value
         if key in ALWAYS_SECRET:
             secrets.add(key)
+    for key in ("tenantUrl", "apiToken"):  # before anything runs, for a preview too
+        setting = BY_KEY[key]
+        if not str(config.get(setting.config_key) or "").strip() and not env.get(setting.env):
+            secret = " --secret" if key == "apiToken" else ""
+            raise UsageError(
+                f"{setting.config_key} is not set: run `pulumi config set{secret}"
+                f" {setting.config_key} ...` (it lands in {stack_file_name}), pass --config"
+                f" {setting.config_key}=..., or set {setting.env}"
+            )
     state = (Path(args.state) if args.state else root / STATE_DIR / f"{args.stack}.json").resolve()
     # Checked before anything runs: a state that cannot be written after objects were created
     # would leave them on the tenant and unknown to the next run.
