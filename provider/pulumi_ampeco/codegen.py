@@ -375,16 +375,8 @@ def _constructors(kind: Kind, args: list[Arg]) -> list[str]:
         *keywords,
         "    ) -> None: ...",
         "",
-        "    def __init__(",
-        "        self,",
-        "        resource_name: str,",
-        "        args: Any = None,",
-        "        opts: pulumi.ResourceOptions | None = None,",
-        "        *,",
-        "        adopt: bool | int = False,",
-        "        **kwargs: Any,",
-        "    ) -> None:",
-        "        super().__init__(resource_name, args, opts, adopt=adopt, **kwargs)",
+        "    def __init__(self, *args: Any, **kwargs: Any) -> None:",
+        "        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms",
     ]
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ampeco_engine.project import qualified as qualified  # re-exported for callers
 
-from .errors import ConfigurationError
+from .errors import ConfigurationError, UsageError
 
 NAMESPACE = "ampeco"
 
@@ -228,6 +228,17 @@ def load(
             )
     settings = ClientSettings(**{_FIELDS[k]: values[k] for k in _FIELDS})
     return TenantConfig(values["tenantUrl"], values["apiToken"], settings)
+
+
+def config_options(items: Iterable[str]) -> dict[str, str]:
+    """``--config NS:KEY=VALUE`` options as config; raises :class:`UsageError` naming a bad one."""
+    values: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or ":" not in key:
+            raise UsageError(f"--config {item!r}: expected NAMESPACE:KEY=VALUE")
+        values[key] = value
+    return values
 
 
 def settings_table() -> str:

@@ -12,9 +12,8 @@ normalisation on both sides. A field that the program stops setting is cleared.
 from __future__ import annotations
 
 import copy
-import functools
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Any
 
 import pydantic
 from deepdiff import DeepDiff
@@ -35,6 +34,7 @@ from . import runtime
 from .errors import AdoptionRequiredError, DuplicateObjectsError, NotFoundError
 from .kinds import KINDS, Kind
 from .lookup import Lookup, lookup_for
+from .models.base import field_adapter
 from .problems import validation_problems
 
 PROVIDER_KEY = "__provider"
@@ -477,7 +477,7 @@ def _normalised_fields(
         if field is None:
             continue
         try:
-            adapter = _field_adapter(model, name)
+            adapter = field_adapter(model, name)
             out[name] = adapter.dump_python(
                 adapter.validate_python(
                     value, context={"default_locale": runtime.default_locale()}
@@ -489,15 +489,6 @@ def _normalised_fields(
         except pydantic.ValidationError:
             continue
     return out
-
-
-@functools.cache
-def _field_adapter(model: type[pydantic.BaseModel], name: str) -> pydantic.TypeAdapter[Any]:
-    field = model.model_fields[name]
-    annotation: Any = field.annotation
-    if field.metadata:
-        annotation = Annotated.__class_getitem__((annotation, *field.metadata))  # type: ignore[attr-defined]
-    return pydantic.TypeAdapter(annotation)
 
 
 def _adoption(value: Any) -> bool | int | None:

@@ -142,16 +142,8 @@ class Currency(AmpecoResource, module="ampeco", name="Currency"):
         minor_unit_sign: pulumi.Input[str] | None = None,
     ) -> None: ...
 
-    def __init__(
-        self,
-        resource_name: str,
-        args: Any = None,
-        opts: pulumi.ResourceOptions | None = None,
-        *,
-        adopt: bool | int = False,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(resource_name, args, opts, adopt=adopt, **kwargs)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
 
 
 # --- TaxIdentificationNumber ----------------------------------------------------------------------
@@ -199,16 +191,8 @@ class TaxIdentificationNumber(AmpecoResource, module="ampeco", name="TaxIdentifi
         name: pulumi.Input[str],
     ) -> None: ...
 
-    def __init__(
-        self,
-        resource_name: str,
-        args: Any = None,
-        opts: pulumi.ResourceOptions | None = None,
-        *,
-        adopt: bool | int = False,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(resource_name, args, opts, adopt=adopt, **kwargs)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
 
 
 # --- Tax ------------------------------------------------------------------------------------------
@@ -271,16 +255,8 @@ class Tax(AmpecoResource, module="ampeco", name="Tax"):
         tax_identification_number_id: pulumi.Input[int | str] | None = None,
     ) -> None: ...
 
-    def __init__(
-        self,
-        resource_name: str,
-        args: Any = None,
-        opts: pulumi.ResourceOptions | None = None,
-        *,
-        adopt: bool | int = False,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(resource_name, args, opts, adopt=adopt, **kwargs)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
 
 
 # --- Tariff ---------------------------------------------------------------------------------------
@@ -552,16 +528,8 @@ class Tariff(AmpecoResource, module="ampeco", name="Tariff"):
         integration_id: pulumi.Input[int | str] | None = None,
     ) -> None: ...
 
-    def __init__(
-        self,
-        resource_name: str,
-        args: Any = None,
-        opts: pulumi.ResourceOptions | None = None,
-        *,
-        adopt: bool | int = False,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(resource_name, args, opts, adopt=adopt, **kwargs)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
 
 
 # --- TariffGroup ----------------------------------------------------------------------------------
@@ -621,16 +589,8 @@ class TariffGroup(AmpecoResource, module="ampeco", name="TariffGroup"):
         partner_id: pulumi.Input[int | str] | None = None,
     ) -> None: ...
 
-    def __init__(
-        self,
-        resource_name: str,
-        args: Any = None,
-        opts: pulumi.ResourceOptions | None = None,
-        *,
-        adopt: bool | int = False,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(resource_name, args, opts, adopt=adopt, **kwargs)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
 
 
 # --- Location -------------------------------------------------------------------------------------
@@ -810,16 +770,8 @@ class Location(AmpecoResource, module="ampeco", name="Location"):
         tags: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
     ) -> None: ...
 
-    def __init__(
-        self,
-        resource_name: str,
-        args: Any = None,
-        opts: pulumi.ResourceOptions | None = None,
-        *,
-        adopt: bool | int = False,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(resource_name, args, opts, adopt=adopt, **kwargs)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
 
 
 # --- ChargingZone ---------------------------------------------------------------------------------
@@ -889,16 +841,8 @@ class ChargingZone(AmpecoResource, module="ampeco", name="ChargingZone"):
         additional_info: pulumi.Input[AdditionalInfoArgs] | None = None,
     ) -> None: ...
 
-    def __init__(
-        self,
-        resource_name: str,
-        args: Any = None,
-        opts: pulumi.ResourceOptions | None = None,
-        *,
-        adopt: bool | int = False,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(resource_name, args, opts, adopt=adopt, **kwargs)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
 
 
 # --- ChargePoint ----------------------------------------------------------------------------------
@@ -1113,16 +1057,8 @@ class ChargePoint(AmpecoResource, module="ampeco", name="ChargePoint"):
         tags: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
     ) -> None: ...
 
-    def __init__(
-        self,
-        resource_name: str,
-        args: Any = None,
-        opts: pulumi.ResourceOptions | None = None,
-        *,
-        adopt: bool | int = False,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(resource_name, args, opts, adopt=adopt, **kwargs)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
 
 
 # --- Evse -----------------------------------------------------------------------------------------
@@ -1242,16 +1178,8 @@ class Evse(AmpecoResource, module="ampeco", name="Evse"):
         external_id: pulumi.Input[str] | None = None,
     ) -> None: ...
 
-    def __init__(
-        self,
-        resource_name: str,
-        args: Any = None,
-        opts: pulumi.ResourceOptions | None = None,
-        *,
-        adopt: bool | int = False,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(resource_name, args, opts, adopt=adopt, **kwargs)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
 
 
 # --- Connector ------------------------------------------------------------------------------------
@@ -1317,13 +1245,5 @@ class Connector(AmpecoResource, module="ampeco", name="Connector"):
         status: pulumi.Input[Literal["enabled", "disabled"]] | None = None,
     ) -> None: ...
 
-    def __init__(
-        self,
-        resource_name: str,
-        args: Any = None,
-        opts: pulumi.ResourceOptions | None = None,
-        *,
-        adopt: bool | int = False,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(resource_name, args, opts, adopt=adopt, **kwargs)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms

@@ -70,11 +70,7 @@ def _settings(args: argparse.Namespace) -> dict[str, str]:
     if args.stack:
         found = stack_config(args.cwd or Path.cwd(), args.stack)
         values.update({k: str(v) for k, v in found.values.items() if isinstance(v, str)})
-    for item in args.config:
-        key, sep, value = item.partition("=")
-        if not sep or ":" not in key:
-            raise UsageError(f"--config {item!r}: expected NAMESPACE:KEY=VALUE")
-        values[key] = value
+    values.update(config.config_options(args.config))
     return values
 
 

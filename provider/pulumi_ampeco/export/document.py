@@ -14,12 +14,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Any
 
 import pydantic
 
 from ..kinds import KINDS, Kind, wire_path
+from ..kinds.declaration import nested_models
 from ..lookup import dig
+from ..models.base import field_adapter
 from ..tenant.loading import ADOPT, KEY, RETAIN
 from .snapshot import Snapshot
 
@@ -51,19 +53,9 @@ def _project(model: type[pydantic.BaseModel], value: Any) -> Any:
         wire = info.alias or name
         if value.get(wire) is None:
             continue
-        inner = _models_in(info.annotation)
+        inner = next(iter(nested_models(info.annotation)), None)
         out[wire] = _project(inner, value[wire]) if inner is not None else value[wire]
     return out
-
-
-def _models_in(annotation: Any) -> type[pydantic.BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        found = _models_in(arg)
-        if found is not None:
-            return found
-    return None
 
 
 def _readable(value: Any) -> Any:
@@ -94,9 +86,7 @@ def arguments(
             wire = info.alias or name
             if wire not in picked:
                 continue
-            # The field's own constraints (lengths, patterns, ranges) count too.
-            annotated = Annotated.__class_getitem__((info.annotation, *info.metadata))  # type: ignore[attr-defined]
-            adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(annotated)
+            adapter = field_adapter(kind.model, name)  # its own constraints count too
             try:
                 state[name] = adapter.dump_python(
                     adapter.validate_python(picked[wire]), mode="json", exclude_unset=True

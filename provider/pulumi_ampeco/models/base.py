@@ -6,6 +6,7 @@ and it converts between the program's names (``external_id``) and the API's (``e
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Annotated, Any
 
@@ -15,6 +16,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    TypeAdapter,
     ValidationInfo,
 )
 from pydantic.alias_generators import to_camel
@@ -80,3 +82,14 @@ Translations = Annotated[
 ]
 
 TIME_OF_DAY = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+@functools.cache
+def field_adapter(model: type[BaseModel], name: str) -> TypeAdapter[Any]:
+    """One field of a model on its own, with its constraints (lengths, patterns, ranges): to
+    check a value when the object as a whole does not validate (yet)."""
+    field = model.model_fields[name]
+    annotation: Any = field.annotation
+    if field.metadata:
+        annotation = Annotated.__class_getitem__((annotation, *field.metadata))  # type: ignore[attr-defined]
+    return TypeAdapter(annotation)

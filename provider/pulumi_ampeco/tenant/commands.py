@@ -68,7 +68,7 @@ def run_schema(args: argparse.Namespace) -> int:
 def run_validate(args: argparse.Namespace) -> int:
     from ampeco_engine.project import project_name, stack_config
 
-    from ..errors import DocumentError
+    from ..errors import DocumentError, UsageError
     from .loading import UNREADABLE
     from .validation import load
 
@@ -81,12 +81,11 @@ def run_validate(args: argparse.Namespace) -> int:
     if args.stack:
         found = stack_config(project_dir, args.stack)
         values, encrypted = dict(found.values), found.encrypted
-    for item in args.config:
-        key, sep, value = item.partition("=")
-        if not sep or ":" not in key:
-            print(f"error: --config {item!r}: expected NAMESPACE:KEY=VALUE", file=sys.stderr)
-            return 2
-        values[key] = value
+    try:
+        values.update(config.config_options(args.config))
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
     def lookup(key: str) -> tuple[str | None, bool]:
         value = values.get(key)
