@@ -488,7 +488,10 @@ def test_ctrl_c_finishes_the_running_steps_and_records_them(
     (root / "__main__.py").write_text(PROGRAM)
     env = {**os.environ, "AMPECO_TENANT_URL": sim.base_url, "AMPECO_API_TOKEN": TOKEN}
     sim.fault(method="POST", path="/locations", latency_ms=3000)
-    command = [sys.executable, "-m", "pulumi_ampeco.cli", "offline", "up", "--cwd", str(root)]
+    command = [
+        *(sys.executable, "-m", "pulumi_ampeco.cli", "offline", "up"),
+        *("--cwd", str(root), "--new-stack"),
+    ]
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
     )

@@ -225,7 +225,7 @@ def test_invalid_programs_fail_in_check_with_no_api_call(
     for operation in ("preview", "up"):
         with pytest.raises(OfflineEngineError) as caught:
             tenant.run(operation, f"{operation} (invalid)")
-        assert field in [p for p, _ in caught.value.failures], caught.value.failures
+        assert field in [p for p, _ in caught.value.failures], str(caught.value)
         assert tenant.last == []  # not a single API call
     assert tenant.stack.state()["resources"] == {}
 

@@ -22,12 +22,25 @@ def test_the_example_validates_with_each_stack(capsys: pytest.CaptureFixture[str
 
 
 def test_without_the_stack_config_the_missing_values_are_named(
-    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["validate", str(EXAMPLE / "tenant.yaml")]) == 1
+    project = tmp_path / "project"
+    shutil.copytree(EXAMPLE, project)
+    (project / "Pulumi.dev.yaml").unlink()
+    assert main(["validate", str(project / "tenant.yaml")]) == 1
     err = capsys.readouterr().err
     assert "`${config:tenant:env}` is not set for this stack" in err
     assert "`pulumi config set tenant:pricePerKwh <value>`" in err
+
+
+def test_validate_defaults_to_the_stack_offline_uses_and_a_named_missing_one_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # No --stack: Pulumi.dev.yaml, as `ampeco-iac offline` takes by default.
+    assert main(["validate", str(EXAMPLE / "tenant.yaml")]) == 0
+    assert "valid; 13 objects" in capsys.readouterr().out
+    assert main(["validate", str(EXAMPLE / "tenant.yaml"), "--stack", "prdo"]) == 2
+    assert "there is no Pulumi.prdo.yaml in" in capsys.readouterr().err
 
 
 def test_problems_are_listed_and_the_exit_status_is_1(

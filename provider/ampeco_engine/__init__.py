@@ -58,6 +58,14 @@ Known differences from the real engine:
   update that a provider reports from drift alone may list none. ``Step.old_inputs``,
   ``Step.inputs`` and ``Step.id`` carry the values a plan printer shows (secrets still marked).
 * Call the operations from synchronous code (they run their own event loop).
+
+What it adds, for a deploy path to trust: each operation holds a lock on its state
+(:mod:`ampeco_engine.lock`); steps are journaled as they happen and a create is recorded
+pending before it is sent, so a run killed at any moment is replayed by the next, which sends
+a pending create again with a hint (``__pendingCreate``) for the provider to find the object
+first (:mod:`ampeco_engine.state`); ``up`` first runs the program with Check only and applies
+nothing if any resource fails (all are reported); the provider server ends with the engine,
+also on SIGKILL (:mod:`ampeco_engine.provider_host`).
 """
 
 from __future__ import annotations

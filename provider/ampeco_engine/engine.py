@@ -21,8 +21,8 @@ from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
 from pulumi.runtime.proto import provider_pb2, resource_pb2
 
-from .results import Action, OfflineEngineError, Operation, RunResult, Step
-from .state import ResourceState, StackState
+from .results import Action, CheckProblem, OfflineEngineError, Operation, RunResult, Step
+from .state import Journal, ResourceState, StackState
 from .transport import ProviderCallError, RequestT, Transport, TransportError
 from .values import (
     Props,
@@ -41,6 +41,13 @@ from .values import (
 )
 
 PROVIDER_KEY = "__provider"
+UNCERTAIN_CREATE_ERRORS = ("AmbiguousCreateError", "DuplicateObjectsError")
+"""Provider exceptions after which a create may have happened all the same: the create stays
+pending. After any other error the provider gave, nothing was created."""
+RESUME_KEY = "__pendingCreate"
+"""Added to the properties of a create that an earlier, interrupted run may already have made:
+``{"taken": [ids of this type the state holds]}``. A provider that knows how to find its
+objects takes that one over instead of making a second; others ignore it."""
 _R = TypeVar("_R")
 STACK_TYPE = "pulumi:pulumi:Stack"
 
@@ -100,9 +107,23 @@ class Deployment:
         transport: Transport,
         config: Mapping[str, str],
         secret_keys: Iterable[str],
+        journal: Journal | None = None,
+        checks_only: bool = False,
+        on_step: Callable[[Step], None] | None = None,
+        on_start: Callable[[str, str], None] | None = None,
     ) -> None:
         self.operation: Operation = operation
-        self.dry_run = operation == "preview"
+        #: Run the program and every Check, but neither Diff nor any write: what ``up`` does
+        #: first, so that nothing is written when any resource fails its check.
+        self.checks_only = checks_only
+        self.dry_run = operation == "preview" or checks_only
+        self._journal = journal
+        self._on_step = on_step
+        self._on_start = on_start
+        self.pending_creates = dict(state.pending_creates)
+        self._serial = state.serial
+        self.check_problems: list[CheckProblem] = []
+        self.warnings: list[str] = []
         self.project = state.project
         self.stack = state.stack
         self._old = {urn: r.copy() for urn, r in state.resources.items()}
@@ -140,6 +161,26 @@ class Deployment:
             if state is not None:
                 self.current[step.urn] = state
                 self._order.append(step.urn)
+                if not self.dry_run and step.action in ("create", "replace"):
+                    self.pending_creates.pop(step.urn, None)
+        if state is not None and self._journal is not None and step.action != "same":
+            self._journal.put(state)
+        self._finished(step)
+
+    def _finished(self, step: Step) -> None:
+        if self._on_step is not None:
+            self._on_step(step)
+
+    def _started(self, subject: _Goal | ResourceState) -> None:
+        if self._on_start is not None:
+            self._on_start(subject.type, subject.name)
+
+    def _forget(self, urn: str) -> None:
+        """Remove a resource from the state (deleted, or a read no longer declared)."""
+        with self._lock:
+            self.current.pop(urn, None)
+        if self._journal is not None:
+            self._journal.drop(urn)
 
     def _step(
         self,
@@ -272,7 +313,9 @@ class Deployment:
         except TransportError as error:
             self._fail(goal, str(error), details=str(error))
 
-    def _check(self, goal: _Goal, olds: Props, news: Props) -> Props:
+    def _check(self, goal: _Goal, olds: Props, news: Props) -> Props | None:
+        """The checked inputs; in a dry run, ``None`` when the check fails (the failure is
+        kept and the run goes on, so that every failing resource is reported at once)."""
         request = provider_pb2.CheckRequest(
             urn=goal.urn,
             olds=self._wire(olds),
@@ -283,20 +326,84 @@ class Deployment:
         )
         response = self._call(goal, "Check", request)
         failures = [(f.property, f.reason) for f in response.failures]
+        if failures and self.dry_run:
+            with self._lock:
+                self.check_problems.extend(
+                    CheckProblem(goal.type, goal.name, goal.urn, prop, reason)
+                    for prop, reason in failures
+                )
+            return None
         if failures:
             listed = "; ".join(f"{prop}: {reason}" if prop else reason for prop, reason in failures)
             self._fail(goal, f"check failed: {listed}", failures=failures)
         return annotate_secrets(from_struct(response.inputs), news, [])
 
+    def close_checks(self) -> None:
+        """After the program: the failure that the checks kept back, naming every resource
+        (one failing resource reads as it would have alone)."""
+        with self._lock:
+            problems = list(self.check_problems)
+            if not problems or self.failure is not None:
+                return
+            urns = list(dict.fromkeys(p.urn for p in problems))
+            failures = [(p.property, p.reason) for p in problems]
+            first = problems[0]
+            if len(urns) == 1:
+                listed = "; ".join(f"{a}: {b}" if a else b for a, b in failures)
+                message = f"check failed: {listed}"
+                self.failure = OfflineEngineError(
+                    f"{self.operation} failed: {first.type} resource {first.name!r}: {message}",
+                    operation=self.operation,
+                    urn=first.urn,
+                    name=first.name,
+                    type=first.type,
+                    failures=failures,
+                    checks=problems,
+                )
+            else:
+                self.failure = OfflineEngineError(
+                    f"{self.operation} failed: {len(urns)} resources failed their checks",
+                    operation=self.operation,
+                    checks=problems,
+                )
+
     def _create(self, goal: _Goal, inputs: Props) -> tuple[str, Props]:
+        properties = inputs
+        with self._lock:
+            resumed = goal.urn in self.pending_creates
+            self.pending_creates[goal.urn] = {"type": goal.type, "name": goal.name}
+            if resumed:
+                taken = sorted(
+                    {r.id for r in self.current.values() if r.type == goal.type and r.id}
+                    | {r.id for r in self.pending_deletes if r.type == goal.type and r.id}
+                )
+                properties = {**inputs, RESUME_KEY: {"taken": taken}}
+        if self._journal is not None:  # on the disk before the request leaves
+            self._journal.pending_create(goal.urn, goal.type, goal.name)
         request = provider_pb2.CreateRequest(
-            urn=goal.urn, properties=self._wire(inputs), name=goal.name, type=goal.type
+            urn=goal.urn, properties=self._wire(properties), name=goal.name, type=goal.type
         )
-        response = self._call(goal, "Create", request)
+        try:
+            response = self._transport.call("Create", request)
+        except ProviderCallError as error:
+            if not any(name in error.message for name in UNCERTAIN_CREATE_ERRORS):
+                self._settled(goal.urn)  # the provider refused it: nothing was created
+            with self._step_errors(goal, "Create"):
+                raise
+        except TransportError:
+            with self._step_errors(goal, "Create"):
+                raise  # the provider process is gone: the create may have happened
         if not response.id:
             self._fail(goal, "create failed: the provider returned an empty id")
         outputs = from_struct(response.properties)
         return response.id, annotate_secrets(outputs, inputs, goal.additional_secret_outputs)
+
+    def _settled(self, urn: str) -> None:
+        """The create of ``urn`` is known not to have happened: no longer pending."""
+        with self._lock:
+            self.pending_creates.pop(urn, None)
+        if self._journal is not None:
+            self._journal.created_none(urn)
 
     def _delete_call(self, resource: ResourceState) -> None:
         self._ready(resource)
@@ -380,6 +487,7 @@ class Deployment:
         return state
 
     def _custom(self, goal: _Goal, old: ResourceState | None) -> ResourceState:
+        self._started(goal)
         self._ready(goal)
         if goal.import_id and (old is None or old.id != goal.import_id):
             self._import(goal)
@@ -387,14 +495,25 @@ class Deployment:
         if old is not None and goal.ignore_changes:
             news = self._ignore_changes(goal, news, old.inputs)
         checked = self._check(goal, old.inputs if old is not None else {}, news)
+        if checked is None:  # failed; kept for the report. The program goes on, the values
+            # of this resource unknown (its own would not have the types the SDK expects).
+            return goal.state(old.id if old else "", news, old.outputs if old else {})
 
         if old is None:
+            resumed = goal.urn in self.pending_creates
             if self.dry_run:
                 state = goal.state("", checked, checked)
             else:
                 id_, outputs = self._create(goal, checked)
                 state = goal.state(id_, checked, outputs)
-            self._record(self._step(goal, "create", new=checked, id_=state.id), state)
+            step = self._step(goal, "create", new=checked, id_=state.id)
+            if resumed:
+                step.note = "an interrupted run may have made it: it is looked for before creating"
+            self._record(step, state)
+            return state
+        if self.checks_only:
+            state = goal.state(old.id, checked, {**old.outputs, **checked})
+            self._record(self._step(goal, "same", old=old.inputs, new=checked, id_=old.id), state)
             return state
 
         request = self._change_request(provider_pb2.DiffRequest, goal, old, checked)
@@ -448,6 +567,8 @@ class Deployment:
                 "resource in your Pulumi program and run `pulumi up`",
             )
         checked = self._check(goal, {}, goal.inputs)
+        if checked is None:
+            return goal.state(old.id, goal.inputs, old.outputs)
         delete_first = (
             goal.delete_before_replace if goal.delete_before_replace is not None else provider_dbr
         )
@@ -457,8 +578,7 @@ class Deployment:
             if delete_first:
                 if not old.retain_on_delete:
                     self._delete_call(old)
-                with self._lock:
-                    self.current.pop(goal.urn, None)
+                self._forget(goal.urn)
             try:
                 id_, outputs = self._create(goal, checked)
             except _StepFailed:
@@ -469,6 +589,8 @@ class Deployment:
             if not delete_first:
                 with self._lock:
                     self._replaced.append(old)
+                if self._journal is not None:
+                    self._journal.pending_delete(old)
         step = self._step(goal, "replace", changes, old=old.inputs, new=checked, id_=state.id)
         self._record(step, state)
         return state
@@ -572,7 +694,13 @@ class Deployment:
         condemned = [r for urn, r in self._old.items() if urn not in self._registered]
         for resource in condemned:
             if resource.external:  # read (`get`) resources are forgotten, never deleted
-                self.current.pop(resource.urn, None)
+                self._forget(resource.urn)
+        self._unresolved_creates(
+            "which the program no longer declares", lambda urn: urn not in self._registered
+        )
+        # Still pending though declared: an interrupted replacement whose object this run
+        # kept (an update, or nothing to do), so the new one it began may be left over.
+        self._unresolved_creates("whose earlier object this stack kept", lambda urn: True)
         condemned = [r for r in condemned if not r.external]
         deleting = {r.urn for r in condemned}
         deleting.update(r.urn for r in self._replaced)
@@ -582,11 +710,26 @@ class Deployment:
         for resource in [*self.pending_deletes, *reversed(self._replaced)]:
             self._delete(resource, deleting, replacing=True)
 
+    def _unresolved_creates(self, why: str, which: Callable[[str], bool]) -> None:
+        """Warn of each create an interrupted run began that this run will not resolve: its
+        object may exist on the tenant, outside the stack. Forgotten after a real run."""
+        for urn, pending in list(self.pending_creates.items()):
+            if not which(urn):
+                continue
+            self.warnings.append(
+                f"an interrupted run was creating {short(pending['type'])} {pending['name']!r},"
+                f" {why}: an object it may have made on the tenant is not in this stack; look"
+                " for it and delete it if it is there"
+            )
+            if not self.dry_run:
+                self._settled(urn)
+
     def destroy(self) -> None:
+        self._unresolved_creates("and the stack is being destroyed", lambda urn: True)
         everything = list(self.current.values())
         for resource in everything:
             if resource.external:
-                self.current.pop(resource.urn)
+                self._forget(resource.urn)
         condemned = [r for r in everything if not r.external]
         deleting = {r.urn for r in condemned} | {r.urn for r in self.pending_deletes}
         for resource in dependents_first(condemned):
@@ -615,10 +758,16 @@ class Deployment:
             or (bool(resource.deleted_with) and resource.deleted_with in deleting)
         )
         if not skip_call:
+            self._started(resource)
             try:
                 self._delete_call(resource)
             except _StepFailed:
                 return
+        if self._journal is not None and not self.dry_run:
+            if replacing:
+                self._journal.deleted_pending(resource)
+            else:
+                self._journal.drop(resource.urn)
         with self._lock:
             if replacing:
                 if _remove_identical(self._replaced, resource):
@@ -626,7 +775,9 @@ class Deployment:
                 _remove_identical(self.pending_deletes, resource)
             else:
                 self.current.pop(resource.urn, None)
-            self.steps.append(self._step(resource, "delete", old=resource.inputs, id_=resource.id))
+            step = self._step(resource, "delete", old=resource.inputs, id_=resource.id)
+            self.steps.append(step)
+        self._finished(step)
 
     def refresh(self) -> None:
         for urn, resource in list(self.current.items()):
@@ -634,6 +785,7 @@ class Deployment:
                 return
             if not resource.custom:
                 continue
+            self._started(resource)
             try:
                 self._ready(resource)
             except _StepFailed:
@@ -651,11 +803,11 @@ class Deployment:
             except _StepFailed:
                 return
             if not response.id:
+                self._forget(urn)
+                step = self._step(resource, "delete", old=resource.inputs, id_=resource.id)
                 with self._lock:
-                    self.current.pop(urn)
-                    self.steps.append(
-                        self._step(resource, "delete", old=resource.inputs, id_=resource.id)
-                    )
+                    self.steps.append(step)
+                self._finished(step)
                 continue
             refreshed = resource.copy()
             refreshed.id = response.id
@@ -672,18 +824,20 @@ class Deployment:
                 set(changed_keys(resource.outputs, refreshed.outputs))
                 | set(changed_keys(resource.inputs, refreshed.inputs))
             )
+            step = self._step(
+                resource,
+                "read",
+                changes,
+                old=resource.inputs,
+                new=refreshed.inputs,
+                id_=refreshed.id,
+            )
             with self._lock:
                 self.current[urn] = refreshed
-                self.steps.append(
-                    self._step(
-                        resource,
-                        "read",
-                        changes,
-                        old=resource.inputs,
-                        new=refreshed.inputs,
-                        id_=refreshed.id,
-                    )
-                )
+                self.steps.append(step)
+            if self._journal is not None and changes:
+                self._journal.put(refreshed)
+            self._finished(step)
 
     # --- results -------------------------------------------------------------------------
 
@@ -706,6 +860,8 @@ class Deployment:
                 resources=resources,
                 pending_deletes=[*self.pending_deletes, *self._replaced],
                 outputs=outputs,
+                pending_creates=dict(self.pending_creates),
+                serial=self._serial,
             )
 
     def result(self, *, program_succeeded: bool) -> RunResult:
@@ -715,7 +871,9 @@ class Deployment:
             outputs = self.final_state(program_succeeded=program_succeeded).outputs
         with self._lock:
             steps = list(self.steps)
-        return RunResult(self.operation, steps, to_plain(outputs))
+        return RunResult(
+            self.operation, steps, to_plain(outputs), list(self.warnings), self.checks_only
+        )
 
 
 def dependents_first(resources: list[ResourceState]) -> list[ResourceState]:
@@ -775,6 +933,11 @@ class EngineMonitor(MockMonitor):
 
     def Invoke(self, request: Any) -> Any:
         raise NotImplementedError(f"the offline engine does not support invokes ({request.tok})")
+
+
+def short(type_: str) -> str:
+    """A type token as users write it: ``pulumi-python:dynamic/ampeco:Tax`` → ``ampeco:Tax``."""
+    return type_.removeprefix("pulumi-python:dynamic/")
 
 
 def _shown(props: Props | None) -> dict[str, Any]:

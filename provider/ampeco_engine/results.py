@@ -40,6 +40,8 @@ class Step:
     old_inputs: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False, repr=False)
     inputs: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False, repr=False)
     id: str = dataclasses.field(default="", compare=False)
+    #: Something the plan should say about the step (a create an interrupted run began).
+    note: str = dataclasses.field(default="", compare=False, repr=False)
 
     def changed_values(self) -> dict[str, tuple[Any, Any]]:
         """``{name: (old, new)}`` for the names in ``changes`` (``None`` where absent)."""
@@ -54,6 +56,11 @@ class RunResult:
     operation: Operation
     steps: list[Step]
     outputs: dict[str, Any]
+    #: What the user should know though nothing failed (an object an interrupted run may have
+    #: left on the tenant).
+    warnings: list[str] = dataclasses.field(default_factory=list)
+    #: The program ran with every resource checked and nothing applied (``up``'s first part).
+    checks_only: bool = False
 
     def counts(self) -> dict[str, int]:
         """Steps per action, e.g. ``{"create": 2, "same": 1}``."""
@@ -67,13 +74,25 @@ class RunResult:
         return found[0]
 
 
+@dataclasses.dataclass(frozen=True)
+class CheckProblem:
+    """One failure of one resource's check."""
+
+    type: str
+    name: str
+    urn: str
+    property: str
+    reason: str
+
+
 class OfflineEngineError(Exception):
     """An operation failed: a provider call, a check, a protected delete or the program itself.
 
     ``name``/``type``/``urn`` identify the resource (empty for program errors),
     ``provider_message`` is the provider's exception line, ``details`` the full text (a
     traceback), ``failures`` the ``(property, reason)`` pairs of a failed check and ``result``
-    the steps that did complete.
+    the steps that did complete. ``checks`` lists every check failure of every resource when
+    the checks ran for the whole program before anything was applied.
     """
 
     def __init__(
@@ -87,6 +106,7 @@ class OfflineEngineError(Exception):
         provider_message: str = "",
         details: str = "",
         failures: Iterable[tuple[str, str]] = (),
+        checks: Iterable[CheckProblem] = (),
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -97,4 +117,5 @@ class OfflineEngineError(Exception):
         self.provider_message = provider_message
         self.details = details
         self.failures = list(failures)
+        self.checks = list(checks)
         self.result: RunResult | None = None

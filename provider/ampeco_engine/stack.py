@@ -7,13 +7,14 @@ import contextlib
 import contextvars
 import json
 import logging
+import os
 import threading
 import traceback
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from google.protobuf import empty_pb2  # type: ignore[import-untyped]
 from pulumi.runtime import settings as sdk_settings
@@ -22,8 +23,9 @@ from pulumi.runtime.mocks import MockEngine, MockSettings
 from pulumi.runtime.stack import run_in_stack
 
 from .engine import Deployment, EngineMonitor
-from .results import OfflineEngineError, Operation, RunResult
-from .state import load_state, save_state
+from .lock import state_lock
+from .results import OfflineEngineError, Operation, RunResult, Step
+from .state import Journal, commit, journal_path, load_state
 from .transport import GrpcTransport, InProcessTransport, RequestT, Transport, TransportError
 from .values import show_secrets
 
@@ -36,6 +38,26 @@ _SDK_WORKERS = 16
 """Threads for the SDK's registrations (the language host uses parallel * 4)."""
 
 
+class Watcher(Protocol):
+    """Who follows an operation as it runs (a progress display)."""
+
+    def phase(self, title: str, total: int | None) -> None:
+        """A new part of the operation begins: checking the program, or applying it."""
+
+    def started(self, type_: str, name: str) -> None:
+        """A step on this resource begins."""
+
+    def finished(self, step: Step) -> None:
+        """A step ended."""
+
+    def note(self, line: str) -> None:
+        """Something to tell the user now (a stale lock taken over)."""
+
+
+class MassDeleteError(OfflineEngineError):
+    """``up`` would delete more than half of what the stack manages, and was not told to."""
+
+
 class _LazyTransport:
     """Starts the provider server on the first call, so operations that need no provider
     (an empty stack, components only) cost nothing."""
@@ -43,10 +65,13 @@ class _LazyTransport:
     def __init__(self, factory: Callable[[], Transport]) -> None:
         self._factory = factory
         self._transport: Transport | None = None
+        self._closed = False
         self._lock = threading.Lock()
 
     def call(self, method: str, request: RequestT) -> Any:
         with self._lock:
+            if self._closed:  # a straggler after a forced stop: nothing more may be sent
+                raise TransportError("the operation has ended; no more provider calls")
             if self._transport is None:
                 self._transport = self._factory()
             transport = self._transport
@@ -54,6 +79,7 @@ class _LazyTransport:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             if self._transport is not None:
                 self._transport.close()
                 self._transport = None
@@ -95,6 +121,14 @@ class OfflineStack:
         self.cwd = Path(cwd) if cwd is not None else None
         self._closed = False
         self._deployment: Deployment | None = None
+        #: Follows each operation (see :class:`Watcher`).
+        self.watcher: Watcher | None = None
+        #: Break a lock recorded on another host (see :mod:`ampeco_engine.lock`).
+        self.force_unlock = False
+        #: Journal each step as it happens (see :mod:`ampeco_engine.state`). Off, the state
+        #: is written only at the end and a crash loses the run's record: for measuring what
+        #: the journal costs, not for deploying.
+        self.journal_steps = True
 
     def set_config(self, key: str, value: Any, *, secret: bool = False) -> None:
         """Set one ``"namespace:key"`` config value (like ``pulumi config set [--secret]``)."""
@@ -110,9 +144,19 @@ class OfflineStack:
         """Run the program without changing anything: Check and Diff only, no state write."""
         return self._run("preview")
 
-    def up(self) -> RunResult:
-        """Run the program and apply the changes, then delete what it no longer declares."""
-        return self._run("up")
+    def up(self, *, guard_deletes: bool = False) -> RunResult:
+        """Run the program and apply the changes, then delete what it no longer declares.
+
+        First the program runs with every resource checked and nothing written; any failed
+        check (all are reported) or a program error stops the ``up`` there, as ``pulumi up``
+        stops after its preview. With ``guard_deletes``, an ``up`` that would delete more
+        than half of the resources the stack manages stops there too
+        (:class:`MassDeleteError`)."""
+        with self._locked("up"):
+            checked = self._operate("up", checks_only=True)
+            if guard_deletes:
+                _guard_deletes(checked, self._managed())
+            return self._operate("up", total=_applied(checked))
 
     def refresh(self) -> RunResult:
         """Read every resource from its provider and record what is really there."""
@@ -123,10 +167,14 @@ class OfflineStack:
         return self._run("destroy")
 
     def state(self, *, show_secrets: bool = False) -> dict[str, Any]:
-        """The parsed state file (an empty stack before the first ``up``)."""
-        if not self.state_path.exists():
-            return {"resources": {}, "pending_deletes": [], "outputs": {}}
-        data: dict[str, Any] = json.loads(self.state_path.read_text(encoding="utf-8"))
+        """The parsed state file, with what an interrupted run journaled (an empty stack
+        before the first ``up``)."""
+        if journal_path(self.state_path).exists():
+            data = load_state(self.state_path, self.project, self.stack).to_json()
+        elif not self.state_path.exists():
+            return {"resources": {}, "pending_deletes": [], "pending_creates": [], "outputs": {}}
+        else:
+            data = json.loads(self.state_path.read_text(encoding="utf-8"))
         return _reveal_state(data) if show_secrets else data
 
     def cancel(self, reason: str = "cancelled") -> None:
@@ -155,13 +203,49 @@ class OfflineStack:
 
     def _open_transport(self) -> Transport:
         if self.transport == "grpc":
-            return GrpcTransport(self.project, cwd=self.cwd)
+            output = self.watcher.note if self.watcher is not None else None
+            return GrpcTransport(self.project, cwd=self.cwd, output=output)
         return InProcessTransport(self.project)
 
     def _run(self, operation: Operation) -> RunResult:
+        with self._locked(operation):
+            return self._operate(operation, total=len(self._managed()) or None)
+
+    @contextlib.contextmanager
+    def _locked(self, operation: Operation) -> Iterator[None]:
+        """One operation at a time on this state, across processes and hosts."""
         if self._closed:
             raise RuntimeError("this OfflineStack is closed")
+        if operation == "preview" and not os.access(self.state_path.parent, os.W_OK):
+            yield  # no lock can be taken where the state cannot be written: read only
+            return
+        notices: list[str] = []
+        with state_lock(self.state_path, operation, force=self.force_unlock, notices=notices):
+            for line in notices:
+                if self.watcher is not None:
+                    self.watcher.note(line)
+            yield
+
+    def _managed(self) -> set[str]:
+        """URNs of the objects the stack manages (custom resources it did not only read)."""
         state = load_state(self.state_path, self.project, self.stack)
+        return {u for u, r in state.resources.items() if r.custom and not r.external}
+
+    def _operate(
+        self, operation: Operation, *, checks_only: bool = False, total: int | None = None
+    ) -> RunResult:
+        state = load_state(self.state_path, self.project, self.stack)
+        writes = operation != "preview" and not checks_only
+        if writes and journal_path(self.state_path).exists():
+            commit(self.state_path, state)  # what an interrupted run did, as a snapshot
+        journal = (
+            Journal(journal_path(self.state_path), state.serial)
+            if writes and self.journal_steps
+            else None
+        )
+        watcher = self.watcher
+        if watcher is not None:
+            watcher.phase("Checking" if checks_only else operation, None if checks_only else total)
         transport = _LazyTransport(self._open_transport)
         deployment = Deployment(
             operation=operation,
@@ -169,6 +253,10 @@ class OfflineStack:
             transport=transport,
             config=self.config,
             secret_keys=self.secrets,
+            journal=journal,
+            checks_only=checks_only,
+            on_step=watcher.finished if watcher is not None else None,
+            on_start=watcher.started if watcher is not None else None,
         )
         program_succeeded = False
         self._deployment = deployment
@@ -177,6 +265,7 @@ class OfflineStack:
                 program_succeeded = self._run_program(deployment)
                 if program_succeeded and deployment.failure is None:
                     deployment.finish_update()
+                deployment.close_checks()
             elif operation == "refresh":
                 deployment.refresh()
             else:
@@ -186,10 +275,10 @@ class OfflineStack:
         finally:
             self._deployment = None
             transport.close()
-            if operation != "preview":
-                save_state(
-                    self.state_path, deployment.final_state(program_succeeded=program_succeeded)
-                )
+            if journal is not None:
+                journal.close()
+            if writes:
+                commit(self.state_path, deployment.final_state(program_succeeded=program_succeeded))
         result = deployment.result(program_succeeded=program_succeeded)
         if deployment.failure is not None:
             deployment.failure.result = result
@@ -253,6 +342,25 @@ class OfflineStack:
         return not failed
 
 
+def _applied(checked: RunResult) -> int:
+    """Steps the ``up`` after these checks will take (one per resource, one per delete)."""
+    return len(checked.steps)
+
+
+def _guard_deletes(checked: RunResult, managed: set[str]) -> None:
+    deletes = [s for s in checked.steps if s.action == "delete" and s.urn in managed]
+    if managed and len(deletes) * 2 > len(managed):
+        error = MassDeleteError(
+            f"up stopped before changing anything: it would delete {len(deletes)} of the"
+            f" {len(managed)} resources this stack manages. If that is meant (a program that"
+            " dropped most of its resources), run again allowing it; otherwise check that the"
+            " program, its config and the stack are the ones you meant",
+            operation="up",
+        )
+        error.result = checked
+        raise error
+
+
 def _reveal_state(data: dict[str, Any]) -> dict[str, Any]:
     revealed = dict(data)
     revealed["resources"] = {
@@ -267,4 +375,11 @@ def _reveal_state(data: dict[str, Any]) -> dict[str, Any]:
     return revealed
 
 
-__all__ = ["OfflineEngineError", "OfflineStack", "Program", "RunResult"]
+__all__ = [
+    "MassDeleteError",
+    "OfflineEngineError",
+    "OfflineStack",
+    "Program",
+    "RunResult",
+    "Watcher",
+]

@@ -81,13 +81,21 @@ def _server_env(project: str) -> dict[str, str]:
 
 
 class GrpcTransport:
-    """A fresh ``python -m pulumi.dynamic`` per operation, like the engine starts per CLI run."""
+    """A fresh ``python -m pulumi.dynamic`` per operation, like the engine starts per CLI run
+    (through :mod:`ampeco_engine.provider_host`, so that it never outlives this process)."""
 
-    def __init__(self, project: str, cwd: Path | None = None, timeout: float | None = None) -> None:
+    def __init__(
+        self,
+        project: str,
+        cwd: Path | None = None,
+        timeout: float | None = None,
+        output: Callable[[str], None] | None = None,
+    ) -> None:
         self._timeout = timeout
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "pulumi.dynamic"],
-            stdin=subprocess.DEVNULL,
+            # pulumi.dynamic's server, which exits when this process ends (SIGKILL included).
+            [sys.executable, "-m", "ampeco_engine.provider_host"],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=_server_env(project),
@@ -99,7 +107,9 @@ class GrpcTransport:
         assert self._process.stdout is not None and self._process.stderr is not None
         first = self._process.stdout.readline().decode(errors="replace").strip()
         self._pumps = [
-            threading.Thread(target=_pump, args=(stream,), daemon=True, name="provider-output")
+            threading.Thread(
+                target=_pump, args=(stream, output), daemon=True, name="provider-output"
+            )
             for stream in (self._process.stdout, self._process.stderr)
         ]
         if not first.isdigit():
@@ -127,6 +137,8 @@ class GrpcTransport:
 
     def close(self) -> None:
         self._channel.close()
+        if self._process.stdin is not None:
+            self._process.stdin.close()
         if self._process.poll() is None:
             self._process.terminate()
             try:
@@ -138,11 +150,16 @@ class GrpcTransport:
             pump.join(timeout=10)
 
 
-def _pump(stream: IO[bytes]) -> None:
-    """Forward the provider's print/log output, as the CLI shows it to the user."""
+def _pump(stream: IO[bytes], output: Callable[[str], None] | None) -> None:
+    """Forward the provider's print/log output (a retry it announces), as the CLI shows it to
+    the user: to ``output`` line by line, or to stderr."""
     for raw in iter(stream.readline, b""):
+        line = "[provider] " + raw.decode(errors="replace").rstrip("\n")
         with contextlib.suppress(OSError, ValueError):  # the reader went away; keep draining
-            sys.stderr.write("[provider] " + raw.decode(errors="replace"))
+            if output is not None:
+                output(line)
+            else:
+                sys.stderr.write(line + "\n")
     stream.close()
 
 

@@ -333,6 +333,15 @@ class AmpecoClient:
                     raise _Ambiguous(None, reason)
                 wait = self._backoff(attempt)
                 if self._may_retry(attempt, deadline, wait):
+                    log.warning(
+                        "%s %s: %s; retrying in %.1f s (attempt %d of %d)",
+                        method,
+                        api_path,
+                        _retry_reason(reason),
+                        wait,
+                        attempt + 1,
+                        self.settings.max_retries + 1,
+                    )
                     self._sleep(wait)
                     continue
                 raise TransportError(method, api_path, None, reason, attempts=attempt)
@@ -357,11 +366,11 @@ class AmpecoClient:
             if status in RETRY_STATUSES:
                 wait = self._backoff(attempt) if hinted is None else hinted
                 if self._may_retry(attempt, deadline, wait):
-                    log.info(
-                        "%s %s -> %d; retrying in %.1f s (attempt %d of %d)",
+                    log.warning(
+                        "%s %s: %s; retrying in %.1f s (attempt %d of %d)",
                         method,
                         api_path,
-                        status,
+                        _status_reason(status),
                         wait,
                         attempt + 1,
                         self.settings.max_retries + 1,
@@ -579,7 +588,7 @@ class AmpecoClient:
                 found = [
                     o
                     for o in self.find(key, deadline)
-                    if o.get("id") not in known and _same_fields(o, body)
+                    if o.get("id") not in known and same_fields(o, body)
                 ]
             except ApiError as exc:
                 failed = exc
@@ -643,7 +652,33 @@ def _describe_transport(exc: httpx.TransportError) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _same_fields(obj: Mapping[str, Any], body: Mapping[str, Any]) -> bool:
+def _retry_reason(reason: str) -> str:
+    """What a user should read for a transport failure (``_describe_transport``'s text)."""
+    kind, _, detail = reason.partition(": ")
+    text = detail.lower()
+    if "refused" in text:
+        return "tenant unreachable (connection refused)"
+    if kind == "ConnectTimeout":
+        return "tenant unreachable (timed out connecting)"
+    if kind == "PoolTimeout":
+        return "no free connection to the tenant (timed out)"
+    if kind.endswith("Timeout"):
+        return "no answer from the tenant (timed out)"
+    if "name or service not known" in text or "nodename nor servname" in text:
+        return "tenant unreachable (host name not found)"
+    if kind == "ConnectError":
+        return f"tenant unreachable ({detail or 'connection failed'})"
+    return f"connection to the tenant lost ({detail or kind})"
+
+
+def _status_reason(status: int) -> str:
+    """What a user should read for a status that is retried."""
+    if status == 429:
+        return f"tenant rate limit reached (HTTP {status})"
+    return f"tenant busy or unavailable (HTTP {status})"
+
+
+def same_fields(obj: Mapping[str, Any], body: Mapping[str, Any]) -> bool:
     """The object carries every plain (string, number, boolean) value the body sent."""
     for key, sent in body.items():
         if isinstance(sent, (str, int, float, bool)) and key in obj:

@@ -18,6 +18,8 @@ from ampeco_engine.project import qualified as qualified  # re-exported for call
 from .errors import ConfigurationError, UsageError
 
 NAMESPACE = "ampeco"
+DEFAULT_STACK = "dev"
+"""The stack ``validate``, ``export`` and ``offline`` use when none is named."""
 
 
 @dataclass(frozen=True)

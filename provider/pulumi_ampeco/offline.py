@@ -3,8 +3,10 @@
 For machines that have Python but no Pulumi CLI (a first try, a locked-down CI runner). The
 program, the resource classes and the providers are the real ones
 (:mod:`ampeco_engine`); the engine is emulated and the state is a local JSON file in
-which secrets are only encoded, not encrypted. With the CLI available, use ``pulumi``: it
-brings encrypted state, locking, history and every engine feature.
+which secrets are only encoded, not encrypted. Like ``pulumi``, a run holds a lock on its
+state, journals each step so that a crash loses nothing, checks the whole program before its
+first write and stops an ``up`` that would delete most of the stack. With the CLI available,
+``pulumi`` adds encrypted state, history and every engine feature.
 
 Config is the stack file's plain values plus ``--config`` overrides. Encrypted values of the
 stack file need the CLI's secrets provider, so they come from the environment instead: an
@@ -16,8 +18,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import contextvars
+import dataclasses
+import functools
 import json
+import logging
 import os
 import re
 import signal
@@ -28,11 +32,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
 
-from .config import BY_KEY, NAMESPACE, qualified
+from .config import BY_KEY, DEFAULT_STACK, NAMESPACE, qualified
 from .errors import UsageError
 
 if TYPE_CHECKING:
     from ampeco_engine import OfflineEngineError, OfflineStack, RunResult, Step
+
+    from .progress import Progress
 
 OPERATIONS = ("preview", "up", "refresh", "destroy")
 STATE_DIR = ".pulumi-offline"
@@ -84,7 +90,22 @@ def add_parser(commands: Any) -> None:
         help="the project directory, holding Pulumi.yaml (default: the current directory)",
     )
     common.add_argument(
-        "-s", "--stack", default="dev", help="stack name; config from Pulumi.<stack>.yaml (dev)"
+        "-s",
+        "--stack",
+        default=DEFAULT_STACK,
+        help=f"stack name; config from Pulumi.<stack>.yaml ({DEFAULT_STACK}, as for validate)",
+    )
+    common.add_argument(
+        "--new-stack",
+        action="store_true",
+        help="start a stack that has neither its Pulumi.<stack>.yaml nor a state yet (its "
+        "config then comes from Pulumi.yaml, --config and the environment)",
+    )
+    common.add_argument(
+        "--force-unlock",
+        action="store_true",
+        help="break the state's lock when it names a process of another host that no longer "
+        "runs (a lock of a dead process of this host is taken over without it)",
     )
     common.add_argument(
         "--state",
@@ -142,6 +163,13 @@ def add_parser(commands: Any) -> None:
                 action="store_true",
                 help="exit with status 1 if the preview has changes",
             )
+        if name == "up":
+            parser.add_argument(
+                "--allow-mass-delete",
+                action="store_true",
+                help="apply even when the up deletes more than half of the resources the "
+                "stack manages (without it, such an up stops before changing anything)",
+            )
         parser.set_defaults(handler=run)
 
 
@@ -157,6 +185,8 @@ class Settings:
     secrets: set[str]
     #: Config keys whose values came from environment variables: key -> variable.
     from_env: dict[str, str] = field(default_factory=dict)
+    #: The stack has no Pulumi.<stack>.yaml (it has a state, or --new-stack starts it).
+    no_stack_file: bool = False
 
 
 def resolve(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> Settings:
@@ -172,6 +202,15 @@ def resolve(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> S
         stack_file = stack_config(root, args.stack)
     except (ValueError, OSError) as exc:
         raise UsageError(str(exc)) from None
+    state = (Path(args.state) if args.state else root / STATE_DIR / f"{args.stack}.json").resolve()
+    no_stack_file = not (root / f"Pulumi.{args.stack}.yaml").is_file()
+    if no_stack_file and not _has_state(state) and not getattr(args, "new_stack", False):
+        raise UsageError(
+            f"there is no stack {args.stack!r} in {root}: neither Pulumi.{args.stack}.yaml nor"
+            f" its state ({_relative(state)}) exists. Choose the stack with --stack, create"
+            f" Pulumi.{args.stack}.yaml (`pulumi stack init {args.stack}`, or an empty file),"
+            " or pass --new-stack to start it without one"
+        )
     config: dict[str, Any] = dict(stack_file.values)
     secrets = {key for key in config if key in ALWAYS_SECRET}
     overrides = {qualified(k, project): v for k, v in _pairs(args.config, "--config")}
@@ -213,7 +252,6 @@ def resolve(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> S
                 f" {setting.config_key} ...` (it lands in {stack_file_name}), pass --config"
                 f" {setting.config_key}=..., or set {setting.env}"
             )
-    state = (Path(args.state) if args.state else root / STATE_DIR / f"{args.stack}.json").resolve()
     # Checked before anything runs: a state that cannot be written after objects were created
     # would leave them on the tenant and unknown to the next run.
     if args.operation != "preview":  # a preview writes no state
@@ -225,7 +263,11 @@ def resolve(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> S
             state.exists() and not os.access(state, os.W_OK)
         ):
             raise UsageError(f"cannot write the state file {state}")
-    return Settings(root, project, args.stack, state, config, secrets, taken)
+    return Settings(root, project, args.stack, state, config, secrets, taken, no_stack_file)
+
+
+def _has_state(state: Path) -> bool:
+    return state.exists() or state.with_name(state.name + ".journal").exists()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -238,20 +280,22 @@ def run(args: argparse.Namespace) -> int:
     # Like the Pulumi CLI: no secret config value (nor the token) in anything printed.
     hidden = [str(v) for k, v in settings.config.items() if k in settings.secrets]
     hidden.append(os.environ.get("AMPECO_API_TOKEN", ""))
-    token = _HIDDEN.set(_whole(hidden))
+    previous, _HIDDEN[0] = _HIDDEN[0], _whole(hidden)
     try:
         # The plan masks secret values by meaning (names are never touched); errors and the
         # tenant's messages are free text, masked where a secret stands whole.
         return _run(args, settings, sys.stdout, cast(IO[str], _Redacting(sys.stderr)))
     finally:
-        _HIDDEN.reset(token)
+        _HIDDEN[0] = previous
 
 
 def _run(args: argparse.Namespace, settings: Settings, out: IO[str], err: IO[str]) -> int:
     _print_header(settings, args.operation, out)
 
     from ampeco_engine import OfflineEngineError, OfflineStack
+    from ampeco_engine.lock import StateLockedError
     from ampeco_engine.project import project_program
+    from ampeco_engine.stack import MassDeleteError
     from ampeco_engine.values import decode_from_state
 
     try:
@@ -268,14 +312,28 @@ def _run(args: argparse.Namespace, settings: Settings, out: IO[str], err: IO[str
         stack=settings.stack,
         cwd=settings.project_dir,
     )
+    stack.force_unlock = bool(getattr(args, "force_unlock", False))
+    watcher = _Watching(err, _TITLES[args.operation])
+    stack.watcher = watcher
     operation: Callable[[], RunResult] = getattr(stack, args.operation)
+    if args.operation == "up":
+        guard = not getattr(args, "allow_mass_delete", False)
+        operation = functools.partial(stack.up, guard_deletes=guard)
     interrupted: list[int] = []
     try:
-        with _cancelled_by_signals(stack, interrupted, err):
+        with _cancelled_by_signals(stack, interrupted, err), watcher.logging():
             result = operation()
         outputs = decode_from_state(stack.state().get("outputs", {}))
+    except StateLockedError as exc:
+        print(f"ampeco-iac offline: error: {exc}", file=err)
+        return 2
     except OfflineEngineError as exc:
-        if exc.result is not None:
+        watcher.close()
+        checked_only = bool(exc.result is not None and exc.result.checks_only)
+        if isinstance(exc, MassDeleteError) and exc.result is not None:
+            deletes = [s for s in exc.result.steps if s.action == "delete"]
+            out.write(format_steps(dataclasses.replace(exc.result, steps=deletes), "preview"))
+        elif exc.result is not None and not exc.checks and not checked_only:
             out.write(format_steps(exc.result, args.operation))
         out.flush()
         err.write(format_error(exc, verbose=args.verbose))
@@ -283,6 +341,10 @@ def _run(args: argparse.Namespace, settings: Settings, out: IO[str], err: IO[str
             done = "" if args.operation == "preview" else " The state file records every step."
             print(f"ampeco-iac offline: interrupted.{done}", file=err)
             return 128 + interrupted[0]
+        if checked_only and args.operation == "up":
+            print("ampeco-iac offline: nothing was changed.", file=err)
+        if isinstance(exc, MassDeleteError):
+            print("To apply it anyway: ampeco-iac offline up --allow-mass-delete", file=err)
         return 1
     except ValueError as exc:  # e.g. the state file belongs to another project or stack
         print(f"ampeco-iac offline: error: {exc}", file=err)
@@ -291,10 +353,18 @@ def _run(args: argparse.Namespace, settings: Settings, out: IO[str], err: IO[str
         print(f"ampeco-iac offline: error: {exc}", file=err)
         return 1
     finally:
+        watcher.close()
         stack.close()
-    plans = adoption_plans(result, settings.config) if args.operation == "preview" else {}
+    plans: dict[str, Any] = {}
+    if args.operation == "preview":
+        plans.update(adoption_plans(result, settings.config))
+        recorded = stack.state().get("resources", {})
+        ids = {urn: str(item.get("id") or "") for urn, item in recorded.items()}
+        plans.update(drift_plans(result, settings.config, ids))
     out.write(format_steps(result, args.operation, plans))
     out.write(format_summary(result, args.operation) + "\n")
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=err)
     if args.operation == "up":
         out.write(format_ids(result.steps))
         out.write(format_outputs(outputs))
@@ -315,15 +385,15 @@ def _whole(values: Iterable[str]) -> re.Pattern[str] | None:
 
 
 #: Secret values of the running command (config marked secret, the token): the printer shows
-#: a value equal to one as ``[secret]``, and masks one standing whole inside free text.
-_HIDDEN: contextvars.ContextVar[re.Pattern[str] | None] = contextvars.ContextVar(
-    "hidden", default=None
-)
+#: a value equal to one as ``[secret]``, and masks one standing whole inside free text. A
+#: process-wide slot, not a context variable: the provider's output and the client's warnings
+#: arrive on other threads, which must mask them too.
+_HIDDEN: list[re.Pattern[str] | None] = [None]
 
 
 def hide(text: str) -> str:
     """Free text with each secret that stands whole in it replaced by ``[secret]``."""
-    pattern = _HIDDEN.get()
+    pattern = _HIDDEN[0]
     return pattern.sub("[secret]", text) if pattern is not None else text
 
 
@@ -339,6 +409,71 @@ class _Redacting:
 
     def flush(self) -> None:
         self._stream.flush()
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+
+class _Watching:
+    """Progress of the running operation on stderr (live on a terminal, a line now and then
+    in CI), with what the tenant's client announces (retries) printed above it."""
+
+    def __init__(self, stream: IO[str], title: str) -> None:
+        self._stream = stream
+        self._title = title
+        self._progress: Progress | None = None
+        self._lock = threading.Lock()
+
+    def phase(self, title: str, total: int | None) -> None:
+        from .progress import for_stream
+
+        name = title if title == "Checking" else self._title
+        with self._lock:
+            if self._progress is not None:
+                self._progress.close()
+            self._progress = for_stream(self._stream, name)
+            self._progress.set_total(total)
+
+    def started(self, type_: str, name: str) -> None:
+        if self._progress is not None:
+            self._progress.started(f"{short_type(type_)} {name}")
+
+    def finished(self, step: Step) -> None:
+        if self._progress is not None:  # the same text as started(): the step is done
+            self._progress.finished(f"{short_type(step.type)} {step.name}")
+
+    def note(self, line: str) -> None:
+        if self._progress is not None:
+            self._progress.note(line)
+        else:
+            with contextlib.suppress(OSError, ValueError):
+                self._stream.write(line + "\n")
+
+    def close(self) -> None:
+        with self._lock:
+            if self._progress is not None:
+                self._progress.close()
+                self._progress = None
+
+    @contextlib.contextmanager
+    def logging(self) -> Iterator[None]:
+        """Warnings of the tenant's client in this process (the in-process transport) go
+        above the progress line instead of through it."""
+        watcher = self
+
+        class Handler(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                watcher.note(self.format(record))
+
+        handler = Handler(logging.WARNING)
+        logger = logging.getLogger("pulumi_ampeco")
+        logger.addHandler(handler)
+        propagate, logger.propagate = logger.propagate, False
+        try:
+            yield
+        finally:
+            logger.removeHandler(handler)
+            logger.propagate = propagate
 
 
 @contextlib.contextmanager
@@ -394,6 +529,11 @@ def _print_header(settings: Settings, operation: str, out: IO[str]) -> None:
     out.write(f"Tenant: {tenant_text}; {token_text}\n")
     for key, variable in settings.from_env.items():
         out.write(f"Config: {key} taken from the environment ({variable})\n")
+    if settings.no_stack_file:
+        out.write(
+            f"Config: no Pulumi.{settings.stack}.yaml; Pulumi.yaml, --config and the environment"
+            " only\n"
+        )
     out.write(f"\n{_TITLES[operation]} ({settings.stack}):\n")
 
 
@@ -600,6 +740,45 @@ def adoption_plans(
     return plans
 
 
+def drifted(step: Step) -> bool:
+    """An update with the recorded inputs: only the tenant's object changed."""
+    return step.action == "update" and not step.changes and step.type.startswith(DYNAMIC_PREFIX)
+
+
+def drift_plans(
+    result: RunResult, config: Mapping[str, Any], ids: Mapping[str, str]
+) -> dict[str, dict[str, tuple[Any, Any]] | None]:
+    """For each update of a preview that only drift explains, each field that differs: the
+    tenant's value and the program's (read again from the tenant, one object at a time;
+    ``ids`` from the state, since a preview's steps carry none)."""
+    steps = [s for s in result.steps if drifted(s)]
+    if not steps:
+        return {}
+    from ampeco_engine.values import UNKNOWN, to_plain
+
+    from . import runtime
+    from .provider import AmpecoProvider
+
+    runtime.configure({k: v for k, v in config.items() if k in runtime.KEYS})
+    plans: dict[str, dict[str, tuple[Any, Any]] | None] = {}
+    for step in steps:
+        id_ = ids.get(step.urn)
+        if not id_:
+            continue
+        kind = short_type(step.type).split(":", 1)[1]
+        known = {k: v for k, v in to_plain(step.inputs).items() if not _holds(v, UNKNOWN)}
+        provider = AmpecoProvider(kind)
+        try:
+            plan = provider.drift_plan(id_, known)
+        except Exception:  # a courtesy, as for adoptions
+            plan = None
+        if plan:
+            secret = provider.declaration.secrets
+            plan = {n: (SECRET, SECRET) if n in secret else v for n, v in plan.items()}
+        plans[step.urn] = plan
+    return plans
+
+
 def _holds(value: Any, unknown: Any) -> bool:
     if value is unknown:
         return True
@@ -637,6 +816,8 @@ def step_lines(
             head += f"  (id {step.id})"
         return [head]
     lines = [head]
+    if step.note:
+        lines.append(f"{indent}({step.note})")
     if step.action == "create":
         for key, value in _sorted(masked(step.inputs)):
             lines.extend(field_lines(_key(key), value, indent))
@@ -656,7 +837,14 @@ def step_lines(
     if other:
         lines.append(f"{indent}(also changed: {', '.join(other)})")
     if len(lines) == 1 and step.action in ("update", "replace"):
-        lines.append(f"{indent}(the object on the tenant differs from the program)")
+        if plan:
+            lines.append(f"{indent}(changed on the tenant; the tenant's value => the program's)")
+            for name, (before, after) in sorted(plan.items()):
+                lines.append(
+                    f"{indent}{_key(name)}: {inline(masked(before))} => {inline(masked(after))}"
+                )
+        else:
+            lines.append(f"{indent}(the object on the tenant differs from the program)")
     return lines
 
 
@@ -770,7 +958,16 @@ def format_error(error: OfflineEngineError, *, verbose: bool = False) -> str:
         rest = message[len(prefix) :] if message.startswith(prefix) else message
         message = f"{error.operation} failed: {short_type(error.type)} {error.name!r}: {rest}"
     lines = []
-    if error.failures:
+    if len({c.urn for c in error.checks}) > 1:
+        lines.append(f"error: {message}:")
+        shown = ""
+        for check in error.checks:
+            if check.urn != shown:
+                lines.append(f"    {short_type(check.type)} {check.name!r}:")
+                shown = check.urn
+            text = f"{check.property}: {check.reason}" if check.property else check.reason
+            lines.append(f"        {text}")
+    elif error.failures:
         head = message.split(": check failed:", 1)[0]
         lines.append(f"error: {head}: check failed:")
         lines += [

@@ -31,6 +31,7 @@ from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
 from . import runtime
+from .client import same_fields
 from .errors import AdoptionRequiredError, DuplicateObjectsError, NotFoundError
 from .kinds import KINDS, Kind
 from .lookup import Lookup, lookup_for
@@ -39,6 +40,9 @@ from .problems import validation_problems
 
 PROVIDER_KEY = "__provider"
 ADOPT = "adopt"
+#: What the offline engine adds to a create that an interrupted run may already have made
+#: (``ampeco_engine.engine.RESUME_KEY``; the provider must not import the engine).
+RESUME = "__pendingCreate"
 #: The property named in ``replaces`` when the object vanished from the tenant.
 GONE = "id"
 
@@ -299,9 +303,17 @@ class AmpecoProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         decl = self.declaration
+        resume = props.pop(RESUME, None)
         desired = self._managed(props)
         collection = decl.collection_path(props)
         body = self._wire(desired)
+        if isinstance(resume, dict):
+            taken = {str(id_) for id_ in resume.get("taken") or ()}
+            key = lookup_for(collection, body)
+            with runtime.key_lock(collection, key.description if key else ""):
+                resumed = self._resume(props, desired, key, taken)
+            if resumed is not None:
+                return resumed
         adopt = _adoption(props.get(ADOPT))
         if isinstance(adopt, int) and not isinstance(adopt, bool):
             with runtime.key_lock(collection, f"id={adopt}"):
@@ -344,8 +356,35 @@ class AmpecoProvider(ResourceProvider):
         created = client.create(
             collection, body, lookup=key, existing_ids=[o.get("id") for o in listed]
         )
+        if key is not None:
+            runtime.claim(key.path, created["id"])  # not a candidate for a resumed create
         self._remember(props, created)
         return CreateResult(str(created["id"]), self._outs(str(created["id"]), props, created))
+
+    def _resume(
+        self, props: dict[str, Any], desired: dict[str, Any], key: Lookup | None, taken: set[str]
+    ) -> CreateResult | None:
+        """The object a create of an interrupted run made, if the tenant has it: one that no
+        resource of the stack holds (``taken``) and that matches the key, and, unless the key
+        is a value only the program gives (an ``externalId``), every plain field the create
+        sends, as the client recognises a create whose answer was lost. ``None``: no such
+        object; the create goes ahead (and refuses, as usual, an object it may not take)."""
+        if key is None:
+            return None
+        body = self._wire(desired)
+        found = [
+            o
+            for o in self._find(key)
+            if str(o.get("id")) not in taken and (not key.new_only or same_fields(o, body))
+        ]
+        for live in sorted(found, key=lambda o: int(o["id"])):
+            if runtime.claim(key.path, live["id"]):
+                break
+        else:
+            return None
+        result = self._write(self.declaration.item_path(live["id"], props), desired, live)
+        self._remember(props, result)
+        return CreateResult(str(live["id"]), self._outs(str(live["id"]), props, result))
 
     def _adopt_by_id(
         self, props: dict[str, Any], desired: dict[str, Any], id_: int
@@ -383,7 +422,21 @@ class AmpecoProvider(ResourceProvider):
             live = found[0] if len(found) == 1 else None
         if live is None:
             return None
-        visible = self._visible(live, {})
+        return self._differences(live, desired, {})
+
+    def drift_plan(self, id_: str, props: Mapping[str, Any]) -> dict[str, tuple[Any, Any]] | None:
+        """What differs between the object ``id_`` on the tenant and the program (``props``,
+        its checked inputs): argument → (the tenant's value, the program's). ``None`` when
+        the object is gone."""
+        live = self._live(id_, props)
+        if live is None:
+            return None
+        return self._differences(live, self._managed(props), props)
+
+    def _differences(
+        self, live: Mapping[str, Any], desired: dict[str, Any], recorded: Mapping[str, Any]
+    ) -> dict[str, tuple[Any, Any]]:
+        visible = self._visible(live, recorded)
         shown = self._state(visible, desired)
         return {name: (shown.get(name), desired[name]) for name in self._changed(desired, visible)}
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Mapping
+from typing import Any
 
 from . import config
 from .cache import ReadCache
@@ -49,11 +50,23 @@ def client() -> AmpecoClient:
         return _client
 
 
+_claimed: set[tuple[str, str]] = set()
+
+
 def key_lock(collection: str, key: str) -> threading.Lock:
     """One lock per collection and lookup key: the engine's worker threads must not both
     look for the same key, find nothing and create it twice."""
     with _lock:
         return _key_locks.setdefault((collection, key), threading.Lock())
+
+
+def claim(collection: str, id_: Any) -> bool:
+    """Mark the object ``id_`` of ``collection`` as taken by a resource of this run; ``False``
+    if one already took it (two creates resumed after a crash must not share one object)."""
+    with _lock:
+        before = len(_claimed)
+        _claimed.add((collection, str(id_)))
+        return len(_claimed) > before
 
 
 def cache_enabled() -> bool:

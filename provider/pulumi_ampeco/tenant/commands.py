@@ -29,7 +29,11 @@ def add_parsers(sub: Any) -> None:
         help="the Pulumi project directory (default: the document's directory)",
     )
     validate.add_argument(
-        "--stack", default=None, help="take config from Pulumi.<STACK>.yaml in --cwd"
+        "-s",
+        "--stack",
+        default=None,
+        help=f"take config from Pulumi.<STACK>.yaml in --cwd (default: {config.DEFAULT_STACK},"
+        " as for `offline`, when that file exists)",
     )
     validate.add_argument(
         "--config",
@@ -78,8 +82,16 @@ def run_validate(args: argparse.Namespace) -> int:
     project = ""
     if (project_dir / "Pulumi.yaml").exists():
         project = project_name(project_dir)
-    if args.stack:
-        found = stack_config(project_dir, args.stack)
+    stack = args.stack or config.DEFAULT_STACK
+    if args.stack and not (project_dir / f"Pulumi.{stack}.yaml").is_file():
+        print(
+            f"error: there is no Pulumi.{stack}.yaml in {project_dir} (choose the stack with"
+            " --stack, and the project directory with --cwd)",
+            file=sys.stderr,
+        )
+        return 2
+    if (project_dir / f"Pulumi.{stack}.yaml").is_file():
+        found = stack_config(project_dir, stack)
         values, encrypted = dict(found.values), found.encrypted
     try:
         values.update(config.config_options(args.config))
