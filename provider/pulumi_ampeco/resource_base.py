@@ -13,8 +13,11 @@ from typing import Any, ClassVar
 import pulumi
 import pulumi.dynamic
 
+from . import sdk_patch
 from .kinds import KINDS
 from .provider import ADOPT, AmpecoProvider
+
+sdk_patch.apply()  # the program's wait for its outputs in linear time (see sdk_patch)
 
 # The SDK's serialize_provider wraps ``pickle._Pickler._batch_setitems`` in a sorting wrapper on
 # every call and never restores it, so each dynamic resource adds a level of nesting; around a

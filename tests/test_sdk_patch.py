@@ -1,0 +1,112 @@
+"""The linear wait for a program's outputs (``pulumi_ampeco.sdk_patch``) keeps the SDK's meaning:
+every output is awaited, late ones included, and the first failure surfaces as it happens."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import pytest
+from pulumi.runtime import settings, stack
+
+from pulumi_ampeco import sdk_patch
+
+Wait = Callable[[], Coroutine[Any, Any, None]]
+WAITS: dict[str, Wait] = {
+    "patched": sdk_patch.wait_for_rpcs,
+    "sdk": sdk_patch._original,  # the same scenarios pass with the SDK's own loop
+}
+
+
+def run(scenario: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
+    """``scenario`` on a fresh loop, with the SDK's tracked outputs empty before and after."""
+
+    def go() -> Any:
+        with settings.SETTINGS.lock:
+            settings.SETTINGS.outputs.clear()
+        try:
+            return asyncio.run(scenario())
+        finally:
+            with settings.SETTINGS.lock:
+                settings.SETTINGS.outputs.clear()
+
+    return contextvars.copy_context().run(go)
+
+
+def track(coroutine: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+    task = asyncio.ensure_future(coroutine)
+    with settings.SETTINGS.lock:
+        settings.SETTINGS.outputs.add(task)
+    return task
+
+
+@pytest.mark.parametrize("which", WAITS)
+def test_every_output_is_awaited_also_those_created_while_waiting(which: str) -> None:
+    finished: list[str] = []
+
+    async def leaf(name: str, delay: float) -> None:
+        await asyncio.sleep(delay)
+        finished.append(name)
+
+    async def parent() -> None:
+        await asyncio.sleep(0.01)
+        track(leaf("late", 0.05))  # as an apply() creates an output from a resolved one
+        finished.append("parent")
+
+    async def scenario() -> None:
+        for n in range(200):
+            track(leaf(f"early-{n}", 0.001 * (n % 7)))
+        track(parent())
+        await WAITS[which]()
+
+    run(scenario)
+    assert len(finished) == 202 and finished[-1] == "late"
+
+
+@pytest.mark.parametrize("which", WAITS)
+def test_the_first_failure_surfaces_before_slower_outputs_end(which: str) -> None:
+    async def slow() -> None:
+        await asyncio.sleep(2)
+
+    async def broken() -> None:
+        await asyncio.sleep(0.02)
+        raise ValueError("the program's apply failed")
+
+    async def scenario() -> asyncio.Task[None]:
+        slow_task = track(slow())
+        track(broken())
+        with pytest.raises(ValueError, match="apply failed"):
+            await WAITS[which]()
+        assert not slow_task.done()
+        slow_task.cancel()
+        return slow_task
+
+    run(scenario)
+
+
+def test_it_replaces_the_sdk_loop_only_for_its_version_and_can_be_switched_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    try:
+        monkeypatch.delenv(sdk_patch.SWITCH, raising=False)
+        assert sdk_patch.apply() is True
+        assert stack.wait_for_rpcs is sdk_patch.wait_for_rpcs
+        monkeypatch.setenv(sdk_patch.SWITCH, "off")
+        assert sdk_patch.apply() is False
+        assert stack.wait_for_rpcs is sdk_patch._original
+        monkeypatch.delenv(sdk_patch.SWITCH)
+        monkeypatch.setattr(sdk_patch, "version", lambda _name: "3.999.0")
+        assert sdk_patch.apply() is False
+        assert stack.wait_for_rpcs is sdk_patch._original
+    finally:
+        monkeypatch.undo()
+        sdk_patch.apply()
+    assert stack.wait_for_rpcs is sdk_patch.wait_for_rpcs
+
+
+def test_the_resource_classes_install_it() -> None:
+    import pulumi_ampeco.resource_base  # noqa: F401
+
+    assert stack.wait_for_rpcs is sdk_patch.wait_for_rpcs
