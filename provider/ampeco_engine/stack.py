@@ -153,9 +153,7 @@ class OfflineStack:
         than half of the resources the stack manages stops there too
         (:class:`MassDeleteError`)."""
         with self._locked("up"):
-            checked = self._operate("up", checks_only=True)
-            if guard_deletes:
-                _guard_deletes(checked, self._managed())
+            checked = self._operate("up", checks_only=True, guard_deletes=guard_deletes)
             return self._operate("up", total=_applied(checked))
 
     def refresh(self) -> RunResult:
@@ -209,7 +207,7 @@ class OfflineStack:
 
     def _run(self, operation: Operation) -> RunResult:
         with self._locked(operation):
-            return self._operate(operation, total=len(self._managed()) or None)
+            return self._operate(operation)
 
     @contextlib.contextmanager
     def _locked(self, operation: Operation) -> Iterator[None]:
@@ -226,15 +224,18 @@ class OfflineStack:
                     self.watcher.note(line)
             yield
 
-    def _managed(self) -> set[str]:
-        """URNs of the objects the stack manages (custom resources it did not only read)."""
-        state = load_state(self.state_path, self.project, self.stack)
-        return {u for u, r in state.resources.items() if r.custom and not r.external}
-
     def _operate(
-        self, operation: Operation, *, checks_only: bool = False, total: int | None = None
+        self,
+        operation: Operation,
+        *,
+        checks_only: bool = False,
+        guard_deletes: bool = False,
+        total: int | None = None,
     ) -> RunResult:
+        """One pass of an operation over the stored state; ``total`` (the steps expected, for
+        the watcher) defaults to the resources the stack manages."""
         state = load_state(self.state_path, self.project, self.stack)
+        managed = {u for u, r in state.resources.items() if r.custom and not r.external}
         writes = operation != "preview" and not checks_only
         if writes and journal_path(self.state_path).exists():
             commit(self.state_path, state)  # what an interrupted run did, as a snapshot
@@ -245,7 +246,8 @@ class OfflineStack:
         )
         watcher = self.watcher
         if watcher is not None:
-            watcher.phase("Checking" if checks_only else operation, None if checks_only else total)
+            expected = None if checks_only else (total or len(managed) or None)
+            watcher.phase("Checking" if checks_only else operation, expected)
         transport = _LazyTransport(self._open_transport)
         deployment = Deployment(
             operation=operation,
@@ -283,6 +285,8 @@ class OfflineStack:
         if deployment.failure is not None:
             deployment.failure.result = result
             raise deployment.failure
+        if guard_deletes:
+            _guard_deletes(result, managed)
         return result
 
     def _run_program(self, deployment: Deployment) -> bool:

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from ampeco_engine import OfflineEngineError, OfflineStack, RunResult, Step
 
     from .progress import Progress
+    from .provider import AmpecoProvider
 
 OPERATIONS = ("preview", "up", "refresh", "destroy")
 STATE_DIR = ".pulumi-offline"
@@ -716,6 +717,20 @@ def adoption_plans(
 ) -> dict[str, dict[str, tuple[Any, Any]] | None]:
     """For each adoption of a preview, what the ``up`` will change on the tenant's object."""
     steps = [s for s in result.steps if adopts(s) and s.type.startswith(DYNAMIC_PREFIX)]
+    return _plans(steps, config, lambda provider, _step, known: provider.adoption_plan(known))
+
+
+Plan = dict[str, tuple[Any, Any]]
+
+
+def _plans(
+    steps: Sequence[Step],
+    config: Mapping[str, Any],
+    make: Callable[[AmpecoProvider, Step, dict[str, Any]], Plan | None],
+) -> dict[str, Plan | None]:
+    """``make``'s plan for each step (the provider of its kind, its known inputs), with secret
+    arguments masked on both sides. A plan is a courtesy: one that fails is ``None`` (the up
+    checks again and reports)."""
     if not steps:
         return {}
     from ampeco_engine.values import UNKNOWN, to_plain
@@ -724,16 +739,15 @@ def adoption_plans(
     from .provider import AmpecoProvider
 
     runtime.configure({k: v for k, v in config.items() if k in runtime.KEYS})
-    plans: dict[str, dict[str, tuple[Any, Any]] | None] = {}
+    plans: dict[str, Plan | None] = {}
     for step in steps:
-        kind = short_type(step.type).split(":", 1)[1]
+        provider = AmpecoProvider(short_type(step.type).split(":", 1)[1])
         known = {k: v for k, v in to_plain(step.inputs).items() if not _holds(v, UNKNOWN)}
-        provider = AmpecoProvider(kind)
         try:
-            plan = provider.adoption_plan(known)
-        except Exception:  # the plan is a courtesy: the up checks again and reports
+            plan = make(provider, step, known)
+        except Exception:
             plan = None
-        if plan is not None:  # secret arguments are never shown, on either side
+        if plan is not None:
             secret = provider.declaration.secrets
             plan = {n: (SECRET, SECRET) if n in secret else v for n, v in plan.items()}
         plans[step.urn] = plan
@@ -751,32 +765,10 @@ def drift_plans(
     """For each update of a preview that only drift explains, each field that differs: the
     tenant's value and the program's (read again from the tenant, one object at a time;
     ``ids`` from the state, since a preview's steps carry none)."""
-    steps = [s for s in result.steps if drifted(s)]
-    if not steps:
-        return {}
-    from ampeco_engine.values import UNKNOWN, to_plain
-
-    from . import runtime
-    from .provider import AmpecoProvider
-
-    runtime.configure({k: v for k, v in config.items() if k in runtime.KEYS})
-    plans: dict[str, dict[str, tuple[Any, Any]] | None] = {}
-    for step in steps:
-        id_ = ids.get(step.urn)
-        if not id_:
-            continue
-        kind = short_type(step.type).split(":", 1)[1]
-        known = {k: v for k, v in to_plain(step.inputs).items() if not _holds(v, UNKNOWN)}
-        provider = AmpecoProvider(kind)
-        try:
-            plan = provider.drift_plan(id_, known)
-        except Exception:  # a courtesy, as for adoptions
-            plan = None
-        if plan:
-            secret = provider.declaration.secrets
-            plan = {n: (SECRET, SECRET) if n in secret else v for n, v in plan.items()}
-        plans[step.urn] = plan
-    return plans
+    steps = [s for s in result.steps if drifted(s) and ids.get(s.urn)]
+    return _plans(
+        steps, config, lambda provider, step, known: provider.drift_plan(ids[step.urn], known)
+    )
 
 
 def _holds(value: Any, unknown: Any) -> bool:
