@@ -25,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ampeco_engine import state as state_module
 from ampeco_sim import RunningSimulator, Simulator, SimulatorConfig
 from pulumi_ampeco.testing import OfflineStack
-from tenant_scale import TOKEN, Shape, program_for
+from sim_throughput import TOKEN
+from tenant_scale import Shape, program_for
 
 
 class Counting(state_module.Journal):

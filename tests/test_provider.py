@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import base64
+import copy
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from deepdiff import DeepDiff
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import Unknown
@@ -16,7 +20,7 @@ from pulumi.runtime import rpc
 from ampeco_engine.values import to_struct
 from pulumi_ampeco import runtime
 from pulumi_ampeco.errors import AdoptionRequiredError
-from pulumi_ampeco.provider import AmpecoProvider
+from pulumi_ampeco.provider import AmpecoProvider, _identical
 
 from .conftest import API, Sim
 
@@ -319,3 +323,38 @@ def test_reads_within_an_operation_cost_pages_not_objects(tenant: Sim) -> None:
             c.id, c.outs, checked("Location", {**LOCATION, "external_id": c.outs["external_id"]})
         )
     assert len(tenant.requests()) - tenant_log_start == 20  # without the cache: one GET each
+
+
+# --- the fast path of the diff ------------------------------------------------------------
+
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.floats(-3, 3).map(lambda f: round(f, 1)),
+    st.just(float("nan")),
+    st.sampled_from(["", "a", "1"]),
+)
+_values = st.recursive(
+    _scalars,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from("abc"), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@given(_values, _values)
+@settings(max_examples=400, deadline=None)
+def test_values_the_fast_path_calls_identical_are_the_same_for_deepdiff(a: Any, b: Any) -> None:
+    if _identical(a, b):  # what it lets pass, DeepDiff would have found nothing in
+        assert not DeepDiff(a, b, ignore_numeric_type_changes=True)
+    assert _identical(a, copy.deepcopy(a)) or "nan" in repr(a)  # NaN is never the same
+
+
+def test_the_fast_path_tells_numbers_from_flags_and_keeps_order() -> None:
+    assert _identical({"power": 22, "tags": ["a", "b"]}, {"power": 22.0, "tags": ["a", "b"]})
+    assert not _identical(1, True)
+    assert not _identical(["a", "b"], ["b", "a"])
+    assert not _identical({"a": None}, {})
+    assert not _identical(float("nan"), float("nan"))

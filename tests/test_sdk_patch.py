@@ -1,5 +1,6 @@
-"""The linear wait for a program's outputs (``pulumi_ampeco.sdk_patch``) keeps the SDK's meaning:
-every output is awaited, late ones included, and the first failure surfaces as it happens."""
+"""The SDK corrections of ``pulumi_ampeco.sdk_patch`` keep the SDK's meaning: every output is
+awaited, late ones included, and the first failure surfaces as it happens; a resource class's
+output types are the SDK's own, worked out once."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 import pytest
+from pulumi import _types
 from pulumi.runtime import settings, stack
 
-from pulumi_ampeco import sdk_patch
+from pulumi_ampeco import resources, sdk_patch
+from pulumi_ampeco.kinds import KINDS
 
 Wait = Callable[[], Coroutine[Any, Any, None]]
 WAITS: dict[str, Wait] = {
@@ -93,13 +96,16 @@ def test_it_replaces_the_sdk_loop_only_for_its_version_and_can_be_switched_off(
         monkeypatch.delenv(sdk_patch.SWITCH, raising=False)
         assert sdk_patch.apply() is True
         assert stack.wait_for_rpcs is sdk_patch.wait_for_rpcs
+        assert _types.resource_types is sdk_patch.resource_types
         monkeypatch.setenv(sdk_patch.SWITCH, "off")
         assert sdk_patch.apply() is False
         assert stack.wait_for_rpcs is sdk_patch._original
+        assert _types.resource_types is sdk_patch._original_resource_types
         monkeypatch.delenv(sdk_patch.SWITCH)
         monkeypatch.setattr(sdk_patch, "version", lambda _name: "3.999.0")
         assert sdk_patch.apply() is False
         assert stack.wait_for_rpcs is sdk_patch._original
+        assert _types.resource_types is sdk_patch._original_resource_types
     finally:
         monkeypatch.undo()
         sdk_patch.apply()
@@ -110,3 +116,29 @@ def test_the_resource_classes_install_it() -> None:
     import pulumi_ampeco.resource_base  # noqa: F401
 
     assert stack.wait_for_rpcs is sdk_patch.wait_for_rpcs
+
+
+def test_output_types_are_the_sdks_own_worked_out_once_per_class(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    classes = [getattr(resources, kind.name) for kind in KINDS.values()]
+    calls: list[type] = []
+    sdks_own = sdk_patch._original_resource_types
+
+    def counted(resource_cls: type) -> dict[str, type]:
+        calls.append(resource_cls)
+        return sdks_own(resource_cls)
+
+    sdk_patch._types_of.cache_clear()
+    monkeypatch.setattr(sdk_patch, "_original_resource_types", counted)
+    try:
+        for _ in range(3):
+            for cls in classes:
+                types = _types.resource_types(cls)
+                assert types == sdks_own(cls)
+                assert types  # every class has outputs with types
+                types.clear()  # a caller's copy: the next caller still gets every type
+    finally:
+        sdk_patch._types_of.cache_clear()
+    assert sorted(c.__name__ for c in calls) == sorted(c.__name__ for c in classes)
+    assert all(_types.resource_types(cls) for cls in classes)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
+import heapq
 import secrets
 import threading
 import traceback
@@ -879,17 +880,39 @@ class Deployment:
 def dependents_first(resources: list[ResourceState]) -> list[ResourceState]:
     """Deletion order: a resource goes only when nothing left in the set depends on it (via
     dependencies, property dependencies, parent or deletedWith); ties break in reverse
-    registration order."""
-    remaining = list(resources)
+    registration order, and a cycle is broken at its last-registered member.
+
+    Linear in resources and edges: each resource counts the ones left that depend on it, and
+    the free ones wait in a heap by position, the last registered first."""
+    position = {r.urn: i for i, r in enumerate(resources)}
+    needs = [
+        {position[u] for u in r.depends_on() if u in position} - {i}
+        for i, r in enumerate(resources)
+    ]
+    dependents = [0] * len(resources)
+    for edges in needs:
+        for needed in edges:
+            dependents[needed] += 1
+    free = [-i for i, count in enumerate(dependents) if count == 0]
+    heapq.heapify(free)
+    gone = [False] * len(resources)
+    last = len(resources) - 1  # no resource after it is left
     ordered: list[ResourceState] = []
-    while remaining:
-        urns = {r.urn for r in remaining}
-        needed: set[str] = set()
-        for resource in remaining:
-            needed |= resource.depends_on() & urns
-        pick = next((r for r in reversed(remaining) if r.urn not in needed), remaining[-1])
-        ordered.append(pick)
-        remaining.remove(pick)
+    while len(ordered) < len(resources):
+        if free:
+            pick = -heapq.heappop(free)
+            if gone[pick]:
+                continue
+        else:  # a cycle: the last one left goes first
+            while gone[last]:
+                last -= 1
+            pick = last
+        gone[pick] = True
+        ordered.append(resources[pick])
+        for needed in needs[pick]:
+            dependents[needed] -= 1
+            if dependents[needed] == 0 and not gone[needed]:
+                heapq.heappush(free, -needed)
     return ordered
 
 

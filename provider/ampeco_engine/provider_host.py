@@ -12,6 +12,8 @@ import runpy
 import sys
 import threading
 
+from ampeco_engine.collector import space_for_process
+
 
 def _exit_with_parent() -> None:
     try:
@@ -23,6 +25,7 @@ def _exit_with_parent() -> None:
 
 
 def main() -> None:
+    space_for_process()  # see ampeco_engine.collector
     threading.Thread(target=_exit_with_parent, name="engine-watch", daemon=True).start()
     runpy.run_module("pulumi.dynamic", run_name="__main__", alter_sys=True)
 

@@ -22,6 +22,7 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.mocks import MockEngine, MockSettings
 from pulumi.runtime.stack import run_in_stack
 
+from .collector import spaced_collections
 from .engine import Deployment, EngineMonitor
 from .lock import state_lock
 from .results import OfflineEngineError, Operation, RunResult, Step
@@ -152,9 +153,14 @@ class OfflineStack:
         stops after its preview. With ``guard_deletes``, an ``up`` that would delete more
         than half of the resources the stack manages stops there too
         (:class:`MassDeleteError`)."""
-        with self._locked("up"):
-            checked = self._operate("up", checks_only=True, guard_deletes=guard_deletes)
-            return self._operate("up", total=_applied(checked))
+        # One provider process for both passes, as one operation has with the real engine:
+        # the checks read nothing from the tenant, so the apply pass starts as fresh.
+        transport = _LazyTransport(self._open_transport)
+        with self._locked("up"), spaced_collections(), contextlib.closing(transport):
+            checked = self._operate(
+                "up", checks_only=True, guard_deletes=guard_deletes, transport=transport
+            )
+            return self._operate("up", total=_applied(checked), transport=transport)
 
     def refresh(self) -> RunResult:
         """Read every resource from its provider and record what is really there."""
@@ -206,7 +212,7 @@ class OfflineStack:
         return InProcessTransport(self.project)
 
     def _run(self, operation: Operation) -> RunResult:
-        with self._locked(operation):
+        with self._locked(operation), spaced_collections():
             return self._operate(operation)
 
     @contextlib.contextmanager
@@ -231,9 +237,11 @@ class OfflineStack:
         checks_only: bool = False,
         guard_deletes: bool = False,
         total: int | None = None,
+        transport: _LazyTransport | None = None,
     ) -> RunResult:
         """One pass of an operation over the stored state; ``total`` (the steps expected, for
-        the watcher) defaults to the resources the stack manages."""
+        the watcher) defaults to the resources the stack manages. Without a ``transport`` of
+        the caller's, the pass starts its own provider server and stops it at the end."""
         state = load_state(self.state_path, self.project, self.stack)
         managed = {u for u, r in state.resources.items() if r.custom and not r.external}
         writes = operation != "preview" and not checks_only
@@ -248,7 +256,9 @@ class OfflineStack:
         if watcher is not None:
             expected = None if checks_only else (total or len(managed) or None)
             watcher.phase("Checking" if checks_only else operation, expected)
-        transport = _LazyTransport(self._open_transport)
+        own_transport = transport is None
+        if transport is None:
+            transport = _LazyTransport(self._open_transport)
         deployment = Deployment(
             operation=operation,
             state=state,
@@ -276,7 +286,8 @@ class OfflineStack:
             deployment.fail_program(error, str(error))
         finally:
             self._deployment = None
-            transport.close()
+            if own_transport:
+                transport.close()
             if journal is not None:
                 journal.close()
             if writes:

@@ -14,6 +14,7 @@ import asyncio
 import base64
 import json
 import re
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
@@ -47,14 +48,28 @@ UNKNOWN: Final = _UnknownValue()
 """Stands for a value that is not known yet (a preview's server-computed outputs)."""
 
 
+class _Loop:
+    """An event loop for the SDK's serializer, closed with its owner."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+
+    def __del__(self) -> None:
+        self.loop.close()
+
+
+_PER_THREAD = threading.local()
+"""Each thread's own :class:`_Loop` (dropped, so closed, when the thread ends): making a loop
+costs a socket pair and a selector, as much again as serializing one resource's inputs."""
+
+
 def to_struct(props: Mapping[str, Any]) -> struct_pb2.Struct:
-    """Serialize a property bag with the SDK's own serializer (its own event loop, so it is safe
-    on any thread)."""
-    loop = asyncio.new_event_loop()
-    try:
-        return loop.run_until_complete(rpc.serialize_properties(dict(props), {}))
-    finally:
-        loop.close()
+    """Serialize a property bag with the SDK's own serializer, on this thread's own loop (safe
+    on any thread that is not running a loop)."""
+    holder: _Loop | None = getattr(_PER_THREAD, "holder", None)
+    if holder is None:
+        holder = _PER_THREAD.holder = _Loop()
+    return holder.loop.run_until_complete(rpc.serialize_properties(dict(props), {}))
 
 
 def from_struct(struct: struct_pb2.Struct) -> Props:
