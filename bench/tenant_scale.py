@@ -206,6 +206,7 @@ def child(args: argparse.Namespace) -> None:
     figures = {
         "wall": wall,
         "steps": dict(result.counts()),
+        "with_changes": sum(1 for step in result.steps if step.changes),
         "engine_cpu": own.ru_utime + own.ru_stime,
         "engine_kib": own.ru_maxrss,
         "provider_cpu": children.ru_utime + children.ru_stime,
@@ -226,6 +227,7 @@ class Row:
     engine_mib: float
     provider_mib: float
     steps: dict[str, int]
+    with_changes: int
 
     @property
     def ms_per_object(self) -> float:
@@ -238,25 +240,31 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-STEP_KINDS: dict[tuple[str, bool], set[str]] = {
-    ("up", False): {"create"},
-    ("preview", False): {"same"},
-    ("up", True): {"update", "same"},
-    ("refresh", False): {"read", "refresh", "same"},
-    ("destroy", False): {"delete"},
+STEP_KINDS: dict[str, set[str]] = {
+    "up": {"create", "update", "same"},
+    "preview": {"same"},
+    "refresh": {"read"},
+    "destroy": {"delete"},
 }
 
 
-def wrong_steps(operation: str, changed: bool, steps: dict[str, int], objects: int) -> str | None:
+def wrong_steps(
+    operation: str, steps: dict[str, int], with_changes: int, objects: int, updates: int
+) -> str | None:
     """What is wrong with an operation's steps, if anything: the benchmark measures the work
-    it meant to measure (a no-op preview that changes something is not a no-op)."""
-    unexpected = {k: v for k, v in steps.items() if v and k not in STEP_KINDS[operation, changed]}
+    it meant to measure (a no-op preview or a refresh that finds a change is not a no-op; an
+    ``up`` creates everything or updates exactly the changed objects)."""
+    unexpected = {k: v for k, v in steps.items() if v and k not in STEP_KINDS[operation]}
     if unexpected:
         return f"unexpected steps {unexpected}"
-    if sum(steps.values()) < objects:
+    if sum(steps.values()) != objects:
         return f"{sum(steps.values())} steps for {objects} objects"
-    if changed and not steps.get("update"):
-        return "no update steps"
+    if operation == "up" and steps.get("update", 0) != updates:
+        return f"{steps.get('update', 0)} updates, {updates} expected"
+    if operation == "up" and not updates and steps.get("create", 0) != objects:
+        return f"{steps.get('create', 0)} creates for {objects} objects"
+    if operation in ("preview", "refresh") and with_changes:
+        return f"{with_changes} steps with changes"
     return None
 
 
@@ -302,9 +310,11 @@ def run_size(size: int, args: argparse.Namespace, workdir: Path) -> tuple[list[R
                 figures["engine_kib"] / 1024,
                 figures["provider_kib"] / 1024,
                 figures["steps"],
+                figures["with_changes"],
             )
             rows.append(row)
-            problem = wrong_steps(operation, changed, row.steps, objects)
+            expected_updates = len(_all_names(shape)[::10]) if changed else 0
+            problem = wrong_steps(operation, row.steps, row.with_changes, objects, expected_updates)
             if problem:
                 problems.append(f"{objects} objects, {title}: {problem}")
             print(

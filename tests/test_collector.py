@@ -60,5 +60,5 @@ def test_garbage_is_still_collected_during_an_operation() -> None:
         for _ in range(3 * YOUNG):
             Cycle()
         collected = gc.collect()
-    # Each cycle is two tracked objects: left uncollected, 6 * YOUNG would be found here.
-    assert collected < 3 * YOUNG  # most went in the young collections along the way
+    # Left uncollected, all 3 * YOUNG cycles would be found here.
+    assert collected < YOUNG  # the rest went in the young collections along the way

@@ -592,6 +592,33 @@ def test_get_reads_an_existing_object(env: Env) -> None:
     assert id_ in env.store.objects()
 
 
+def test_an_up_starts_one_provider_unless_its_checks_read_from_the_tenant(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stack = env.stack(things(a={"value": "x"}))
+    started: list[object] = []
+    open_transport = stack._open_transport
+
+    def counted() -> Any:
+        started.append(None)
+        return open_transport()
+
+    monkeypatch.setattr(stack, "_open_transport", counted)
+    stack.up()
+    assert len(started) == 1  # checks and apply share it, as one operation
+    id_, _ = env.store.by_key("a")
+
+    def program() -> None:
+        Thing("a", key="a", value="y")
+        Thing("ref", key="a", opts=pulumi.ResourceOptions(id=id_))
+
+    stack.program = program
+    started.clear()
+    assert actions(stack.up()) == {"a": "update", "ref": "read"}
+    # The checks pass read `ref`: the apply pass gets a provider with nothing read yet.
+    assert len(started) == 2
+
+
 def test_a_program_runs_many_times_in_one_process(env: Env, tmp_path: Path) -> None:
     stack = env.stack(things(a={}))
     other = OfflineStack(

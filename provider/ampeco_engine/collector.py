@@ -8,7 +8,8 @@ more as the heap grows. For the length of an operation, :func:`spaced_collection
 collections wait for :data:`YOUNG` allocations (the older generations keep their pace relative
 to it) and freezes what already exists (the loaded modules, the stored state), so that full
 collections walk only what the operation made; then it restores both. Garbage is still
-collected, in larger batches.
+collected, in larger batches; what was frozen is walked again once the last operation of the
+process has ended (a process whose operations overlap without end keeps it frozen).
 """
 
 from __future__ import annotations

@@ -880,7 +880,8 @@ class Deployment:
 def dependents_first(resources: list[ResourceState]) -> list[ResourceState]:
     """Deletion order: a resource goes only when nothing left in the set depends on it (via
     dependencies, property dependencies, parent or deletedWith); ties break in reverse
-    registration order, and a cycle is broken at its last-registered member.
+    registration order, and a cycle is broken at its last-registered member. The URNs are
+    unique (the callers take the resources from the state, keyed by URN).
 
     Linear in resources and edges: each resource counts the ones left that depend on it, and
     the free ones wait in a heap by position, the last registered first."""

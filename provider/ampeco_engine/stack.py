@@ -68,11 +68,14 @@ class _LazyTransport:
         self._transport: Transport | None = None
         self._closed = False
         self._lock = threading.Lock()
+        #: The methods called so far.
+        self.called: set[str] = set()
 
     def call(self, method: str, request: RequestT) -> Any:
         with self._lock:
             if self._closed:  # a straggler after a forced stop: nothing more may be sent
                 raise TransportError("the operation has ended; no more provider calls")
+            self.called.add(method)
             if self._transport is None:
                 self._transport = self._factory()
             transport = self._transport
@@ -153,14 +156,21 @@ class OfflineStack:
         stops after its preview. With ``guard_deletes``, an ``up`` that would delete more
         than half of the resources the stack manages stops there too
         (:class:`MassDeleteError`)."""
-        # One provider process for both passes, as one operation has with the real engine:
-        # the checks read nothing from the tenant, so the apply pass starts as fresh.
-        transport = _LazyTransport(self._open_transport)
-        with self._locked("up"), spaced_collections(), contextlib.closing(transport):
+        # One provider process for both passes, as one operation has with the real engine,
+        # unless the checks read from the tenant (`get` resources, imports): the provider's
+        # read cache would then hold listings the apply pass must take afresh.
+        checks = _LazyTransport(self._open_transport)
+        with self._locked("up"), spaced_collections(), contextlib.ExitStack() as stack:
+            stack.callback(checks.close)
             checked = self._operate(
-                "up", checks_only=True, guard_deletes=guard_deletes, transport=transport
+                "up", checks_only=True, guard_deletes=guard_deletes, transport=checks
             )
-            return self._operate("up", total=_applied(checked), transport=transport)
+            apply = checks
+            if checks.called - {"Configure", "Check"}:
+                checks.close()
+                apply = _LazyTransport(self._open_transport)
+                stack.callback(apply.close)
+            return self._operate("up", total=_applied(checked), transport=apply)
 
     def refresh(self) -> RunResult:
         """Read every resource from its provider and record what is really there."""

@@ -632,11 +632,16 @@ def _differs(old: Mapping[str, Any], new: Mapping[str, Any], unordered: frozense
     return bool(DeepDiff(before, after, ignore_numeric_type_changes=True))
 
 
+_JSON = frozenset({dict, list, str, int, float, bool, type(None)})
+
+
 def _identical(a: Any, b: Any) -> bool:
     """The same value, type for type (an int and a float of equal value count as the same, as
     for ``DeepDiff(ignore_numeric_type_changes=True)``; a bool is no number here). Where this
     says yes, DeepDiff finds nothing; it is asked only about the rest, which keeps a no-op
     diff from paying for a DeepDiff per field (most of the provider's time in a preview)."""
+    if type(a) not in _JSON or type(b) not in _JSON:
+        return False  # only JSON values here (sets, tuples and the rest: DeepDiff decides)
     if type(a) is not type(b):
         numbers = (int, float)
         return type(a) in numbers and type(b) in numbers and a == b
