@@ -86,3 +86,31 @@ def test_the_schema_command_prints_the_schema_and_the_example_ships_it_current(
         "examples/tenant-yaml/tenant.schema.json is out of date:"
         " ampeco-iac schema -o examples/tenant-yaml/tenant.schema.json"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "".join(
+                f"{n}: &{n} [{', '.join([f'*{p}'] * 9 if p else ['x'] * 9)}]\n"
+                for p, n in zip(["", "a", "b", "c", "d", "e", "f"], "abcdefg", strict=True)
+            ),
+            "(document): its aliases (`*name`) would expand it from 24 values to 6,053,451",
+        ),
+        (
+            "taxes:\n  vat: !!python/object/apply:os.system [echo pwned]\n",
+            "line 2: (document): the tag `!!python/object/apply:os.system` is not allowed",
+        ),
+    ],
+)
+def test_hostile_yaml_gets_one_clear_problem_and_no_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, expected: str
+) -> None:
+    document = tmp_path / "tenant.yaml"
+    document.write_text(text)
+    assert main(["validate", str(document)]) == 1
+    err = capsys.readouterr().err
+    assert "1 problem; nothing was changed in the tenant." in err
+    assert expected in err
+    assert "Traceback" not in err

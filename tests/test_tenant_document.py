@@ -519,3 +519,59 @@ def test_an_empty_document_that_says_so_is_valid() -> None:
     assert load(parse("delete_everything: true\n")).problems == []
     problems = load(parse("delete_everything: 1\n")).problems
     assert any("must be true or false" in p.message for p in problems)
+
+
+# --- hostile YAML ----------------------------------------------------------------------------
+
+#: A few hundred bytes that expand to 9**6 values (a "billion laughs").
+ALIAS_BOMB = "".join(
+    f"{name}: &{name} [{', '.join([f'*{prev}'] * 9 if prev else ['x'] * 9)}]\n"
+    for prev, name in zip(["", "a", "b", "c", "d", "e"], "abcdef", strict=True)
+)
+
+
+def test_an_alias_bomb_is_refused_before_it_is_expanded() -> None:
+    assert len(ALIAS_BOMB) < 300
+    source = parse(ALIAS_BOMB)
+    assert source.data is None
+    [problem] = source.problems
+    assert problem.message.startswith("its aliases (`*name`) would expand it from 22 values to")
+    assert "write the repeated parts out" in problem.message
+
+
+def test_a_shared_block_of_defaults_is_fine() -> None:
+    text = "defaults: &d {type: type2, status: enabled}\nlist:\n" + "  - {<<: *d, n: 1}\n" * 2000
+    source = parse(text)
+    assert source.problems == []
+    assert source.data["list"][1999] == {"type": "type2", "status": "enabled", "n": 1}
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "line"),
+    [
+        (
+            "taxes:\n  vat: !!python/object:os.system [echo]\n",
+            "the tag `!!python/object:os.system` is not allowed: a tenant document is plain YAML"
+            " (text, numbers, true/false, null, lists and mappings)",
+            2,
+        ),
+        ("a: !!binary aGk=\n", "the tag `!!binary` is not allowed", 1),
+        ("a: !!set {x}\n", "the tag `!!set` is not allowed", 1),
+        ("a: !mine 1\n", "the tag `!mine` is not allowed", 1),
+        ("a: &x\n  b: *x\n", "an alias refers to the object that holds it", 1),
+        ("a: " + "[" * 100 + "]" * 100 + "\n", "nested more than 64 levels deep", 1),
+        ("a: " + "[" * 5000 + "]" * 5000 + "\n", "nested more than 64 levels deep", None),
+    ],
+)
+def test_yaml_beyond_plain_values_is_refused_with_its_line(
+    text: str, message: str, line: int | None
+) -> None:
+    source = parse(text)
+    assert source.data is None
+    [problem] = source.problems
+    assert problem.message.startswith(message)
+    assert problem.line == line
+
+
+def test_an_unquoted_date_stays_text() -> None:
+    assert parse("start_date: 2025-01-31\n").data == {"start_date": "2025-01-31"}

@@ -46,8 +46,9 @@ class _Loader(yaml.SafeLoader):
 
     YAML 1.1, PyYAML's default, would silently turn ``NO`` (Norway) and ``on``/``off``/
     ``yes``/``no`` into booleans, ``0150`` (a post code) into the octal number 104, and
-    ``22:00`` into 1320: here only ``true``/``false`` are booleans and only plain decimal (or
-    ``0x``) numbers are numbers; everything else stays text.
+    ``22:00`` into 1320, and ``2025-01-31`` into a date: here only ``true``/``false`` are
+    booleans and only plain decimal (or ``0x``) numbers are numbers; everything else stays
+    text.
     """
 
 
@@ -56,7 +57,7 @@ _Loader.yaml_implicit_resolvers = {
     first: [
         (tag, rx)
         for tag, rx in resolvers
-        if tag not in (_YAML + "bool", _YAML + "int", _YAML + "float")
+        if tag not in (_YAML + "bool", _YAML + "int", _YAML + "float", _YAML + "timestamp")
     ]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
@@ -75,6 +76,20 @@ _Loader.add_implicit_resolver(
     ),
     list("-+.0123456789"),
 )
+
+
+#: The only tags a document may carry, written or implied: plain YAML (text, numbers, true/false,
+#: null, lists, mappings, and ``<<`` merge keys). Anything else (``!!python/object``, ``!!binary``,
+#: ``!!set``, a custom ``!tag``) is refused before any value is made from it.
+PLAIN_TAGS = frozenset(
+    _YAML + name for name in ("str", "int", "float", "bool", "null", "seq", "map", "merge")
+)
+#: How deep mappings and lists may nest (a tenant document needs fewer than ten levels).
+MAX_DEPTH = 64
+#: Values that aliases may add beyond those written out, plus ten per value written out: a
+#: shared block of defaults is fine, a "billion laughs" that expands a few hundred bytes into
+#: millions of values is refused before it is expanded.
+ALIAS_ALLOWANCE = 100_000
 
 
 @dataclass
@@ -142,7 +157,7 @@ def parse(text: str, name: str = "tenant.yaml") -> Source:
     try:
         node = loader.get_single_node()
     except RecursionError:
-        source.problems.append(Problem((), "an alias refers to the object that holds it"))
+        source.problems.append(Problem((), f"nested more than {MAX_DEPTH} levels deep"))
         return source
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
@@ -154,6 +169,11 @@ def parse(text: str, name: str = "tenant.yaml") -> Source:
         loader.dispose()
         source.data = {}
         return source
+    refused = _inspect(node)
+    if refused is not None:
+        loader.dispose()
+        source.problems.append(refused)
+        return source
     try:
         _index(node, (), source)
         # With a repeated key the later value is kept, so the rest is still checked.
@@ -163,6 +183,64 @@ def parse(text: str, name: str = "tenant.yaml") -> Source:
     finally:
         loader.dispose()
     return source
+
+
+def _inspect(root: yaml.Node) -> Problem | None:
+    """What makes the document unsafe to expand, before anything is made from it: a tag that is
+    not plain YAML, nesting beyond :data:`MAX_DEPTH`, an alias inside what it names, or
+    aliases that would expand it beyond :data:`ALIAS_ALLOWANCE`. Each node is visited once."""
+    sizes: dict[int, int] = {}  # values under a node, counting what aliases repeat
+    open_: set[int] = set()
+
+    def size(node: yaml.Node, depth: int) -> int | Problem:
+        line = node.start_mark.line + 1
+        if node.tag not in PLAIN_TAGS:
+            return Problem(
+                (),
+                f"the tag `{_shown_tag(node.tag)}` is not allowed: a tenant document"
+                " is plain YAML (text, numbers, true/false, null, lists and mappings)",
+                line,
+            )
+        if id(node) in open_:
+            return Problem((), "an alias refers to the object that holds it", line)
+        if id(node) in sizes:
+            return sizes[id(node)]
+        if depth > MAX_DEPTH:
+            return Problem((), f"nested more than {MAX_DEPTH} levels deep", line)
+        total = 1
+        if isinstance(node, yaml.CollectionNode):
+            open_.add(id(node))
+            children: list[yaml.Node] = (
+                [n for pair in node.value for n in pair]
+                if isinstance(node, yaml.MappingNode)
+                else list(node.value)
+            )
+            for child in children:
+                inner = size(child, depth + 1)
+                if isinstance(inner, Problem):
+                    return inner
+                total += inner
+            open_.discard(id(node))
+        sizes[id(node)] = total
+        return total
+
+    expanded = size(root, 0)
+    if isinstance(expanded, Problem):
+        return expanded
+    allowed = ALIAS_ALLOWANCE + 11 * len(sizes)
+    if expanded > allowed:
+        return Problem(
+            (),
+            f"its aliases (`*name`) would expand it from {len(sizes):,} values to"
+            f" {expanded:,}, more than the {allowed:,} allowed: write the repeated parts out,"
+            " or repeat less",
+        )
+    return None
+
+
+def _shown_tag(tag: str) -> str:
+    """A tag as it is written: ``!!binary``, ``!custom``."""
+    return "!!" + tag.removeprefix(_YAML) if tag.startswith(_YAML) else tag
 
 
 def _index(node: yaml.Node, path: DocPath, source: Source) -> None:
