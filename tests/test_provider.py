@@ -161,6 +161,41 @@ def test_invalid_programs_fail_in_check_without_api_calls(
     assert tenant.requests() == []
 
 
+@pytest.mark.parametrize(
+    ("kind", "props", "field", "words"),
+    [
+        ("Tax", {"name": "VAT", "percentage": float("inf")}, "percentage", "finite number"),
+        ("Tax", {"name": "VAT", "percentage": float("nan")}, "percentage", "finite number"),
+        (
+            "TariffGroup",
+            {"name": "G", "tariff_ids": [1, 10**19]},
+            "tariff_ids.1",
+            "10000000000000000000 is too large for the API: integers go up to"
+            " 9,223,372,036,854,775,807",
+        ),
+        (
+            "Tariff",
+            {
+                "name": "T",
+                "type": "flat rate",
+                "pricing": {"price_per_session": 1, "tax_id": 99999999999999999999999},
+            },
+            "pricing.tax_id",
+            "99999999999999991611392 is too large for the API",
+        ),
+    ],
+)
+def test_numbers_json_or_the_api_cannot_hold_fail_in_check_after_the_wire(
+    tenant: Sim, kind: str, props: dict[str, Any], field: str, words: str
+) -> None:
+    # As the engine hands them over: through protobuf, where every number is a double.
+    news = {**wire_round_trip(props), "__provider": "p"}
+    result = provider(kind).check({}, news)
+    by_field = {f.property: f.reason for f in result.failures}
+    assert field in by_field and words in by_field[field], by_field
+    assert tenant.requests() == []
+
+
 def test_a_secret_argument_is_never_quoted_in_a_check_failure(tenant: Sim) -> None:
     props = {
         "name": "CP",

@@ -575,3 +575,31 @@ def test_yaml_beyond_plain_values_is_refused_with_its_line(
 
 def test_an_unquoted_date_stays_text() -> None:
     assert parse("start_date: 2025-01-31\n").data == {"start_date": "2025-01-31"}
+
+
+def test_numbers_json_or_the_api_cannot_hold_are_refused_with_their_paths() -> None:
+    found = problems_of(
+        """\
+        taxes:
+          vat: {name: VAT, percentage: .inf}
+        tariffs:
+          t:
+            name: T
+            type: flat rate
+            pricing: {price_per_session: 1e400, tax: vat}
+          u:
+            name: U
+            type: flat rate
+            pricing: {price_per_session: 1, tax_id: 99999999999999999999999}
+        """
+    )
+    assert found == [
+        ("taxes.vat.percentage", 2, "Input should be a finite number (got inf)"),
+        ("tariffs.t.pricing.price_per_session", 7, "Input should be a finite number (got inf)"),
+        (
+            "tariffs.u.pricing.tax_id",
+            11,
+            "99999999999999999999999 is too large for the API: integers go up to"
+            " 9,223,372,036,854,775,807 (got 99999999999999999999999)",
+        ),
+    ]

@@ -12,6 +12,7 @@ from pydantic.alias_generators import to_snake
 
 from .kinds import Kind
 from .kinds.declaration import nested_models
+from .models.base import too_large
 
 
 def validation_problems(
@@ -77,6 +78,8 @@ def _explain(error: Any, kind: Kind, loc: list[Any]) -> str:
         where = kind.name if owner is kind.model else f"`{'.'.join(map(str, loc[:-1]))}`"
         return f"`{loc[-1]}` is not an argument of {where}; the arguments are: {names}"
     message = str(error["msg"])
+    if problem == "int_parsing_size":  # pydantic's own 64-bit limit, said as ours is
+        message = too_large(got)
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
     if loc and str(loc[0]) in kind.secrets:

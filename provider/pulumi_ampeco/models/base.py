@@ -18,10 +18,13 @@ from pydantic import (
     Field,
     TypeAdapter,
     ValidationInfo,
+    field_validator,
 )
 from pydantic.alias_generators import to_camel
 
 DEFAULT_LOCALE = "en"
+#: The largest integer the API takes: its integers are 64-bit (ids, powers, counts).
+MAX_INTEGER = 2**63 - 1
 
 
 class AmpecoModel(BaseModel):
@@ -36,7 +39,16 @@ class AmpecoModel(BaseModel):
         coerce_numbers_to_str=True,
         # The docstring under a field is its description (reference pages, JSON Schema).
         use_attribute_docstrings=True,
+        # JSON has no infinity or NaN: `.inf` or `1e400` in a document is refused by name.
+        allow_inf_nan=False,
     )
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _integers_the_api_holds(cls, value: Any) -> Any:
+        """Integers anywhere in a field (lists included) fit the API's 64-bit integers."""
+        _within_integer_range(value)
+        return value
 
     def to_wire(self) -> dict[str, Any]:
         """The API body for the fields the user set (``None`` where the user cleared one)."""
@@ -45,6 +57,24 @@ class AmpecoModel(BaseModel):
     def to_state(self) -> dict[str, Any]:
         """The program's view (snake_case) of the fields the user set."""
         return self.model_dump(by_alias=False, exclude_unset=True, mode="json")
+
+
+def too_large(value: Any) -> str:
+    """The message for an integer beyond :data:`MAX_INTEGER` (ours and pydantic's own)."""
+    shown = int(value) if isinstance(value, float) and value.is_integer() else value
+    return f"{shown} is too large for the API: integers go up to {MAX_INTEGER:,}"
+
+
+def _within_integer_range(value: Any) -> None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not -MAX_INTEGER - 1 <= value <= MAX_INTEGER:
+            raise ValueError(f"{value} is too large for the API: integers go up to {MAX_INTEGER:,}")
+    elif isinstance(value, list):
+        for item in value:
+            _within_integer_range(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _within_integer_range(item)
 
 
 class Translation(AmpecoModel):
