@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from . import decisions
+from .bodies import check_query, json_body
 from .contract import Contract, Operation, default_contract, parse_query, validate_query
 from .errors import UNAUTHENTICATED, ApiError, Invalid
 from .faults import Fault, FaultError, Faults
@@ -309,17 +310,15 @@ class Simulator:
                 raise ApiError(404, "Not Found.")
             ids[name] = id_
         pairs = parse_qsl(call.query, keep_blank_values=True)
+        check_query(pairs)
         values, errors = validate_query(operation, parse_query(pairs))
         if errors:
             raise Invalid(errors)
         payload: Any = None
         if operation.body_schema is not None:
-            try:
-                payload = (
-                    json.loads(call.body, parse_constant=_no_constant) if call.body.strip() else {}
-                )
-            except (ValueError, UnicodeDecodeError):
-                raise Invalid({"body": ["The request body must be valid JSON."]}) from None
+            payload = (
+                json_body(call.body, call.headers.get("content-type")) if call.body.strip() else {}
+            )
             errors = operation.validate_body(payload)
             if errors:
                 raise Invalid(errors)
@@ -390,12 +389,13 @@ SECRET_FIELDS = frozenset({"password", "pin"})
 
 
 def _logged_body(method: str, body: bytes) -> Any:
-    """The JSON body of a write for the request log, secrets masked."""
+    """The JSON body of a write for the request log, secrets masked; ``None`` for one the
+    tenant would not take (not JSON, too deep, not valid Unicode)."""
     if method not in ("POST", "PUT", "PATCH") or not body.strip():
         return None
     try:
-        return _masked(json.loads(body))
-    except ValueError:
+        return _masked(json_body(body, "application/json"))
+    except ApiError:
         return None
 
 
@@ -405,11 +405,6 @@ def _masked(value: Any) -> Any:
     if isinstance(value, list):
         return [_masked(v) for v in value]
     return value
-
-
-def _no_constant(name: str) -> Any:
-    """JSON has no NaN or Infinity; Python's parser would accept them."""
-    raise ValueError(f"{name} is not a JSON number")
 
 
 def _bearer(headers: Mapping[str, str]) -> str | None:

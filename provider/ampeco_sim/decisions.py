@@ -67,8 +67,10 @@ TARIFF_GROUP_PUT_EMPTY_TARIFFS_REJECTED: Final = True
 # D29: currency PATCH may not change alphabeticCode.
 CURRENCY_CODE_IMMUTABLE: Final = True
 # Statuses the decisions make the simulator answer although an operation does not list them
-# (docs/decisions.md names these: 404 on some item paths, 409 on in-use deletes, 422 on listings).
-UNDOCUMENTED_STATUSES_ALLOWED: Final = frozenset({404, 409, 422, 429})
+# (docs/decisions.md names these: 404 on some item paths, 409 on in-use deletes, 422 on listings),
+# and those for requests it cannot read at all (ampeco_sim/bodies.py: 400 for a query with too
+# many parameters, 415 for a body not sent as JSON in UTF-8).
+UNDOCUMENTED_STATUSES_ALLOWED: Final = frozenset({400, 404, 409, 415, 422, 429})
 
 
 #: D21: these operations are documented with a bare object; the simulator wraps it in data.

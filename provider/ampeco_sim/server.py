@@ -20,6 +20,7 @@ from .app import Simulator
 
 log = logging.getLogger("ampeco_sim")
 MAX_BODY = 10 * 1024 * 1024
+ALLOWED_METHODS = "GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE"
 
 
 def _message(text: str) -> bytes:
@@ -98,8 +99,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        """Errors the HTTP layer itself raises (malformed requests) are JSON too."""
+        """Errors the HTTP layer itself raises (malformed requests) are JSON too; a method
+        the server does not serve (TRACE, CONNECT, …) is a 405 naming those it does."""
         self.close_connection = True
+        if code == 501:
+            self._answer(405, _message("Method not allowed."), {"Allow": ALLOWED_METHODS})
+            return
         self._answer(code, _message(message or self.responses.get(code, ("Error",))[0]))
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
