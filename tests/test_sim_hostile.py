@@ -4,10 +4,15 @@ leave nothing behind: the collection still lists cleanly afterwards."""
 from __future__ import annotations
 
 import json
+import socket
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+
+from ampeco_sim import RunningSimulator, Simulator, SimulatorConfig
 
 from .conftest import Sim
 
@@ -90,3 +95,68 @@ def test_valid_json_with_a_charset_is_still_taken(api: httpx.Client) -> None:
         headers={"Content-Type": "application/json; charset=utf-8"},
     )
     assert response.status_code == 201, response.text
+
+
+# --- the HTTP layer ------------------------------------------------------------------------
+
+
+def _exchange(port: int, data: bytes) -> tuple[bytes, float]:
+    """Send raw bytes; everything the server answers until it closes, and how long it took."""
+    began = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(data)
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    return received, time.monotonic() - began
+
+
+@pytest.fixture
+def impatient() -> Iterator[RunningSimulator]:
+    """A simulator whose connections wait half a second for the rest of a request."""
+    simulator = Simulator(SimulatorConfig(tokens=("t",), rate_limit=0))
+    with RunningSimulator(simulator, read_timeout=0.5) as running:
+        yield running
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "words"),
+    [
+        (b"GET /\r\n", b"HTTP/0.9 requests are not served"),
+        (b"hello\r\n\r\n", b"Bad request syntax"),
+        (b"\x00\x01\x02 garbage here now\r\n\r\n", b"Bad request version"),
+        (
+            b"POST /_sim/reset HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
+            b"Content-Length: 5\r\n\r\n",
+            b"Send one Content-Length.",
+        ),
+    ],
+)
+def test_a_broken_request_gets_a_status_line_and_a_json_400(
+    impatient: RunningSimulator, request_bytes: bytes, words: bytes
+) -> None:
+    answer, _ = _exchange(impatient.server.port, request_bytes)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 "), answer
+    assert b"Content-Type: application/json" in head
+    assert words in json.loads(body)["message"].encode()
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "answer_starts"),
+    [
+        (b"GET /_sim/health HTTP/1.1\r\nHost: x\r\n", b""),  # headers never finished
+        (
+            b"POST /_sim/reset HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc",
+            b"HTTP/1.1 408 ",
+        ),
+    ],
+)
+def test_a_stalled_request_is_let_go_after_the_read_timeout(
+    impatient: RunningSimulator, request_bytes: bytes, answer_starts: bytes
+) -> None:
+    answer, took = _exchange(impatient.server.port, request_bytes)
+    assert answer.startswith(answer_starts), answer
+    assert 0.4 < took < 5
+    with httpx.Client(base_url=impatient.base_url, timeout=5) as client:
+        assert client.get("/_sim/health").json() == {"status": "ok"}

@@ -20,6 +20,9 @@ from .app import Simulator
 
 log = logging.getLogger("ampeco_sim")
 MAX_BODY = 10 * 1024 * 1024
+#: Seconds a connection may take to send the next part of a request (headers or body), and to
+#: stay idle between keep-alive requests: a client that stalls does not hold a thread for ever.
+READ_TIMEOUT = 30.0
 ALLOWED_METHODS = "GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE"
 
 
@@ -33,11 +36,27 @@ class _Handler(BaseHTTPRequestHandler):
     # response would wait for the client's delayed ACK (about 40 ms).
     disable_nagle_algorithm = True
     server_version = "ampeco-sim"
+    # Answers to requests too broken to parse still start with a status line.
+    default_request_version = "HTTP/1.0"
 
     def version_string(self) -> str:
         return self.server_version
 
     server: SimulatorHTTPServer
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.settimeout(self.server.read_timeout)
+
+    def parse_request(self) -> bool:
+        raw: bytes = getattr(self, "raw_requestline", b"")
+        line = str(raw, "iso-8859-1").rstrip("\r\n")
+        if len(line.split()) == 2:  # "GET /": HTTP/0.9, which has no status line or headers
+            self.command, self.requestline = "", line
+            self.request_version = self.default_request_version
+            self.send_error(400, "HTTP/0.9 requests are not served; use HTTP/1.1.")
+            return False
+        return super().parse_request()
 
     def _serve(self) -> None:
         body = self._read_body()
@@ -63,6 +82,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes | None:
         """The request body, or ``None`` after answering a request whose body cannot be read."""
+        if len(self.headers.get_all("Content-Length") or []) > 1:
+            self.close_connection = True
+            self._answer(400, _message("Send one Content-Length."))
+            return None
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             self.close_connection = True
             self._answer(411, _message("Send the body with a Content-Length."))
@@ -77,7 +100,16 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self._answer(413, _message("The request body is too large."))
             return None
-        return self.rfile.read(length) if length else b""
+        try:
+            body = self.rfile.read(length) if length else b""
+        except TimeoutError:
+            body = b""
+        if len(body) < length:  # the client stalled or hung up mid-body
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self._answer(408, _message("The request body did not arrive in time."))
+            return None
+        return body
 
     def _answer(
         self,
@@ -118,8 +150,15 @@ class SimulatorHTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, simulator: Simulator, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        simulator: Simulator,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        read_timeout: float = READ_TIMEOUT,
+    ) -> None:
         self.simulator = simulator
+        self.read_timeout = read_timeout
         super().__init__((host, port), _Handler)
         self.host = host
         self.port = int(self.server_address[1])
@@ -127,7 +166,7 @@ class SimulatorHTTPServer(ThreadingHTTPServer):
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that hung up before its answer (it timed out) is routine, not an error."""
         error = sys.exc_info()[1]
-        if isinstance(error, (BrokenPipeError, ConnectionResetError)):
+        if isinstance(error, (BrokenPipeError, ConnectionResetError, TimeoutError)):
             log.debug("client %s went away before its answer", client_address)
             return
         log.exception("error serving %s", client_address)
@@ -141,9 +180,15 @@ class SimulatorHTTPServer(ThreadingHTTPServer):
 class RunningSimulator:
     """A simulator serving in a background thread; for tests and embedding."""
 
-    def __init__(self, simulator: Simulator, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        simulator: Simulator,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        read_timeout: float = READ_TIMEOUT,
+    ) -> None:
         self.simulator = simulator
-        self.server = SimulatorHTTPServer(simulator, host, port)
+        self.server = SimulatorHTTPServer(simulator, host, port, read_timeout)
         self._thread = threading.Thread(
             target=self.server.serve_forever, args=(0.05,), name="ampeco-sim", daemon=True
         )
