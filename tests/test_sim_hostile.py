@@ -160,3 +160,54 @@ def test_a_stalled_request_is_let_go_after_the_read_timeout(
     assert 0.4 < took < 5
     with httpx.Client(base_url=impatient.base_url, timeout=5) as client:
         assert client.get("/_sim/health").json() == {"status": "ok"}
+
+
+# --- the admin API -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "words"),
+    [
+        (b'{"limit": 5, "window": NaN}', 400, "valid JSON"),
+        (b'{"limit": 5, "window": Infinity}', 400, "valid JSON"),
+        (b'{"limit": 5, "window": 1e999}', 422, "at most 86400"),
+        (b'{"limit": 5, "window": 0}', 422, "above 0"),
+        (b'{"limit": 10000000000, "window": 1}', 422, "from 0 to 1000000"),
+        (b'{"limit": 5, "window": true}', 422, "window"),
+    ],
+)
+def test_the_rate_limit_takes_only_sane_values(
+    sim: Sim, api: httpx.Client, body: bytes, status: int, words: str
+) -> None:
+    with sim.admin() as admin:
+        response = admin.put("/rate-limit", content=body, headers=JSON)
+        assert response.status_code == status, response.text
+        assert words in response.json()["message"]
+        assert admin.get("/health").json() == {"status": "ok"}
+    assert api.get(LOCATIONS).status_code == 200  # the public API still answers
+
+
+@pytest.mark.parametrize(
+    ("rule", "words"),
+    [
+        ({"latency_ms": 10**9}, "latency_ms must be between 0 and 60000"),
+        ({"status": 503, "late_ms": 10**9}, "late_ms goes with a status"),
+        ({"status": 429, "retry_after": 10**9}, "retry_after must be between 0 and 3600"),
+        ({"count": 10**12}, "count must be at most"),
+        ({"path": "(a+)+$"}, "repeats a repetition"),
+        ({"path": "((ab)*c)*"}, "repeats a repetition"),
+        ({"path": "x" * 301}, "at most 300 characters"),
+        ({"path": "("}, "not a valid regular expression"),
+    ],
+)
+def test_a_fault_rule_that_could_wedge_the_simulator_is_refused(
+    sim: Sim, api: httpx.Client, rule: dict[str, Any], words: str
+) -> None:
+    with sim.admin() as admin:
+        response = admin.post("/faults", json=rule)
+        assert response.status_code == 422, response.text
+        assert words in response.json()["message"]
+        assert admin.get("/faults").json()["data"] == []
+    started = time.monotonic()
+    assert api.get(LOCATIONS + "/" + "a" * 40 + "!").status_code == 404
+    assert time.monotonic() - started < 5

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from . import decisions
-from .bodies import check_query, json_body
+from .bodies import check_query, json_body, parse_json
 from .contract import Contract, Operation, default_contract, parse_query, validate_query
 from .errors import UNAUTHENTICATED, ApiError, Invalid
 from .faults import Fault, FaultError, Faults
@@ -335,9 +335,9 @@ class Simulator:
     def _admin(self, method: str, path: str, body: bytes) -> Outcome:
         route = (method, path.rstrip("/"))
         try:
-            data = json.loads(body) if body.strip() else None
-        except ValueError:
-            return _json_outcome(400, {"message": "The request body must be valid JSON."})
+            data = parse_json(body) if body.strip() else None
+        except ValueError as error:
+            return _json_outcome(400, {"message": str(error)})
         if route == ("GET", "/_sim/health"):
             return _json_outcome(200, {"status": "ok"})
         if route == ("GET", "/_sim/requests"):
@@ -364,7 +364,10 @@ class Simulator:
             self.faults.clear()
             return Outcome(204)
         if route == ("PUT", "/_sim/rate-limit"):
-            usage = {"message": 'send {"limit": N >= 0, "window": seconds > 0}'}
+            usage = {
+                "message": 'send {"limit": N from 0 to 1000000, "window": seconds above 0,'
+                " at most 86400}"
+            }
             if not isinstance(data, dict):
                 return _json_outcome(422, usage)
             limit, window = data.get("limit"), data.get("window", self.limiter.window)
@@ -372,8 +375,9 @@ class Simulator:
                 not isinstance(limit, int)
                 or isinstance(limit, bool)
                 or not isinstance(window, (int, float))
-                or limit < 0
-                or window <= 0
+                or isinstance(window, bool)
+                or not 0 <= limit <= 1_000_000
+                or not 0 < window <= 86_400  # NaN fails this too
             ):
                 return _json_outcome(422, usage)
             self.limiter.configure(limit, float(window))

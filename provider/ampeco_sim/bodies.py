@@ -31,12 +31,20 @@ def json_body(body: bytes, content_type: str | None) -> Any:
     if charset not in (None, "utf-8", "utf8"):
         raise ApiError(415, "The request body must be encoded in UTF-8.")
     try:
+        return parse_json(body)
+    except ValueError as error:
+        raise Invalid({"body": [str(error)]}) from None
+
+
+def parse_json(body: bytes) -> Any:
+    """JSON in UTF-8 that can be stored as it is; a :class:`ValueError` saying why not."""
+    try:
         payload = json.loads(body.decode("utf-8"), parse_constant=_no_constant)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise Invalid({"body": ["The request body must be valid JSON in UTF-8."]}) from None
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        raise ValueError("The request body must be valid JSON in UTF-8.") from None
     problem = _problem(payload)
     if problem:
-        raise Invalid({"body": [problem]})
+        raise ValueError(problem)
     return payload
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import random
 import re
 import threading
@@ -25,6 +26,20 @@ FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "retry_after": (int,),
     "late_ms": (int,),
 }
+
+
+try:  # the parser behind `re` (to look inside a pattern before it is used)
+    re_parser: Any = importlib.import_module("re._parser")
+except ImportError:  # Python 3.10
+    re_parser = importlib.import_module("sre_parse")
+
+#: Upper bounds that keep a rule from wedging the simulator: waits up to a minute, counts and
+#: Retry-After within reason, and a path pattern short and free of nested repetition (``(a+)+``
+#: can take minutes on one path: Python's regular expressions have no timeout).
+MAX_WAIT_MS = 60_000
+MAX_COUNT = 1_000_000
+MAX_RETRY_AFTER = 3600
+MAX_PATTERN = 300
 
 
 class FaultError(ValueError):
@@ -83,14 +98,17 @@ class Fault:
             raise FaultError("fraction must be in (0, 1]")
         if fault.count is not None and fault.count < 1:
             raise FaultError("count must be at least 1")
-        if fault.latency_ms < 0:
-            raise FaultError("latency_ms must not be negative")
-        if fault.late_ms is not None and (fault.status is None or fault.late_ms < 0):
-            raise FaultError("late_ms goes with a status and must not be negative")
-        try:
-            fault._pattern = re.compile(fault.path) if fault.path else None
-        except re.error as exc:
-            raise FaultError(f"path is not a valid regular expression: {exc}") from exc
+        if fault.count is not None and fault.count > MAX_COUNT:
+            raise FaultError(f"count must be at most {MAX_COUNT}")
+        if not 0 <= fault.latency_ms <= MAX_WAIT_MS:
+            raise FaultError(f"latency_ms must be between 0 and {MAX_WAIT_MS}")
+        if fault.late_ms is not None and (
+            fault.status is None or not 0 <= fault.late_ms <= MAX_WAIT_MS
+        ):
+            raise FaultError(f"late_ms goes with a status and must be between 0 and {MAX_WAIT_MS}")
+        if fault.retry_after is not None and not 0 <= fault.retry_after <= MAX_RETRY_AFTER:
+            raise FaultError(f"retry_after must be between 0 and {MAX_RETRY_AFTER}")
+        fault._pattern = _pattern(fault.path) if fault.path else None
         return fault
 
     @classmethod
@@ -129,6 +147,44 @@ class Fault:
         out = asdict(self)
         out.pop("_pattern", None)
         return out
+
+
+def _pattern(path: str) -> re.Pattern[str]:
+    if len(path) > MAX_PATTERN:
+        raise FaultError(f"path must be at most {MAX_PATTERN} characters")
+    try:
+        parsed = re_parser.parse(path)
+        compiled = re.compile(path)
+    except (re.error, RecursionError, OverflowError) as exc:
+        raise FaultError(f"path is not a valid regular expression: {exc}") from exc
+    if _nested_repeat(list(parsed), inside=False):
+        raise FaultError(
+            "path repeats a repetition (like `(a+)+`), which can take minutes to match;"
+            " write it without the nesting"
+        )
+    return compiled
+
+
+def _nested_repeat(items: list[Any], *, inside: bool) -> bool:
+    """Whether a repetition that can match more than once sits inside another one."""
+    for op, argument in items:
+        if op in (re_parser.MAX_REPEAT, re_parser.MIN_REPEAT, re_parser.POSSESSIVE_REPEAT):
+            _low, high, sub = argument
+            if high > 1 and inside:
+                return True
+            if _nested_repeat(list(sub), inside=inside or high > 1):
+                return True
+        elif op in (re_parser.SUBPATTERN, re_parser.ATOMIC_GROUP):
+            if _nested_repeat(list(argument[-1]), inside=inside):
+                return True
+        elif op == re_parser.BRANCH:
+            if any(_nested_repeat(list(branch), inside=inside) for branch in argument[1]):
+                return True
+        elif op in (re_parser.ASSERT, re_parser.ASSERT_NOT) and _nested_repeat(
+            list(argument[1]), inside=inside
+        ):
+            return True
+    return False
 
 
 class Faults:
