@@ -134,6 +134,10 @@ INVALID = [
     ({"geoposition": {"lat": 1, "longitude": 1}}, "geoposition.lat", "of `geoposition`"),
     ({"name": {"en": "", "de": "x"}}, "name.en", "at least 1 character"),
     ({"colour": "red"}, "colour", "not an argument"),
+    ({"external_id": "  "}, "external_id", "must not be empty or only spaces"),
+    ({"name": {"en": " \t "}}, "name.en", "must not be empty or only spaces"),
+    ({"address": "Street\x001"}, "address.0.translation", "control character U+0000"),
+    ({"tags": ["north", "\x1b[31mred"]}, "tags", "control character U+001B"),
     (
         {"working_hours": {"hours": {"monday": [{"start": "6:00", "end": "23:00"}]}}},
         "working_hours.hours.monday.0.start",

@@ -603,3 +603,32 @@ def test_numbers_json_or_the_api_cannot_hold_are_refused_with_their_paths() -> N
             " 9,223,372,036,854,775,807 (got 99999999999999999999999)",
         ),
     ]
+
+
+def test_blank_names_and_keys_and_control_characters_are_refused_with_their_paths() -> None:
+    found = problems_of(
+        """\
+        taxes:
+          vat: {name: "   ", percentage: 25}
+        tariffs:
+          t: {name: "Night\\u0000", type: flat rate, external_id: ""}
+          v: {name: "Two\\nlines\\tare fine", type: flat rate}
+        locations:
+          depot:
+            name: {en: " ", nb-NO: Depot}
+            address: Street 1
+            country: NO
+            geoposition: {latitude: 59.9, longitude: 10.7}
+        """
+    )
+    assert found == [
+        ("taxes.vat.name", 2, "must not be empty or only spaces (got '   ')"),
+        ("tariffs.t.external_id", 4, "must not be empty or only spaces (got '')"),
+        (
+            "tariffs.t.name",
+            4,
+            "holds the control character U+0000; only text, tabs and line breaks are allowed"
+            " (got 'Night\\x00')",
+        ),
+        ("locations.depot.name.en", 8, "must not be empty or only spaces (got ' ')"),
+    ]

@@ -7,6 +7,7 @@ and it converts between the program's names (``external_id``) and the API's (``e
 from __future__ import annotations
 
 import functools
+import unicodedata
 from collections.abc import Mapping
 from typing import Annotated, Any
 
@@ -25,6 +26,14 @@ from pydantic.alias_generators import to_camel
 DEFAULT_LOCALE = "en"
 #: The largest integer the API takes: its integers are 64-bit (ids, powers, counts).
 MAX_INTEGER = 2**63 - 1
+#: Fields that name or key an object (in any model): never empty or only spaces, which the
+#: tenant would show as a nameless object or could not find again.
+NAMING_FIELDS = frozenset(
+    {"name", "translation", "external_id", "network_id", "physical_reference"}
+)
+#: Control characters text may hold: tab, line feed and carriage return (any other, NUL
+#: included, is no text a person wrote; half a surrogate pair cannot be sent at all).
+ALLOWED_CONTROLS = frozenset("\t\n\r")
 
 
 class AmpecoModel(BaseModel):
@@ -45,9 +54,12 @@ class AmpecoModel(BaseModel):
 
     @field_validator("*", mode="after")
     @classmethod
-    def _integers_the_api_holds(cls, value: Any) -> Any:
-        """Integers anywhere in a field (lists included) fit the API's 64-bit integers."""
-        _within_integer_range(value)
+    def _values_the_api_holds(cls, value: Any, info: ValidationInfo) -> Any:
+        """Integers anywhere in a field (lists included) fit the API's 64-bit integers, text
+        holds no control characters, and a naming field is not blank."""
+        _within_range(value)
+        if info.field_name in NAMING_FIELDS and isinstance(value, str) and not value.strip():
+            raise ValueError("must not be empty or only spaces")
         return value
 
     def to_wire(self) -> dict[str, Any]:
@@ -65,16 +77,23 @@ def too_large(value: Any) -> str:
     return f"{shown} is too large for the API: integers go up to {MAX_INTEGER:,}"
 
 
-def _within_integer_range(value: Any) -> None:
+def _within_range(value: Any) -> None:
     if isinstance(value, int) and not isinstance(value, bool):
         if not -MAX_INTEGER - 1 <= value <= MAX_INTEGER:
-            raise ValueError(f"{value} is too large for the API: integers go up to {MAX_INTEGER:,}")
+            raise ValueError(too_large(value))
+    elif isinstance(value, str):
+        for char in value:
+            if unicodedata.category(char) in ("Cc", "Cs") and char not in ALLOWED_CONTROLS:
+                raise ValueError(
+                    f"holds the control character U+{ord(char):04X}; only text, tabs and line"
+                    " breaks are allowed"
+                )
     elif isinstance(value, list):
         for item in value:
-            _within_integer_range(item)
+            _within_range(item)
     elif isinstance(value, dict):
         for item in value.values():
-            _within_integer_range(item)
+            _within_range(item)
 
 
 class Translation(AmpecoModel):
