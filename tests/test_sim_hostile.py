@@ -76,7 +76,7 @@ def test_a_body_the_tenant_would_not_take_is_refused_and_nothing_is_stored(
 def test_a_query_with_too_many_parameters_is_refused(api: httpx.Client) -> None:
     response = api.get(LOCATIONS + "?" + "&".join(["filter[name]=a"] * 2000))
     assert response.status_code == 400
-    assert "at most 100" in response.json()["message"]
+    assert "at most 1000" in response.json()["message"]
 
 
 @pytest.mark.parametrize("method", ["TRACE", "CONNECT", "PROPFIND"])

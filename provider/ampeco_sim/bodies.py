@@ -16,8 +16,9 @@ from .errors import ApiError, Invalid
 
 #: How deep objects and arrays may nest in a body (the deepest resource needs fewer than 6).
 MAX_DEPTH = 32
-#: Query parameters a request may carry (a listing takes a few filters, a page and includes).
-MAX_QUERY_PARAMETERS = 100
+#: Query parameters a request may carry (a listing takes a few filters, a page and includes;
+#: generated deep-object filters reach about a hundred).
+MAX_QUERY_PARAMETERS = 1000
 
 
 def json_body(body: bytes, content_type: str | None) -> Any:
