@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pydantic
 import pytest
 import yaml
 
@@ -529,3 +530,15 @@ def test_an_adoption_plan_never_shows_a_secret(tenant: tuple[Sim, dict[str, Any]
     shown = offline.format_steps(preview, "preview", plans)
     assert "network: [secret] => [secret]" in shown
     assert PASSWORD not in shown and "another-password" not in shown
+
+
+def test_a_value_the_loader_would_refuse_is_checked_field_by_field_too() -> None:
+    from pulumi_ampeco.kinds import KINDS
+    from pulumi_ampeco.models.base import field_adapter
+
+    adapter = field_adapter(KINDS["Tariff"].model, "external_id")
+    with pytest.raises(pydantic.ValidationError, match="must not be empty"):
+        adapter.validate_python("")
+    with pytest.raises(pydantic.ValidationError, match="control character U\\+000B"):
+        field_adapter(KINDS["Tariff"].model, "name").validate_python("T\x0b")
+    assert adapter.validate_python("t-1") == "t-1"

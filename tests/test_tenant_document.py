@@ -632,3 +632,15 @@ def test_blank_names_and_keys_and_control_characters_are_refused_with_their_path
         ),
         ("locations.depot.name.en", 8, "must not be empty or only spaces (got ' ')"),
     ]
+
+
+def test_aliases_cannot_nest_a_document_past_the_limit_and_odd_merges_are_problems() -> None:
+    chained = "a0: &a0 " + "[" * 60 + "x" + "]" * 60 + "\n"
+    chained += "".join(
+        f"a{i}: &a{i} " + "[" * 60 + f"*a{i - 1}" + "]" * 60 + "\n" for i in range(1, 40)
+    )
+    [problem] = parse(chained).problems
+    assert problem.message == "nested more than 64 levels deep"
+    [problem] = parse("<<: 5\n").problems
+    assert problem.message.startswith("not valid YAML: expected a mapping")
+    assert parse("x: =\n").data == {"x": "="}

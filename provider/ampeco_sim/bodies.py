@@ -54,9 +54,6 @@ def check_query(pairs: list[tuple[str, str]]) -> None:
         raise ApiError(
             400, f"The query has {len(pairs)} parameters; at most {MAX_QUERY_PARAMETERS}."
         )
-    for name, value in pairs:
-        if _has_surrogate(name) or _has_surrogate(value):
-            raise ApiError(400, "The query must be text in UTF-8.")
 
 
 def _parameter(parameters: str, name: str) -> str | None:

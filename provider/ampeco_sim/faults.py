@@ -40,6 +40,7 @@ MAX_WAIT_MS = 60_000
 MAX_COUNT = 1_000_000
 MAX_RETRY_AFTER = 3600
 MAX_PATTERN = 300
+MAX_UNBOUNDED = 2
 
 
 class FaultError(ValueError):
@@ -157,34 +158,43 @@ def _pattern(path: str) -> re.Pattern[str]:
         compiled = re.compile(path)
     except (re.error, RecursionError, OverflowError) as exc:
         raise FaultError(f"path is not a valid regular expression: {exc}") from exc
-    if _nested_repeat(list(parsed), inside=False):
+    unbounded = [0]
+    if _risky(parsed, inside=False, unbounded=unbounded) or unbounded[0] > MAX_UNBOUNDED:
         raise FaultError(
-            "path repeats a repetition (like `(a+)+`), which can take minutes to match;"
-            " write it without the nesting"
+            "path has a repetition inside a repetition (like `(a+)+` or `(a|b)*`) or more"
+            f" than {MAX_UNBOUNDED} unbounded repetitions (`*`, `+`), which can take minutes"
+            " to match; write it more simply"
         )
     return compiled
 
 
-def _nested_repeat(items: list[Any], *, inside: bool) -> bool:
-    """Whether a repetition that can match more than once sits inside another one."""
-    for op, argument in items:
-        if op in (re_parser.MAX_REPEAT, re_parser.MIN_REPEAT, re_parser.POSSESSIVE_REPEAT):
-            _low, high, sub = argument
+def _risky(pattern: Any, *, inside: bool, unbounded: list[int]) -> bool:
+    """Whether a parsed pattern repeats something that can match in more than one way (a
+    repetition or an alternation inside a repetition); counts unbounded repetitions."""
+    for op, argument in pattern:
+        name = str(op)
+        if name.endswith("_REPEAT"):
+            _low, high, body = argument
             if high > 1 and inside:
                 return True
-            if _nested_repeat(list(sub), inside=inside or high > 1):
+            if high == re_parser.MAXREPEAT:
+                unbounded[0] += 1
+            if _risky(body, inside=inside or high > 1, unbounded=unbounded):
                 return True
-        elif op in (re_parser.SUBPATTERN, re_parser.ATOMIC_GROUP):
-            if _nested_repeat(list(argument[-1]), inside=inside):
-                return True
-        elif op == re_parser.BRANCH:
-            if any(_nested_repeat(list(branch), inside=inside) for branch in argument[1]):
-                return True
-        elif op in (re_parser.ASSERT, re_parser.ASSERT_NOT) and _nested_repeat(
-            list(argument[1]), inside=inside
+        elif (name == "BRANCH" and inside) or any(
+            _risky(c, inside=inside, unbounded=unbounded) for c in _patterns(argument)
         ):
             return True
     return False
+
+
+def _patterns(argument: Any) -> list[Any]:
+    """The sub-patterns inside an item's argument (groups, branches, assertions, …)."""
+    if isinstance(argument, re_parser.SubPattern):
+        return [argument]
+    if isinstance(argument, (tuple, list)):
+        return [p for item in argument for p in _patterns(item)]
+    return []
 
 
 class Faults:
@@ -213,9 +223,13 @@ class Faults:
 
     def take(self, method: str, path: str) -> Fault | None:
         with self._lock:
-            for fault in self._rules:
-                if not fault.matches(method, path):
-                    continue
+            rules = list(self._rules)
+        # Matched outside the lock: a slow pattern delays its own request, not every other.
+        matching = [fault for fault in rules if fault.matches(method, path)]
+        with self._lock:
+            for fault in matching:
+                if fault not in self._rules:
+                    continue  # cleared meanwhile
                 if fault.count is not None and fault.hits >= fault.count:
                     continue
                 if fault.fraction < 1.0 and self._random.random() >= fault.fraction:

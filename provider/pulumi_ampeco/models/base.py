@@ -57,10 +57,7 @@ class AmpecoModel(BaseModel):
     def _values_the_api_holds(cls, value: Any, info: ValidationInfo) -> Any:
         """Integers anywhere in a field (lists included) fit the API's 64-bit integers, text
         holds no control characters, and a naming field is not blank."""
-        _within_range(value)
-        if info.field_name in NAMING_FIELDS and isinstance(value, str) and not value.strip():
-            raise ValueError("must not be empty or only spaces")
-        return value
+        return api_holds(info.field_name, value)
 
     def to_wire(self) -> dict[str, Any]:
         """The API body for the fields the user set (``None`` where the user cleared one)."""
@@ -75,6 +72,15 @@ def too_large(value: Any) -> str:
     """The message for an integer beyond :data:`MAX_INTEGER` (ours and pydantic's own)."""
     shown = int(value) if isinstance(value, float) and value.is_integer() else value
     return f"{shown} is too large for the API: integers go up to {MAX_INTEGER:,}"
+
+
+def api_holds(field_name: str | None, value: Any) -> Any:
+    """``value`` if the API can hold it in the field ``field_name`` (see the model's
+    ``_values_the_api_holds``); a ``ValueError`` saying why not."""
+    _within_range(value)
+    if field_name in NAMING_FIELDS and isinstance(value, str) and not value.strip():
+        raise ValueError("must not be empty or only spaces")
+    return value
 
 
 def _within_range(value: Any) -> None:
@@ -138,7 +144,7 @@ def field_adapter(model: type[BaseModel], name: str) -> TypeAdapter[Any]:
     """One field of a model on its own, with its constraints (lengths, patterns, ranges): to
     check a value when the object as a whole does not validate (yet)."""
     field = model.model_fields[name]
-    annotation: Any = field.annotation
-    if field.metadata:
-        annotation = Annotated.__class_getitem__((annotation, *field.metadata))  # type: ignore[attr-defined]
+    # The checks every model field gets (`_values_the_api_holds`), after its own.
+    holds = AfterValidator(functools.partial(api_holds, name))
+    annotation: Any = Annotated.__class_getitem__((field.annotation, *field.metadata, holds))  # type: ignore[attr-defined]
     return TypeAdapter(annotation)

@@ -57,7 +57,14 @@ _Loader.yaml_implicit_resolvers = {
     first: [
         (tag, rx)
         for tag, rx in resolvers
-        if tag not in (_YAML + "bool", _YAML + "int", _YAML + "float", _YAML + "timestamp")
+        if tag
+        not in (
+            _YAML + "bool",
+            _YAML + "int",
+            _YAML + "float",
+            _YAML + "timestamp",
+            _YAML + "value",
+        )
     ]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
@@ -180,6 +187,11 @@ def parse(text: str, name: str = "tenant.yaml") -> Source:
         source.data = loader.construct_document(node)
     except RecursionError:
         source.problems.append(Problem((), "an alias refers to the object that holds it"))
+    except yaml.YAMLError as error:  # a merge key (`<<`) on something not a mapping
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        reason = getattr(error, "problem", None) or str(error)
+        source.problems.append(Problem((), f"not valid YAML: {reason}", line))
     finally:
         loader.dispose()
     return source
@@ -189,10 +201,12 @@ def _inspect(root: yaml.Node) -> Problem | None:
     """What makes the document unsafe to expand, before anything is made from it: a tag that is
     not plain YAML, nesting beyond :data:`MAX_DEPTH`, an alias inside what it names, or
     aliases that would expand it beyond :data:`ALIAS_ALLOWANCE`. Each node is visited once."""
-    sizes: dict[int, int] = {}  # values under a node, counting what aliases repeat
+    # Per node: the values under it, counting what aliases repeat, and how deep it nests.
+    sizes: dict[int, tuple[int, int]] = {}
     open_: set[int] = set()
+    too_deep = f"nested more than {MAX_DEPTH} levels deep"
 
-    def size(node: yaml.Node, depth: int) -> int | Problem:
+    def size(node: yaml.Node, depth: int) -> tuple[int, int] | Problem:
         line = node.start_mark.line + 1
         if node.tag not in PLAIN_TAGS:
             return Problem(
@@ -203,11 +217,13 @@ def _inspect(root: yaml.Node) -> Problem | None:
             )
         if id(node) in open_:
             return Problem((), "an alias refers to the object that holds it", line)
-        if id(node) in sizes:
+        if id(node) in sizes:  # an alias: what it names, again, at this depth
+            if depth + sizes[id(node)][1] > MAX_DEPTH:
+                return Problem((), too_deep, line)
             return sizes[id(node)]
         if depth > MAX_DEPTH:
-            return Problem((), f"nested more than {MAX_DEPTH} levels deep", line)
-        total = 1
+            return Problem((), too_deep, line)
+        total, height = 1, 0
         if isinstance(node, yaml.CollectionNode):
             open_.add(id(node))
             children: list[yaml.Node] = (
@@ -219,14 +235,16 @@ def _inspect(root: yaml.Node) -> Problem | None:
                 inner = size(child, depth + 1)
                 if isinstance(inner, Problem):
                     return inner
-                total += inner
+                total += inner[0]
+                height = max(height, inner[1] + 1)
             open_.discard(id(node))
-        sizes[id(node)] = total
-        return total
+        sizes[id(node)] = (total, height)
+        return sizes[id(node)]
 
-    expanded = size(root, 0)
-    if isinstance(expanded, Problem):
-        return expanded
+    measured = size(root, 0)
+    if isinstance(measured, Problem):
+        return measured
+    expanded = measured[0]
     allowed = ALIAS_ALLOWANCE + 11 * len(sizes)
     if expanded > allowed:
         return Problem(
