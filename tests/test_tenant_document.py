@@ -644,3 +644,35 @@ def test_aliases_cannot_nest_a_document_past_the_limit_and_odd_merges_are_proble
     [problem] = parse("<<: 5\n").problems
     assert problem.message.startswith("not valid YAML: expected a mapping")
     assert parse("x: =\n").data == {"x": "="}
+
+
+def test_two_evse_numbers_that_are_the_same_number_are_refused() -> None:
+    found = problems_of(
+        SITE
+        + """\
+    charge_points:
+      cp:
+        name: CP
+        type: public
+        status: enabled
+        evses:
+          - {physical_reference: A, network_id: "1", current_type: ac, status: enabled}
+          - {physical_reference: B, network_id: "01", current_type: ac, status: enabled}
+          - {physical_reference: C, network_id: "10", current_type: ac, status: enabled}
+      other:
+        name: Other
+        type: public
+        status: enabled
+        evses:
+          - {physical_reference: D, network_id: "001", current_type: ac, status: enabled}
+"""
+    )
+    assert found == [
+        (
+            "locations.depot.charge_points.cp.evses[1].network_id",
+            14,
+            "`network_id` '01' is the same number as '1' of"
+            " `locations.depot.charge_points.cp.evses[0]`; it names the EVSE and must be"
+            " unique here",
+        )
+    ]

@@ -185,6 +185,9 @@ class _Walker:
         #: (section, path of the object that holds it) → key → node
         self._index: dict[tuple[str, DocPath], dict[str, Node]] = {}
         self._names: dict[str, Node] = {}
+        #: Objects named by a number written as text (EVSE numbers), by the number: `1` and
+        #: `01` are one EVSE number to the station, though two names here.
+        self._numbers: dict[tuple[str, int], tuple[Node, str]] = {}
 
     # --- pass 1: the objects, their keys and names ---------------------------------------
 
@@ -241,6 +244,18 @@ class _Walker:
                     " be unique here",
                 )
                 continue
+            if section.name_field and label.isascii() and label.isdigit():
+                first, written = self._numbers.setdefault(
+                    (node.name.rsplit("/", 1)[0], int(label)), (node, label)
+                )
+                if first is not node:
+                    self._problem(
+                        (*obj_path, section.name_field),
+                        f"`{section.name_field}` {label!r} is the same number as {written!r} of"
+                        f" `{format_path(first.path)}`; it names the {section.singular} and"
+                        " must be unique here",
+                    )
+                    continue
             self.nodes.append(node)
             self._raw[id(node)] = (obj, parents)
             if isinstance(key, str):
