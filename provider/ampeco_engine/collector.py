@@ -36,7 +36,7 @@ def spaced_collections() -> Iterator[None]:
     with _lock:
         if _depth == 0:
             _before = gc.get_threshold()
-            gc.set_threshold(max(YOUNG, _before[0]), *_before[1:])
+            space_for_process()
             gc.freeze()
         _depth += 1
     try:
@@ -50,6 +50,7 @@ def spaced_collections() -> Iterator[None]:
 
 
 def space_for_process() -> None:
-    """The same pace for the rest of this process (a provider server lives for one operation)."""
+    """The operation's pace for the rest of this process (a provider server lives for one
+    operation); :func:`spaced_collections` sets it for a block."""
     threshold = gc.get_threshold()
     gc.set_threshold(max(YOUNG, threshold[0]), *threshold[1:])

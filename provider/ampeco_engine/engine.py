@@ -214,12 +214,9 @@ class Deployment:
         details: str = "",
         failures: Iterable[tuple[str, str]] = (),
     ) -> NoReturn:
-        error = OfflineEngineError(
-            f"{self.operation} failed: {goal.type} resource {goal.name!r}: {message}",
-            operation=self.operation,
-            urn=goal.urn,
-            name=goal.name,
-            type=goal.type,
+        error = self._error(
+            goal,
+            message,
             provider_message=provider_message,
             details=details,
             failures=failures,
@@ -228,6 +225,19 @@ class Deployment:
             if self.failure is None:
                 self.failure = error
         raise _StepFailed(str(error))
+
+    def _error(
+        self, subject: _Goal | ResourceState | CheckProblem, message: str, **details: Any
+    ) -> OfflineEngineError:
+        """This operation's failure at one resource, ``message`` saying why."""
+        return OfflineEngineError(
+            f"{self.operation} failed: {subject.type} resource {subject.name!r}: {message}",
+            operation=self.operation,
+            urn=subject.urn,
+            name=subject.name,
+            type=subject.type,
+            **details,
+        )
 
     def cancel(self, reason: str) -> None:
         """Start no new step (those running finish and are recorded), as the engine does on
@@ -335,8 +345,7 @@ class Deployment:
                 )
             return None
         if failures:
-            listed = "; ".join(f"{prop}: {reason}" if prop else reason for prop, reason in failures)
-            self._fail(goal, f"check failed: {listed}", failures=failures)
+            self._fail(goal, _check_failed(failures), failures=failures)
         return annotate_secrets(from_struct(response.inputs), news, [])
 
     def close_checks(self) -> None:
@@ -350,16 +359,8 @@ class Deployment:
             failures = [(p.property, p.reason) for p in problems]
             first = problems[0]
             if len(urns) == 1:
-                listed = "; ".join(f"{a}: {b}" if a else b for a, b in failures)
-                message = f"check failed: {listed}"
-                self.failure = OfflineEngineError(
-                    f"{self.operation} failed: {first.type} resource {first.name!r}: {message}",
-                    operation=self.operation,
-                    urn=first.urn,
-                    name=first.name,
-                    type=first.type,
-                    failures=failures,
-                    checks=problems,
+                self.failure = self._error(
+                    first, _check_failed(failures), failures=failures, checks=problems
                 )
             else:
                 self.failure = OfflineEngineError(
@@ -957,6 +958,12 @@ class EngineMonitor(MockMonitor):
 
     def Invoke(self, request: Any) -> Any:
         raise NotImplementedError(f"the offline engine does not support invokes ({request.tok})")
+
+
+def _check_failed(failures: Iterable[tuple[str, str]]) -> str:
+    """A resource's failed check, each property with its reason."""
+    listed = "; ".join(f"{prop}: {reason}" if prop else reason for prop, reason in failures)
+    return f"check failed: {listed}"
 
 
 def short(type_: str) -> str:

@@ -167,10 +167,7 @@ def parse(text: str, name: str = "tenant.yaml") -> Source:
         source.problems.append(Problem((), f"nested more than {MAX_DEPTH} levels deep"))
         return source
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        reason = getattr(error, "problem", None) or str(error)
-        source.problems.append(Problem((), f"not valid YAML: {reason}", line))
+        source.problems.append(_not_yaml(error))
         return source
     if node is None:
         loader.dispose()
@@ -188,13 +185,18 @@ def parse(text: str, name: str = "tenant.yaml") -> Source:
     except RecursionError:
         source.problems.append(Problem((), "an alias refers to the object that holds it"))
     except yaml.YAMLError as error:  # a merge key (`<<`) on something not a mapping
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        reason = getattr(error, "problem", None) or str(error)
-        source.problems.append(Problem((), f"not valid YAML: {reason}", line))
+        source.problems.append(_not_yaml(error))
     finally:
         loader.dispose()
     return source
+
+
+def _not_yaml(error: yaml.YAMLError) -> Problem:
+    """What the YAML parser found wrong, at its line if it says."""
+    mark = getattr(error, "problem_mark", None)
+    line = mark.line + 1 if mark is not None else None
+    reason = getattr(error, "problem", None) or str(error)
+    return Problem((), f"not valid YAML: {reason}", line)
 
 
 def _inspect(root: yaml.Node) -> Problem | None:
