@@ -447,6 +447,28 @@ def test_a_state_file_that_cannot_be_written_stops_before_any_api_call(
     assert project.sim.requests() == []
 
 
+def test_a_damaged_state_file_stops_before_any_api_call_and_names_the_entry(
+    project: Project,
+) -> None:
+    code, _, _ = project("up")
+    assert code == 0
+    state = project.root / ".pulumi-offline" / "dev.json"
+    data = json.loads(state.read_text())
+    urn = next(u for u in data["resources"] if u.endswith("::zone"))
+    data["resources"][urn]["outputs"] = "lost"
+    state.write_text(json.dumps(data))
+    code, _, err = project("preview")
+    assert code == 2
+    assert (
+        f"error: {state}: resources['{urn}']: 'outputs' should be an object, not a string." in err
+    )
+    state.write_text(state.read_text()[:200])  # cut short, as by a full disk
+    code, _, err = project("up")
+    assert code == 2
+    assert f"error: {state}: not a state file: it ends early, at line 1: it was cut short." in err
+    assert project.sim.requests() == []
+
+
 def test_a_failed_delete_first_replacement_reports_the_deleted_original(
     project: Project,
 ) -> None:

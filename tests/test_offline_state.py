@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
+import re
 import socket
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,10 +18,12 @@ from ampeco_engine.state import (
     Journal,
     ResourceState,
     StackState,
+    StateFileError,
     commit,
     journal_path,
     load_state,
 )
+from ampeco_engine.values import SECRET_SIG, SECRET_SIG_KEY, encode_for_state, make_secret
 
 
 def resource(name: str, id_: str) -> ResourceState:
@@ -108,3 +114,128 @@ def test_the_lock_refuses_a_second_holder_and_is_gone_after(tmp_path: Path) -> N
     assert not lock_path(state).exists()
     with state_lock(state, "up"):  # free again
         pass
+
+
+# --- malformed files: each names the file and the entry, and nothing is loaded -----------------
+
+URN = "urn:pulumi:dev::p::t::a"
+
+
+def written(path: Path) -> dict[str, Any]:
+    snapshot(path)
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (
+            lambda d: d["resources"][URN].update(inputs=[1]),
+            rf"resources\['{URN}'\]: 'inputs' should be an object, not a list",
+        ),
+        (lambda d: d["resources"][URN].pop("type"), rf"resources\['{URN}'\]: has no 'type'"),
+        (
+            lambda d: d["resources"].update({URN: 5}),
+            rf"resources\['{URN}'\]: should be an object, not a number",
+        ),
+        (
+            lambda d: d["resources"][URN].update(custom="yes"),
+            rf"resources\['{URN}'\]: 'custom' should be true or false, not a string",
+        ),
+        (
+            lambda d: d["resources"][URN].update(dependencies=[1]),
+            rf"resources\['{URN}'\]: 'dependencies' should be a list of strings",
+        ),
+        (
+            lambda d: d["resources"][URN].update(
+                outputs={"pin": {SECRET_SIG_KEY: SECRET_SIG, "base64": "%%"}}
+            ),
+            rf"resources\['{URN}'\]: 'outputs' holds a secret whose 'base64' is not the base64",
+        ),
+        (
+            lambda d: d.update(resources=[]),
+            r"the file: 'resources' should be an object, not a list",
+        ),
+        (lambda d: d.pop("project"), r"the file: has no 'project'"),
+        (lambda d: d.update(version=2), r"the file: its version is 2; this engine reads version 1"),
+        (lambda d: d.update(serial="7"), r"the file: 'serial' should be a whole number, not '7'"),
+        (
+            lambda d: d.update(pending_deletes=[{"type": "t"}]),
+            r"pending_deletes\[0\]: has no 'urn'",
+        ),
+        (
+            lambda d: d.update(pending_creates=["urn"]),
+            r"pending_creates\[0\]: should be an object, not a string",
+        ),
+        (
+            lambda d: d.update(outputs={"x": {SECRET_SIG_KEY: SECRET_SIG}}),
+            r"outputs: holds a secret whose 'base64'",
+        ),
+    ],
+)
+def test_a_malformed_entry_names_the_file_and_the_entry(
+    tmp_path: Path, damage: Callable[[dict[str, Any]], Any], message: str
+) -> None:
+    path = tmp_path / "dev.json"
+    data = written(path)
+    damage(data)
+    path.write_text(json.dumps(data))
+    with pytest.raises(StateFileError, match=rf"^{re.escape(str(path))}: {message}") as caught:
+        load_state(path, "p", "dev")
+    assert "nothing was sent to the tenant" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, r"not a state file: it ends early, at line \d+: it was cut short"),
+        (b"\xff\xfe{}", r"not a state file: byte 0 is not UTF-8"),
+        (b'{"version": 1,, }', r"not a state file: line 1, column 15: Expecting property name"),
+        (b"[" * 100_000, r"not a state file: it is nested too deeply"),
+        (b"[]", r"the file: should be an object, not a list"),
+    ],
+)
+def test_a_file_that_is_not_a_state_names_the_file(
+    tmp_path: Path, content: bytes | None, message: str
+) -> None:
+    path = tmp_path / "dev.json"
+    text = path.read_bytes() if written(path) else b""
+    path.write_bytes(text[: len(text) // 2] if content is None else content)  # None: truncated
+    with pytest.raises(StateFileError, match=rf"^{re.escape(str(path))}: {message}"):
+        load_state(path, "p", "dev")
+
+
+def test_a_malformed_journal_entry_names_the_journal_and_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "dev.json"
+    state = snapshot(path)
+    journal = Journal(journal_path(path), state.serial)
+    journal.drop(URN)
+    journal.close()
+    lines = journal_path(path).read_text().splitlines()
+    for entry, message in [
+        (
+            {"op": "put", "urn": URN, "resource": {"type": "t", "name": "a", "custom": 1}},
+            r"line 3, resources\[.*\]: 'custom' should be true or false, not a number",
+        ),
+        ({"op": "drop"}, r"line 3: has no 'urn'"),
+        ({"op": "rename", "urn": URN}, r"line 3: unknown journal entry 'rename'"),
+        (["drop", URN], r"line 3: unknown journal entry None"),
+    ]:
+        journal_path(path).write_text("\n".join([*lines, json.dumps(entry)]) + "\n")
+        with pytest.raises(StateFileError, match=rf"dev\.json\.journal: {message}\. The journal"):
+            load_state(path, "p", "dev")
+
+
+def test_secrets_are_stored_base64_encoded_and_the_older_key_is_still_read(tmp_path: Path) -> None:
+    path = tmp_path / "dev.json"
+    data = written(path)
+    encoded = base64.b64encode(json.dumps("hunter2").encode()).decode()
+    data["resources"][URN]["outputs"] = {
+        "new": {SECRET_SIG_KEY: SECRET_SIG, "base64": encoded},
+        "old": {SECRET_SIG_KEY: SECRET_SIG, "ciphertext": encoded},
+    }
+    path.write_text(json.dumps(data))
+    outputs = load_state(path, "p", "dev").resources[URN].outputs
+    assert outputs == {"new": make_secret("hunter2"), "old": make_secret("hunter2")}
+    assert encode_for_state(outputs)["old"] == data["resources"][URN]["outputs"]["new"]

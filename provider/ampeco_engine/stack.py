@@ -26,7 +26,7 @@ from .collector import spaced_collections
 from .engine import Deployment, EngineMonitor
 from .lock import state_lock
 from .results import OfflineEngineError, Operation, RunResult, Step
-from .state import Journal, commit, journal_path, load_state
+from .state import Journal, commit, journal_path, load_state, read_snapshot
 from .transport import GrpcTransport, InProcessTransport, RequestT, Transport, TransportError
 from .values import show_secrets
 
@@ -188,7 +188,7 @@ class OfflineStack:
         elif not self.state_path.exists():
             return {"resources": {}, "pending_deletes": [], "pending_creates": [], "outputs": {}}
         else:
-            data = json.loads(self.state_path.read_text(encoding="utf-8"))
+            data = read_snapshot(self.state_path)
         return _reveal_state(data) if show_secrets else data
 
     def cancel(self, reason: str = "cancelled") -> None:

@@ -11,8 +11,10 @@ Layout (``version`` 1)::
      "serial": 7,                          # counts the snapshots written
      "outputs": {...}}                     # stack outputs
 
-Secret values are stored encoded (see :func:`values.encode_for_state`); unknowns never are. The
-file is replaced atomically (temporary file, ``fsync``, ``os.replace``, ``fsync`` of the
+Secret values are stored encoded (see :func:`values.encode_for_state`); unknowns never are. A
+file or an entry that does not have this layout is refused with :class:`StateFileError`, which
+names the file and the entry, before anything is sent to the tenant. The file is replaced
+atomically (temporary file, ``fsync``, ``os.replace``, ``fsync`` of the
 directory).
 
 While an operation runs, each step is appended to ``<state>.journal`` as it happens (one JSON
@@ -32,12 +34,83 @@ import json
 import os
 import tempfile
 import threading
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from .values import Props, decode_from_state, encode_for_state
 
 STATE_VERSION = 1
+
+
+class StateFileError(ValueError):
+    """A state file or journal that cannot be read: the message names the file, the entry and
+    what to do. Raised before the operation sends anything."""
+
+
+class _Malformed(ValueError):
+    """An entry of the layout that is not as it should be; :func:`load_state` adds the file."""
+
+    def __init__(self, where: str, what: str) -> None:
+        super().__init__(f"{where}: {what}")
+        self.where = where
+        self.what = what
+
+
+_MEND = (
+    "Mend the entry by hand or restore the file from a copy (a backup, version control);"
+    " nothing was sent to the tenant"
+)
+
+
+_JOURNAL_FIX = (
+    "The journal of an interrupted run is damaged; move it aside to go on from the last"
+    " snapshot, then run refresh (what that run did after the damage is unknown to the state)"
+)
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+#: What each annotation of :class:`ResourceState` accepts in the file, and its name in an error.
+_SHAPES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "str": (lambda v: isinstance(v, str), "a string"),
+    "bool": (lambda v: isinstance(v, bool), "true or false"),
+    "Props": (lambda v: isinstance(v, dict), "an object"),
+    "list[str]": (_strings, "a list of strings"),
+    "list": (lambda v: isinstance(v, list), "a list"),
+    "dict[str, list[str]]": (
+        lambda v: isinstance(v, dict) and all(_strings(urns) for urns in v.values()),
+        "an object of lists of strings",
+    ),
+}
+
+
+def _describe(value: Any) -> str:
+    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}
+    if value is None:
+        return "null"
+    return names.get(type(value), "a number" if isinstance(value, int | float) else "a value")
+
+
+def _checked_fields(
+    data: Any, where: str, fields: Mapping[str, str], required: tuple[str, ...]
+) -> None:
+    """Refuse ``data`` unless it is an object whose known ``fields`` (name -> annotation) hold
+    what their annotation says, with every ``required`` one present."""
+    if not isinstance(data, dict):
+        raise _Malformed(where, f"should be an object, not {_describe(data)}")
+    for name in required:
+        if name not in data:
+            raise _Malformed(where, f"has no {name!r}")
+    for name, annotation in fields.items():
+        if name in data:
+            accepts, expected = _SHAPES[annotation]
+            if not accepts(data[name]):
+                raise _Malformed(
+                    where, f"{name!r} should be {expected}, not {_describe(data[name])}"
+                )
 
 
 @dataclasses.dataclass
@@ -83,13 +156,28 @@ class ResourceState:
         return data
 
     @classmethod
-    def from_json(cls, urn: str, data: dict[str, Any]) -> ResourceState:
-        fields = {f.name for f in dataclasses.fields(cls)}
-        values = {k: v for k, v in data.items() if k in fields and k != "urn"}
+    def from_json(cls, urn: str, data: Any, where: str = "") -> ResourceState:
+        """The resource of a state-file entry; ``where`` names the entry in errors."""
+        where = where or f"resources[{urn!r}]"
+        fields = {f.name: str(f.type) for f in dataclasses.fields(cls) if f.name != "urn"}
+        _checked_fields(data, where, fields, _REQUIRED)
+        values = {k: v for k, v in data.items() if k in fields}
         resource = cls(urn=urn, **values)
-        resource.inputs = decode_from_state(resource.inputs)
-        resource.outputs = decode_from_state(resource.outputs)
+        for name in ("inputs", "outputs"):
+            try:
+                setattr(resource, name, decode_from_state(getattr(resource, name)))
+            except ValueError as exc:
+                raise _Malformed(where, f"{name!r} holds {exc}") from None
         return resource
+
+
+_REQUIRED = tuple(
+    f.name
+    for f in dataclasses.fields(ResourceState)
+    if f.name != "urn"
+    and f.default is dataclasses.MISSING
+    and f.default_factory is dataclasses.MISSING
+)
 
 
 @dataclasses.dataclass
@@ -117,30 +205,54 @@ class StackState:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> StackState:
+    def from_json(cls, data: Any) -> StackState:
+        """The state of a state file's JSON; :class:`_Malformed` names what is wrong where."""
+        _checked_fields(data, "the file", _STACK_FIELDS, ("project", "stack", "resources"))
         if data.get("version") != STATE_VERSION:
-            raise ValueError(f"unsupported offline state version {data.get('version')!r}")
+            raise _Malformed(
+                "the file",
+                f"its version is {data.get('version')!r}; this engine reads version"
+                f" {STATE_VERSION}",
+            )
+        serial = data.get("serial", 0)
+        if not isinstance(serial, int) or isinstance(serial, bool) or serial < 0:
+            raise _Malformed("the file", f"'serial' should be a whole number, not {serial!r}")
+        pending_deletes = []
+        for number, item in enumerate(data.get("pending_deletes", [])):
+            where = f"pending_deletes[{number}]"
+            _checked_fields(item, where, {"urn": "str"}, ("urn",))
+            pending_deletes.append(ResourceState.from_json(item["urn"], item, where))
+        pending_creates = {}
+        for number, item in enumerate(data.get("pending_creates", [])):
+            fields = {"urn": "str", "type": "str", "name": "str"}
+            _checked_fields(item, f"pending_creates[{number}]", fields, ("urn",))
+            pending_creates[item["urn"]] = {
+                "type": item.get("type", ""),
+                "name": item.get("name", ""),
+            }
+        try:
+            outputs = decode_from_state(data.get("outputs", {}))
+        except ValueError as exc:
+            raise _Malformed("outputs", f"holds {exc}") from None
         return cls(
             project=data["project"],
             stack=data["stack"],
             resources={
                 urn: ResourceState.from_json(urn, item) for urn, item in data["resources"].items()
             },
-            pending_deletes=[
-                ResourceState.from_json(item["urn"], item) for item in data["pending_deletes"]
-            ],
-            outputs=decode_from_state(data["outputs"]),
-            pending_creates={
-                item["urn"]: {"type": item.get("type", ""), "name": item.get("name", "")}
-                for item in data.get("pending_creates", [])
-            },
-            serial=int(data.get("serial", 0)),
+            pending_deletes=pending_deletes,
+            outputs=outputs,
+            pending_creates=pending_creates,
+            serial=serial,
         )
 
     def apply(self, entry: dict[str, Any]) -> None:
         """One journal entry (see :class:`Journal`); each sets a value, so replaying an entry
         twice changes nothing."""
-        op = entry["op"]
+        op = entry.get("op") if isinstance(entry, dict) else None
+        if op not in _ENTRY_FIELDS:
+            raise _Malformed("", f"unknown journal entry {op!r}")
+        _checked_fields(entry, "", _ENTRY_FIELDS[op], tuple(_ENTRY_FIELDS[op]))
         if op == "pending":
             self.pending_creates[entry["urn"]] = {"type": entry["type"], "name": entry["name"]}
         elif op == "put":
@@ -155,12 +267,30 @@ class StackState:
             resource = ResourceState.from_json(entry["urn"], entry["resource"])
             if not any(_same_object(r, resource) for r in self.pending_deletes):
                 self.pending_deletes.append(resource)
-        elif op == "deleted_pending":
+        else:  # deleted_pending
             self.pending_deletes = [
                 r for r in self.pending_deletes if (r.urn, r.id) != (entry["urn"], entry["id"])
             ]
-        else:
-            raise ValueError(f"unknown journal entry {op!r}")
+
+
+#: The top-level fields of the file, as :func:`_checked_fields` reads them.
+_STACK_FIELDS = {
+    "project": "str",
+    "stack": "str",
+    "resources": "Props",
+    "outputs": "Props",
+    "pending_deletes": "list",
+    "pending_creates": "list",
+}
+#: Each journal entry's fields (all required), by its ``op``.
+_ENTRY_FIELDS: dict[str, dict[str, str]] = {
+    "pending": {"urn": "str", "type": "str", "name": "str"},
+    "put": {"urn": "str", "resource": "Props"},
+    "drop": {"urn": "str"},
+    "created_none": {"urn": "str"},
+    "pending_delete": {"urn": "str", "resource": "Props"},
+    "deleted_pending": {"urn": "str", "id": "str"},
+}
 
 
 def _same_object(a: ResourceState, b: ResourceState) -> bool:
@@ -251,36 +381,56 @@ def replay(state: StackState, path: Path) -> bool:
         lines = path.read_bytes().split(b"\n")
     except FileNotFoundError:
         return False
-    entries: list[dict[str, Any]] = []
+    entries: list[tuple[int, Any]] = []
     for number, raw in enumerate(lines, 1):
         if not raw.strip():
             continue
         try:
-            entries.append(json.loads(raw))
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            entries.append((number, json.loads(raw)))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
             if number == len(lines):  # no newline after it
                 break  # the line a crash tore: the step it began left no record
-            raise ValueError(
-                f"{path}: line {number} is not a journal entry. The journal of an interrupted"
-                " run is damaged; move it aside to go on from the last snapshot, then run"
-                " refresh (what that run did after the damage is unknown to the state)"
+            raise StateFileError(
+                f"{path}: line {number} is not a journal entry. {_JOURNAL_FIX}"
             ) from None
-    if not entries or entries[0].get("serial") != state.serial:
+    head = entries[0][1] if entries else None
+    if not isinstance(head, dict) or head.get("serial") != state.serial:
         return False
-    for number, entry in enumerate(entries[1:], 2):
+    for number, entry in entries[1:]:
         try:
             state.apply(entry)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"{path}: entry {number} cannot be applied: {exc}") from None
+        except _Malformed as exc:
+            where = f"line {number}" + (f", {exc.where}" if exc.where else "")
+            raise StateFileError(f"{path}: {where}: {exc.what}. {_JOURNAL_FIX}") from None
     return True
+
+
+def read_snapshot(path: Path) -> Any:
+    """The JSON of the state file at ``path``; :class:`StateFileError` if it is not JSON."""
+    try:
+        return json.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        problem = f"byte {exc.start} is not UTF-8"
+    except json.JSONDecodeError as exc:
+        text = exc.doc.rstrip()
+        problem = (  # a state file is one object: without its closing brace it was cut short
+            f"line {exc.lineno}, column {exc.colno}: {exc.msg}"
+            if text.endswith("}")
+            else f"it ends early, at line {text.count(chr(10)) + 1}: it was cut short"
+        )
+    except RecursionError:
+        problem = "it is nested too deeply to be a state file"
+    raise StateFileError(f"{path}: not a state file: {problem}. {_MEND}")
 
 
 def load_state(path: Path, project: str, stack: str) -> StackState:
     """The stored state with the journal of an interrupted run replayed over it, or an empty
-    state when there is none yet."""
+    state when there is none yet. A file that is not a state raises :class:`StateFileError`."""
     if path.exists():
-        data = json.loads(path.read_text(encoding="utf-8"))
-        state = StackState.from_json(data)
+        try:
+            state = StackState.from_json(read_snapshot(path))
+        except _Malformed as exc:
+            raise StateFileError(f"{path}: {exc.where}: {exc.what}. {_MEND}") from None
         if (state.project, state.stack) != (project, stack):
             raise ValueError(
                 f"{path} holds the state of {state.project}/{state.stack}, not {project}/{stack}"

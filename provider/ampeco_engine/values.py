@@ -321,25 +321,40 @@ def _reset(path: Path, old: Any, new: Any, old_secret: bool, new_secret: bool) -
 # --- state-file encoding ---------------------------------------------------------------------
 
 
+SECRET_ENCODING: Final = "base64"
+"""The key of a secret's encoded value in the state file. It is an encoding, not encryption;
+files written before it was named so use ``ciphertext``, which is still read."""
+_OLD_SECRET_ENCODING: Final = "ciphertext"
+
+
 def encode_for_state(value: Any) -> Any:
-    """JSON form of a value: a secret becomes ``{sig: secret-sig, "ciphertext": base64(json)}``
+    """JSON form of a value: a secret becomes ``{sig: secret-sig, "base64": base64(json)}``
     (an encoding, not encryption) so that grepping the file for a secret fails, like grepping
     ``pulumi stack export``."""
     if isinstance(value, Unknown):
         raise ValueError("unknown values cannot be stored in state")
     if rpc.is_rpc_secret(value):
         plain = json.dumps(encode_for_state(rpc.unwrap_rpc_secret(value)), sort_keys=True)
-        return {SECRET_SIG_KEY: SECRET_SIG, "ciphertext": base64.b64encode(plain.encode()).decode()}
+        return {
+            SECRET_SIG_KEY: SECRET_SIG,
+            SECRET_ENCODING: base64.b64encode(plain.encode()).decode(),
+        }
     return each(value, encode_for_state)
 
 
 def decode_from_state(value: Any) -> Any:
-    if (
-        isinstance(value, dict)
-        and value.get(SECRET_SIG_KEY) == SECRET_SIG
-        and "ciphertext" in value
-    ):
-        plain = json.loads(base64.b64decode(value["ciphertext"]).decode())
+    """The engine's value of a state-file JSON value; a secret that does not decode raises
+    ``ValueError`` saying so."""
+    if isinstance(value, dict) and value.get(SECRET_SIG_KEY) == SECRET_SIG:
+        encoded = value.get(SECRET_ENCODING, value.get(_OLD_SECRET_ENCODING))
+        try:
+            if not isinstance(encoded, str):
+                raise TypeError
+            plain = json.loads(base64.b64decode(encoded, validate=True).decode())
+        except (TypeError, ValueError):  # binascii.Error and JSON errors are ValueErrors
+            raise ValueError(
+                f"a secret whose {SECRET_ENCODING!r} is not the base64 of a JSON value"
+            ) from None
         return make_secret(decode_from_state(plain))
     return each(value, decode_from_state)
 
