@@ -647,6 +647,44 @@ def test_gateway_gives_up_while_the_tenant_keeps_working(tenant: SimTenant) -> N
     assert [e["outcome"] for e in tenant.log() if e["method"] == "POST"] == ["fault", "late"]
 
 
+def test_a_slow_gateway_timeout_is_given_as_long_again_to_appear(tenant: SimTenant) -> None:
+    """The 504 took 1.2 s and the object appears 0.9 s after it: the looks go on for as long
+    as the answer took (well past the 0.2 s settle time), find it, and post nothing again."""
+    tenant.fault(method="POST", status=504, latency_ms=1200, late_ms=900, count=1)
+    client = tenant.client(quick(settle_time=0.2))
+    created = client.create("/locations/v2.0", f.location(1))
+    assert [loc["id"] for loc in client.list("/locations/v2.0")] == [created["id"]]
+    assert [e["outcome"] for e in tenant.log() if e["method"] == "POST"] == ["fault", "late"]
+
+
+def test_a_create_sent_again_warns_of_a_possible_duplicate_and_what_to_look_for(
+    tenant: SimTenant, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A quick 504 whose POST the tenant carries out 1.5 s later: the looks (0.2 s) miss it,
+    the create is sent again, and the warning says how to find the second object."""
+    tenant.fault(method="POST", status=504, late_ms=1500, count=1)
+    client = tenant.client(quick(settle_time=0.2))
+    with caplog.at_level(logging.WARNING, logger="pulumi_ampeco.client"):
+        created = client.create("/locations/v2.0", f.location(1))
+    path = "/public-api/resources/locations/v2.0"
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings[0].startswith(f"POST {path}: the answer was lost (Gateway Timeout)")
+    assert warnings[0].endswith("; sending it again")
+    assert warnings[1] == (
+        f"possible duplicate: POST {path}: the answer was lost (Gateway Timeout) and no object"
+        " with externalId='site-1' appeared in 0.2 s, so the create was sent once more, and"
+        f" this run keeps the object it made, id {created['id']}. If the tenant carried out a"
+        f" lost one late, there are two: GET {path}?filter[externalId]=site-1 and delete each"
+        f" object with externalId='site-1' other than id {created['id']}"
+    )
+    for _ in range(50):  # and the tenant does carry it out: the warning was due
+        matches = [o["id"] for o in client.list("/locations/v2.0") if o["externalId"] == "site-1"]
+        if len(matches) == 2:
+            break
+        threading.Event().wait(0.1)
+    assert len(matches) == 2 and created["id"] in matches
+
+
 def test_an_object_that_was_there_before_is_not_taken_for_the_new_one(tenant: SimTenant) -> None:
     tenant.fault(method="POST", path="/taxes", status=503, count=1)  # answered before any work
     client = tenant.client(quick())

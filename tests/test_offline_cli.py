@@ -447,6 +447,29 @@ def test_a_state_file_that_cannot_be_written_stops_before_any_api_call(
     assert project.sim.requests() == []
 
 
+def test_a_create_sent_again_after_a_lost_answer_is_reported_after_the_summary(
+    project: Project,
+) -> None:
+    """The tenant carries out the first POST 2.6 s after its 504, later than the looks for it
+    (2 s): the run creates again, succeeds, and says what to look for at the end."""
+    project.sim.fault(method="POST", path="/locations", status=504, late_ms=2600, count=1)
+    code, out, err = project("up")
+    assert code == 0
+    depot = ids_in(out)["depot"]
+    warning = err.strip().splitlines()[-1]
+    assert warning.startswith(
+        "warning: possible duplicate: POST /public-api/resources/locations/v2.0: the answer was"
+        " lost (Gateway Timeout) and no object with externalId='offline-cli-depot' appeared in"
+    )
+    assert warning.endswith(
+        f"this run keeps the object it made, id {depot}. If the tenant carried out a lost one"
+        " late, there are two: GET /public-api/resources/locations/v2.0?filter[externalId]="
+        "offline-cli-depot and delete each object with externalId='offline-cli-depot' other"
+        f" than id {depot}"
+    )
+    assert err.count("possible duplicate") == 2  # as it happened, and again at the end
+
+
 def test_a_damaged_state_file_stops_before_any_api_call_and_names_the_entry(
     project: Project,
 ) -> None:

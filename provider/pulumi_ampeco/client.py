@@ -29,6 +29,7 @@ import httpx
 from . import __version__, throttle
 from .config import ClientSettings, TenantConfig
 from .errors import (
+    POSSIBLE_DUPLICATE,
     STATUS_ERRORS,
     AmbiguousCreateError,
     ApiError,
@@ -169,12 +170,14 @@ class RequestStats:
 
 
 class _Ambiguous(Exception):
-    """A POST whose fate is unknown: it may have been carried out."""
+    """A POST whose fate is unknown: it may have been carried out. ``elapsed``: seconds from
+    sending it to losing its answer."""
 
-    def __init__(self, status: int | None, reason: str) -> None:
+    def __init__(self, status: int | None, reason: str, elapsed: float) -> None:
         super().__init__(reason)
         self.status = status
         self.reason = reason
+        self.elapsed = elapsed
 
 
 class AmpecoClient:
@@ -310,6 +313,7 @@ class AmpecoClient:
             attempt += 1
             self._throttle.acquire()
             began = time.perf_counter()
+            sent_at = self._clock()
             failure: httpx.TransportError | None = None
             try:
                 response = self._http.request(method, url, params=query, json=json)
@@ -330,7 +334,7 @@ class AmpecoClient:
                     attempt,
                 )
                 if method == "POST" and sent:
-                    raise _Ambiguous(None, reason)
+                    raise _Ambiguous(None, reason, self._clock() - sent_at)
                 wait = self._backoff(attempt)
                 if self._may_retry(attempt, deadline, wait):
                     log.warning(
@@ -361,7 +365,7 @@ class AmpecoClient:
                     f"the tenant redirects to {target}; check ampeco:tenantUrl",
                 )
             if method == "POST" and status >= 500:
-                raise _Ambiguous(status, _message(response))
+                raise _Ambiguous(status, _message(response), self._clock() - sent_at)
             hinted = self._retry_after(response) if status == 429 else None
             if status in RETRY_STATUSES:
                 wait = self._backoff(attempt) if hinted is None else hinted
@@ -509,11 +513,14 @@ class AmpecoClient:
         a 5xx), the tenant may or may not have created the object, and may still be working
         on it. The client then looks the object up by its key (``lookup``; by default the
         ``externalId`` or natural key of the collection, see :mod:`pulumi_ampeco.lookup`),
-        twice, ``settle_time`` apart: an object that matches the key and every plain field of
-        the body, and that was not there before (``existing_ids``, or a listing taken before
-        the POST when the key is not an ``externalId``), is the created one. None found: the
-        POST is sent again. Several: :class:`DuplicateObjectsError`. When it cannot look (no
-        key, or the lookup fails) it raises :class:`AmbiguousCreateError` and never posts twice.
+        at once and again after pauses (see :meth:`_pauses`): an object that matches the key
+        and every plain field of the body, and that was not there before (``existing_ids``,
+        or a listing taken before the POST when the key is not an ``externalId``), is the
+        created one. None found: the POST is sent again, and once it succeeds a warning
+        beginning with :data:`POSSIBLE_DUPLICATE` says what to look for, since the tenant may
+        still carry out the lost one. Several: :class:`DuplicateObjectsError`. When it cannot
+        look (no key, or the lookup fails) it raises :class:`AmbiguousCreateError` and never
+        posts twice.
         """
         deadline = self._deadline()
         api_path = self._path_of(self.url(path))
@@ -524,14 +531,19 @@ class AmpecoClient:
             known = {o.get("id") for o in self.find(key, deadline)}
         else:
             known = set()
+        unfound: builtins.list[tuple[_Ambiguous, float]] = []  # lost, and not found for so long
         tries = 0
         while True:
             tries += 1
             lost: _Ambiguous | None = None
             try:
-                return unwrap(self._send("POST", path, None, dict(body), deadline).json())
+                created = unwrap(self._send("POST", path, None, dict(body), deadline).json())
             except _Ambiguous as exc:
                 lost = exc
+            if lost is None:
+                if unfound and key is not None:
+                    self._possibly_twice(api_path, key, created, unfound)
+                return created
             if key is None:
                 raise AmbiguousCreateError(
                     "POST",
@@ -541,7 +553,7 @@ class AmpecoClient:
                     " tell whether it was created",
                     attempts=tries,
                 )
-            found = self._look(key, body, known, api_path, lost, tries, deadline)
+            found, looked = self._look(key, body, known, api_path, lost, tries, deadline)
             if len(found) == 1:
                 log.info(
                     "POST %s: the answer was lost (%s); found the created object %s by %s",
@@ -550,6 +562,8 @@ class AmpecoClient:
                     found[0].get("id"),
                     key.description,
                 )
+                if unfound:
+                    self._possibly_twice(api_path, key, found[0], unfound)
                 return found[0]
             if len(found) > 1:
                 raise DuplicateObjectsError(
@@ -557,16 +571,34 @@ class AmpecoClient:
                 )
             wait = self._backoff(tries)
             if not self._may_retry(tries, deadline, wait):
-                # Looked twice: nothing was created. Report what the tenant said.
+                # Looked long enough: nothing was created. Report what the tenant said.
                 if lost.status is not None:
                     raise ServerError("POST", api_path, lost.status, lost.reason, attempts=tries)
                 raise TransportError("POST", api_path, None, lost.reason, attempts=tries)
-            log.info(
-                "POST %s: the answer was lost (%s) and nothing was created; sending again",
+            unfound.append((lost, looked))
+            log.warning(
+                "POST %s: the answer was lost (%s) and no object with %s appeared in %.1f s;"
+                " sending it again",
                 api_path,
                 lost.reason,
+                key.description,
+                looked,
             )
             self._sleep(wait)
+
+    def _pauses(self, lost: _Ambiguous) -> builtins.list[float]:
+        """The pauses between looks for a lost create's object: ``settle_time``, then
+        doubling, until the looking has lasted as long as the lost answer took. A tenant that
+        needed 30 s to give up may need as long again to finish, so a slow tenant is given
+        more patience than a quick one."""
+        settle = self.settings.settle_time
+        patience = max(settle, lost.elapsed)
+        pauses = [settle]
+        step = settle
+        while sum(pauses) < patience:
+            step = max(step * 2, 0.5)
+            pauses.append(min(step, patience - sum(pauses)))
+        return pauses
 
     def _look(
         self,
@@ -577,12 +609,18 @@ class AmpecoClient:
         lost: _Ambiguous,
         tries: int,
         deadline: float,
-    ) -> builtins.list[dict[str, Any]]:
-        """Objects the lost POST may have created: looked for twice, ``settle_time`` apart."""
+    ) -> tuple[builtins.list[dict[str, Any]], float]:
+        """Objects the lost POST may have created, looked for at once and after each of
+        :meth:`_pauses` until found (past the first pause, only within the deadline); and the
+        seconds spent pausing."""
         found: builtins.list[dict[str, Any]] = []
-        for look in range(2):
-            if look:
-                self._sleep(self.settings.settle_time)
+        looked = 0.0
+        for number, pause in enumerate([0.0, *self._pauses(lost)]):
+            if number > 1 and self._clock() + pause > deadline:
+                break
+            if pause:
+                self._sleep(pause)
+                looked += pause
             failed: ApiError | None = None
             try:
                 found = [
@@ -603,7 +641,40 @@ class AmpecoClient:
                 )
             if found:
                 break
-        return found
+        return found, looked
+
+    def _possibly_twice(
+        self,
+        api_path: str,
+        key: Lookup,
+        kept: Mapping[str, Any],
+        unfound: builtins.list[tuple[_Ambiguous, float]],
+    ) -> None:
+        """Warn that a create sent again may have made a second object: what was lost, and
+        how to find and remove the extra one."""
+        lost, looked = unfound[0]
+        again = "once more" if len(unfound) == 1 else f"{len(unfound)} more times"
+        query = "&".join(f"{name}={value}" for name, value in encode_params(key.params))
+        log.warning(
+            "%sPOST %s: the answer was lost (%s) and no object with %s appeared in %.1f s, so"
+            " the create was sent %s, and this run keeps the object it made, id %s. If the"
+            " tenant carried out a lost one late, there are two: GET %s%s and delete each"
+            " object with %s other than id %s%s",
+            POSSIBLE_DUPLICATE,
+            api_path,
+            lost.reason,
+            key.description,
+            looked,
+            again,
+            kept.get("id"),
+            api_path,
+            f"?{query}" if query else "",
+            key.description,
+            kept.get("id"),
+            " (objects with it that were there before this run are not duplicates)"
+            if key.new_only
+            else "",
+        )
 
 
 def _message(response: httpx.Response) -> str:

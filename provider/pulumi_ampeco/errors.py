@@ -10,6 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
+#: Begins the client's warning of a create sent again after its first answer was lost and its
+#: object did not appear: the tenant may still carry out the first. The offline engine repeats
+#: such warnings after its summary.
+POSSIBLE_DUPLICATE = "possible duplicate: "
+
 
 class AmpecoError(Exception):
     """Base class of every error raised by pulumi-ampeco."""

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
 
 from .config import BY_KEY, DEFAULT_STACK, NAMESPACE, qualified
-from .errors import UsageError
+from .errors import POSSIBLE_DUPLICATE, UsageError
 
 if TYPE_CHECKING:
     from ampeco_engine import OfflineEngineError, OfflineStack, RunResult, Step
@@ -364,7 +364,7 @@ def _run(args: argparse.Namespace, settings: Settings, out: IO[str], err: IO[str
         plans.update(drift_plans(result, settings.config, ids))
     out.write(format_steps(result, args.operation, plans))
     out.write(format_summary(result, args.operation) + "\n")
-    for warning in result.warnings:
+    for warning in [*result.warnings, *watcher.duplicates]:
         print(f"warning: {warning}", file=err)
     if args.operation == "up":
         out.write(format_ids(result.steps))
@@ -424,6 +424,8 @@ class _Watching:
         self._title = title
         self._progress: Progress | None = None
         self._lock = threading.Lock()
+        #: The tenant client's possible-duplicate warnings, repeated after the summary.
+        self.duplicates: list[str] = []
 
     def phase(self, title: str, total: int | None) -> None:
         from .progress import for_stream
@@ -444,6 +446,8 @@ class _Watching:
             self._progress.finished(f"{short_type(step.type)} {step.name}")
 
     def note(self, line: str) -> None:
+        if POSSIBLE_DUPLICATE in line:
+            self.duplicates.append(line[line.index(POSSIBLE_DUPLICATE) :])
         if self._progress is not None:
             self._progress.note(line)
         else:
