@@ -187,6 +187,12 @@ def test_invalid_programs_fail_in_check_without_api_calls(
             "pricing.tax_id",
             "99999999999999991611392 is too large for the API",
         ),
+        (
+            "Evse",
+            {"charge_point_id": 1, "network_id": "1", "power_options": {"max_amperage": 1e300}},
+            "power_options.max_amperage",
+            "1e+300 is too large for the API: decimal numbers stay below 10,000,000,000",
+        ),
     ],
 )
 def test_numbers_json_or_the_api_cannot_hold_fail_in_check_after_the_wire(

@@ -43,6 +43,8 @@ class Site(StackHarness):
         }
         self.connector: dict[str, Any] = {"type": "type2", "format": "socket"}
         self.evse_on_second = False
+        #: More EVSEs: (resource name, network_id, on the second station).
+        self.more_evses: list[tuple[str, Any, bool]] = []
         super().__init__(sim, state, TOKEN, secrets=("ampeco:apiToken",))
 
     def program(self) -> None:
@@ -56,8 +58,8 @@ class Site(StackHarness):
         )
         cp = ChargePoint("cp", location_id=loc.id, **self.cp)
         owner = cp
-        if self.evse_on_second:
-            owner = ChargePoint(
+        if self.evse_on_second or self.more_evses:
+            second = ChargePoint(
                 "cp2",
                 name="CP 2",
                 type="public",
@@ -66,6 +68,17 @@ class Site(StackHarness):
                 external_id="cp-2",
                 network={"id": "NO-0002"},
             )
+            owner = second if self.evse_on_second else cp
+            for name, number, on_second in self.more_evses:
+                station = second if on_second else cp
+                Evse(
+                    name,
+                    charge_point_id=station.id,
+                    network_id=number,
+                    physical_reference=f"NO*AMP*{name}",
+                    current_type="ac",
+                    status="enabled",
+                )
         evse = Evse("evse", charge_point_id=owner.id, **self.evse)
         connector = Connector(
             "connector", charge_point_id=owner.id, evse_id=evse.id, **self.connector
@@ -125,3 +138,18 @@ def test_station_rules_are_checked_before_any_call(site: Site) -> None:
         site.run("up")
     assert any("pin" in reason for _, reason in caught.value.failures)
     assert not any(e["method"] == "POST" and "charge-points" in e["path"] for e in site.last)
+
+
+def test_two_evse_numbers_that_are_one_number_are_refused_before_any_call(site: Site) -> None:
+    site.more_evses = [("evse-01", "01", False)]  # the same station as `evse` ("1")
+    with pytest.raises(OfflineEngineError) as caught:
+        site.run("up")
+    assert (
+        "Evse 'evse': `network_id` '1' is the same number as '01' of Evse 'evse-01' with the"
+        " same charge_point_id; it names the EVSE to the station (D12), so give each its own"
+        " number"
+    ) in caught.value.message
+    assert writes(site.last) == []
+    # On another station, or as another number, it is a different EVSE.
+    site.more_evses = [("evse-01", "01", True), ("evse-2", 2, False)]
+    assert site.run("preview").counts() == {"create": 7}

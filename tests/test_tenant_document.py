@@ -591,6 +591,10 @@ def test_numbers_json_or_the_api_cannot_hold_are_refused_with_their_paths() -> N
             name: U
             type: flat rate
             pricing: {price_per_session: 1, tax_id: 99999999999999999999999}
+          w:
+            name: W
+            type: flat rate
+            pricing: {price_per_session: 1e300, tax: vat}
         """
     )
     assert found == [
@@ -601,6 +605,12 @@ def test_numbers_json_or_the_api_cannot_hold_are_refused_with_their_paths() -> N
             11,
             "99999999999999999999999 is too large for the API: integers go up to"
             " 9,223,372,036,854,775,807 (got 99999999999999999999999)",
+        ),
+        (
+            "tariffs.w.pricing.price_per_session",
+            15,
+            "1e+300 is too large for the API: decimal numbers stay below 10,000,000,000 (ten"
+            " digits before the point) (got 1e+300)",
         ),
     ]
 

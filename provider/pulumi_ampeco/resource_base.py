@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
+import threading
 from typing import Any, ClassVar
 
 import pulumi
 import pulumi.dynamic
+from pulumi.runtime import settings
 
 from . import sdk_patch
-from .kinds import KINDS
+from .errors import AmpecoError
+from .kinds import KINDS, Kind
 from .provider import ADOPT, AmpecoProvider
 
 sdk_patch.apply()  # the program's wait for its outputs in linear time (see sdk_patch)
@@ -24,6 +27,60 @@ sdk_patch.apply()  # the program's wait for its outputs in linear time (see sdk_
 # thousand resources in one program the next one fails with RecursionError. Each of our
 # resources puts the original back before the SDK wraps it again.
 _PICKLER_BATCH_SETITEMS = pickle._Pickler.__dict__["_batch_setitems"]
+
+
+class DeclarationError(AmpecoError, pulumi.RunError):
+    """The program declares two objects the tenant cannot tell apart; raised while the
+    program runs, before any of its resources reaches the tenant. A ``RunError``, so Pulumi
+    prints it without a traceback."""
+
+
+class _Numbers:
+    """The objects named by a number (EVSEs by ``network_id``) that the running program has
+    declared, by kind, parent and number: ``1`` and ``01`` of one charge point are refused
+    as they are declared, as a tenant document refuses them. A parent given as an ``Output``
+    (``charge_point.id``) is told apart by the object itself. Each run of a program (a new
+    resource monitor) starts afresh."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._run: object = None
+        self._seen: dict[tuple[Any, ...], tuple[str, str, Any]] = {}
+
+    def claim(self, kind: Kind, resource_name: str, props: dict[str, Any]) -> None:
+        section = kind.section
+        number = section.number(props.get(section.name_field or "")) if section else None
+        if section is None or number is None:
+            return  # not named by a number, or not known yet (an Output)
+        parents = [props.get(name) for name in section.parent_fields]
+        key = (kind.name, *(_identity(parent) for parent in parents), number)
+        written = str(props[section.name_field or ""])
+        with self._lock:
+            run = settings.get_monitor()
+            if run is not self._run:
+                self._run, self._seen = run, {}
+            # The parents are kept with the entry: an Output's id stays its own meanwhile.
+            first, first_written, _ = self._seen.setdefault(key, (resource_name, written, parents))
+        if first != resource_name:
+            parent = " and ".join(section.parent_fields)
+            raise DeclarationError(
+                f"{kind.name} {resource_name!r}: `{section.name_field}` {written!r} is the same"
+                f" number as {first_written!r} of {kind.name} {first!r} with the same"
+                f" {parent}; it names the {section.singular} to the station (D12), so give"
+                " each its own number"
+            )
+
+
+def _identity(value: Any) -> Any:
+    """A parent as a key: an id by its number, an ``Output`` by the object."""
+    if isinstance(value, pulumi.Output):
+        return ("output", id(value))
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return value if isinstance(value, int | str) else ("object", id(value))
+
+
+_NUMBERS = _Numbers()
 
 
 class AmpecoResource(pulumi.dynamic.Resource):
@@ -65,6 +122,7 @@ class AmpecoResource(pulumi.dynamic.Resource):
             props[ADOPT] = adopt  # True: find it by its key; an id: exactly that object
         # Outputs the server computes exist as attributes only if seeded.
         kind = KINDS[self._kind]
+        _NUMBERS.claim(kind, resource_name, props)
         for name in [*kind.outputs, *kind.server_first_item.values()]:
             props.setdefault(name, None)
         if kind.secrets:

@@ -113,6 +113,17 @@ class Section:
         """``a tax``, ``an EVSE``."""
         return f"{'an' if self.singular[0] in 'aeiouAEIOU' else 'a'} {self.singular}"
 
+    def number(self, label: Any) -> int | None:
+        """The number an object's ``name_field`` value stands for, if it is one: a station
+        knows its EVSEs by number, so ``"1"`` and ``"01"`` name the same EVSE (D12)."""
+        if self.name_field is None or isinstance(label, bool):
+            return None
+        if isinstance(label, int):
+            return label
+        if isinstance(label, str) and label.isascii() and label.isdigit():
+            return int(label)
+        return None
+
 
 @dataclass(frozen=True)
 class Embedding:

@@ -26,6 +26,9 @@ from pydantic.alias_generators import to_camel
 DEFAULT_LOCALE = "en"
 #: The largest integer the API takes: its integers are 64-bit (ids, powers, counts).
 MAX_INTEGER = 2**63 - 1
+#: Decimal numbers must stay below this in magnitude: ten digits before the point, five after
+#: (see "Values the models refuse" in docs/decisions.md).
+DECIMAL_LIMIT = 10.0**10
 #: Fields that name or key an object (in any model): never empty or only spaces, which the
 #: tenant would show as a nameless object or could not find again.
 NAMING_FIELDS = frozenset(
@@ -55,7 +58,8 @@ class AmpecoModel(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _values_the_api_holds(cls, value: Any, info: ValidationInfo) -> Any:
-        """Integers anywhere in a field (lists included) fit the API's 64-bit integers, text
+        """Integers anywhere in a field (lists included) fit the API's 64-bit integers,
+        decimal numbers stay below :data:`DECIMAL_LIMIT`, text
         holds no control characters, and a naming field is not blank."""
         return api_holds(info.field_name, value)
 
@@ -87,6 +91,12 @@ def _within_range(value: Any) -> None:
     if isinstance(value, int) and not isinstance(value, bool):
         if not -MAX_INTEGER - 1 <= value <= MAX_INTEGER:
             raise ValueError(too_large(value))
+    elif isinstance(value, float):
+        if not -DECIMAL_LIMIT < value < DECIMAL_LIMIT:
+            raise ValueError(
+                f"{value:g} is too large for the API: decimal numbers stay below"
+                f" {DECIMAL_LIMIT:,.0f} (ten digits before the point)"
+            )
     elif isinstance(value, str):
         for char in value:
             if unicodedata.category(char) in ("Cc", "Cs") and char not in ALLOWED_CONTROLS:

@@ -244,13 +244,14 @@ class _Walker:
                     " be unique here",
                 )
                 continue
-            if section.name_field and label.isascii() and label.isdigit():
+            number = section.number(label)
+            if number is not None:
                 first, written = self._numbers.setdefault(
-                    (node.name.rsplit("/", 1)[0], int(label)), (node, label)
+                    (node.name.rsplit("/", 1)[0], number), (node, label)
                 )
                 if first is not node:
                     self._problem(
-                        (*obj_path, section.name_field),
+                        (*obj_path, section.name_field or ""),
                         f"`{section.name_field}` {label!r} is the same number as {written!r} of"
                         f" `{format_path(first.path)}`; it names the {section.singular} and"
                         " must be unique here",
