@@ -304,6 +304,33 @@ def test_drift_shows_and_a_removed_field_is_cleared(tenant: Sim) -> None:
     assert now["name"] == [{"locale": "en", "translation": "Depot North"}]
 
 
+def test_a_live_field_the_models_refuse_is_the_only_change_shown(tenant: Sim) -> None:
+    """Text with a control character typed into the tenant by other means: that field is
+    read as it is; the others keep the program's shape (nested names in snake_case)."""
+    p = provider("ChargePoint")
+    station = {
+        "name": "Home",
+        "type": "personal",
+        "status": "enabled",
+        "pin": "1234",
+        "security": {"desired_profile": 2},
+    }
+    inputs = checked("ChargePoint", station)
+    created = p.create(inputs)
+    httpx.patch(
+        tenant.base_url + API + f"/charge-points/v2.0/{created.id}",
+        json={"name": "Ho\u0007me"},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
+    p = provider("ChargePoint")
+    read = p.read(created.id, {**created.outs, "__provider": "p"})
+    assert read.inputs["name"] == "Ho\u0007me"
+    assert read.inputs["security"] == {"desired_profile": 2}
+    assert {k: v for k, v in read.inputs.items() if k != "name"} == {
+        k: v for k, v in inputs.items() if k not in ("name", "__provider")
+    }
+
+
 def test_deleted_out_of_band_is_a_replacement(tenant: Sim) -> None:
     p = provider("Location")
     inputs = checked("Location", LOCATION)

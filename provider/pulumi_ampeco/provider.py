@@ -178,8 +178,11 @@ class AmpecoProvider(ResourceProvider):
                 picked, context={"default_locale": runtime.default_locale()}
             ).to_state()
         except pydantic.ValidationError:
-            # The tenant holds something the model would not accept: show it as it is.
-            return {aliases[a]: v for a, v in picked.items()}
+            # The tenant holds something the model would not accept (a blank name typed in
+            # its UI, say): that field as it is, every other in the program's shape.
+            return _normalised_fields(
+                model, {aliases[a]: v for a, v in picked.items()}, invalid_as_is=True
+            )
 
     def _changed(self, desired: Mapping[str, Any], live: Mapping[str, Any]) -> list[str]:
         """Program names of the managed fields whose live value differs from the desired one."""
@@ -528,10 +531,11 @@ class AmpecoProvider(ResourceProvider):
 
 
 def _normalised_fields(
-    model: type[pydantic.BaseModel], values: Mapping[str, Any]
+    model: type[pydantic.BaseModel], values: Mapping[str, Any], *, invalid_as_is: bool = False
 ) -> dict[str, Any]:
     """Each value as the model would store it, field by field (the object as a whole may
-    not validate yet); a value that does not validate on its own is left as it is."""
+    not validate yet); a value that does not validate on its own is left out, or kept as it
+    is with ``invalid_as_is``."""
     out: dict[str, Any] = {}
     for name, value in values.items():
         field = model.model_fields.get(name)
@@ -548,7 +552,8 @@ def _normalised_fields(
                 exclude_unset=True,
             )
         except pydantic.ValidationError:
-            continue
+            if invalid_as_is:
+                out[name] = value
     return out
 
 
