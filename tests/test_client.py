@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -655,6 +656,29 @@ def test_a_slow_gateway_timeout_is_given_as_long_again_to_appear(tenant: SimTena
     created = client.create("/locations/v2.0", f.location(1))
     assert [loc["id"] for loc in client.list("/locations/v2.0")] == [created["id"]]
     assert [e["outcome"] for e in tenant.log() if e["method"] == "POST"] == ["fault", "late"]
+
+
+def test_looking_cut_short_by_the_deadline_is_ambiguous_not_sent_again(tenant: SimTenant) -> None:
+    """The 504 took 1 s, so the object gets 1 s to appear; the deadline (1.5 s) leaves only
+    half of that: the create may still happen, and the error says so instead of posting."""
+    tenant.fault(method="POST", status=504, latency_ms=1000, late_ms=3000, count=1)
+    client = tenant.client(quick(settle_time=0.2, retry_deadline=1.5))
+    with pytest.raises(AmbiguousCreateError) as caught:
+        client.create("/locations/v2.0", f.location(1))
+    tenant.seen.append(caught.value)
+    assert re.search(
+        r"no object with externalId='site-1' appeared in 0\.\d s, short of the 1\.\d s the"
+        r" tenant may need \(its answer took that long\), and the retry deadline",
+        str(caught.value),
+    )
+    assert tenant.calls("POST") == 1
+
+
+def test_the_pauses_between_looks_double_up_to_the_back_off_cap(tenant: SimTenant) -> None:
+    client = tenant.client(quick(settle_time=2.0, backoff_max=8.0))
+    assert client._pauses(2.0) == [2.0]
+    assert client._pauses(3.0) == [2.0, 1.0]
+    assert client._pauses(40.0) == [2.0, 4.0, 8.0, 8.0, 8.0, 8.0, 2.0]
 
 
 def test_a_create_sent_again_warns_of_a_possible_duplicate_and_what_to_look_for(

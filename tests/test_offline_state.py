@@ -159,6 +159,15 @@ def written(path: Path) -> dict[str, Any]:
         ),
         (lambda d: d.pop("project"), r"the file: has no 'project'"),
         (lambda d: d.update(version=2), r"the file: its version is 2; this engine reads version 1"),
+        (
+            lambda d: d.update(version=2, project=None),  # another layout: the version first
+            r"the file: its version is 2; this engine reads version 1",
+        ),
+        (
+            lambda d: d["resources"][URN].update(property_dependencies={"x": "urn"}),
+            rf"resources\['{URN}'\]: 'property_dependencies' should be an object of lists of"
+            r" strings, not an object holding something else",
+        ),
         (lambda d: d.update(serial="7"), r"the file: 'serial' should be a whole number, not '7'"),
         (
             lambda d: d.update(pending_deletes=[{"type": "t"}]),
@@ -194,6 +203,7 @@ def test_a_malformed_entry_names_the_file_and_the_entry(
         (b'{"version": 1,, }', r"not a state file: line 1, column 15: Expecting property name"),
         (b"[" * 100_000, r"not a state file: it is nested too deeply"),
         (b"[]", r"the file: should be an object, not a list"),
+        (b'{"version": 1}x', r"not a state file: line 1, column 15: Extra data"),
     ],
 )
 def test_a_file_that_is_not_a_state_names_the_file(
@@ -216,15 +226,58 @@ def test_a_malformed_journal_entry_names_the_journal_and_its_line(tmp_path: Path
     for entry, message in [
         (
             {"op": "put", "urn": URN, "resource": {"type": "t", "name": "a", "custom": 1}},
-            r"line 3, resources\[.*\]: 'custom' should be true or false, not a number",
+            r"line 3, resource: 'custom' should be true or false, not a number",
         ),
         ({"op": "drop"}, r"line 3: has no 'urn'"),
         ({"op": "rename", "urn": URN}, r"line 3: unknown journal entry 'rename'"),
-        (["drop", URN], r"line 3: unknown journal entry None"),
+        (["drop", URN], r"line 3: should be an object, not a list"),
+        (
+            {"op": "pending_delete", "urn": URN, "resource": {"name": "a", "custom": True}},
+            r"line 3, resource: has no 'type'",
+        ),
     ]:
         journal_path(path).write_text("\n".join([*lines, json.dumps(entry)]) + "\n")
         with pytest.raises(StateFileError, match=rf"dev\.json\.journal: {message}\. The journal"):
             load_state(path, "p", "dev")
+
+
+def test_inputs_that_parse_but_nest_too_deeply_to_decode_are_named(tmp_path: Path) -> None:
+    path = tmp_path / "dev.json"
+    data = written(path)
+    data["resources"][URN]["inputs"] = {"deep": "DEEP"}
+    # 900 levels: JSON's parser takes them, decoding the values would overflow the stack.
+    path.write_text(json.dumps(data).replace('"DEEP"', "[" * 900 + "]" * 900))
+    with pytest.raises(StateFileError, match=rf"resources\['{URN}'\]: 'inputs' is nested too"):
+        load_state(path, "p", "dev")
+
+
+def test_a_state_cut_short_after_a_closing_brace_is_called_cut_short(tmp_path: Path) -> None:
+    path = tmp_path / "dev.json"
+    written(path)
+    text = path.read_text()
+    cut = text.index("}", text.index('"custom"')) + 1  # the end of a resource's entry
+    path.write_text(text[:cut] + "\n")
+    with pytest.raises(StateFileError, match=r"dev\.json: not a state file: it ends early, at"):
+        load_state(path, "p", "dev")
+
+
+@pytest.mark.parametrize(
+    ("head", "message"),
+    [('{"journal": 1, "serial": "1"}', "line 1"), ("[1]", "line 1"), ('"x"', "line 1")],
+)
+def test_a_journal_whose_header_is_damaged_is_refused_not_ignored(
+    tmp_path: Path, head: str, message: str
+) -> None:
+    """Ignoring it would forget the pending creates the interrupted run recorded."""
+    path = tmp_path / "dev.json"
+    state = snapshot(path)
+    journal = Journal(journal_path(path), state.serial)
+    journal.pending_create("urn:pulumi:dev::p::t::b", "t", "b")
+    journal.close()
+    lines = journal_path(path).read_text().splitlines()
+    journal_path(path).write_text("\n".join([head, *lines[1:]]) + "\n")
+    with pytest.raises(StateFileError, match=rf"dev\.json\.journal: {message}: should be the"):
+        load_state(path, "p", "dev")
 
 
 def test_secrets_are_stored_base64_encoded_and_the_older_key_is_still_read(tmp_path: Path) -> None:

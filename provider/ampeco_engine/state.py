@@ -69,6 +69,10 @@ _JOURNAL_FIX = (
 )
 
 
+def _is_serial(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
 def _strings(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
@@ -108,9 +112,10 @@ def _checked_fields(
         if name in data:
             accepts, expected = _SHAPES[annotation]
             if not accepts(data[name]):
-                raise _Malformed(
-                    where, f"{name!r} should be {expected}, not {_describe(data[name])}"
-                )
+                found = _describe(data[name])
+                if expected.startswith(found):  # the container is right, an item is not
+                    found = f"{found} holding something else"
+                raise _Malformed(where, f"{name!r} should be {expected}, not {found}")
 
 
 @dataclasses.dataclass
@@ -168,6 +173,8 @@ class ResourceState:
                 setattr(resource, name, decode_from_state(getattr(resource, name)))
             except ValueError as exc:
                 raise _Malformed(where, f"{name!r} holds {exc}") from None
+            except RecursionError:
+                raise _Malformed(where, f"{name!r} is nested too deeply") from None
         return resource
 
 
@@ -207,15 +214,15 @@ class StackState:
     @classmethod
     def from_json(cls, data: Any) -> StackState:
         """The state of a state file's JSON; :class:`_Malformed` names what is wrong where."""
-        _checked_fields(data, "the file", _STACK_FIELDS, ("project", "stack", "resources"))
-        if data.get("version") != STATE_VERSION:
+        if isinstance(data, dict) and data.get("version") != STATE_VERSION:
             raise _Malformed(
                 "the file",
                 f"its version is {data.get('version')!r}; this engine reads version"
                 f" {STATE_VERSION}",
             )
+        _checked_fields(data, "the file", _STACK_FIELDS, ("project", "stack", "resources"))
         serial = data.get("serial", 0)
-        if not isinstance(serial, int) or isinstance(serial, bool) or serial < 0:
+        if not _is_serial(serial):
             raise _Malformed("the file", f"'serial' should be a whole number, not {serial!r}")
         pending_deletes = []
         for number, item in enumerate(data.get("pending_deletes", [])):
@@ -234,6 +241,8 @@ class StackState:
             outputs = decode_from_state(data.get("outputs", {}))
         except ValueError as exc:
             raise _Malformed("outputs", f"holds {exc}") from None
+        except RecursionError:
+            raise _Malformed("outputs", "is nested too deeply") from None
         return cls(
             project=data["project"],
             stack=data["stack"],
@@ -249,14 +258,16 @@ class StackState:
     def apply(self, entry: dict[str, Any]) -> None:
         """One journal entry (see :class:`Journal`); each sets a value, so replaying an entry
         twice changes nothing."""
-        op = entry.get("op") if isinstance(entry, dict) else None
+        if not isinstance(entry, dict):
+            raise _Malformed("", f"should be an object, not {_describe(entry)}")
+        op = entry.get("op")
         if op not in _ENTRY_FIELDS:
             raise _Malformed("", f"unknown journal entry {op!r}")
         _checked_fields(entry, "", _ENTRY_FIELDS[op], tuple(_ENTRY_FIELDS[op]))
         if op == "pending":
             self.pending_creates[entry["urn"]] = {"type": entry["type"], "name": entry["name"]}
         elif op == "put":
-            resource = ResourceState.from_json(entry["urn"], entry["resource"])
+            resource = ResourceState.from_json(entry["urn"], entry["resource"], "resource")
             self.resources[resource.urn] = resource
             self.pending_creates.pop(resource.urn, None)
         elif op == "drop":
@@ -264,7 +275,7 @@ class StackState:
         elif op == "created_none":
             self.pending_creates.pop(entry["urn"], None)
         elif op == "pending_delete":
-            resource = ResourceState.from_json(entry["urn"], entry["resource"])
+            resource = ResourceState.from_json(entry["urn"], entry["resource"], "resource")
             if not any(_same_object(r, resource) for r in self.pending_deletes):
                 self.pending_deletes.append(resource)
         else:  # deleted_pending
@@ -393,9 +404,16 @@ def replay(state: StackState, path: Path) -> bool:
             raise StateFileError(
                 f"{path}: line {number} is not a journal entry. {_JOURNAL_FIX}"
             ) from None
-    head = entries[0][1] if entries else None
-    if not isinstance(head, dict) or head.get("serial") != state.serial:
+    if not entries:
         return False
+    head = entries[0][1]
+    if not isinstance(head, dict) or not _is_serial(head.get("serial")):
+        raise StateFileError(
+            f"{path}: line {entries[0][0]}: should be the journal's header"
+            f' ({{"journal": 1, "serial": N}}), not {json.dumps(head)[:80]}. {_JOURNAL_FIX}'
+        )
+    if head["serial"] != state.serial:
+        return False  # the journal of an older snapshot, which holds everything it did
     for number, entry in entries[1:]:
         try:
             state.apply(entry)
@@ -413,10 +431,13 @@ def read_snapshot(path: Path) -> Any:
         problem = f"byte {exc.start} is not UTF-8"
     except json.JSONDecodeError as exc:
         text = exc.doc.rstrip()
-        problem = (  # a state file is one object: without its closing brace it was cut short
-            f"line {exc.lineno}, column {exc.colno}: {exc.msg}"
-            if text.endswith("}")
-            else f"it ends early, at line {text.count(chr(10)) + 1}: it was cut short"
+        # The parser stopped at the end, or inside a string that never closed: the file ends
+        # before its JSON does.
+        ended = exc.pos >= len(text) or exc.msg.startswith("Unterminated string")
+        problem = (
+            f"it ends early, at line {text.count(chr(10)) + 1}: it was cut short"
+            if ended
+            else f"line {exc.lineno}, column {exc.colno}: {exc.msg}"
         )
     except RecursionError:
         problem = "it is nested too deeply to be a state file"

@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import timezone
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -586,17 +586,20 @@ class AmpecoClient:
             )
             self._sleep(wait)
 
-    def _pauses(self, lost: _Ambiguous) -> builtins.list[float]:
-        """The pauses between looks for a lost create's object: ``settle_time``, then
-        doubling, until the looking has lasted as long as the lost answer took. A tenant that
-        needed 30 s to give up may need as long again to finish, so a slow tenant is given
-        more patience than a quick one."""
+    def _patience(self, lost: _Ambiguous) -> float:
+        """How long to look for a lost create's object: as long as the lost answer took, and
+        at least ``settle_time``. A tenant that needed 30 s to give up may need as long again
+        to finish, so a slow tenant is given more time than a quick one."""
+        return max(self.settings.settle_time, lost.elapsed)
+
+    def _pauses(self, patience: float) -> builtins.list[float]:
+        """The pauses between looks: ``settle_time``, then doubling (up to ``backoff_max``),
+        until they add up to ``patience``."""
         settle = self.settings.settle_time
-        patience = max(settle, lost.elapsed)
         pauses = [settle]
         step = settle
         while sum(pauses) < patience:
-            step = max(step * 2, 0.5)
+            step = min(max(step * 2, 0.5), max(self.settings.backoff_max, 0.5))
             pauses.append(min(step, patience - sum(pauses)))
         return pauses
 
@@ -611,13 +614,20 @@ class AmpecoClient:
         deadline: float,
     ) -> tuple[builtins.list[dict[str, Any]], float]:
         """Objects the lost POST may have created, looked for at once and after each of
-        :meth:`_pauses` until found (past the first pause, only within the deadline); and the
-        seconds spent pausing."""
+        :meth:`_pauses` until found; and the seconds spent pausing. The first pause is always
+        made; the others end at the deadline, and when that cuts the looking short of its
+        patience, :class:`AmbiguousCreateError`: the object may still appear, so neither
+        sending again nor saying that nothing was made would be true."""
         found: builtins.list[dict[str, Any]] = []
         looked = 0.0
-        for number, pause in enumerate([0.0, *self._pauses(lost)]):
-            if number > 1 and self._clock() + pause > deadline:
-                break
+        patience = self._patience(lost)
+        short = False  # the deadline cut a pause
+        for number, pause in enumerate([0.0, *self._pauses(patience)]):
+            if number > 1 and pause > deadline - self._clock():
+                short = True
+                pause = max(0.0, deadline - self._clock())
+                if not pause:
+                    break
             if pause:
                 self._sleep(pause)
                 looked += pause
@@ -641,6 +651,17 @@ class AmpecoClient:
                 )
             if found:
                 break
+        if short and not found:
+            raise AmbiguousCreateError(
+                "POST",
+                api_path,
+                lost.status,
+                f"{lost.reason}; no object with {key.description} appeared in {looked:.1f} s,"
+                f" short of the {patience:.1f} s the tenant may need (its answer took that"
+                " long), and the retry deadline (retryDeadlineSeconds) has passed: it may"
+                " still appear",
+                attempts=tries,
+            )
         return found, looked
 
     def _possibly_twice(
@@ -654,7 +675,7 @@ class AmpecoClient:
         how to find and remove the extra one."""
         lost, looked = unfound[0]
         again = "once more" if len(unfound) == 1 else f"{len(unfound)} more times"
-        query = "&".join(f"{name}={value}" for name, value in encode_params(key.params))
+        query = "&".join(f"{name}={quote(str(value))}" for name, value in encode_params(key.params))
         log.warning(
             "%sPOST %s: the answer was lost (%s) and no object with %s appeared in %.1f s, so"
             " the create was sent %s, and this run keeps the object it made, id %s. If the"

@@ -150,7 +150,8 @@ class ClientSettings:
     allow_insecure_http: bool = False
     backoff_base: float = 0.5
     backoff_max: float = 30.0
-    #: Pause before looking a second time for an object whose create lost its answer.
+    #: The first pause before looking again for an object whose create lost its answer, and
+    #: the least time spent looking (more when the lost answer took longer).
     settle_time: float = 2.0
 
 

@@ -338,6 +338,8 @@ def _run(args: argparse.Namespace, settings: Settings, out: IO[str], err: IO[str
             out.write(format_steps(exc.result, args.operation))
         out.flush()
         err.write(format_error(exc, verbose=args.verbose))
+        for warning in watcher.duplicates:
+            print(f"warning: {warning}", file=err)
         if interrupted:
             done = "" if args.operation == "preview" else " The state file records every step."
             print(f"ampeco-iac offline: interrupted.{done}", file=err)

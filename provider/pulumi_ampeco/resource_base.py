@@ -9,11 +9,11 @@ from __future__ import annotations
 import dataclasses
 import pickle
 import threading
+import weakref
 from typing import Any, ClassVar
 
 import pulumi
 import pulumi.dynamic
-from pulumi.runtime import settings
 
 from . import sdk_patch
 from .errors import AmpecoError
@@ -36,48 +36,40 @@ class DeclarationError(AmpecoError, pulumi.RunError):
 
 
 class _Numbers:
-    """The objects named by a number (EVSEs by ``network_id``) that the running program has
-    declared, by kind, parent and number: ``1`` and ``01`` of one charge point are refused
-    as they are declared, as a tenant document refuses them. A parent given as an ``Output``
-    (``charge_point.id``) is told apart by the object itself. Each run of a program (a new
-    resource monitor) starts afresh."""
+    """The objects named by a number (EVSEs by ``network_id``) that the program has declared
+    under each parent: ``1`` and ``01`` of one charge point are refused as they are
+    declared, as a tenant document refuses them.
+
+    The parent is the ``Output`` the program passed (``charge_point.id``), held weakly: it
+    belongs to one run of one program, so runs in one process (tests with mocks, the offline
+    engine's passes) never see each other's EVSEs. A parent given as a literal id is not
+    checked here, for the same reason."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._run: object = None
-        self._seen: dict[tuple[Any, ...], tuple[str, str, Any]] = {}
+        self._by_parent: weakref.WeakKeyDictionary[pulumi.Output[Any], dict[Any, Any]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def claim(self, kind: Kind, resource_name: str, props: dict[str, Any]) -> None:
         section = kind.section
-        number = section.number(props.get(section.name_field or "")) if section else None
-        if section is None or number is None:
-            return  # not named by a number, or not known yet (an Output)
-        parents = [props.get(name) for name in section.parent_fields]
-        key = (kind.name, *(_identity(parent) for parent in parents), number)
-        written = str(props[section.name_field or ""])
+        if section is None or section.name_field is None or len(section.parent_fields) != 1:
+            return
+        written = props.get(section.name_field)
+        number = section.number(written)
+        parent = props.get(section.parent_fields[0])
+        if number is None or not isinstance(parent, pulumi.Output):
+            return  # not named by a number, not known yet, or under a literal id
+        entry = (resource_name, str(written))
         with self._lock:
-            run = settings.get_monitor()
-            if run is not self._run:
-                self._run, self._seen = run, {}
-            # The parents are kept with the entry: an Output's id stays its own meanwhile.
-            first, first_written, _ = self._seen.setdefault(key, (resource_name, written, parents))
-        if first != resource_name:
-            parent = " and ".join(section.parent_fields)
+            first = self._by_parent.setdefault(parent, {}).setdefault((kind.name, number), entry)
+        if first is not entry:
             raise DeclarationError(
-                f"{kind.name} {resource_name!r}: `{section.name_field}` {written!r} is the same"
-                f" number as {first_written!r} of {kind.name} {first!r} with the same"
-                f" {parent}; it names the {section.singular} to the station (D12), so give"
-                " each its own number"
+                f"{kind.name} {resource_name!r}: `{section.name_field}` {entry[1]!r} is the same"
+                f" number as {first[1]!r} of {kind.name} {first[0]!r} with the same"
+                f" {section.parent_fields[0]}; it names the {section.singular} to the station"
+                " (D12), so give each its own number"
             )
-
-
-def _identity(value: Any) -> Any:
-    """A parent as a key: an id by its number, an ``Output`` by the object."""
-    if isinstance(value, pulumi.Output):
-        return ("output", id(value))
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    return value if isinstance(value, int | str) else ("object", id(value))
 
 
 _NUMBERS = _Numbers()

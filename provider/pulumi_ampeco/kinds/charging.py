@@ -94,8 +94,8 @@ EVSE = Kind(
     ),
     quirks=(
         "`network_id` (the OCPP EVSE number) is unique per charge point (D12); `1` and `01` are"
-        " one number, so a program or document that declares both on one station is refused"
-        " before any API call.",
+        " one number, so a document, or a program under one `charge_point.id`, that declares"
+        " both is refused before any API call.",
         "Without `tariff_group_id` the tenant's free default tariff applies (D14).",
         "Deleting an EVSE deletes its connectors (D4).",
     ),
