@@ -408,9 +408,10 @@ def replay(state: StackState, path: Path) -> bool:
         return False
     head = entries[0][1]
     if not isinstance(head, dict) or not _is_serial(head.get("serial")):
-        raise StateFileError(
+        found = "an object without a whole-number 'serial'" if isinstance(head, dict) else None
+        raise StateFileError(  # what the line holds is not shown: it may hold a secret
             f"{path}: line {entries[0][0]}: should be the journal's header"
-            f' ({{"journal": 1, "serial": N}}), not {json.dumps(head)[:80]}. {_JOURNAL_FIX}'
+            f' ({{"journal": 1, "serial": N}}), not {found or _describe(head)}. {_JOURNAL_FIX}'
         )
     if head["serial"] != state.serial:
         return False  # the journal of an older snapshot, which holds everything it did
