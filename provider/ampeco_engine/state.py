@@ -91,11 +91,25 @@ _SHAPES: dict[str, tuple[Callable[[Any], bool], str]] = {
 }
 
 
+_KINDS_OF_VALUE = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}
+
+
 def _describe(value: Any) -> str:
-    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}
     if value is None:
         return "null"
-    return names.get(type(value), "a number" if isinstance(value, int | float) else "a value")
+    found = _KINDS_OF_VALUE.get(type(value))
+    return found or ("a number" if isinstance(value, int | float) else "a value")
+
+
+def _decoded(value: Any, where: str, what: str) -> Any:
+    """``value`` decoded from the file (:func:`decode_from_state`); ``what`` (``'inputs'``,
+    or nothing for the stack's outputs) begins the error's text."""
+    try:
+        return decode_from_state(value)
+    except ValueError as exc:
+        raise _Malformed(where, f"{what}holds {exc}") from None
+    except RecursionError:
+        raise _Malformed(where, f"{what}is nested too deeply") from None
 
 
 def _checked_fields(
@@ -164,24 +178,23 @@ class ResourceState:
     def from_json(cls, urn: str, data: Any, where: str = "") -> ResourceState:
         """The resource of a state-file entry; ``where`` names the entry in errors."""
         where = where or f"resources[{urn!r}]"
-        fields = {f.name: str(f.type) for f in dataclasses.fields(cls) if f.name != "urn"}
-        _checked_fields(data, where, fields, _REQUIRED)
-        values = {k: v for k, v in data.items() if k in fields}
+        _checked_fields(data, where, _RESOURCE_FIELDS, _REQUIRED)
+        values = {k: v for k, v in data.items() if k in _RESOURCE_FIELDS}
         resource = cls(urn=urn, **values)
-        for name in ("inputs", "outputs"):
-            try:
-                setattr(resource, name, decode_from_state(getattr(resource, name)))
-            except ValueError as exc:
-                raise _Malformed(where, f"{name!r} holds {exc}") from None
-            except RecursionError:
-                raise _Malformed(where, f"{name!r} is nested too deeply") from None
+        resource.inputs = _decoded(resource.inputs, where, "'inputs' ")
+        resource.outputs = _decoded(resource.outputs, where, "'outputs' ")
         return resource
 
 
+#: A resource entry's fields (all but the URN, its key) and their annotations, and the ones
+#: it must have.
+_RESOURCE_FIELDS = {
+    f.name: str(f.type) for f in dataclasses.fields(ResourceState) if f.name != "urn"
+}
 _REQUIRED = tuple(
     f.name
     for f in dataclasses.fields(ResourceState)
-    if f.name != "urn"
+    if f.name in _RESOURCE_FIELDS
     and f.default is dataclasses.MISSING
     and f.default_factory is dataclasses.MISSING
 )
@@ -231,18 +244,13 @@ class StackState:
             pending_deletes.append(ResourceState.from_json(item["urn"], item, where))
         pending_creates = {}
         for number, item in enumerate(data.get("pending_creates", [])):
-            fields = {"urn": "str", "type": "str", "name": "str"}
-            _checked_fields(item, f"pending_creates[{number}]", fields, ("urn",))
+            where = f"pending_creates[{number}]"
+            _checked_fields(item, where, _ENTRY_FIELDS["pending"], ("urn",))  # the same record
             pending_creates[item["urn"]] = {
                 "type": item.get("type", ""),
                 "name": item.get("name", ""),
             }
-        try:
-            outputs = decode_from_state(data.get("outputs", {}))
-        except ValueError as exc:
-            raise _Malformed("outputs", f"holds {exc}") from None
-        except RecursionError:
-            raise _Malformed("outputs", "is nested too deeply") from None
+        outputs = _decoded(data.get("outputs", {}), "outputs", "")
         return cls(
             project=data["project"],
             stack=data["stack"],

@@ -595,12 +595,12 @@ class AmpecoClient:
     def _pauses(self, patience: float) -> builtins.list[float]:
         """The pauses between looks: ``settle_time``, then doubling (up to ``backoff_max``),
         until they add up to ``patience``."""
-        settle = self.settings.settle_time
-        pauses = [settle]
-        step = settle
-        while sum(pauses) < patience:
+        step = total = self.settings.settle_time
+        pauses = [step]
+        while total < patience:
             step = min(max(step * 2, 0.5), max(self.settings.backoff_max, 0.5))
-            pauses.append(min(step, patience - sum(pauses)))
+            pauses.append(min(step, patience - total))
+            total += pauses[-1]
         return pauses
 
     def _look(
@@ -623,9 +623,10 @@ class AmpecoClient:
         patience = self._patience(lost)
         short = False  # the deadline cut a pause
         for number, pause in enumerate([0.0, *self._pauses(patience)]):
-            if number > 1 and pause > deadline - self._clock():
+            left = deadline - self._clock()
+            if number > 1 and pause > left:
                 short = True
-                pause = max(0.0, deadline - self._clock())
+                pause = max(0.0, left)
                 if not pause:
                     break
             if pause:

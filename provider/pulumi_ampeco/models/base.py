@@ -7,7 +7,7 @@ and it converts between the program's names (``external_id``) and the API's (``e
 from __future__ import annotations
 
 import functools
-import unicodedata
+import re
 from collections.abc import Mapping
 from typing import Annotated, Any
 
@@ -34,9 +34,10 @@ DECIMAL_LIMIT = 10.0**10
 NAMING_FIELDS = frozenset(
     {"name", "translation", "external_id", "network_id", "physical_reference"}
 )
-#: Control characters text may hold: tab, line feed and carriage return (any other, NUL
-#: included, is no text a person wrote; half a surrogate pair cannot be sent at all).
-ALLOWED_CONTROLS = frozenset("\t\n\r")
+#: The characters text may not hold: Unicode's control characters (categories Cc and Cs)
+#: except tab, line feed and carriage return. NUL and the rest are no text a person wrote;
+#: half a surrogate pair cannot be sent at all.
+FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 class AmpecoModel(BaseModel):
@@ -98,12 +99,12 @@ def _within_range(value: Any) -> None:
                 f" {DECIMAL_LIMIT:,.0f} (ten digits before the point)"
             )
     elif isinstance(value, str):
-        for char in value:
-            if unicodedata.category(char) in ("Cc", "Cs") and char not in ALLOWED_CONTROLS:
-                raise ValueError(
-                    f"holds the control character U+{ord(char):04X}; only text, tabs and line"
-                    " breaks are allowed"
-                )
+        found = FORBIDDEN_CHARACTERS.search(value)
+        if found:
+            raise ValueError(
+                f"holds the control character U+{ord(found.group()):04X}; only text, tabs and"
+                " line breaks are allowed"
+            )
     elif isinstance(value, list):
         for item in value:
             _within_range(item)

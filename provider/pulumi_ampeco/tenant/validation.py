@@ -184,10 +184,10 @@ class _Walker:
         self._raw: dict[int, tuple[Mapping[str, Any], tuple[Node, ...]]] = {}
         #: (section, path of the object that holds it) → key → node
         self._index: dict[tuple[str, DocPath], dict[str, Node]] = {}
-        self._names: dict[str, Node] = {}
-        #: Objects named by a number written as text (EVSE numbers), by the number: `1` and
-        #: `01` are one EVSE number to the station, though two names here.
-        self._numbers: dict[tuple[str, int], tuple[Node, str]] = {}
+        #: (where, name) → the first object of that name there and the name as it wrote it.
+        #: A name that is a number (an EVSE's) counts as the number: `1` and `01` are one EVSE
+        #: number to the station.
+        self._names: dict[tuple[str, str | int], tuple[Node, str]] = {}
 
     # --- pass 1: the objects, their keys and names ---------------------------------------
 
@@ -235,28 +235,21 @@ class _Walker:
                 args={},
                 fake_id=len(self.nodes) + 1,
             )
-            twin = self._names.setdefault(node.name, node)
-            if twin is not node:
+            number = section.number(label)
+            name = (f"{prefix}{section.name}", label if number is None else number)
+            first, written = self._names.setdefault(name, (node, label))
+            if first is not node:
+                same = (
+                    "is also used by"
+                    if written == label
+                    else f"is the same number as {written!r} of"
+                )
                 self._problem(
                     (*obj_path, section.name_field or ""),
-                    f"`{section.name_field}` {label!r} is also used by"
-                    f" `{format_path(twin.path)}`; it names the {section.singular} and must"
-                    " be unique here",
+                    f"`{section.name_field}` {label!r} {same} `{format_path(first.path)}`; it"
+                    f" names the {section.singular} and must be unique here",
                 )
                 continue
-            number = section.number(label)
-            if number is not None:
-                first, written = self._numbers.setdefault(
-                    (node.name.rsplit("/", 1)[0], number), (node, label)
-                )
-                if first is not node:
-                    self._problem(
-                        (*obj_path, section.name_field or ""),
-                        f"`{section.name_field}` {label!r} is the same number as {written!r} of"
-                        f" `{format_path(first.path)}`; it names the {section.singular} and"
-                        " must be unique here",
-                    )
-                    continue
             self.nodes.append(node)
             self._raw[id(node)] = (obj, parents)
             if isinstance(key, str):
