@@ -22,7 +22,7 @@ from ..kinds import KINDS, Kind, wire_path
 from ..kinds.declaration import nested_models
 from ..lookup import dig
 from ..models.base import field_adapter
-from ..tenant.loading import ADOPT, KEY, RETAIN
+from ..tenant.loading import ADOPT, KEY, RETAIN, literal
 from .snapshot import Snapshot
 
 
@@ -97,7 +97,19 @@ def arguments(
             problems = ", ".join(sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]}))
             dropped.append(f"{where}: breaks a rule across fields ({problems or 'the object'})")
     readable = {k: _readable(v) for k, v in state.items() if k not in kind.parent_fields}
-    return {k: v for k, v in readable.items() if v not in (None, [], {})}
+    return {k: _literal(v) for k, v in readable.items() if v not in (None, [], {})}
+
+
+def _literal(value: Any) -> Any:
+    """Every text of a live value as the document writes it (``${`` escaped): what the tenant
+    holds is data, and no config reference is ever read out of it."""
+    if isinstance(value, str):
+        return literal(value)
+    if isinstance(value, list):
+        return [_literal(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _literal(v) for k, v in value.items()}
+    return value
 
 
 # --- keys --------------------------------------------------------------------------------------

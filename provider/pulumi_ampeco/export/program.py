@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..kinds import SECTIONS, TOP_LEVEL, Section
-from ..tenant.loading import ADOPT, RETAIN, DocPath
+from ..tenant.loading import ADOPT, RETAIN, DocPath, unliteral
 from .document import Exported
 
 INDENT = "    "
@@ -199,6 +199,7 @@ class _Program:
                     return _Code.calling(f"{config}.require_secret", _string(key))
                 self.uses_config = True
                 return _Code.calling("config.require_secret", _string(key))
+            return unliteral(value)  # a Python string means itself: no escape
         return value
 
     # --- the text ------------------------------------------------------------------------

@@ -41,6 +41,22 @@ _KEY = r"[A-Za-z0-9_.-]+(?::[A-Za-z0-9_.-]+)?"
 _DOLLAR = re.compile(r"\$\$\{|\$\{config:(" + _KEY + r")\}|\$\{[^}]*\}?")
 
 
+def literal(text: str) -> str:
+    """``text`` as a document writes it to mean exactly ``text``: every ``${`` becomes ``$${``.
+
+    Text read from a tenant is data, never a template: without this, a name that reads
+    ``${config:ampeco:apiToken}`` would take the stack's secret on the next ``up``. Read left to
+    right, each ``$${`` is one escape and every other ``$`` stays as it is, so
+    :func:`substitute` (and :func:`unliteral`) give back ``text`` byte for byte."""
+    return text.replace("${", "$${")
+
+
+def unliteral(text: str) -> str:
+    """The text a document's value means when it holds no config reference (the inverse of
+    :func:`literal`)."""
+    return text.replace("$${", "${")
+
+
 class _Loader(yaml.SafeLoader):
     """YAML read the way people write tenant documents (close to YAML 1.2's core schema).
 
