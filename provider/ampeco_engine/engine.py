@@ -57,6 +57,16 @@ class _StepFailed(Exception):
     """Raised into the SDK when a step fails, which makes the program fail like under the CLI."""
 
 
+class _Kept(Exception):
+    """A create that made its object and still failed (``ErrorResourceInitFailed``): the state
+    keeps ``state`` and the step fails with ``error``, as under the Pulumi CLI."""
+
+    def __init__(self, state: ResourceState, error: ProviderCallError) -> None:
+        super().__init__(error.message)
+        self.state = state
+        self.error = error
+
+
 @dataclasses.dataclass
 class _Goal:
     """A registration request in engine terms."""
@@ -304,6 +314,27 @@ class Deployment:
         with self._step_errors(goal, method):
             return self._transport.call(method, request)
 
+    def _call_keeping(self, goal: _Goal, method: str, request: RequestT) -> Any:
+        """:meth:`_call`, except that a failure that kept its object is raised as it is."""
+        try:
+            return self._transport.call(method, request)
+        except ProviderCallError as error:
+            if error.kept is not None:
+                raise
+            with self._step_errors(goal, method):
+                raise
+
+    def _failed_but_kept(self, goal: _Goal, action: str, error: ProviderCallError) -> NoReturn:
+        """Fail the step of an object the state now holds (recorded before this)."""
+        reasons = list(error.kept.reasons) if error.kept is not None else []
+        self._fail(
+            goal,
+            f"{action} failed: {'; '.join(reasons) or error.message} (the object is kept in the"
+            " state, and the next up looks at it again)",
+            provider_message=error.message,
+            details=error.details,
+        )
+
     def _ready(self, goal: _Goal | ResourceState) -> None:
         """Start and configure the provider before the first request is built (the requests
         depend on whether it accepts secrets)."""
@@ -388,6 +419,10 @@ class Deployment:
         try:
             response = self._transport.call("Create", request)
         except ProviderCallError as error:
+            if error.kept is not None and error.kept.id:
+                outputs = from_struct(error.kept.properties)
+                secret = annotate_secrets(outputs, inputs, goal.additional_secret_outputs)
+                raise _Kept(goal.state(error.kept.id, inputs, secret), error) from None
             if not any(name in error.message for name in UNCERTAIN_CREATE_ERRORS):
                 self._settled(goal.urn)  # the provider refused it: nothing was created
             with self._step_errors(goal, "Create"):
@@ -503,15 +538,21 @@ class Deployment:
 
         if old is None:
             resumed = goal.urn in self.pending_creates
+            kept: _Kept | None = None
             if self.dry_run:
                 state = goal.state("", checked, checked)
             else:
-                id_, outputs = self._create(goal, checked)
-                state = goal.state(id_, checked, outputs)
+                try:
+                    id_, outputs = self._create(goal, checked)
+                    state = goal.state(id_, checked, outputs)
+                except _Kept as error:
+                    kept, state = error, error.state
             step = self._step(goal, "create", new=checked, id_=state.id)
             if resumed:
                 step.note = "an interrupted run may have made it: it is looked for before creating"
             self._record(step, state)
+            if kept is not None:
+                self._failed_but_kept(goal, "create", kept.error)
             return state
         if self.checks_only:
             state = goal.state(old.id, checked, {**old.outputs, **checked})
@@ -541,17 +582,24 @@ class Deployment:
         if has_changes and replace_keys:
             return self._replace(goal, old, bool(diff.deleteBeforeReplace), changes)
         if has_changes:
+            failed: ProviderCallError | None = None
             if self.dry_run:
                 state = goal.state(old.id, checked, checked)
             else:
                 update = self._change_request(provider_pb2.UpdateRequest, goal, old, checked)
-                response = self._call(goal, "Update", update)
+                try:
+                    properties = self._call_keeping(goal, "Update", update).properties
+                except ProviderCallError as error:  # the update was made; its object kept
+                    assert error.kept is not None
+                    failed, properties = error, error.kept.properties
                 outputs = annotate_secrets(
-                    from_struct(response.properties), checked, goal.additional_secret_outputs
+                    from_struct(properties), checked, goal.additional_secret_outputs
                 )
                 state = goal.state(old.id, checked, outputs)
             step = self._step(goal, "update", changes, old=old.inputs, new=checked, id_=old.id)
             self._record(step, state)
+            if failed is not None:
+                self._failed_but_kept(goal, "update", failed)
             return state
 
         state = goal.state(old.id, checked, old.outputs)
@@ -574,6 +622,7 @@ class Deployment:
         delete_first = (
             goal.delete_before_replace if goal.delete_before_replace is not None else provider_dbr
         )
+        kept: _Kept | None = None
         if self.dry_run:
             state = goal.state("", checked, checked)
         else:
@@ -583,11 +632,13 @@ class Deployment:
                 self._forget(goal.urn)
             try:
                 id_, outputs = self._create(goal, checked)
+                state = goal.state(id_, checked, outputs)
+            except _Kept as error:
+                kept, state = error, error.state
             except _StepFailed:
                 if delete_first:  # the report must say that the original is gone
                     self._record(self._step(old, "delete", old=old.inputs, id_=old.id), None)
                 raise
-            state = goal.state(id_, checked, outputs)
             if not delete_first:
                 with self._lock:
                     self._replaced.append(old)
@@ -595,6 +646,8 @@ class Deployment:
                     self._journal.pending_delete(old)
         step = self._step(goal, "replace", changes, old=old.inputs, new=checked, id_=state.id)
         self._record(step, state)
+        if kept is not None:
+            self._failed_but_kept(goal, "create", kept.error)
         return state
 
     def _ignore_changes(self, goal: _Goal, news: Props, olds: Props) -> Props:

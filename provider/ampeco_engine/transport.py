@@ -18,15 +18,16 @@ import sys
 import threading
 import traceback
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any, NoReturn, Protocol, TypeVar
 
 import grpc  # type: ignore[import-untyped]
-from google.protobuf.message import Message  # type: ignore[import-untyped]
+from google.protobuf.message import DecodeError, Message  # type: ignore[import-untyped]
+from google.rpc import status_pb2  # type: ignore[import-untyped]
 from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
-from pulumi.runtime.proto import provider_pb2_grpc
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 WORKERS = 4
 """Concurrent calls the real provider server serves (its thread pool size)."""
@@ -34,15 +35,45 @@ WORKERS = 4
 RequestT = TypeVar("RequestT", bound=Message)
 
 
+#: The gRPC trailer that carries a status's details.
+DETAILS_KEY = "grpc-status-details-bin"
+
+
 class ProviderCallError(Exception):
     """A provider method failed; ``message`` is the Python exception line, ``details`` the full
-    text the server sent (a traceback)."""
+    text the server sent (a traceback); ``kept``: the object a create or update made and still
+    failed to finish (Pulumi's ``ErrorResourceInitFailed``), which the state keeps."""
 
-    def __init__(self, method: str, message: str, details: str) -> None:
+    def __init__(
+        self,
+        method: str,
+        message: str,
+        details: str,
+        kept: provider_pb2.ErrorResourceInitFailed | None = None,
+    ) -> None:
         super().__init__(message)
         self.method = method
         self.message = message
         self.details = details
+        self.kept = kept
+
+
+def kept_object(
+    metadata: Sequence[tuple[str, Any]] | None,
+) -> provider_pb2.ErrorResourceInitFailed | None:
+    """The kept object a failed call's trailers report (in a ``google.rpc.Status``), if any."""
+    for key, value in metadata or ():
+        if key != DETAILS_KEY:
+            continue
+        try:
+            status = status_pb2.Status.FromString(bytes(value))
+        except DecodeError:
+            return None
+        for detail in status.details:
+            failed = provider_pb2.ErrorResourceInitFailed()
+            if detail.Unpack(failed):
+                return failed
+    return None
 
 
 class TransportError(Exception):
@@ -133,7 +164,10 @@ class GrpcTransport:
             code = error.code()
             if code == grpc.StatusCode.UNAVAILABLE:
                 raise TransportError(f"the provider server is unavailable: {details}") from None
-            raise ProviderCallError(method, exception_line(details) or str(code), details) from None
+            kept = kept_object(error.trailing_metadata())
+            raise ProviderCallError(
+                method, exception_line(details) or str(code), details, kept
+            ) from None
 
     def close(self) -> None:
         self._channel.close()
@@ -177,6 +211,10 @@ class _ServicerContext:
     def __init__(self) -> None:
         self.code: grpc.StatusCode | None = None
         self.details = ""
+        self.trailing_metadata: Sequence[tuple[str, Any]] = ()
+
+    def set_trailing_metadata(self, metadata: Sequence[tuple[str, Any]]) -> None:
+        self.trailing_metadata = metadata
 
     def abort(self, code: grpc.StatusCode, details: str) -> NoReturn:
         raise _AbortError(code, details)
@@ -247,7 +285,10 @@ class InProcessTransport:
         try:
             response = future.result()
         except _AbortError as error:
-            raise ProviderCallError(method, exception_line(error.details), error.details) from None
+            kept = kept_object(context.trailing_metadata)
+            raise ProviderCallError(
+                method, exception_line(error.details), error.details, kept
+            ) from None
         except Exception as error:  # an unhandled server exception, as gRPC would report it
             details = "".join(traceback.format_exception(error))
             raise ProviderCallError(method, exception_line(details), details) from None

@@ -506,6 +506,7 @@ class AmpecoClient:
         *,
         lookup: Lookup | Literal["auto"] | None = "auto",
         existing_ids: Iterable[Any] | None = None,
+        suspicions: builtins.list[str] | None = None,
     ) -> Any:
         """POST a new object without ever creating it twice.
 
@@ -518,7 +519,8 @@ class AmpecoClient:
         or a listing taken before the POST when the key is not an ``externalId``), is the
         created one. None found: the POST is sent again, and once it succeeds a warning
         beginning with :data:`POSSIBLE_DUPLICATE` says what to look for, since the tenant may
-        still carry out the lost one. Several: :class:`DuplicateObjectsError`. When it cannot
+        still carry out the lost one; the warning is also appended to ``suspicions``, for a
+        caller that keeps it. Several: :class:`DuplicateObjectsError`. When it cannot
         look (no key, or the lookup fails) it raises :class:`AmbiguousCreateError` and never
         posts twice.
         """
@@ -542,7 +544,7 @@ class AmpecoClient:
                 lost = exc
             if lost is None:
                 if unfound and key is not None:
-                    self._possibly_twice(api_path, key, created, unfound)
+                    self._possibly_twice(api_path, key, created, unfound, suspicions)
                 return created
             if key is None:
                 raise AmbiguousCreateError(
@@ -563,7 +565,7 @@ class AmpecoClient:
                     key.description,
                 )
                 if unfound:
-                    self._possibly_twice(api_path, key, found[0], unfound)
+                    self._possibly_twice(api_path, key, found[0], unfound, suspicions)
                 return found[0]
             if len(found) > 1:
                 raise DuplicateObjectsError(
@@ -671,32 +673,29 @@ class AmpecoClient:
         key: Lookup,
         kept: Mapping[str, Any],
         unfound: builtins.list[tuple[_Ambiguous, float]],
+        suspicions: builtins.list[str] | None,
     ) -> None:
         """Warn that a create sent again may have made a second object: what was lost, and
         how to find and remove the extra one."""
         lost, looked = unfound[0]
         again = "once more" if len(unfound) == 1 else f"{len(unfound)} more times"
         query = "&".join(f"{name}={quote(str(value))}" for name, value in encode_params(key.params))
-        log.warning(
-            "%sPOST %s: the answer was lost (%s) and no object with %s appeared in %.1f s, so"
-            " the create was sent %s, and this run keeps the object it made, id %s. If the"
-            " tenant carried out a lost one late, there are two: GET %s%s and delete each"
-            " object with %s other than id %s%s",
-            POSSIBLE_DUPLICATE,
-            api_path,
-            lost.reason,
-            key.description,
-            looked,
-            again,
-            kept.get("id"),
-            api_path,
-            f"?{query}" if query else "",
-            key.description,
-            kept.get("id"),
+        before = (
             " (objects with it that were there before this run are not duplicates)"
             if key.new_only
-            else "",
+            else ""
         )
+        message = (
+            f"{POSSIBLE_DUPLICATE}POST {api_path}: the answer was lost ({lost.reason}) and no"
+            f" object with {key.description} appeared in {looked:.1f} s, so the create was sent"
+            f" {again}, and this run keeps the object it made, id {kept.get('id')}. If the"
+            f" tenant carried out a lost one late, there are two: GET {api_path}"
+            f"{f'?{query}' if query else ''} and delete each object with {key.description}"
+            f" other than id {kept.get('id')}{before}"
+        )
+        log.warning("%s", message)
+        if suspicions is not None:
+            suspicions.append(message)
 
 
 def _message(response: httpx.Response) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +44,14 @@ def _number(minimum: float, integer: bool = False) -> Callable[[str], Any]:
         return value
 
     return parse
+
+
+def _ids(text: str) -> frozenset[int]:
+    """``4001, 4002`` (or a JSON list, as ``pulumi config set --path`` writes one)."""
+    parts = [p for p in re.split(r"[\s,\[\]]+", text) if p]
+    if not all(p.isdigit() and len(p) <= 19 for p in parts):
+        raise ValueError("expected object ids separated by commas, such as 4001,4002")
+    return frozenset(int(p) for p in parts)
 
 
 def _boolean(text: str) -> bool:
@@ -125,6 +134,14 @@ SETTINGS: tuple[Setting, ...] = (
         True,
         _boolean,
         "read each collection once per operation (pages of 100) instead of object by object",
+    ),
+    Setting(
+        "acceptedDuplicates",
+        "AMPECO_ACCEPTED_DUPLICATES",
+        frozenset(),
+        _ids,
+        "ids of objects (comma-separated) that share an `externalId` with an object the stack"
+        " manages and may stay: the duplicate check passes over them",
     ),
     Setting(
         "defaultLocale",
@@ -248,6 +265,6 @@ def settings_table() -> str:
     """The configuration table in Markdown (kept in the README)."""
     rows = ["| stack config | environment | default | meaning |", "|---|---|---|---|"]
     for s in SETTINGS:
-        default = "—" if s.default is None else f"`{str(s.default).lower()}`"
+        default = "—" if s.default in (None, frozenset()) else f"`{str(s.default).lower()}`"
         rows.append(f"| `{s.config_key}` | `{s.env}` | {default} | {s.help} |")
     return "\n".join(rows)

@@ -8,7 +8,7 @@ Pulumi SDK.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 #: Begins the client's warning of a create sent again after its first answer was lost and its
 #: object did not appear: the tenant may still carry out the first. The offline engine repeats
@@ -180,6 +180,24 @@ class DuplicateObjectsError(ApiError):
         )
 
 
+class KeptObjectError(AmpecoError):
+    """The step made (or changed) its object and still failed: the engine keeps ``id`` and
+    ``outputs`` in the state, as Pulumi keeps a resource whose initialization failed, and the
+    run fails with ``reasons``. The next ``up`` updates the object again."""
+
+    def __init__(self, id_: str, outputs: Mapping[str, Any], reasons: Sequence[str]) -> None:
+        self.id = id_
+        self.outputs = dict(outputs)
+        self.reasons = list(reasons)
+        super().__init__("; ".join(self.reasons))
+
+
+class DuplicateSuspectedError(KeptObjectError):
+    """Another object may carry a key that the stack's object owns (its ``externalId``): the
+    stack keeps its own object, remembers the suspicion, and fails every run until the other
+    object is gone or accepted (``ampeco:acceptedDuplicates``)."""
+
+
 #: Statuses whose error needs nothing but the message (422 and 429 carry more).
 STATUS_ERRORS: dict[int, type[ApiError]] = {
     401: AuthenticationError,
@@ -198,7 +216,9 @@ __all__ = [
     "ConflictError",
     "DocumentError",
     "DuplicateObjectsError",
+    "DuplicateSuspectedError",
     "InvalidRequestError",
+    "KeptObjectError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitedError",

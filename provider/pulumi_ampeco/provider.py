@@ -12,6 +12,7 @@ normalisation on both sides. A field that the program stops setting is cleared.
 from __future__ import annotations
 
 import copy
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,15 +31,22 @@ from pulumi.dynamic import (
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
-from . import runtime
+from . import init_failure, runtime
 from .client import same_fields
-from .errors import AdoptionRequiredError, DuplicateObjectsError, NotFoundError
+from .duplicates import MARKER, Suspicion, message, twins
+from .errors import (
+    AdoptionRequiredError,
+    DuplicateObjectsError,
+    DuplicateSuspectedError,
+    NotFoundError,
+)
 from .kinds import KINDS, Kind
 from .lookup import Lookup, lookup_for
 from .models.base import field_adapter
 from .problems import validation_problems
 
 PROVIDER_KEY = "__provider"
+log = logging.getLogger(__name__)
 ADOPT = "adopt"
 #: What the offline engine adds to a create that an interrupted run may already have made
 #: (``ampeco_engine.engine.RESUME_KEY``; the provider must not import the engine).
@@ -364,13 +372,37 @@ class AmpecoProvider(ResourceProvider):
                 return CreateResult(str(found["id"]), self._outs(str(found["id"]), props, live))
         elif existing and not decl.replace_creates_first:
             raise AdoptionRequiredError(_adoption_message(decl, key, existing))
+        resent: list[str] = []
         created = client.create(
-            collection, body, lookup=key, existing_ids=[o.get("id") for o in listed]
+            collection,
+            body,
+            lookup=key,
+            existing_ids=[o.get("id") for o in listed],
+            suspicions=resent,
         )
         if key is not None:
             runtime.claim(key.path, created["id"])  # not a candidate for a resumed create
         self._remember(props, created)
-        return CreateResult(str(created["id"]), self._outs(str(created["id"]), props, created))
+        id_ = str(created["id"])
+        outs = self._outs(id_, props, created)
+        if key is not None and key.identifying and (resent or not key.new_only):
+            before = (int(o["id"]) for o in listed if isinstance(o.get("id"), int))
+            self._guard(id_, outs, Suspicion.of(key, int(id_), before, resent=bool(resent)))
+        return CreateResult(id_, outs)
+
+    def _guard(self, id_: str, outs: dict[str, Any], suspicion: Suspicion) -> None:
+        """Look for twins of the object (straight from the tenant: a listing read earlier in
+        the run cannot show another stack's create); with any, or after a create sent twice,
+        fail and keep the object with the suspicion in its outputs (see :mod:`.duplicates`)."""
+        found = runtime.client().find(suspicion.lookup)
+        others = twins(suspicion, found, runtime.accepted_duplicates())
+        if others or suspicion.resent:
+            seen = suspicion.seen(others)
+            error = DuplicateSuspectedError(
+                id_, {**outs, MARKER: seen.output()}, [message(self.kind, seen)]
+            )
+            init_failure.report(error)  # the engine keeps the object and fails the step
+            raise error
 
     def _resume(
         self, props: dict[str, Any], desired: dict[str, Any], key: Lookup | None, taken: set[str]
@@ -465,7 +497,10 @@ class AmpecoProvider(ResourceProvider):
         inputs.update({p: props[p] for p in decl.parent_fields if p in props})
         if props.get(ADOPT):
             inputs[ADOPT] = _adoption(props[ADOPT]) or True
-        return ReadResult(id_, self._outs(id_, inputs, live, props), inputs)
+        outs = self._outs(id_, inputs, live, props)
+        if MARKER in props:  # a refresh keeps the suspicion until an up looks again
+            outs[MARKER] = props[MARKER]
+        return ReadResult(id_, outs, inputs)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         decl = self.declaration
@@ -486,10 +521,13 @@ class AmpecoProvider(ResourceProvider):
         # Recorded inputs that differ from the program, though the tenant already agrees, still
         # make an update (one GET, no write), so the outputs follow the program.
         recorded = _differs(self._managed(olds), self._managed(news), decl.unordered)
+        suspicion = Suspicion.from_output(olds.get(MARKER))
+        if suspicion is not None:  # repeated in every preview; the up's update looks again
+            log.warning("%s", message(self.kind, suspicion))
         # The replacement would share the old object's key (externalId, name, OCPP identity):
         # the old one goes first, so the new one neither collides nor gets adopted by mistake.
         return DiffResult(
-            changes=bool(changed) or recorded,
+            changes=bool(changed) or recorded or suspicion is not None,
             replaces=replaces,
             delete_before_replace=(not decl.replace_creates_first) if replaces else None,
         )
@@ -507,7 +545,12 @@ class AmpecoProvider(ResourceProvider):
             )
         result = self._write(path, self._desired(olds, news), live, olds)
         self._remember(news, result)
-        return UpdateResult(self._outs(id_, news, result, olds))
+        outs = self._outs(id_, news, result, olds)
+        suspicion = Suspicion.from_output(olds.get(MARKER))
+        if suspicion is not None:
+            self._guard(id_, outs, Suspicion.of(suspicion.lookup, int(id_), suspicion.before))
+            log.info("%s %s: no other object carries its key any more", self.kind, id_)
+        return UpdateResult(outs)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         decl = self.declaration

@@ -83,6 +83,14 @@ def default_locale() -> str:
     return str(config.value("defaultLocale", snapshot))
 
 
+def accepted_duplicates() -> frozenset[int]:
+    """Ids the duplicate check passes over (``ampeco:acceptedDuplicates``)."""
+    with _lock:
+        snapshot = dict(_config)
+    accepted: frozenset[int] = config.value("acceptedDuplicates", snapshot)
+    return accepted
+
+
 def reset() -> None:
     """Forget the configuration and close the client (tests)."""
     configure({})
