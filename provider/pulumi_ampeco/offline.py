@@ -745,6 +745,7 @@ def _plans(
     from .provider import AmpecoProvider
 
     runtime.configure({k: v for k, v in config.items() if k in runtime.KEYS})
+    runtime.read_cache.forget("")  # an operation of its own: nothing read before is trusted
     plans: dict[str, Plan | None] = {}
     for step in steps:
         provider = AmpecoProvider(short_type(step.type).split(":", 1)[1])

@@ -39,6 +39,7 @@ def configure(values: Mapping[str, object]) -> None:
             if _client is not None:
                 _client.close()
             _client = None
+            read_cache.forget("")  # read from another tenant, or with other settings
 
 
 def client() -> AmpecoClient:
