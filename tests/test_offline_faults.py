@@ -100,3 +100,24 @@ def test_a_full_disk_in_the_middle_of_a_run_stops_it_and_the_state_records_what_
     code, out, _ = project("up")
     assert code == 0, out
     assert len(project.live("/locations/v2.0") or []) == 1
+
+
+# --- a program that ends the process early -----------------------------------------------------
+
+
+@pytest.mark.parametrize("call", ["sys.exit(0)", "os._exit(0)", "sys.exit(3)"])
+def test_a_program_that_exits_before_it_is_done_fails_the_up_and_applies_nothing(
+    project: Project, call: str
+) -> None:
+    program = test_offline_cli.PROGRAM.replace(
+        "zone = ampeco", f"import os, sys\n{call}\nzone = ampeco"
+    )
+    (project.root / "__main__.py").write_text(program)
+    code, out, err = project("up")
+    assert code == 1
+    assert (
+        "error: up failed: the program exited before it finished declaring its resources"
+        f" ({call}): nothing was applied" in err
+    )
+    assert "Done:" not in out
+    assert [r for r in project.sim.requests() if r["method"] != "GET"] == []

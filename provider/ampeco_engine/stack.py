@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NoReturn, Protocol
 
 from google.protobuf import empty_pb2  # type: ignore[import-untyped]
 from pulumi.runtime import settings as sdk_settings
@@ -322,6 +322,8 @@ class OfflineStack:
                 final = deployment.final_state(program_succeeded=program_succeeded)
                 unsaved = self._commit(final)
         result = deployment.result(program_succeeded=program_succeeded)
+        if deployment.exited:
+            deployment.failure = deployment.exit_error(result.steps)
         if unsaved is not None or (journal is not None and journal.error is not None):
             sent = set(deployment.pending_creates) - set(state.pending_creates)
             failed = self._write_failed(operation, result, unsaved, journal, bool(sent))
@@ -434,7 +436,13 @@ class OfflineStack:
             ThreadPoolExecutor(max_workers=_SDK_WORKERS, thread_name_prefix="offline-sdk")
         )
         try:
-            loop.run_until_complete(run_in_stack(self.program))
+            with _exits_raise():
+                loop.run_until_complete(run_in_stack(self.program))
+        except SystemExit as error:  # sys.exit(), exit(), os._exit(): never a success
+            failed = True
+            how = "os._exit" if isinstance(error, _ProgramExit) else "sys.exit"
+            code = error.code if isinstance(error.code, int) or error.code is None else "..."
+            deployment.program_exited(f"{how}({'' if code is None else code})")
         except BaseException as error:
             failed = True
             deployment.fail_program(error, traceback.format_exc())
@@ -443,12 +451,34 @@ class OfflineStack:
         finally:
             for task in asyncio.all_tasks(loop):
                 task.cancel()
-                with contextlib.suppress(Exception, asyncio.CancelledError):
+                # A task awaiting one the program's exit ended raises that exit again.
+                with contextlib.suppress(Exception, asyncio.CancelledError, SystemExit):
                     loop.run_until_complete(task)
             # Registrations still running on worker threads finish before the state is read.
             loop.run_until_complete(loop.shutdown_default_executor())
             loop.close()
         return not failed
+
+
+class _ProgramExit(SystemExit):
+    """``os._exit`` called by the program, raised instead of ending the process."""
+
+
+@contextlib.contextmanager
+def _exits_raise() -> Iterator[None]:
+    """While the program runs, ``os._exit`` raises :class:`_ProgramExit` instead of ending the
+    process at once: the run must end as failed, with its record written and the provider
+    server stopped."""
+    original = os._exit
+
+    def raising(status: int) -> NoReturn:
+        raise _ProgramExit(status)
+
+    os._exit = raising
+    try:
+        yield
+    finally:
+        os._exit = original
 
 
 def _applied(checked: RunResult) -> int:
