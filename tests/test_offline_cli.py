@@ -484,9 +484,8 @@ def test_a_damaged_state_file_stops_before_any_api_call_and_names_the_entry(
     state.write_text(json.dumps(data))
     code, _, err = project("preview")
     assert code == 2
-    assert (
-        f"error: {state}: resources['{urn}']: 'outputs' should be an object, not a string." in err
-    )
+    position = list(data["resources"]).index(urn)
+    assert f"error: {state}: resources[{position}]: 'outputs' should be an object, not text." in err
     state.write_text(state.read_text()[:200])  # cut short, as by a full disk
     code, _, err = project("up")
     assert code == 2

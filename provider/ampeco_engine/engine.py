@@ -14,6 +14,7 @@ import heapq
 import secrets
 import threading
 import traceback
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, NoReturn, TypeVar
 
@@ -153,6 +154,8 @@ class Deployment:
         self._replaced: list[ResourceState] = []
         self.steps: list[Step] = []
         self.failure: OfflineEngineError | None = None
+        #: How the program ended early (``sys.exit(0)``), when that is this run's failure.
+        self.exited = ""
         self.stack_urn = ""
         self.stack_outputs: Props | None = None
 
@@ -257,6 +260,32 @@ class Deployment:
                 self.failure = OfflineEngineError(
                     f"{self.operation} failed: {reason}", operation=self.operation
                 )
+
+    def program_exited(self, how: str) -> None:
+        """The program ended the process (``how``: ``sys.exit(0)``) before the engine was done:
+        the run failed, whatever the exit status (see :meth:`exit_error`)."""
+        with self._lock:
+            if self.failure is None:
+                self.exited = how
+                self.failure = OfflineEngineError(
+                    f"{self.operation} failed: the program exited", operation=self.operation
+                )
+
+    def exit_error(self, steps: list[Step]) -> OfflineEngineError:
+        """The failure of a program that exited early, saying what was applied before."""
+        head = (
+            f"{self.operation} failed: the program exited before it finished declaring its"
+            f" resources ({self.exited})"
+        )
+        applied = [] if self.dry_run else [s for s in steps if s.action not in ("same", "read")]
+        if not applied:
+            return OfflineEngineError(f"{head}: nothing was applied", operation=self.operation)
+        done = ", ".join(f"{n} {a}" for a, n in Counter(s.action for s in applied).items())
+        return OfflineEngineError(
+            f"{head}: {len(applied)} step{'s' if len(applied) > 1 else ''} had been applied"
+            f" ({done}); the state records them",
+            operation=self.operation,
+        )
 
     def fail_program(self, error: BaseException, details: str, *, internal: bool = False) -> None:
         """Record an error raised by the program (unless a step failure caused it) or, with

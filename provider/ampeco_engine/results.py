@@ -85,6 +85,12 @@ class CheckProblem:
     reason: str
 
 
+class EngineStartError(Exception):
+    """The operation could not start: a state file or journal that cannot be read, a held
+    lock, a provider that is not the installed one. Nothing was sent to the tenant; the
+    message names the file and what to do (``ampeco-iac offline`` exits 2)."""
+
+
 class OfflineEngineError(Exception):
     """An operation failed: a provider call, a check, a protected delete or the program itself.
 

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NoReturn, Protocol
 
 from google.protobuf import empty_pb2  # type: ignore[import-untyped]
 from pulumi.runtime import settings as sdk_settings
@@ -26,7 +26,17 @@ from .collector import spaced_collections
 from .engine import Deployment, EngineMonitor
 from .lock import state_lock
 from .results import OfflineEngineError, Operation, RunResult, Step
-from .state import Journal, commit, journal_path, load_state, read_snapshot
+from .state import (
+    Journal,
+    JournalWriteError,
+    StackState,
+    StateFileError,
+    commit,
+    journal_path,
+    load_state,
+    read_snapshot,
+    reason,
+)
 from .transport import GrpcTransport, InProcessTransport, RequestT, Transport, TransportError
 from .values import show_secrets
 
@@ -57,6 +67,11 @@ class Watcher(Protocol):
 
 class MassDeleteError(OfflineEngineError):
     """``up`` would delete more than half of what the stack manages, and was not told to."""
+
+
+class StateWriteError(OfflineEngineError):
+    """The run's record could not be written (a full disk): the message names the file and
+    whether the tenant was changed, and so what repeating the run does."""
 
 
 class _LazyTransport:
@@ -256,7 +271,7 @@ class OfflineStack:
         managed = {u for u, r in state.resources.items() if r.custom and not r.external}
         writes = operation != "preview" and not checks_only
         if writes and journal_path(self.state_path).exists():
-            commit(self.state_path, state)  # what an interrupted run did, as a snapshot
+            self._snapshot_journal(state)
         journal = (
             Journal(journal_path(self.state_path), state.serial)
             if writes and self.journal_steps
@@ -294,21 +309,92 @@ class OfflineStack:
                 deployment.destroy()
         except TransportError as error:
             deployment.fail_program(error, str(error))
+        except JournalWriteError:
+            pass  # the journal keeps the error, reported below
         finally:
             self._deployment = None
             if own_transport:
                 transport.close()
             if journal is not None:
                 journal.close()
+            unsaved = None
             if writes:
-                commit(self.state_path, deployment.final_state(program_succeeded=program_succeeded))
+                final = deployment.final_state(program_succeeded=program_succeeded)
+                unsaved = self._commit(final)
         result = deployment.result(program_succeeded=program_succeeded)
+        if deployment.exited:
+            deployment.failure = deployment.exit_error(result.steps)
+        if unsaved is not None or (journal is not None and journal.error is not None):
+            sent = set(deployment.pending_creates) - set(state.pending_creates)
+            failed = self._write_failed(operation, result, unsaved, journal, bool(sent))
+            failed.result = result
+            raise failed
         if deployment.failure is not None:
             deployment.failure.result = result
             raise deployment.failure
         if guard_deletes:
             _guard_deletes(result, managed)
         return result
+
+    def _snapshot_journal(self, state: StackState) -> None:
+        """Write what an interrupted run journaled as a snapshot, before this run begins."""
+        try:
+            commit(self.state_path, state)
+        except OSError as exc:
+            raise StateFileError(
+                f"{self.state_path}: cannot write the state file: {reason(exc)}. Nothing was"
+                f" sent to the tenant; the journal {journal_path(self.state_path)} still holds"
+                " what the interrupted run did: repeat the run once the disk has room"
+            ) from None
+
+    def _commit(self, state: StackState) -> OSError | None:
+        """Write the run's final snapshot; the error when it could not be written (the journal
+        then stays, holding what the run did)."""
+        try:
+            commit(self.state_path, state)
+        except OSError as exc:
+            return exc
+        return None
+
+    def _write_failed(
+        self,
+        operation: Operation,
+        result: RunResult,
+        unsaved: OSError | None,
+        journal: Journal | None,
+        sent: bool,
+    ) -> StateWriteError:
+        """What a run whose record could not be written did, and whether repeating is safe
+        (``sent``: a create left pending, which may have happened)."""
+        changed = sent or any(step.action not in ("same", "read") for step in result.steps)
+        if unsaved is None:
+            assert journal is not None and journal.error is not None
+            message = (
+                f"{operation} failed: cannot write the journal {journal.path}:"
+                f" {reason(journal.error)}; the run stopped there. The state file"
+                f" {self.state_path} records what was done: repeat the run once the disk has"
+                " room"
+            )
+        elif not changed:
+            message = (
+                f"{operation} failed: cannot write the state file {self.state_path}:"
+                f" {reason(unsaved)}. Nothing was sent to the tenant; repeat the run once the"
+                " disk has room"
+            )
+        elif journal is not None:
+            message = (
+                f"{operation} failed: cannot write the state file {self.state_path}:"
+                f" {reason(unsaved)}. The tenant was changed; the journal {journal.path} holds"
+                f" what was done: free space and run `ampeco-iac offline {operation}` again,"
+                " which finishes from the journal"
+            )
+        else:
+            message = (
+                f"{operation} failed: cannot write the state file {self.state_path}:"
+                f" {reason(unsaved)}. The tenant was changed and, without a journal, this"
+                " run's record is lost: free space and run `ampeco-iac offline refresh`"
+            )
+        return StateWriteError(message, operation=operation)
 
     def _run_program(self, deployment: Deployment) -> bool:
         """Run the program through the SDK's own stack entry point, in a fresh copy of the
@@ -350,7 +436,13 @@ class OfflineStack:
             ThreadPoolExecutor(max_workers=_SDK_WORKERS, thread_name_prefix="offline-sdk")
         )
         try:
-            loop.run_until_complete(run_in_stack(self.program))
+            with _exits_raise():
+                loop.run_until_complete(run_in_stack(self.program))
+        except SystemExit as error:  # sys.exit(), exit(), os._exit(): never a success
+            failed = True
+            how = "os._exit" if isinstance(error, _ProgramExit) else "sys.exit"
+            code = error.code if isinstance(error.code, int) or error.code is None else "..."
+            deployment.program_exited(f"{how}({'' if code is None else code})")
         except BaseException as error:
             failed = True
             deployment.fail_program(error, traceback.format_exc())
@@ -359,12 +451,34 @@ class OfflineStack:
         finally:
             for task in asyncio.all_tasks(loop):
                 task.cancel()
-                with contextlib.suppress(Exception, asyncio.CancelledError):
+                # A task awaiting one the program's exit ended raises that exit again.
+                with contextlib.suppress(Exception, asyncio.CancelledError, SystemExit):
                     loop.run_until_complete(task)
             # Registrations still running on worker threads finish before the state is read.
             loop.run_until_complete(loop.shutdown_default_executor())
             loop.close()
         return not failed
+
+
+class _ProgramExit(SystemExit):
+    """``os._exit`` called by the program, raised instead of ending the process."""
+
+
+@contextlib.contextmanager
+def _exits_raise() -> Iterator[None]:
+    """While the program runs, ``os._exit`` raises :class:`_ProgramExit` instead of ending the
+    process at once: the run must end as failed, with its record written and the provider
+    server stopped."""
+    original = os._exit
+
+    def raising(status: int) -> NoReturn:
+        raise _ProgramExit(status)
+
+    os._exit = raising
+    try:
+        yield
+    finally:
+        os._exit = original
 
 
 def _applied(checked: RunResult) -> int:

@@ -30,22 +30,33 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
+import errno
 import json
 import os
+import re
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from .results import EngineStartError
 from .values import Props, decode_from_state, encode_for_state
 
 STATE_VERSION = 1
 
 
-class StateFileError(ValueError):
-    """A state file or journal that cannot be read: the message names the file, the entry and
-    what to do. Raised before the operation sends anything."""
+class StateFileError(EngineStartError):
+    """A state file or journal that cannot be read or written before the operation began:
+    the message names the file, the entry and what to do. Nothing was sent to the tenant.
+
+    No message quotes what the file holds (a damaged field may hold a secret): a field is
+    named by its position and described by its JSON type (:func:`describe`)."""
+
+
+class JournalWriteError(OSError):
+    """A journal line could not be written: the run stops at the step that wrote it."""
 
 
 class _Malformed(ValueError):
@@ -79,26 +90,38 @@ def _strings(value: Any) -> bool:
 
 #: What each annotation of :class:`ResourceState` accepts in the file, and its name in an error.
 _SHAPES: dict[str, tuple[Callable[[Any], bool], str]] = {
-    "str": (lambda v: isinstance(v, str), "a string"),
+    "str": (lambda v: isinstance(v, str), "text"),
     "bool": (lambda v: isinstance(v, bool), "true or false"),
     "Props": (lambda v: isinstance(v, dict), "an object"),
-    "list[str]": (_strings, "a list of strings"),
+    "list[str]": (_strings, "a list of texts"),
     "list": (lambda v: isinstance(v, list), "a list"),
     "dict[str, list[str]]": (
         lambda v: isinstance(v, dict) and all(_strings(urns) for urns in v.values()),
-        "an object of lists of strings",
+        "an object of lists of texts",
     ),
 }
 
 
-_KINDS_OF_VALUE = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}
+_KINDS_OF_VALUE = {dict: "an object", list: "a list", str: "text", bool: "true or false"}
 
 
-def _describe(value: Any) -> str:
+def describe(value: Any) -> str:
+    """A JSON value by its type alone (``text``, ``a whole number``...): never the value,
+    which may be a secret."""
     if value is None:
         return "null"
-    found = _KINDS_OF_VALUE.get(type(value))
-    return found or ("a number" if isinstance(value, int | float) else "a value")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return "a whole number" if value >= 0 else "a negative whole number"
+    if isinstance(value, float):
+        return "a decimal number"
+    return _KINDS_OF_VALUE.get(type(value), "a value")
+
+
+def sized(value: Any) -> str:
+    """:func:`describe` with the length of a text, which tells a typo from a pasted token."""
+    if isinstance(value, str):
+        return f"text of {len(value)} character{'' if len(value) == 1 else 's'}"
+    return describe(value)
 
 
 def _decoded(value: Any, where: str, what: str) -> Any:
@@ -118,7 +141,7 @@ def _checked_fields(
     """Refuse ``data`` unless it is an object whose known ``fields`` (name -> annotation) hold
     what their annotation says, with every ``required`` one present."""
     if not isinstance(data, dict):
-        raise _Malformed(where, f"should be an object, not {_describe(data)}")
+        raise _Malformed(where, f"should be an object, not {describe(data)}")
     for name in required:
         if name not in data:
             raise _Malformed(where, f"has no {name!r}")
@@ -126,7 +149,7 @@ def _checked_fields(
         if name in data:
             accepts, expected = _SHAPES[annotation]
             if not accepts(data[name]):
-                found = _describe(data[name])
+                found = describe(data[name])
                 if expected.startswith(found):  # the container is right, an item is not
                     found = f"{found} holding something else"
                 raise _Malformed(where, f"{name!r} should be {expected}, not {found}")
@@ -175,9 +198,9 @@ class ResourceState:
         return data
 
     @classmethod
-    def from_json(cls, urn: str, data: Any, where: str = "") -> ResourceState:
-        """The resource of a state-file entry; ``where`` names the entry in errors."""
-        where = where or f"resources[{urn!r}]"
+    def from_json(cls, urn: str, data: Any, where: str) -> ResourceState:
+        """The resource of a state-file entry; ``where`` names the entry in errors (by its
+        position: the URN, a key of the file, is not shown)."""
         _checked_fields(data, where, _RESOURCE_FIELDS, _REQUIRED)
         values = {k: v for k, v in data.items() if k in _RESOURCE_FIELDS}
         resource = cls(urn=urn, **values)
@@ -228,15 +251,20 @@ class StackState:
     def from_json(cls, data: Any) -> StackState:
         """The state of a state file's JSON; :class:`_Malformed` names what is wrong where."""
         if isinstance(data, dict) and data.get("version") != STATE_VERSION:
+            version = data.get("version")
+            found = sized(version) if "version" in data else "missing"
+            if _is_serial(version):
+                found = "another whole number"
             raise _Malformed(
                 "the file",
-                f"its version is {data.get('version')!r}; this engine reads version"
-                f" {STATE_VERSION}",
+                f"'version' should be {STATE_VERSION}, the layout this engine reads, not {found}",
             )
         _checked_fields(data, "the file", _STACK_FIELDS, ("project", "stack", "resources"))
         serial = data.get("serial", 0)
         if not _is_serial(serial):
-            raise _Malformed("the file", f"'serial' should be a whole number, not {serial!r}")
+            raise _Malformed(
+                "the file", f"'serial' should be a whole number, not {describe(serial)}"
+            )
         pending_deletes = []
         for number, item in enumerate(data.get("pending_deletes", [])):
             where = f"pending_deletes[{number}]"
@@ -255,7 +283,8 @@ class StackState:
             project=data["project"],
             stack=data["stack"],
             resources={
-                urn: ResourceState.from_json(urn, item) for urn, item in data["resources"].items()
+                urn: ResourceState.from_json(urn, item, f"resources[{number}]")
+                for number, (urn, item) in enumerate(data["resources"].items())
             },
             pending_deletes=pending_deletes,
             outputs=outputs,
@@ -267,10 +296,11 @@ class StackState:
         """One journal entry (see :class:`Journal`); each sets a value, so replaying an entry
         twice changes nothing."""
         if not isinstance(entry, dict):
-            raise _Malformed("", f"should be an object, not {_describe(entry)}")
+            raise _Malformed("", f"should be an object, not {describe(entry)}")
         op = entry.get("op")
-        if op not in _ENTRY_FIELDS:
-            raise _Malformed("", f"unknown journal entry {op!r}")
+        if not isinstance(op, str) or op not in _ENTRY_FIELDS:
+            found = "missing" if "op" not in entry else f"it is {sized(op)}"
+            raise _Malformed("", f"'op' is not one of {', '.join(_ENTRY_FIELDS)} ({found})")
         _checked_fields(entry, "", _ENTRY_FIELDS[op], tuple(_ENTRY_FIELDS[op]))
         if op == "pending":
             self.pending_creates[entry["urn"]] = {"type": entry["type"], "name": entry["name"]}
@@ -336,23 +366,51 @@ class Journal:
     SYNC_SECONDS = 0.5
 
     def __init__(self, path: Path, serial: int) -> None:
+        """Start the journal of a run over snapshot ``serial``; a journal that cannot be
+        written raises :class:`StateFileError` (nothing was sent yet)."""
         self.path = path
+        #: The first write that failed: the run stops at that step (see :meth:`_write`).
+        self.error: OSError | None = None
         self._lock = threading.Lock()
-        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
+        self._fd = -1
         self._dirty = threading.Event()
         self._stop = threading.Event()
-        self._write({"journal": 1, "serial": serial})
-        os.fsync(self._fd)
+        try:
+            self._fd = os.open(
+                path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND | os.O_NOFOLLOW, 0o600
+            )
+            self._write({"journal": 1, "serial": serial})
+            os.fsync(self._fd)
+        except OSError as exc:
+            if self._fd >= 0:
+                os.close(self._fd)
+            raise StateFileError(
+                f"{path}: cannot write the journal: {reason(self.error or exc)}. Nothing was"
+                " sent to the tenant; repeat the run once the disk has room (or the file can be"
+                " written)"
+            ) from None
         _sync_directory(path.parent)
         self._syncer = threading.Thread(target=self._sync, name="journal-sync", daemon=True)
         self._syncer.start()
 
     def _write(self, entry: dict[str, Any]) -> None:
+        """Append one line; a write that fails raises :class:`JournalWriteError`, so the step
+        that asked for it goes no further (a create is not sent), and is kept in
+        :attr:`error`."""
         line = (json.dumps(entry, separators=(",", ":")) + "\n").encode("utf-8")
         with self._lock:
             if self._fd < 0:
                 return  # after close: the final snapshot holds everything
-            os.write(self._fd, line)
+            if self.error is not None:  # nothing after a torn line, which must stay last
+                raise JournalWriteError(f"{self.path}: cannot write the journal")
+            try:
+                written = os.write(self._fd, line)
+                if written != len(line):  # the disk filled up within the line
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            except OSError as exc:
+                self.error = self.error or exc
+                message = f"{self.path}: cannot write the journal: {reason(exc)}"
+                raise JournalWriteError(message) from exc
         self._dirty.set()
 
     def _sync(self) -> None:
@@ -394,19 +452,86 @@ class Journal:
             os.close(fd)
 
 
-def replay(state: StackState, path: Path) -> bool:
-    """Apply the journal at ``path`` to ``state`` if it extends that snapshot; whether it did."""
+class _NotJson(ValueError):
+    """Bytes that are not one JSON value; the text says where, never what."""
+
+
+def _parsed(raw: bytes) -> Any:
+    """The JSON value of ``raw``; :class:`_NotJson` says what is wrong and where."""
     try:
-        lines = path.read_bytes().split(b"\n")
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise _NotJson(f"byte {exc.start} is not UTF-8") from None
+    except json.JSONDecodeError as exc:
+        text = exc.doc.rstrip()
+        # The parser stopped at the end, or inside a string that never closed: the text ends
+        # before its JSON does.
+        if exc.pos >= len(text) or exc.msg.startswith("Unterminated string"):
+            raise _NotJson(
+                f"it ends early, at line {text.count(chr(10)) + 1}: it was cut short"
+            ) from None
+        raise _NotJson(f"line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except RecursionError:
+        raise _NotJson("it is nested too deeply to be read") from None
+    except ValueError:  # a number longer than Python converts (sys.int_max_str_digits)
+        raise _NotJson(_too_long(raw)) from None
+
+
+def _too_long(raw: bytes) -> str:
+    """Where the first number too long to read stands (a run of digits between JSON's
+    separators; one inside a text is read as text and raises nothing)."""
+    limit = sys.get_int_max_str_digits()
+    found = re.search(rb"(?<![^\s:\[,-])\d{%d,}(?![^\s,\]}.eE])" % (limit + 1), raw)
+    where = ""
+    if found is not None:
+        line = raw.count(b"\n", 0, found.start()) + 1
+        column = found.start() - (raw.rfind(b"\n", 0, found.start()) + 1) + 1
+        where = f"line {line}, column {column}: "
+    return f"{where}a number has more than {limit} digits, more than can be read"
+
+
+def _read(path: Path, what: str, fix: str) -> bytes | None:
+    """The bytes of ``path`` (``None`` when there is no such file); a file that cannot be read
+    (a directory, no permission, an I/O error) raises :class:`StateFileError` naming it."""
+    try:
+        return path.read_bytes()
     except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StateFileError(f"{path}: cannot read the {what}: {reason(exc)}. {fix}") from None
+
+
+def reason(exc: OSError) -> str:
+    """An operating-system error in words (``No space left on device``), without Python's
+    ``[Errno 28]`` and without the file, which the caller names."""
+    return exc.strerror or type(exc).__name__
+
+
+_STRAY_JOURNAL = (
+    "It was neither replayed nor removed. An interrupted run may have changed the tenant: check"
+    " the tenant for what it did, then move the journal aside and run `ampeco-iac offline"
+    " refresh` (or restore the state file it belongs to)"
+)
+
+
+def replay(state: StackState, path: Path, state_path: Path | None = None) -> bool:
+    """Apply the journal at ``path`` to ``state`` if it extends that snapshot; whether it did.
+
+    A journal of the snapshot before (its run wrote the snapshot, then ended before removing
+    it) is ignored: the snapshot holds all of it. Any other journal belongs to another state
+    (a state file restored from a copy, a journal copied beside it) and is refused, kept on
+    the disk: forgetting it would forget the creates its run sent."""
+    raw = _read(path, "journal", _JOURNAL_FIX)
+    if raw is None:
         return False
+    lines = raw.split(b"\n")
     entries: list[tuple[int, Any]] = []
-    for number, raw in enumerate(lines, 1):
-        if not raw.strip():
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
             continue
         try:
-            entries.append((number, json.loads(raw)))
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+            entries.append((number, _parsed(line)))
+        except _NotJson:
             if number == len(lines):  # no newline after it
                 break  # the line a crash tore: the step it began left no record
             raise StateFileError(
@@ -419,10 +544,16 @@ def replay(state: StackState, path: Path) -> bool:
         found = "an object without a whole-number 'serial'" if isinstance(head, dict) else None
         raise StateFileError(  # what the line holds is not shown: it may hold a secret
             f"{path}: line {entries[0][0]}: should be the journal's header"
-            f' ({{"journal": 1, "serial": N}}), not {found or _describe(head)}. {_JOURNAL_FIX}'
+            f' ({{"journal": 1, "serial": N}}), not {found or describe(head)}. {_JOURNAL_FIX}'
         )
+    if head["serial"] == state.serial - 1:
+        return False  # the journal of the snapshot before, which holds everything it did
     if head["serial"] != state.serial:
-        return False  # the journal of an older snapshot, which holds everything it did
+        snapshot = f"the state file {state_path}" if state_path else "the state"
+        raise StateFileError(
+            f"{path}: this journal does not belong to {snapshot}: its header names another"
+            f" snapshot than the file's 'serial'. {_STRAY_JOURNAL}"
+        )
     for number, entry in entries[1:]:
         try:
             state.apply(entry)
@@ -433,41 +564,33 @@ def replay(state: StackState, path: Path) -> bool:
 
 
 def read_snapshot(path: Path) -> Any:
-    """The JSON of the state file at ``path``; :class:`StateFileError` if it is not JSON."""
+    """The JSON of the state file at ``path``; :class:`StateFileError` if it is not JSON or
+    cannot be read."""
+    raw = _read(path, "state file", _MEND)
+    if raw is None:
+        raise StateFileError(f"{path}: there is no such state file")
     try:
-        return json.loads(path.read_bytes().decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        problem = f"byte {exc.start} is not UTF-8"
-    except json.JSONDecodeError as exc:
-        text = exc.doc.rstrip()
-        # The parser stopped at the end, or inside a string that never closed: the file ends
-        # before its JSON does.
-        ended = exc.pos >= len(text) or exc.msg.startswith("Unterminated string")
-        problem = (
-            f"it ends early, at line {text.count(chr(10)) + 1}: it was cut short"
-            if ended
-            else f"line {exc.lineno}, column {exc.colno}: {exc.msg}"
-        )
-    except RecursionError:
-        problem = "it is nested too deeply to be a state file"
-    raise StateFileError(f"{path}: not a state file: {problem}. {_MEND}")
+        return _parsed(raw)
+    except _NotJson as exc:
+        raise StateFileError(f"{path}: not a state file: {exc}. {_MEND}") from None
 
 
 def load_state(path: Path, project: str, stack: str) -> StackState:
     """The stored state with the journal of an interrupted run replayed over it, or an empty
     state when there is none yet. A file that is not a state raises :class:`StateFileError`."""
-    if path.exists():
+    if path.exists() or path.is_symlink():
         try:
             state = StackState.from_json(read_snapshot(path))
         except _Malformed as exc:
             raise StateFileError(f"{path}: {exc.where}: {exc.what}. {_MEND}") from None
         if (state.project, state.stack) != (project, stack):
-            raise ValueError(
-                f"{path} holds the state of {state.project}/{state.stack}, not {project}/{stack}"
+            raise StateFileError(  # the file's names are not shown: the fields may be damaged
+                f"{path}: holds the state of another project or stack than {project}/{stack}."
+                " Choose the state file of this stack"
             )
     else:
         state = StackState(project=project, stack=stack)
-    replay(state, journal_path(path))
+    replay(state, journal_path(path), path)
     return state
 
 

@@ -294,8 +294,8 @@ def _run(args: argparse.Namespace, settings: Settings, out: IO[str], err: IO[str
     _print_header(settings, args.operation, out)
 
     from ampeco_engine import OfflineEngineError, OfflineStack
-    from ampeco_engine.lock import StateLockedError
     from ampeco_engine.project import project_program
+    from ampeco_engine.results import EngineStartError
     from ampeco_engine.stack import MassDeleteError
     from ampeco_engine.values import decode_from_state
 
@@ -325,7 +325,7 @@ def _run(args: argparse.Namespace, settings: Settings, out: IO[str], err: IO[str
         with _cancelled_by_signals(stack, interrupted, err), watcher.logging():
             result = operation()
         outputs = decode_from_state(stack.state().get("outputs", {}))
-    except StateLockedError as exc:
+    except EngineStartError as exc:  # nothing was sent to the tenant
         print(f"ampeco-iac offline: error: {exc}", file=err)
         return 2
     except OfflineEngineError as exc:
@@ -349,11 +349,9 @@ def _run(args: argparse.Namespace, settings: Settings, out: IO[str], err: IO[str
         if isinstance(exc, MassDeleteError):
             print("To apply it anyway: ampeco-iac offline up --allow-mass-delete", file=err)
         return 1
-    except ValueError as exc:  # e.g. the state file belongs to another project or stack
-        print(f"ampeco-iac offline: error: {exc}", file=err)
-        return 2
-    except OSError as exc:
-        print(f"ampeco-iac offline: error: {exc}", file=err)
+    except OSError as exc:  # the engine names its files itself; this is a last resort
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"ampeco-iac offline: error: {where}{exc.strerror or exc}", file=err)
         return 1
     finally:
         watcher.close()
