@@ -5,19 +5,34 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import typing
 from pathlib import Path
 from typing import Any
 
 import pulumi
+import pydantic
 import pytest
 
 from pulumi_ampeco.cli import main
-from pulumi_ampeco.tenant import load, loading
+from pulumi_ampeco.kinds import KINDS
+from pulumi_ampeco.kinds.declaration import nested_models
+from pulumi_ampeco.models.base import FREE_TEXT_LIMIT, HOLDER_LIMITED, text_limit
+from pulumi_ampeco.models.billing import Tax
+from pulumi_ampeco.models.charging import ChargePoint
+from pulumi_ampeco.models.locations import Location
+from pulumi_ampeco.models.tariffs import Display, Tariff
+from pulumi_ampeco.tenant import document_schema, load, loading
 from pulumi_ampeco.testing import OfflineEngineError, OfflineStack
 
 from .conftest import Sim
 
 TAX = "taxes:\n  vat:\n    name: VAT\n    percentage: 25\n"
+LOCATION = {
+    "name": "Depot",
+    "address": "Street 1",
+    "country": "NO",
+    "geoposition": {"latitude": 59.9, "longitude": 10.7},
+}
 
 
 def problems_in(path: Path) -> list[tuple[str, int | None, str]]:
@@ -163,7 +178,7 @@ def test_validate_lists_each_problem_with_exit_status_1_and_no_traceback(
         "utf16.yaml": TAX.encode("utf-16"),
         "nul.yaml": TAX.replace("VAT", "V\x00AT").encode(),
         "tag.yaml": TAX.replace("25", "!!int lots").encode(),
-        # LONG
+        "long.yaml": TAX.replace("VAT", "V" * 300).encode(),
     }
     for name, raw in cases.items():
         (tmp_path / name).write_bytes(raw)
@@ -209,3 +224,119 @@ def test_the_tenant_component_reports_an_undecodable_document_as_a_problem(
     assert "line 3: (document): not UTF-8 text: byte 0xe9 (save the file as UTF-8)" in message
     assert "Traceback" not in message and "UnicodeDecodeError" not in message
     assert sim.requests() == []
+
+
+def test_a_long_tax_name_is_refused_at_its_path_in_a_document(tmp_path: Path) -> None:
+    document = tmp_path / "tenant.yaml"
+    document.write_text(TAX.replace("VAT", "V" * 2**20))
+    assert problems_in(document) == [
+        (
+            "taxes.vat.name",
+            3,
+            "`name` is 1,048,576 characters long; the API accepts at most 255",
+        )
+    ]
+
+
+def test_a_long_name_is_refused_by_the_model_itself() -> None:
+    with pytest.raises(pydantic.ValidationError) as caught:
+        Tax(name="V" * 2**20, percentage=25)
+    [error] = caught.value.errors()
+    assert error["loc"] == ("name",)
+    assert "`name` is 1,048,576 characters long; the API accepts at most 255" in error["msg"]
+    assert Tax(name="V" * 255, percentage=25).name == "V" * 255
+
+
+@pytest.mark.parametrize(
+    ("model", "fields", "message"),
+    [
+        # The OpenAPI document's own maxLength.
+        (
+            ChargePoint,
+            {"name": "C" * 256, "type": "personal", "status": "enabled", "pin": "1234"},
+            "`name` is 256 characters long; the API accepts at most 255",
+        ),
+        (
+            Display,
+            {"default_price_information": "p" * 151},
+            "`default_price_information` is 151 characters long; the API accepts at most 150",
+        ),
+        # A translation is as long as what it translates may be, in each of its forms.
+        (
+            Location,
+            {**LOCATION, "name": {"en": "Depot", "nb": "N" * 256}},
+            "`name` (nb) is 256 characters long; the API accepts at most 255",
+        ),
+        (
+            Location,
+            {**LOCATION, "description": [{"locale": "en", "translation": "d" * 2001}]},
+            "`description` (en) is 2,001 characters long; the API accepts at most 2,000",
+        ),
+        (
+            Tariff,
+            {"name": "T", "type": "free", "learn_more_url": {"en": "https://" + "u" * 1993}},
+            "`learn_more_url` (en) is 2,001 characters long; the API accepts at most 2,000",
+        ),
+        (
+            Location,
+            {**LOCATION, "tags": ["ok", "t" * 256]},
+            "`tags[1]` is 256 characters long; the API accepts at most 255",
+        ),
+    ],
+)
+def test_text_longer_than_the_api_takes_is_refused(
+    model: type[pydantic.BaseModel], fields: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(pydantic.ValidationError) as caught:
+        model.model_validate(fields)
+    assert [message in e["msg"] for e in caught.value.errors()] == [True]
+
+
+def test_free_text_up_to_its_limit_is_accepted() -> None:
+    location = Location.model_validate(
+        {**LOCATION, "description": "d" * 2000, "name": {"en": "n" * 255}}
+    )
+    assert location.description is not None and len(location.description[0].translation) == 2000
+
+
+def test_every_text_field_of_every_model_has_a_limit() -> None:
+    """Each text field of the models is bounded (by the API's maxLength or ours), and the JSON
+    Schema of tenant documents says so."""
+    for model in _all_models():
+        for name, field in model.model_fields.items():
+            if _holds_text(field.annotation) and name not in HOLDER_LIMITED:
+                limit = text_limit(name)
+                assert limit is not None and limit <= FREE_TEXT_LIMIT, (model, name)
+    defs = document_schema()["$defs"]
+    assert defs["Tax"]["properties"]["name"]["maxLength"] == 255
+    assert defs["ChargePoint"]["properties"]["name"]["maxLength"] == 255
+    description = defs["Location"]["properties"]["description"]["anyOf"]
+    assert {"type": ["string", "number"], "maxLength": 2000} in description
+
+
+def test_a_long_text_is_never_quoted_whole_in_a_problem() -> None:
+    document = {"taxes": {"vat": {"name": "VAT", "percentage": "9" * 5000}}}
+    [problem] = load(document).problems
+    assert len(problem.message) < 200, problem.message
+    document = {"taxes": {"vat": {"name": "VAT", "percentage": 10**5000}}}
+    [problem] = load(document).problems
+    assert len(problem.message) < 200, problem.message
+
+
+def _all_models() -> list[type[pydantic.BaseModel]]:
+    found: list[type[pydantic.BaseModel]] = []
+    todo: list[type[pydantic.BaseModel]] = [kind.model for kind in KINDS.values()]
+    while todo:
+        model = todo.pop()
+        if model in found:
+            continue
+        found.append(model)
+        for field in model.model_fields.values():
+            todo += list(nested_models(field.annotation))
+    return found
+
+
+def _holds_text(annotation: Any) -> bool:
+    if annotation is str:
+        return True
+    return any(_holds_text(arg) for arg in typing.get_args(annotation))
