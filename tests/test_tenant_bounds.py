@@ -340,3 +340,27 @@ def _holds_text(annotation: Any) -> bool:
     if annotation is str:
         return True
     return any(_holds_text(arg) for arg in typing.get_args(annotation))
+
+
+def test_a_repeated_key_keeps_the_lines_of_its_later_value_only() -> None:
+    """Only the later value of a repeated key is indexed (no scan of every line per repeat): a
+    field the later value lacks is reported at the later object, not at the earlier field."""
+    text = (
+        "taxes:\n  vat:\n    name: A\n    percentage: 1\n"
+        "  vat:\n    name: B\n    display_name: {en: !!int x}\n"
+    )
+    assert [(p.where, p.line) for p in loading.parse(text).problems] == [
+        ("taxes.vat", 5),
+        ("taxes.vat.display_name.en", 7),
+    ]
+    plan = load(loading.parse(text.replace("!!int x", "B")))
+    assert [(p.where, p.line, p.message) for p in plan.problems] == [
+        ("taxes.vat", 5, "`vat` appears twice in this mapping (first on line 2); keep one"),
+        ("taxes.vat.percentage", 5, "required: set `percentage`"),
+    ]
+    # The earlier value is still made into a value by YAML, so it is still checked.
+    earlier = "taxes:\n  vat:\n    percentage: !!int x\n  vat:\n    name: B\n"
+    assert [(p.where, p.line) for p in loading.parse(earlier).problems] == [
+        ("taxes.vat", 4),
+        ("taxes.vat.percentage", 3),
+    ]
