@@ -99,8 +99,9 @@ MAX_DEPTH = 64
 #: millions of values is refused before it is expanded.
 ALIAS_ALLOWANCE = 100_000
 #: The largest document read: 16 MiB. A large real tenant (a thousand locations with their
-#: stations, EVSEs and connectors) is about 3 MiB of YAML; the YAML parser takes about a second
-#: and 80 MiB of memory per MiB, so a file beyond this is refused before it is read or parsed.
+#: stations, EVSEs and connectors) is about 4 MiB of YAML; reading and validating take two to
+#: four seconds and about 80 MiB of memory per MiB (bench/tenant_document.py), so a file beyond
+#: this is refused before it is read or parsed.
 MAX_DOCUMENT_BYTES = 16 * 2**20
 #: The most digits a number may be written with: far more than any number the API holds (19
 #: digits of a 64-bit integer, 17 significant digits of a decimal), and far fewer than Python
