@@ -1,10 +1,12 @@
 """A tenant document of about 1,000 objects: how long validation takes, and what the `Tenant`
 component costs through the offline engine against the simulator.
 
-Prints the time and peak memory of reading and validating the YAML document (best of 3), then
-the wall time and API calls of ``up`` from empty, a no-op ``preview`` and ``destroy``.
+Prints the time and peak memory of reading and validating the YAML document (best of 3), the
+same (once) for a document of 40,000 locations, whose time and memory show that reading and
+validating grow linearly with the document, then the wall time and API calls of ``up`` from
+empty, a no-op ``preview`` and ``destroy``.
 
-Run: python bench/tenant_document.py [--locations 25] [--validate-only]
+Run: python bench/tenant_document.py [--locations 25] [--large 40000] [--validate-only]
 """
 
 from __future__ import annotations
@@ -90,10 +92,28 @@ def document(locations: int) -> dict[str, Any]:
     }
 
 
-def measure_validation(path: Path) -> tuple[int, float, float]:
+def many_locations(count: int) -> dict[str, Any]:
+    """``count`` locations with a translated name and a description, nothing under them: the
+    size at which quadratic bookkeeping (per path, per line, per object) would show."""
+    return {
+        "locations": {
+            f"site-{n}": {
+                "name": {"en": f"Site {n}", "nb": f"Sted {n}"},
+                "description": f"Charging site number {n}, open around the clock",
+                "address": f"Street {n}, {n % 9000 + 1000} Oslo",
+                "country": "NO",
+                "geoposition": {"latitude": 59.0 + n / 100_000, "longitude": 10.0},
+                "tags": ["bench", f"region-{n % 17}"],
+            }
+            for n in range(count)
+        }
+    }
+
+
+def measure_validation(path: Path, runs: int = 3) -> tuple[int, float, float]:
     best = float("inf")
     objects = 0
-    for _ in range(3):
+    for _ in range(runs):
         started = time.perf_counter()
         plan = load(path)
         best = min(best, time.perf_counter() - started)
@@ -109,6 +129,9 @@ def measure_validation(path: Path) -> tuple[int, float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--locations", type=int, default=25)
+    parser.add_argument(
+        "--large", type=int, default=40_000, help="locations of the large document (0: none)"
+    )
     parser.add_argument("--validate-only", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -118,6 +141,15 @@ def main() -> None:
         objects, seconds, peak = measure_validation(path)
         print(f"document: {objects} objects, {lines} lines of YAML")
         print(f"read and validate: {seconds * 1000:.0f} ms (best of 3), peak {peak:.1f} MiB")
+        if args.large:
+            large = Path(tmp) / "large.yaml"
+            large.write_text(yaml.safe_dump(many_locations(args.large), sort_keys=False))
+            mib = large.stat().st_size / 2**20
+            objects, seconds, peak = measure_validation(large, runs=1)
+            print(
+                f"{objects:,} locations ({mib:.1f} MiB of YAML): read and validate"
+                f" {seconds:.1f} s, peak {peak:.0f} MiB"
+            )
         if args.validate_only:
             return
 

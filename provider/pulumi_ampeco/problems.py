@@ -12,7 +12,7 @@ from pydantic.alias_generators import to_snake
 
 from .kinds import Kind
 from .kinds.declaration import nested_models
-from .models.base import too_large
+from .models.base import SHOWN_LENGTH, shown, too_large
 
 
 def validation_problems(
@@ -84,4 +84,6 @@ def _explain(error: Any, kind: Kind, loc: list[Any]) -> str:
         message = message[len("Value error, ") :]
     if loc and str(loc[0]) in kind.secrets:
         return message  # the value is secret: not quoted
-    return f"{message} (got {got!r})" if got is not None and not isinstance(got, dict) else message
+    if got is None or isinstance(got, dict) or (isinstance(got, str) and len(got) > SHOWN_LENGTH):
+        return message  # a long text is described by the message, never quoted
+    return f"{message} (got {shown(got)})"

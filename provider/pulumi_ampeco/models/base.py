@@ -34,6 +34,35 @@ DECIMAL_LIMIT = 10.0**10
 NAMING_FIELDS = frozenset(
     {"name", "translation", "external_id", "network_id", "physical_reference"}
 )
+#: The longest text of a field the API gives no ``maxLength`` (names, identifiers, codes,
+#: labels, addresses, tags): the API's own limit for names and external ids where it documents
+#: one (a charge point's ``name``; ``externalId`` elsewhere in the API). See "Text lengths" in
+#: docs/decisions.md.
+TEXT_LIMIT = 255
+#: The longest free text (descriptions, display texts, links): the API's largest documented
+#: limit for text (``description`` elsewhere in the API).
+FREE_TEXT_LIMIT = 2000
+FREE_TEXT_FIELDS = frozenset(
+    {
+        "description",
+        "short_description",
+        "additional_description",
+        "additional_information",
+        "learn_more_url",
+        "price_information",
+        "total_cost_information",
+    }
+)
+#: The fields whose ``maxLength`` the OpenAPI document (v3.110.0) gives, where it is not
+#: :data:`TEXT_LIMIT` (a charge point's ``name`` is 255).
+API_TEXT_LIMITS = {
+    "default_price_information": 150,
+    "default_price_information_offline": 150,
+    "pin": 4,
+}
+#: Text whose limit is its holder's: a translation is as long as the name or description it
+#: translates may be.
+HOLDER_LIMITED = frozenset({"translation"})
 #: The characters text may not hold: Unicode's control characters (categories Cc and Cs)
 #: except tab, line feed and carriage return. NUL and the rest are no text a person wrote;
 #: half a surrogate pair cannot be sent at all.
@@ -54,6 +83,8 @@ class AmpecoModel(BaseModel):
         use_attribute_docstrings=True,
         # JSON has no infinity or NaN: `.inf` or `1e400` in a document is refused by name.
         allow_inf_nan=False,
+        # Editors (the tenant document's JSON Schema) know the text lengths validation checks.
+        json_schema_extra=lambda schema, model: _text_limits_in_schema(schema, model),
     )
 
     @field_validator("*", mode="after")
@@ -75,13 +106,56 @@ class AmpecoModel(BaseModel):
 
 def too_large(value: Any) -> str:
     """The message for an integer beyond :data:`MAX_INTEGER` (ours and pydantic's own)."""
-    shown = int(value) if isinstance(value, float) and value.is_integer() else value
-    return f"{shown} is too large for the API: integers go up to {MAX_INTEGER:,}"
+    number = int(value) if isinstance(value, float) and value.is_integer() else value
+    return f"{shown(number)} is too large for the API: integers go up to {MAX_INTEGER:,}"
+
+
+#: The longest value a message quotes; a longer one is described by its size.
+SHOWN_LENGTH = 100
+
+
+def shown(value: Any) -> str:
+    """A value as a message quotes it: whole if short, else only its size (a long value would
+    drown the message, and part of a secret would be no longer recognised to be masked)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 300:
+        return f"a number with {_digits(value):,} digits"
+    if isinstance(value, str) and len(value) > SHOWN_LENGTH:
+        return f"text of {len(value):,} characters"
+    if isinstance(value, list | tuple | dict) and len(value) > SHOWN_LENGTH:
+        return f"a {type(value).__name__} of {len(value):,} items"
+    try:
+        quoted = repr(value)
+    except ValueError:  # a number inside a list with more digits than Python prints
+        return f"a {type(value).__name__} too large to show"
+    if len(quoted) > SHOWN_LENGTH:
+        return f"a {type(value).__name__} too long to show ({len(quoted):,} characters)"
+    return quoted
+
+
+def _digits(value: int) -> int:
+    """How many decimal digits ``value`` has, without writing it out (which Python refuses
+    beyond 4,300 digits)."""
+    magnitude = abs(value)
+    digits = int((magnitude.bit_length() - 1) * 0.30102999566398120) + 1
+    return digits + 1 if magnitude >= 10**digits else digits
+
+
+def text_limit(field_name: str | None) -> int | None:
+    """The most characters text in the field ``field_name`` may have (``None``: limited by the
+    object that holds it)."""
+    if field_name is None or field_name in HOLDER_LIMITED:
+        return None
+    if field_name in API_TEXT_LIMITS:
+        return API_TEXT_LIMITS[field_name]
+    return FREE_TEXT_LIMIT if field_name in FREE_TEXT_FIELDS else TEXT_LIMIT
 
 
 def api_holds(field_name: str | None, value: Any) -> Any:
     """``value`` if the API can hold it in the field ``field_name`` (see the model's
     ``_values_the_api_holds``); a ``ValueError`` saying why not."""
+    limit = text_limit(field_name)
+    if limit is not None:
+        _fits(str(field_name), value, limit)
     _within_range(value)
     if field_name in NAMING_FIELDS and isinstance(value, str) and not value.strip():
         raise ValueError("must not be empty or only spaces")
@@ -111,6 +185,50 @@ def _within_range(value: Any) -> None:
     elif isinstance(value, dict):
         for item in value.values():
             _within_range(item)
+
+
+def _fits(name: str, value: Any, limit: int, where: str = "") -> None:
+    """Text in ``value`` (a text, the texts of a list or mapping, or translations) is at most
+    ``limit`` characters long; ``where`` says which translation or entry."""
+    if isinstance(value, str):
+        if len(value) > limit:
+            raise ValueError(
+                f"`{name}`{where} is {len(value):,} characters long; the API accepts at most"
+                f" {limit:,}"
+            )
+    elif isinstance(value, Translation):  # its locale is checked short already
+        _fits(name, value.translation, limit, f" ({value.locale})")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _fits(name if isinstance(item, Translation) else f"{name}[{index}]", item, limit)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and len(key) > TEXT_LIMIT:
+                raise ValueError(
+                    f"`{name}` has a key of {len(key):,} characters; the API accepts at most"
+                    f" {TEXT_LIMIT}"
+                )
+            _fits(name, item, limit, f" ({key})")
+
+
+def _text_limits_in_schema(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """Each text property of a model's JSON Schema with its ``maxLength``."""
+    properties: dict[str, Any] = schema.get("properties", {})
+    for name, field in model.model_fields.items():
+        prop = properties.get(name) or properties.get(field.alias or to_camel(name))
+        limit = text_limit(name)
+        if prop is not None and limit is not None:
+            _max_length(prop, limit)
+
+
+def _max_length(prop: dict[str, Any], limit: int) -> None:
+    if prop.get("type") == "string" and not {"enum", "const"} & set(prop):
+        prop.setdefault("maxLength", limit)
+    for option in prop.get("anyOf", []):
+        _max_length(option, limit)
+    for inner in ("items", "additionalProperties"):
+        if isinstance(prop.get(inner), dict):
+            _max_length(prop[inner], limit)
 
 
 class Translation(AmpecoModel):

@@ -66,7 +66,7 @@ class Partner(AmpecoModel):
 
 
 class ChargePoint(AmpecoModel):
-    name: str = Field(min_length=1, max_length=255)
+    name: str = Field(min_length=1)
     """display name of the charge point, up to 255 characters"""
     type: ChargePointType
     """public (on the map for all), private (a company's people) or personal (home charger)"""

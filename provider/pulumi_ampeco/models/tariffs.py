@@ -190,9 +190,9 @@ class Restrictions(AmpecoModel):
 
 
 class Display(AmpecoModel):
-    default_price_information: str | None = Field(default=None, max_length=150)
+    default_price_information: str | None = None
     """text on the station's display before anyone authorises (base tariff only)"""
-    default_price_information_offline: str | None = Field(default=None, max_length=150)
+    default_price_information_offline: str | None = None
     """text on the station's display while it is offline (base tariff only)"""
     price_information: str | None = None
     """text on the station's display for users eligible for this tariff"""

@@ -7,7 +7,9 @@ is nearly always a copy-paste mistake (two charge points named ``cp-1``), so it 
 
 from __future__ import annotations
 
+import codecs
 import json
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -84,21 +86,20 @@ _Loader.yaml_implicit_resolvers = {
     ]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-_Loader.add_implicit_resolver(
-    _YAML + "bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-_Loader.add_implicit_resolver(
-    _YAML + "int", re.compile(r"^(?:[-+]?(?:0|[1-9][0-9]*)|0x[0-9a-fA-F]+)$"), list("-+0123456789")
-)
-_Loader.add_implicit_resolver(
-    _YAML + "float",
-    re.compile(
+#: What a true/false, an integer and a decimal number look like; a value tagged ``!!int``,
+#: ``!!float`` or ``!!bool`` must look so too.
+_SCALARS = {
+    _YAML + "bool": re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    _YAML + "int": re.compile(r"^(?:[-+]?(?:0|[1-9][0-9]*)|0x[0-9a-fA-F]+)$"),
+    _YAML + "float": re.compile(
         r"^(?:[-+]?(?:\.[0-9]+|(?:0|[1-9][0-9]*)\.[0-9]*)(?:[eE][-+]?[0-9]+)?"
         r"|[-+]?(?:0|[1-9][0-9]*)[eE][-+]?[0-9]+"
         r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
     ),
-    list("-+.0123456789"),
-)
+}
+_Loader.add_implicit_resolver(_YAML + "bool", _SCALARS[_YAML + "bool"], list("tTfF"))
+_Loader.add_implicit_resolver(_YAML + "int", _SCALARS[_YAML + "int"], list("-+0123456789"))
+_Loader.add_implicit_resolver(_YAML + "float", _SCALARS[_YAML + "float"], list("-+.0123456789"))
 
 
 #: The only tags a document may carry, written or implied: plain YAML (text, numbers, true/false,
@@ -113,6 +114,15 @@ MAX_DEPTH = 64
 #: shared block of defaults is fine, a "billion laughs" that expands a few hundred bytes into
 #: millions of values is refused before it is expanded.
 ALIAS_ALLOWANCE = 100_000
+#: The largest document read: 16 MiB. A large real tenant (a thousand locations with their
+#: stations, EVSEs and connectors) is about 4 MiB of YAML; reading and validating take two to
+#: four seconds and about 80 MiB of memory per MiB (bench/tenant_document.py), so a file beyond
+#: this is refused before it is read or parsed.
+MAX_DOCUMENT_BYTES = 16 * 2**20
+#: The most digits a number may be written with: far more than any number the API holds (19
+#: digits of a 64-bit integer, 17 significant digits of a decimal), and far fewer than Python
+#: turns into a number at all (4,300). Below it, the models say why a number is too large.
+MAX_NUMBER_DIGITS = 100
 
 
 @dataclass
@@ -165,18 +175,75 @@ def read(document: str | Path | Mapping[str, Any]) -> Source:
         return Source(dict(document), name="tenant document")
     path = Path(document)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as stream:
+            size = os.fstat(stream.fileno()).st_size
+            # A file too large is refused by its size; one that grows (or a pipe) by reading.
+            raw = b"" if size > MAX_DOCUMENT_BYTES else stream.read(MAX_DOCUMENT_BYTES + 1)
     except OSError as error:
         return Source(None, str(path), problems=[Problem((), f"cannot read it: {error}")])
+    if size > MAX_DOCUMENT_BYTES or len(raw) > MAX_DOCUMENT_BYTES:
+        return Source(None, str(path), problems=[_too_large(max(size, len(raw)))])
+    text = _decoded(raw)
+    if isinstance(text, Problem):
+        return Source(None, str(path), problems=[text])
     return parse(text, str(path))
+
+
+def _too_large(size: int) -> Problem:
+    shown = f"{size:,} bytes"
+    if size == MAX_DOCUMENT_BYTES + 1:  # read up to the limit and found more
+        shown = f"more than {MAX_DOCUMENT_BYTES:,} bytes"
+    return Problem(
+        (),
+        f"the document is {shown}; a tenant document may be at most 16 MiB"
+        f" ({MAX_DOCUMENT_BYTES:,} bytes), so it was not read",
+    )
+
+
+#: Byte order marks of encodings other than UTF-8 (UTF-32's first: UTF-16's is its prefix).
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+
+def _decoded(raw: bytes) -> str | Problem:
+    """The file's text, or what keeps it from being UTF-8 (a byte order mark of another
+    encoding, or the first byte that is not UTF-8, at its line)."""
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            return Problem(
+                (),
+                f"not UTF-8 text: it is {encoding} (it starts with a {encoding} byte order"
+                " mark); save the file as UTF-8",
+                1,
+            )
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        return Problem(
+            (), f"not UTF-8 text: byte 0x{raw[error.start]:02x} (save the file as UTF-8)", line
+        )
 
 
 def parse(text: str, name: str = "tenant.yaml") -> Source:
     """Parse YAML text; a syntax error or a repeated key is a :class:`Problem`, not an
     exception."""
     source = Source(None, name)
+    if len(text) > MAX_DOCUMENT_BYTES or len(text.encode("utf-8", "surrogatepass")) > (
+        MAX_DOCUMENT_BYTES
+    ):
+        source.problems.append(_too_large(len(text.encode("utf-8", "surrogatepass"))))
+        return source
     # One parse: the node tree gives the lines, and the same tree is turned into the data.
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as error:  # a character YAML does not allow anywhere
+        source.problems.append(_not_allowed(error, text))
+        return source
     try:
         node = loader.get_single_node()
     except RecursionError:
@@ -195,7 +262,11 @@ def parse(text: str, name: str = "tenant.yaml") -> Source:
         source.problems.append(refused)
         return source
     try:
-        _index(node, (), source)
+        unreadable: list[Problem] = []
+        _index(node, (), source, unreadable)
+        if unreadable:  # a number that would not become a number, checked before it is made
+            source.problems += unreadable
+            return source
         # With a repeated key the later value is kept, so the rest is still checked.
         source.data = loader.construct_document(node)
     except RecursionError:
@@ -205,6 +276,17 @@ def parse(text: str, name: str = "tenant.yaml") -> Source:
     finally:
         loader.dispose()
     return source
+
+
+def _not_allowed(error: yaml.reader.ReaderError, text: str) -> Problem:
+    """A character YAML refuses (NUL and other control characters), at its line."""
+    line = text.count("\n", 0, error.position) + 1
+    return Problem(
+        (),
+        f"the character U+{error.character:04X} is not allowed in a YAML document (a control"
+        " character, or not text at all): remove it, or check that the file is UTF-8 text",
+        line,
+    )
 
 
 def _not_yaml(error: yaml.YAMLError) -> Problem:
@@ -279,12 +361,22 @@ def _shown_tag(tag: str) -> str:
     return "!!" + tag.removeprefix(_YAML) if tag.startswith(_YAML) else tag
 
 
-def _index(node: yaml.Node, path: DocPath, source: Source) -> None:
+def _index(node: yaml.Node, path: DocPath, source: Source, unreadable: list[Problem]) -> None:
+    """Record the line of every path, each repeated key, and each scalar that would not become
+    the value its tag says (into ``unreadable``). Each node is visited once."""
     source.lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
+    if isinstance(node, yaml.ScalarNode):
+        problem = _unreadable_scalar(node)
+        if problem is not None:
+            unreadable.append(Problem(path, problem, node.start_mark.line + 1))
+    elif isinstance(node, yaml.MappingNode):
+        keys = [str(k.value) if isinstance(k, yaml.ScalarNode) else "?" for k, _ in node.value]
+        # The last of a repeated key is what the document means (YAML keeps it): only its
+        # lines count, so only it is indexed.
+        last = {key: position for position, key in enumerate(keys)}
         first: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
+        for position, (key_node, value_node) in enumerate(node.value):
+            key = keys[position]
             line = key_node.start_mark.line + 1
             if key in first:
                 source.problems.append(
@@ -295,17 +387,44 @@ def _index(node: yaml.Node, path: DocPath, source: Source) -> None:
                         line,
                     )
                 )
-                # The later one is what the document means (YAML keeps it): its lines count.
-                inner = (*path, key)
-                for known in [k for k in source.lines if k[: len(inner)] == inner]:
-                    del source.lines[known]
             first.setdefault(key, line)
+            if isinstance(key_node, yaml.ScalarNode):
+                problem = _unreadable_scalar(key_node)
+                if problem is not None:
+                    unreadable.append(Problem(path, f"a key: {problem}", line))
             inner_path = (*path, key)
-            _index(value_node, inner_path, source)
-            source.lines[inner_path] = line
+            if last[key] == position:
+                _index(value_node, inner_path, source, unreadable)
+                source.lines[inner_path] = line
+            else:  # still made into a value, so still checked; its lines are not kept
+                earlier = Source(None)
+                _index(value_node, inner_path, earlier, unreadable)
+                source.problems += earlier.problems
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _index(item, (*path, index), source)
+            _index(item, (*path, index), source, unreadable)
+
+
+def _unreadable_scalar(node: yaml.ScalarNode) -> str | None:
+    """Why a number or true/false would not become one (too many digits, or a ``!!int``,
+    ``!!float`` or ``!!bool`` tag on other text); ``None`` if it would."""
+    shape = _SCALARS.get(node.tag)
+    if shape is None:
+        return None
+    value = str(node.value)
+    kind = {"int": "an integer", "float": "a decimal number", "bool": "true or false"}[
+        node.tag.removeprefix(_YAML)
+    ]
+    digits = len(value.lstrip("+-"))
+    if node.tag != _YAML + "bool" and digits > MAX_NUMBER_DIGITS:
+        return (
+            f"a number with {digits:,} digits is too large: the API's numbers have at most"
+            f" 19 digits, and a document's at most {MAX_NUMBER_DIGITS}"
+        )
+    if not shape.fullmatch(value):
+        shown = repr(value) if len(value) <= 40 else f"text of {len(value):,} characters"
+        return f"`{_shown_tag(node.tag)}` says {kind}, but the value is {shown}: remove the tag"
+    return None
 
 
 @dataclass

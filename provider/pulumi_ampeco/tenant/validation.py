@@ -117,15 +117,12 @@ def load(
         )
     # A field whose value is not known here (its config is missing: already reported) is
     # not checked further.
-    problems += [
-        p for p in walker.problems if not any(_within(p.path, u) for u in substituted.unknown_paths)
-    ]
+    unknown = set(substituted.unknown_paths)
+    problems += [p for p in walker.problems if not _under_any(p.path, unknown)]
+    for node, argument in _secret_arguments(walker.nodes, substituted.secret_paths):
+        node.secret_args.add(argument)
     for node in walker.nodes:
-        node.secret_args = {
-            str(p[len(node.path)])
-            for p in substituted.secret_paths
-            if _within(p, node.path) and len(p) > len(node.path)
-        } - set(node.section.children)
+        node.secret_args -= set(node.section.children)
         name_field = node.section.name_field
         if name_field and name_field in node.secret_args:
             problems.append(
@@ -136,8 +133,9 @@ def load(
                 )
             )
     problems = _with_lines(problems, source)
+    secrets = _secrets_pattern(substituted.secret_values)
     for problem in problems:
-        problem.message = _masked(problem.message, substituted.secret_values)
+        problem.message = _masked(problem.message, secrets)
     problems.sort(key=lambda p: (p.line or 0, p.where))
     return Plan(walker.nodes if not problems else [], problems)
 
@@ -146,16 +144,38 @@ def _read(document: Document) -> Source:
     return read(document if isinstance(document, Mapping) else Path(document))
 
 
-def _within(path: DocPath, outer: DocPath) -> bool:
-    return path[: len(outer)] == outer
+def _under_any(path: DocPath, outers: set[DocPath]) -> bool:
+    """Whether ``path`` is one of ``outers`` or within one (a look-up per enclosing path, so
+    many problems and many paths stay linear)."""
+    return any(path[:length] in outers for length in range(len(path) + 1))
 
 
-def _masked(message: str, secrets: set[str]) -> str:
+def _secret_arguments(nodes: list[Node], secret_paths: list[DocPath]) -> list[tuple[Node, str]]:
+    """Each object's arguments holding a value from a secret config: the object nearest
+    above each secret path, and the argument under it."""
+    by_path = {node.path: node for node in nodes}
+    found = []
+    for path in secret_paths:
+        for length in range(len(path) - 1, -1, -1):
+            node = by_path.get(path[:length])
+            if node is not None:
+                found.append((node, str(path[length])))
+                break
+    return found
+
+
+def _masked(message: str, secrets: re.Pattern[str] | None) -> str:
     """The message without any secret config value in it."""
-    for value in sorted(secrets, key=len, reverse=True):
-        if value:
-            message = re.sub(rf"(?<![\w-]){re.escape(value)}(?![\w-])", "[secret]", message)
-    return message
+    return message if secrets is None else secrets.sub("[secret]", message)
+
+
+def _secrets_pattern(secrets: set[str]) -> re.Pattern[str] | None:
+    """One expression for every secret value (the longest first, as each is tried in turn)."""
+    values = sorted((v for v in secrets if v), key=len, reverse=True)
+    if not values:
+        return None
+    either = "|".join(re.escape(v) for v in values)
+    return re.compile(rf"(?<![\w-])(?:{either})(?![\w-])")
 
 
 def _no_config(_key: str) -> tuple[str | None, bool]:
