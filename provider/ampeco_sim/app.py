@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from . import decisions
-from .bodies import check_query, json_body, parse_json
+from .bodies import NotFinite, check_query, json_body, parse_json
 from .contract import Contract, Operation, default_contract, parse_query, validate_query
 from .errors import UNAUTHENTICATED, ApiError, Invalid
 from .faults import Fault, FaultError, Faults
@@ -212,6 +212,8 @@ class Simulator:
                 return self._admin(method, path, body)
             except StoreClosed:
                 return _json_outcome(503, {"message": "Service Unavailable"})
+            except Exception:  # pragma: no cover - a bug; answer like a server would
+                return _server_error(method, path)
         operation: Operation | None = None
         outcome_kind = "answered"
         try:
@@ -240,9 +242,8 @@ class Simulator:
                     outcome = Outcome(outcome.status, drop=True)
         except StoreClosed:
             outcome = _json_outcome(503, {"message": "Service Unavailable"})
-        except Exception:  # pragma: no cover - a bug; answer like a server would
-            log.exception("unhandled error for %s %s", method, path)
-            outcome = _json_outcome(500, {"message": "Server Error"})
+        except Exception:  # a bug (a test plants one); answer like a server would
+            outcome = _server_error(method, path)
         self._record(call, outcome.status, started, outcome_kind, operation)
         return outcome
 
@@ -336,8 +337,10 @@ class Simulator:
         route = (method, path.rstrip("/"))
         try:
             data = parse_json(body) if body.strip() else None
-        except ValueError as error:
-            return _json_outcome(400, {"message": str(error)})
+        except ValueError as error:  # a number that is not finite is JSON of a wrong value
+            return _json_outcome(
+                422 if isinstance(error, NotFinite) else 400, {"message": str(error)}
+            )
         if route == ("GET", "/_sim/health"):
             return _json_outcome(200, {"status": "ok"})
         if route == ("GET", "/_sim/requests"):
@@ -420,7 +423,16 @@ def _bearer(headers: Mapping[str, str]) -> str | None:
 
 
 def _dumps(body: Any) -> bytes:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """JSON for an answer; a number that is not finite raises (a bug: a 500, not ``NaN``)."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode(
+        "utf-8"
+    )
+
+
+def _server_error(method: str, path: str) -> Outcome:
+    """The answer to a request that met a bug, which is logged with its traceback."""
+    log.exception("unhandled error for %s %s", method, path)
+    return _json_outcome(500, {"message": "Server Error"})
 
 
 def _json_outcome(status: int, body: Any, headers: dict[str, str] | None = None) -> Outcome:
