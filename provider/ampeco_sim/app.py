@@ -4,7 +4,8 @@ Order of work for a ``/public-api`` request, as a Laravel tenant does it: authen
 throttling (429), routing (404/405), query and body validation against AMPECO's document (422),
 then the resource's own action inside one database transaction. Fault rules may interfere
 before the action (an error, a dropped connection) or after it (a "ghost" write whose answer
-is lost). Every request is logged (method, path, status; never a token).
+is lost). Every request is logged (method, path, status; never a token) in a log bounded
+in entries and bytes (:mod:`.requestlog`).
 """
 
 from __future__ import annotations
@@ -13,18 +14,18 @@ import json
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qsl
 
-from . import decisions
+from . import decisions, requestlog
 from .bodies import NotFinite, check_query, json_body, parse_json
 from .contract import Contract, Operation, default_contract, parse_query, validate_query
 from .errors import UNAUTHENTICATED, ApiError, Invalid
 from .faults import Fault, FaultError, Faults
 from .ratelimit import RateLimiter
+from .requestlog import LoggedRequest, RequestLog, logged_body
 from .resources.base import Request, Resource, Response
 from .resources.billing import Currencies, Taxes, TaxIdentificationNumbers
 from .resources.charge_points import ChargePoints
@@ -80,30 +81,6 @@ class Outcome:
     drop: bool = False
 
 
-@dataclass
-class LoggedRequest:
-    method: str
-    path: str
-    query: str
-    status: int
-    duration_ms: float
-    outcome: str  # "answered", "fault", "ghost", "dropped", "late"
-    operation: str | None
-    body: Any = None  # the JSON body of a write, as received (tests check what was sent)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "method": self.method,
-            "path": self.path,
-            "query": self.query,
-            "status": self.status,
-            "durationMs": round(self.duration_ms, 3),
-            "outcome": self.outcome,
-            "operation": self.operation,
-            "body": self.body,
-        }
-
-
 @dataclass(frozen=True)
 class Call:
     """One request as the transport hands it over."""
@@ -126,7 +103,8 @@ class SimulatorConfig:
     multi_tax: bool = True
     validate_responses: bool = False
     fault_seed: int | None = None
-    log_size: int = 100_000
+    log_size: int = requestlog.MAX_ENTRIES
+    log_bytes: int = requestlog.MAX_BYTES
 
 
 class Simulator:
@@ -144,8 +122,8 @@ class Simulator:
             raise RuntimeError(f"operations without an action: {sorted(missing)}")
         self.limiter = RateLimiter(config.rate_limit, config.rate_window)
         self.faults = Faults(config.fault_seed)
-        self._log: deque[LoggedRequest] = deque(maxlen=config.log_size)
-        self._log_lock = threading.Lock()
+        self.log = RequestLog(config.log_size, config.log_bytes)
+        self._lock = threading.Lock()  # guards the violations
         self.violations: list[str] = []
         self._seed()
 
@@ -159,8 +137,8 @@ class Simulator:
         self._seed()
         self.faults.clear()
         self.limiter.configure(self.limiter.limit, self.limiter.window)
-        with self._log_lock:
-            self._log.clear()
+        self.log.clear()
+        with self._lock:
             self.violations.clear()
 
     def close(self) -> None:
@@ -169,12 +147,10 @@ class Simulator:
     # the request log -----------------------------------------------------------------------
 
     def requests(self) -> list[dict[str, Any]]:
-        with self._log_lock:
-            return [r.as_dict() for r in self._log]
+        return self.log.entries()
 
     def clear_requests(self) -> None:
-        with self._log_lock:
-            self._log.clear()
+        self.log.clear()
 
     def _record(
         self, call: Call, status: int, started: float, outcome: str, operation: Operation | None
@@ -188,10 +164,10 @@ class Simulator:
             (time.perf_counter() - started) * 1000,
             outcome,
             operation.operation_id if operation else None,
-            _logged_body(call.method, call.body),
+            len(call.body),
+            logged_body(call.method, call.body),
         )
-        with self._log_lock:
-            self._log.append(entry)
+        self.log.add(entry)
         log.debug("%s %s -> %s (%s)", entry.method, entry.path, entry.status, entry.outcome)
 
     # handling ------------------------------------------------------------------------------
@@ -298,7 +274,7 @@ class Simulator:
         if self.config.validate_responses:
             problems = operation.validate_response(response.status, response.body)
             if problems:
-                with self._log_lock:
+                with self._lock:
                     self.violations.extend(problems)
         payload = None if response.body is None else _dumps(response.body)
         return operation, Outcome(response.status, payload, {**verdict.headers, **response.headers})
@@ -344,12 +320,12 @@ class Simulator:
         if route == ("GET", "/_sim/health"):
             return _json_outcome(200, {"status": "ok"})
         if route == ("GET", "/_sim/requests"):
-            return _json_outcome(200, {"data": self.requests()})
+            return _json_outcome(200, {"data": self.requests(), "meta": self.log.usage()})
         if route == ("DELETE", "/_sim/requests"):
             self.clear_requests()
             return Outcome(204)
         if route == ("GET", "/_sim/violations"):
-            with self._log_lock:
+            with self._lock:
                 return _json_outcome(200, {"data": list(self.violations)})
         if route == ("GET", "/_sim/faults"):
             return _json_outcome(200, {"data": self.faults.list()})
@@ -389,29 +365,6 @@ class Simulator:
             self.reset()
             return Outcome(204)
         return _json_outcome(404, {"message": "Not Found."})
-
-
-#: Body fields the request log never shows (OCPP passwords, charger PINs).
-SECRET_FIELDS = frozenset({"password", "pin"})
-
-
-def _logged_body(method: str, body: bytes) -> Any:
-    """The JSON body of a write for the request log, secrets masked; ``None`` for one the
-    tenant would not take (not JSON, too deep, not valid Unicode)."""
-    if method not in ("POST", "PUT", "PATCH") or not body.strip():
-        return None
-    try:
-        return _masked(json_body(body, "application/json"))
-    except ApiError:
-        return None
-
-
-def _masked(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: "***" if k in SECRET_FIELDS else _masked(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_masked(v) for v in value]
-    return value
 
 
 def _bearer(headers: Mapping[str, str]) -> str | None:
