@@ -4,18 +4,21 @@ leave nothing behind: the collection still lists cleanly afterwards."""
 from __future__ import annotations
 
 import json
+import logging
+import re
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
 
 from ampeco_sim import RunningSimulator, Simulator, SimulatorConfig
+from ampeco_sim.logs import log
 from ampeco_sim.resources.base import Response
 
-from .conftest import Sim
+from .conftest import Sim, SimProcess
 
 LOCATIONS = "/locations/v2.0"
 LOCATION: dict[str, Any] = {
@@ -260,6 +263,51 @@ def test_a_stalled_request_is_let_go_after_the_read_timeout(
     assert 0.4 < took < 5
     with httpx.Client(base_url=impatient.base_url, timeout=5) as client:
         assert client.get("/_sim/health").json() == {"status": "ok"}
+
+
+#: A path with an ANSI colour and a screen clear, a bell, DEL, a C1 CSI and a backspace.
+HOSTILE_PATH = b"/public-api/\x1b[31mred\x1b[2J\x07\x7f\xc2\x9b\x08forged"
+ESCAPED_PATH = "/public-api/\\x1b[31mred\\x1b[2J\\x07\\x7f\xc2\\x9b\\x08forged"
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def test_control_characters_a_client_sends_are_logged_escaped(
+    impatient: RunningSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="ampeco_sim")
+    request = b"GET " + HOSTILE_PATH + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    answer, _ = _exchange(impatient.server.port, request)
+    assert answer.startswith(b"HTTP/1.1 401 ")
+    messages = [record.getMessage() for record in caplog.records]
+    assert [m for m in messages if CONTROL.search(m)] == []
+    assert sum(ESCAPED_PATH in m for m in messages) == 2, messages  # the request line, the log
+
+
+def test_a_traceback_in_the_log_keeps_its_lines_and_escapes_the_rest(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    try:
+        raise ValueError("bad \x1b[2J path")
+    except ValueError:
+        log.exception("unhandled error for %s", "/\x1b]0;title\x07")
+    assert caplog.text.count("\n") > 2  # the traceback's lines
+    assert CONTROL.findall(caplog.text.replace("\n", "")) == []
+    assert "/\\x1b]0;title\\x07" in caplog.text and "bad \\x1b[2J path" in caplog.text
+
+
+def test_the_verbose_log_of_the_command_writes_no_control_character(
+    sim_process: Callable[..., SimProcess],
+) -> None:
+    process = sim_process("-v")
+    port = int(process.base_url.rsplit(":", 1)[1])
+    request = b"GET " + HOSTILE_PATH + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    answer, _ = _exchange(port, request)
+    assert answer.startswith(b"HTTP/1.1 401 ")
+    assert process.stop() == 0
+    assert process.process.stdout is not None
+    output = process.process.stdout.read()
+    assert ESCAPED_PATH in output
+    assert CONTROL.findall(output.replace("\n", "")) == []
 
 
 # --- the admin API -------------------------------------------------------------------------

@@ -11,7 +11,6 @@ in entries and bytes (:mod:`.requestlog`).
 from __future__ import annotations
 
 import json
-import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -24,6 +23,7 @@ from .bodies import NotFinite, check_query, json_body, parse_json
 from .contract import Contract, Operation, default_contract, parse_query, validate_query
 from .errors import UNAUTHENTICATED, ApiError, Invalid
 from .faults import Fault, FaultError, Faults
+from .logs import log
 from .ratelimit import RateLimiter
 from .requestlog import LoggedRequest, RequestLog, logged_body
 from .resources.base import Request, Resource, Response
@@ -34,8 +34,6 @@ from .resources.locations import ChargingZones, Locations
 from .resources.settings import Settings, seed
 from .resources.tariffs import TariffGroups, Tariffs
 from .store import Store, StoreClosed, Tx, as_id
-
-log = logging.getLogger("ampeco_sim")
 
 Action = Callable[[Tx, Request], Response]
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import socket
 import sys
 import threading
@@ -17,8 +16,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .app import Simulator
+from .logs import log
 
-log = logging.getLogger("ampeco_sim")
 MAX_BODY = 10 * 1024 * 1024
 #: Seconds a connection may take to send the next part of a request (headers or body), and to
 #: stay idle between keep-alive requests: a client that stalls does not hold a thread for ever.
