@@ -267,7 +267,7 @@ def test_schema_violations_are_422_with_the_field(
 
 
 def test_body_that_is_not_an_object_is_422(api: httpx.Client) -> None:
-    for content in (b"[1, 2]", b"{not json", b'{"name": "x", "percentage": NaN}'):
+    for content in (b"[1, 2]", b"{not json"):  # NaN: test_sim_hostile (it names its field)
         r = api.post("/taxes/v2.0", content=content, headers={"Content-Type": "application/json"})
         assert r.status_code == 422
         assert "body" in r.json()["errors"]

@@ -5,12 +5,17 @@ from __future__ import annotations
 import json
 import socket
 import time
+from typing import Any
 
 import httpx
 import pytest
 
+from ampeco_sim import RunningSimulator, Simulator, SimulatorConfig
+
 from . import factories as f
-from .conftest import Sim
+from .conftest import API, Sim
+
+JSON = {"Content-Type": "application/json"}
 
 
 def test_missing_or_wrong_token_is_401(sim: Sim) -> None:
@@ -186,3 +191,65 @@ def test_request_log_keeps_write_bodies_without_secrets(sim: Sim, api: httpx.Cli
     logged = sim.requests()[-1]["body"]
     assert logged["network"] == {"id": "N-1", "password": "***"} and logged["pin"] == "***"
     assert "hunter2" not in str(sim.requests())
+
+
+def _log(base_url: str) -> dict[str, Any]:
+    """``GET /_sim/requests``: the entries and how full the log is."""
+    with httpx.Client(base_url=base_url + "/_sim", timeout=30) as admin:
+        return admin.get("/requests").json()  # type: ignore[no-any-return]
+
+
+def test_large_rejected_bodies_are_logged_by_their_length_only(sim: Sim, api: httpx.Client) -> None:
+    nine_mb = 9 * 1024 * 1024
+    huge = f.location(country=5, name=[{"locale": "en", "translation": "x" * nine_mb}])
+    bodies = [json.dumps(huge).encode(), b"{" * nine_mb]  # a country that is a number; not JSON
+    for n in range(5):
+        response = api.post("/locations/v2.0", content=bodies[n % 2], headers=JSON)
+        assert response.status_code == 422
+    log = _log(sim.base_url)
+    assert [(e["status"], e["body"], e["bodyOmitted"]) for e in log["data"]] == [
+        (422, None, True)
+    ] * 5
+    assert all(e["bodyBytes"] >= nine_mb for e in log["data"])
+    meta = log["meta"]
+    assert meta["entries"] == 5 and meta["bodyLimit"] == 65536
+    assert meta["bytes"] <= 5 * 1024  # five entries' paths and bookkeeping; no body
+    assert meta["maxBytes"] == 64 * 1024 * 1024 and meta["maxEntries"] == 100_000
+
+
+def test_the_request_log_drops_its_oldest_entries_past_its_bytes() -> None:
+    simulator = Simulator(
+        SimulatorConfig(tokens=("t",), rate_limit=0, log_bytes=300_000, log_size=1000)
+    )
+    with RunningSimulator(simulator) as running:
+        with httpx.Client(
+            base_url=running.base_url + API, headers={"Authorization": "Bearer t"}, timeout=30
+        ) as api:
+            sent = [
+                f.location(n, country=5, name=[{"locale": "en", "translation": "x" * (60_000 + n)}])
+                for n in range(10)
+            ]
+            for body in sent:  # each just under the body limit: kept whole while it is logged
+                assert api.post("/locations/v2.0", json=body).status_code == 422
+            over = f.location(country=5, name=[{"locale": "en", "translation": "x" * 65_536}])
+            raw = json.dumps(over).encode()
+            assert api.post("/locations/v2.0", content=raw, headers=JSON).status_code == 422
+        log = _log(running.base_url)
+    meta = log["meta"]
+    assert meta["bytes"] <= 300_000 and meta["maxBytes"] == 300_000
+    kept = log["data"]
+    assert 3 <= len(kept) < 11 and meta["entries"] == len(kept)  # the oldest were dropped
+    assert [e["body"] for e in kept[:-1]] == sent[-(len(kept) - 1) :]
+    assert kept[-1]["body"] is None and kept[-1]["bodyOmitted"] is True
+    assert kept[-1]["bodyBytes"] == len(raw)
+
+
+def test_the_request_log_holds_at_most_its_count() -> None:
+    simulator = Simulator(SimulatorConfig(tokens=("t",), rate_limit=0, log_size=3))
+    with RunningSimulator(simulator) as running:
+        with httpx.Client(base_url=running.base_url + API, timeout=10) as anonymous:
+            for n in range(5):
+                anonymous.get(f"/taxes/v2.0?n={n}")
+        log = _log(running.base_url)
+    assert [e["query"] for e in log["data"]] == ["n=2", "n=3", "n=4"]
+    assert log["meta"]["entries"] == 3

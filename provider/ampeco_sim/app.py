@@ -4,27 +4,28 @@ Order of work for a ``/public-api`` request, as a Laravel tenant does it: authen
 throttling (429), routing (404/405), query and body validation against AMPECO's document (422),
 then the resource's own action inside one database transaction. Fault rules may interfere
 before the action (an error, a dropped connection) or after it (a "ghost" write whose answer
-is lost). Every request is logged (method, path, status; never a token).
+is lost). Every request is logged (method, path, status; never a token) in a log bounded
+in entries and bytes (:mod:`.requestlog`).
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qsl
 
-from . import decisions
-from .bodies import check_query, json_body, parse_json
+from . import decisions, requestlog
+from .bodies import NotFinite, check_query, json_body, parse_json
 from .contract import Contract, Operation, default_contract, parse_query, validate_query
 from .errors import UNAUTHENTICATED, ApiError, Invalid
 from .faults import Fault, FaultError, Faults
+from .logs import log
 from .ratelimit import RateLimiter
+from .requestlog import LoggedRequest, RequestLog, logged_body
 from .resources.base import Request, Resource, Response
 from .resources.billing import Currencies, Taxes, TaxIdentificationNumbers
 from .resources.charge_points import ChargePoints
@@ -33,8 +34,6 @@ from .resources.locations import ChargingZones, Locations
 from .resources.settings import Settings, seed
 from .resources.tariffs import TariffGroups, Tariffs
 from .store import Store, StoreClosed, Tx, as_id
-
-log = logging.getLogger("ampeco_sim")
 
 Action = Callable[[Tx, Request], Response]
 
@@ -80,30 +79,6 @@ class Outcome:
     drop: bool = False
 
 
-@dataclass
-class LoggedRequest:
-    method: str
-    path: str
-    query: str
-    status: int
-    duration_ms: float
-    outcome: str  # "answered", "fault", "ghost", "dropped", "late"
-    operation: str | None
-    body: Any = None  # the JSON body of a write, as received (tests check what was sent)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "method": self.method,
-            "path": self.path,
-            "query": self.query,
-            "status": self.status,
-            "durationMs": round(self.duration_ms, 3),
-            "outcome": self.outcome,
-            "operation": self.operation,
-            "body": self.body,
-        }
-
-
 @dataclass(frozen=True)
 class Call:
     """One request as the transport hands it over."""
@@ -126,7 +101,8 @@ class SimulatorConfig:
     multi_tax: bool = True
     validate_responses: bool = False
     fault_seed: int | None = None
-    log_size: int = 100_000
+    log_size: int = requestlog.MAX_ENTRIES
+    log_bytes: int = requestlog.MAX_BYTES
 
 
 class Simulator:
@@ -144,8 +120,8 @@ class Simulator:
             raise RuntimeError(f"operations without an action: {sorted(missing)}")
         self.limiter = RateLimiter(config.rate_limit, config.rate_window)
         self.faults = Faults(config.fault_seed)
-        self._log: deque[LoggedRequest] = deque(maxlen=config.log_size)
-        self._log_lock = threading.Lock()
+        self.log = RequestLog(config.log_size, config.log_bytes)
+        self._lock = threading.Lock()  # guards the violations
         self.violations: list[str] = []
         self._seed()
 
@@ -159,8 +135,8 @@ class Simulator:
         self._seed()
         self.faults.clear()
         self.limiter.configure(self.limiter.limit, self.limiter.window)
-        with self._log_lock:
-            self._log.clear()
+        self.log.clear()
+        with self._lock:
             self.violations.clear()
 
     def close(self) -> None:
@@ -169,12 +145,10 @@ class Simulator:
     # the request log -----------------------------------------------------------------------
 
     def requests(self) -> list[dict[str, Any]]:
-        with self._log_lock:
-            return [r.as_dict() for r in self._log]
+        return self.log.entries()
 
     def clear_requests(self) -> None:
-        with self._log_lock:
-            self._log.clear()
+        self.log.clear()
 
     def _record(
         self, call: Call, status: int, started: float, outcome: str, operation: Operation | None
@@ -188,10 +162,10 @@ class Simulator:
             (time.perf_counter() - started) * 1000,
             outcome,
             operation.operation_id if operation else None,
-            _logged_body(call.method, call.body),
+            len(call.body),
+            logged_body(call.method, call.body),
         )
-        with self._log_lock:
-            self._log.append(entry)
+        self.log.add(entry)
         log.debug("%s %s -> %s (%s)", entry.method, entry.path, entry.status, entry.outcome)
 
     # handling ------------------------------------------------------------------------------
@@ -212,6 +186,8 @@ class Simulator:
                 return self._admin(method, path, body)
             except StoreClosed:
                 return _json_outcome(503, {"message": "Service Unavailable"})
+            except Exception:  # pragma: no cover - a bug; answer like a server would
+                return _server_error(method, path)
         operation: Operation | None = None
         outcome_kind = "answered"
         try:
@@ -240,9 +216,8 @@ class Simulator:
                     outcome = Outcome(outcome.status, drop=True)
         except StoreClosed:
             outcome = _json_outcome(503, {"message": "Service Unavailable"})
-        except Exception:  # pragma: no cover - a bug; answer like a server would
-            log.exception("unhandled error for %s %s", method, path)
-            outcome = _json_outcome(500, {"message": "Server Error"})
+        except Exception:  # a bug (a test plants one); answer like a server would
+            outcome = _server_error(method, path)
         self._record(call, outcome.status, started, outcome_kind, operation)
         return outcome
 
@@ -297,7 +272,7 @@ class Simulator:
         if self.config.validate_responses:
             problems = operation.validate_response(response.status, response.body)
             if problems:
-                with self._log_lock:
+                with self._lock:
                     self.violations.extend(problems)
         payload = None if response.body is None else _dumps(response.body)
         return operation, Outcome(response.status, payload, {**verdict.headers, **response.headers})
@@ -336,17 +311,19 @@ class Simulator:
         route = (method, path.rstrip("/"))
         try:
             data = parse_json(body) if body.strip() else None
-        except ValueError as error:
-            return _json_outcome(400, {"message": str(error)})
+        except ValueError as error:  # a number that is not finite is JSON of a wrong value
+            return _json_outcome(
+                422 if isinstance(error, NotFinite) else 400, {"message": str(error)}
+            )
         if route == ("GET", "/_sim/health"):
             return _json_outcome(200, {"status": "ok"})
         if route == ("GET", "/_sim/requests"):
-            return _json_outcome(200, {"data": self.requests()})
+            return _json_outcome(200, {"data": self.requests(), "meta": self.log.usage()})
         if route == ("DELETE", "/_sim/requests"):
             self.clear_requests()
             return Outcome(204)
         if route == ("GET", "/_sim/violations"):
-            with self._log_lock:
+            with self._lock:
                 return _json_outcome(200, {"data": list(self.violations)})
         if route == ("GET", "/_sim/faults"):
             return _json_outcome(200, {"data": self.faults.list()})
@@ -388,29 +365,6 @@ class Simulator:
         return _json_outcome(404, {"message": "Not Found."})
 
 
-#: Body fields the request log never shows (OCPP passwords, charger PINs).
-SECRET_FIELDS = frozenset({"password", "pin"})
-
-
-def _logged_body(method: str, body: bytes) -> Any:
-    """The JSON body of a write for the request log, secrets masked; ``None`` for one the
-    tenant would not take (not JSON, too deep, not valid Unicode)."""
-    if method not in ("POST", "PUT", "PATCH") or not body.strip():
-        return None
-    try:
-        return _masked(json_body(body, "application/json"))
-    except ApiError:
-        return None
-
-
-def _masked(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: "***" if k in SECRET_FIELDS else _masked(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_masked(v) for v in value]
-    return value
-
-
 def _bearer(headers: Mapping[str, str]) -> str | None:
     value = headers.get("authorization") or headers.get("Authorization")
     if not value:
@@ -420,7 +374,16 @@ def _bearer(headers: Mapping[str, str]) -> str | None:
 
 
 def _dumps(body: Any) -> bytes:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """JSON for an answer; a number that is not finite raises (a bug: a 500, not ``NaN``)."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode(
+        "utf-8"
+    )
+
+
+def _server_error(method: str, path: str) -> Outcome:
+    """The answer to a request that met a bug, which is logged with its traceback."""
+    log.exception("unhandled error for %s %s", method, path)
+    return _json_outcome(500, {"message": "Server Error"})
 
 
 def _json_outcome(status: int, body: Any, headers: dict[str, str] | None = None) -> Outcome:

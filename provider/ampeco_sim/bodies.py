@@ -3,13 +3,16 @@
 The tenant's API reads JSON in UTF-8 sent as ``application/json``. Anything else must get a
 client error and change nothing: a body in another media type or encoding, text that is not
 JSON, a string holding half of a UTF-16 surrogate pair (valid JSON, but no text: storing it
-would poison every later listing), nesting deeper than any resource needs, or a query with
-more parameters than any listing takes.
+would poison every later listing), a number that is not finite (``NaN``, ``Infinity`` or one
+too large for a double, like ``1e999``: listings would then hold ``Infinity``, which is not
+JSON), nesting deeper than any resource needs, or a query with more parameters than any
+listing takes.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from .errors import ApiError, Invalid
@@ -33,19 +36,30 @@ def json_body(body: bytes, content_type: str | None) -> Any:
         raise ApiError(415, "The request body must be encoded in UTF-8.")
     try:
         return parse_json(body)
+    except NotFinite as error:
+        raise Invalid({error.field: [str(error)]}) from None
     except ValueError as error:
         raise Invalid({"body": [str(error)]}) from None
 
 
+class NotFinite(ValueError):
+    """A number that is not finite, at ``field`` (a dotted path, as validation errors name it)."""
+
+    def __init__(self, field: str) -> None:
+        self.field = field
+        super().__init__(f"The {field} must be a finite number.")
+
+
 def parse_json(body: bytes) -> Any:
-    """JSON in UTF-8 that can be stored as it is; a :class:`ValueError` saying why not."""
+    """JSON in UTF-8 that can be stored as it is; a :class:`ValueError` saying why not
+    (a :class:`NotFinite` naming the field of a number that is not finite)."""
     try:
-        payload = json.loads(body.decode("utf-8"), parse_constant=_no_constant)
+        # NaN and Infinity are parsed (not JSON, but Python's parser takes them) so that the
+        # walk below names their field, as it does for numbers that overflow to infinity.
+        payload = json.loads(body.decode("utf-8"))
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         raise ValueError("The request body must be valid JSON in UTF-8.") from None
-    problem = _problem(payload)
-    if problem:
-        raise ValueError(problem)
+    _check(payload)
     return payload
 
 
@@ -64,24 +78,29 @@ def _parameter(parameters: str, name: str) -> str | None:
     return None
 
 
-def _problem(payload: Any) -> str | None:
-    """What makes a parsed body unfit to store, walking it without recursion."""
-    stack: list[tuple[Any, int]] = [(payload, 0)]
+def _check(payload: Any) -> None:
+    """Raise a :class:`ValueError` for what makes a parsed body unfit to store, walking it
+    without recursion."""
+    stack: list[tuple[Any, tuple[object, ...]]] = [(payload, ())]
     while stack:
-        value, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            return f"The request body is nested more than {MAX_DEPTH} levels deep."
+        value, path = stack.pop()
+        if len(path) > MAX_DEPTH:
+            raise ValueError(f"The request body is nested more than {MAX_DEPTH} levels deep.")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise NotFinite(".".join(str(part) for part in path) or "body")
         if isinstance(value, str):
-            if _has_surrogate(value):
-                return "The request body holds text that is not valid Unicode."
+            _check_text(value)
         elif isinstance(value, dict):
             for key, item in value.items():
-                if _has_surrogate(key):
-                    return "The request body holds text that is not valid Unicode."
-                stack.append((item, depth + 1))
+                _check_text(key)
+                stack.append((item, (*path, key)))
         elif isinstance(value, list):
-            stack.extend((item, depth + 1) for item in value)
-    return None
+            stack.extend((item, (*path, index)) for index, item in enumerate(value))
+
+
+def _check_text(text: str) -> None:
+    if _has_surrogate(text):
+        raise ValueError("The request body holds text that is not valid Unicode.")
 
 
 def _has_surrogate(text: str) -> bool:
@@ -90,8 +109,3 @@ def _has_surrogate(text: str) -> bool:
     except UnicodeEncodeError:
         return True
     return False
-
-
-def _no_constant(name: str) -> Any:
-    """JSON has no NaN or Infinity; Python's parser would accept them."""
-    raise ValueError(f"{name} is not a JSON number")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -408,6 +409,10 @@ def _as_lists(value: Any) -> Any:
     return converted
 
 
+#: A query integer: a few hundred digits at most, so ``int`` (which caps digits) never raises.
+_INTEGER = re.compile(r"-?[0-9]{1,300}")
+
+
 def _coerce(value: Any, schema: Mapping[str, Any]) -> Any:
     """Query values arrive as strings: convert them to the schema's type where they parse."""
     kind = schema.get("type")
@@ -420,16 +425,25 @@ def _coerce(value: Any, schema: Mapping[str, Any]) -> Any:
         return {k: _coerce(v, props.get(k, {})) for k, v in value.items()}
     if not isinstance(value, str):
         return value
-    if kind == "integer" and re.fullmatch(r"-?\d+", value):
+    if kind == "integer" and _INTEGER.fullmatch(value):
         return int(value)
     if kind == "number":
-        try:
-            return float(value) if not re.fullmatch(r"-?\d+", value) else int(value)
-        except ValueError:
-            return value
+        return _number(value)
     if kind == "boolean" and value.lower() in ("true", "false", "1", "0"):
         return value.lower() in ("true", "1")
     return value
+
+
+def _number(text: str) -> Any:
+    """A query number; ``text`` itself (then refused as not a number) unless it is finite:
+    ``inf``, ``nan`` and ``1e999`` parse as floats but are no numbers the API takes."""
+    if _INTEGER.fullmatch(text):
+        return int(text)
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return number if math.isfinite(number) else text
 
 
 def validate_query(op: Operation, raw: Mapping[str, Any]) -> tuple[dict[str, Any], FieldErrors]:

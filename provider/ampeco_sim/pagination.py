@@ -68,7 +68,7 @@ def decode_cursor(token: str) -> tuple[int, bool] | None:
         if not 0 <= position <= MAX_ID:
             return None
         return position, bool(data["_pointsToNextItems"])
-    except (ValueError, KeyError, TypeError, binascii.Error):
+    except (ValueError, KeyError, TypeError, OverflowError, binascii.Error):  # 1e999: inf
         return None
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import socket
 import sys
 import threading
@@ -17,8 +16,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .app import Simulator
+from .logs import log
 
-log = logging.getLogger("ampeco_sim")
 MAX_BODY = 10 * 1024 * 1024
 #: Seconds a connection may take to send the next part of a request (headers or body), and to
 #: stay idle between keep-alive requests: a client that stalls does not hold a thread for ever.
@@ -26,8 +25,29 @@ READ_TIMEOUT = 30.0
 ALLOWED_METHODS = "GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE"
 
 
+#: Digits a ``Content-Length`` may have: a signed 64-bit length, as other servers take. A
+#: longer one is refused as malformed (400); a shorter one over ``MAX_BODY`` is too large (413).
+MAX_LENGTH_DIGITS = 19
+BAD_CONTENT_LENGTH = (
+    "Invalid Content-Length: send the body's length in bytes as a decimal number"
+    f" of at most {MAX_LENGTH_DIGITS} digits."
+)
+
+
 def _message(text: str) -> bytes:
-    return json.dumps({"message": text}).encode()
+    return json.dumps({"message": text}, allow_nan=False).encode()
+
+
+def _content_length(raw: str | None) -> int | None:
+    """The body length a ``Content-Length`` header gives (0 when absent); ``None`` unless it
+    is a plain decimal number short enough to parse at once, so a header of thousands of
+    digits is refused before ``int`` (which caps digits) could raise."""
+    if raw is None:
+        return 0
+    digits = raw.strip(" \t")
+    if not digits.isascii() or not digits.isdigit() or len(digits) > MAX_LENGTH_DIGITS:
+        return None
+    return int(digits)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -90,12 +110,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self._answer(411, _message("Send the body with a Content-Length."))
             return None
-        raw = self.headers.get("Content-Length") or "0"
-        if not raw.isascii() or not raw.isdigit():
+        length = _content_length(self.headers.get("Content-Length"))
+        if length is None:
             self.close_connection = True
-            self._answer(400, _message("Invalid Content-Length."))
+            self._answer(400, _message(BAD_CONTENT_LENGTH))
             return None
-        length = int(raw)
         if length > MAX_BODY:
             self.close_connection = True
             self._answer(413, _message("The request body is too large."))

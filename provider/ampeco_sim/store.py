@@ -54,7 +54,8 @@ ID_BASE = {
 MAX_ID = 2**63 - 1
 
 
-_DIGITS = re.compile(r"[0-9]+")
+#: An id's digits: more than any id has are refused before ``int`` (which caps digits) sees them.
+_DIGITS = re.compile(r"[0-9]{1,20}")
 
 
 def as_id(value: object) -> int:
@@ -63,6 +64,11 @@ def as_id(value: object) -> int:
     if isinstance(value, bool) or not _DIGITS.fullmatch(text) or int(text) > MAX_ID:
         return -1
     return int(text)
+
+
+def _stored(body: dict[str, Any]) -> str:
+    """The JSON text of a stored body; a number that is not finite raises, never stored."""
+    return json.dumps(body, allow_nan=False)
 
 
 def utc_now() -> datetime:
@@ -111,7 +117,7 @@ class Tx:
         self._conn.execute(
             "INSERT INTO objects (kind, id, parent_id, body, created_at, updated_at, updated_ts)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (kind, new_id, parent_id, json.dumps(body), stamp, stamp, int(self.now.timestamp())),
+            (kind, new_id, parent_id, _stored(body), stamp, stamp, int(self.now.timestamp())),
         )
         return Row(kind, new_id, parent_id, body, stamp, stamp)
 
@@ -130,7 +136,7 @@ class Tx:
         stamp = iso(self.now)
         self._conn.execute(
             "UPDATE objects SET body = ?, updated_at = ?, updated_ts = ? WHERE kind = ? AND id = ?",
-            (json.dumps(body), stamp, int(self.now.timestamp()), row.kind, row.id),
+            (_stored(body), stamp, int(self.now.timestamp()), row.kind, row.id),
         )
         return Row(row.kind, row.id, row.parent_id, body, row.created_at, stamp)
 
