@@ -449,15 +449,30 @@ class OfflineStack:
             if not isinstance(error, Exception):
                 raise
         finally:
-            for task in asyncio.all_tasks(loop):
-                task.cancel()
-                # A task awaiting one the program's exit ended raises that exit again.
-                with contextlib.suppress(Exception, asyncio.CancelledError, SystemExit):
-                    loop.run_until_complete(task)
+            _end_tasks(loop)
             # Registrations still running on worker threads finish before the state is read.
             loop.run_until_complete(loop.shutdown_default_executor())
             loop.close()
         return not failed
+
+
+def _end_tasks(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel every task the program left and wait until each has ended.
+
+    Only unfinished tasks are waited for: ``run_until_complete`` on a task already ended by
+    ``SystemExit`` or ``KeyboardInterrupt`` never returns (asyncio leaves such an exit to stop
+    the loop as it propagates, which it did earlier). A task that ends that way while waited
+    for (one awaiting the exited one raises the exit again) stops the wait at once, and the
+    tasks it left unfinished are cancelled in the next round."""
+    while pending := asyncio.all_tasks(loop):  # the tasks not ended yet
+        for task in pending:
+            if task.done():  # ended while an earlier one was waited for
+                continue
+            task.cancel()
+            with contextlib.suppress(
+                Exception, asyncio.CancelledError, SystemExit, KeyboardInterrupt
+            ):
+                loop.run_until_complete(task)
 
 
 class _ProgramExit(SystemExit):
