@@ -16,7 +16,7 @@ from ampeco_engine.transport import exception_line
 from ampeco_engine.values import changed_paths, parse_path, path_contains, reset_path
 from pulumi_ampeco.testing import UNKNOWN, OfflineEngineError, OfflineStack, RunResult, Step
 
-from .toy_provider import PlainThing, Thing, ToyStore
+from .toy_provider import PlainThing, Thing, ToyStore, installed_provider
 
 THING = "pulumi-python:dynamic/toy:Thing"
 PLAIN = "pulumi-python:dynamic/toy:PlainThing"
@@ -40,6 +40,7 @@ class Env:
             self.state_path,
             config=config,
             transport=kwargs.pop("transport", self.transport),  # type: ignore[arg-type]
+            providers=[installed_provider],
             **kwargs,
         )
 
@@ -627,6 +628,7 @@ def test_a_program_runs_many_times_in_one_process(env: Env, tmp_path: Path) -> N
         config={"toy:storePath": str(tmp_path / "other-store.json")},
         transport=env.transport,  # type: ignore[arg-type]
         stack="other",
+        providers=[installed_provider],
     )
     with stack, other:
         for round_ in range(3):
