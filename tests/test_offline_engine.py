@@ -786,3 +786,22 @@ def test_a_program_may_declare_thousands_of_dynamic_resources(tmp_path: Path) ->
     )
     with stack:
         assert stack.preview().counts() == {"create": 1500}  # a preview makes no API call
+
+
+@pytest.mark.timeout(60)
+def test_an_interrupt_raised_inside_an_apply_ends_the_up_and_the_state_keeps_the_create(
+    env: Env,
+) -> None:
+    """A ``KeyboardInterrupt`` in an ``apply`` callback (Ctrl+C without the command's signal
+    handler) reaches the caller, and the run's record is written first."""
+
+    def interrupt(_: Any) -> None:
+        raise KeyboardInterrupt
+
+    def program() -> None:
+        Thing("a", key="a").id.apply(interrupt)
+
+    with pytest.raises(KeyboardInterrupt):
+        env.stack(program).up()
+    assert [r["name"] for r in env.stack(program).state()["resources"].values()] == ["a"]
+    assert [entry[0] for entry in env.store.log()] == ["create"]

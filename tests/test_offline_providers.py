@@ -151,7 +151,8 @@ def test_a_type_no_installed_provider_serves_is_refused(tmp_path: Path) -> None:
         stack.refresh()
     assert str(caught.value) == (
         f"{path}: resources[0] (toy:Thing): no provider installed here serves this type (the"
-        f" state was made by another program or altered); {FIX}"
+        f" state was made by another program or altered); {FIX}; if the state is this stack's,"
+        " install the package whose ampeco_engine.providers entry point serves the type"
     )
     assert _own() not in str(caught.value)
 

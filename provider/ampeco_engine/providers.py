@@ -84,8 +84,9 @@ class InstalledProviders:
             if expected is None:
                 raise ForeignProviderError(
                     f"{path}: {where} ({short(resource.type)}): no provider installed here"
-                    f" serves this type (the state was made by another program or altered);"
-                    f" {_FIX}"
+                    " serves this type (the state was made by another program or altered);"
+                    f" {_FIX}; if the state is this stack's, install the package whose"
+                    f" {ENTRY_POINT_GROUP} entry point serves the type"
                 )
             if any(reveal(value) != expected.value for value in stored):
                 raise ForeignProviderError(
