@@ -16,7 +16,7 @@ from ampeco_engine.transport import exception_line
 from ampeco_engine.values import changed_paths, parse_path, path_contains, reset_path
 from pulumi_ampeco.testing import UNKNOWN, OfflineEngineError, OfflineStack, RunResult, Step
 
-from .toy_provider import PlainThing, Thing, ToyStore
+from .toy_provider import PlainThing, Thing, ToyStore, installed_provider
 
 THING = "pulumi-python:dynamic/toy:Thing"
 PLAIN = "pulumi-python:dynamic/toy:PlainThing"
@@ -40,6 +40,7 @@ class Env:
             self.state_path,
             config=config,
             transport=kwargs.pop("transport", self.transport),  # type: ignore[arg-type]
+            providers=[installed_provider],
             **kwargs,
         )
 
@@ -627,6 +628,7 @@ def test_a_program_runs_many_times_in_one_process(env: Env, tmp_path: Path) -> N
         config={"toy:storePath": str(tmp_path / "other-store.json")},
         transport=env.transport,  # type: ignore[arg-type]
         stack="other",
+        providers=[installed_provider],
     )
     with stack, other:
         for round_ in range(3):
@@ -784,3 +786,22 @@ def test_a_program_may_declare_thousands_of_dynamic_resources(tmp_path: Path) ->
     )
     with stack:
         assert stack.preview().counts() == {"create": 1500}  # a preview makes no API call
+
+
+@pytest.mark.timeout(60)
+def test_an_interrupt_raised_inside_an_apply_ends_the_up_and_the_state_keeps_the_create(
+    env: Env,
+) -> None:
+    """A ``KeyboardInterrupt`` in an ``apply`` callback (Ctrl+C without the command's signal
+    handler) reaches the caller, and the run's record is written first."""
+
+    def interrupt(_: Any) -> None:
+        raise KeyboardInterrupt
+
+    def program() -> None:
+        Thing("a", key="a").id.apply(interrupt)
+
+    with pytest.raises(KeyboardInterrupt):
+        env.stack(program).up()
+    assert [r["name"] for r in env.stack(program).state()["resources"].values()] == ["a"]
+    assert [entry[0] for entry in env.store.log()] == ["create"]

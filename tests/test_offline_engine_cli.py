@@ -16,7 +16,7 @@ from typing import Any
 from pulumi_ampeco.testing import OfflineStack
 
 from .pulumi_cli import Cli
-from .toy_provider import ToyStore
+from .toy_provider import ToyStore, installed_provider
 
 TOKEN = "tok-CLI-SECRET-7"
 
@@ -68,6 +68,7 @@ def test_core_scenario_matches_the_real_cli(pulumi_cli: str, tmp_path: Path) -> 
         transport="grpc",
         project="offline-cli-check",
         stack="test",
+        providers=[installed_provider],
     )
 
     cli("stack", "init", "test")

@@ -12,7 +12,7 @@ import pulumi
 from ampeco_engine.values import is_secret, make_secret, to_plain
 from pulumi_ampeco.testing import UNKNOWN, OfflineStack, Step
 
-from .toy_provider import Thing, ToyStore
+from .toy_provider import Thing, ToyStore, installed_provider
 
 
 class Toy:
@@ -27,6 +27,7 @@ class Toy:
             tmp / "state.json",
             {"toy:storePath": str(tmp / "store.json")},
             transport="inprocess",
+            providers=[installed_provider],
         )
 
     def program(self) -> None:

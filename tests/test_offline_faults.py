@@ -121,3 +121,25 @@ def test_a_program_that_exits_before_it_is_done_fails_the_up_and_applies_nothing
     )
     assert "Done:" not in out
     assert [r for r in project.sim.requests() if r["method"] != "GET"] == []
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("call", ["sys.exit(0)", "os._exit(0)"])
+def test_a_program_that_exits_inside_an_apply_ends_the_up_and_the_state_records_what_was_applied(
+    project: Project, call: str
+) -> None:
+    """The exit happens in an ``apply`` callback, once the location exists on the tenant."""
+    program = test_offline_cli.PROGRAM.split("zone = ampeco")[0] + (
+        f"import os, sys\ndepot.id.apply(lambda _: {call})\n"
+    )
+    (project.root / "__main__.py").write_text(program)
+    code, out, err = project("up")
+    assert code == 1
+    assert (
+        "error: up failed: the program exited before it finished declaring its resources"
+        f" ({call}): 1 step had been applied (1 create); the state records them" in err
+    )
+    assert "Done:" not in out
+    recorded = json.loads(_state(project).read_text())["resources"]
+    assert [u.rsplit("::", 1)[1] for u in recorded] == ["depot"]
+    assert len(project.live("/locations/v2.0") or []) == 1

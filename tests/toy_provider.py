@@ -281,3 +281,11 @@ class PlainThing(pulumi.dynamic.Resource, module="toy", name="PlainThing"):
     ) -> None:
         props = _props(key, value, size, tags, "basic", None)
         super().__init__(PlainThingProvider(), name, props, opts)
+
+
+def installed_provider(type_: str) -> ResourceProvider | None:
+    """The toy's catalogue for the offline engine (``OfflineStack(providers=[...])``): the
+    provider each of its resource types stores in the state."""
+    providers = {"toy:Thing": ThingProvider, "toy:PlainThing": PlainThingProvider}
+    found = providers.get(type_.removeprefix("pulumi-python:dynamic/"))
+    return found() if found is not None else None

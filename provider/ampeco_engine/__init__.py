@@ -65,7 +65,9 @@ pending before it is sent, so a run killed at any moment is replayed by the next
 a pending create again with a hint (``__pendingCreate``) for the provider to find the object
 first (:mod:`ampeco_engine.state`); ``up`` first runs the program with Check only and applies
 nothing if any resource fails (all are reported); the provider server ends with the engine,
-also on SIGKILL (:mod:`ampeco_engine.provider_host`).
+also on SIGKILL (:mod:`ampeco_engine.provider_host`); a state whose resources name a provider
+other than the installed one is refused before anything is sent, so an altered state file
+never gets its pickle unpickled (:mod:`ampeco_engine.providers`).
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from pulumi.runtime.stack import run_in_stack
 from .collector import spaced_collections
 from .engine import Deployment, EngineMonitor
 from .lock import state_lock
+from .providers import Catalogue, InstalledProviders
 from .results import OfflineEngineError, Operation, RunResult, Step
 from .state import (
     Journal,
@@ -112,6 +113,9 @@ class OfflineStack:
     ``config`` maps ``"namespace:key"`` to a string (other values are JSON-encoded, like
     structured config); keys listed in ``secrets`` are secret for the program and are sent to
     the provider's ``Configure`` marked secret. Config never enters the state file.
+    ``providers`` are catalogues of installed providers besides the installed distributions'
+    plug-ins (see :mod:`ampeco_engine.providers`): a state whose resources name any other
+    provider is refused before anything is sent.
     """
 
     def __init__(
@@ -125,6 +129,7 @@ class OfflineStack:
         project: str = "pulumi-ampeco-test",
         stack: str = "test",
         cwd: str | Path | None = None,
+        providers: Iterable[Catalogue] = (),
     ) -> None:
         if transport not in ("grpc", "inprocess"):
             raise ValueError(f"unknown transport {transport!r} (use 'grpc' or 'inprocess')")
@@ -138,6 +143,7 @@ class OfflineStack:
         self.project = project
         self.stack = stack
         self.cwd = Path(cwd) if cwd is not None else None
+        self._providers = InstalledProviders(providers)
         self._closed = False
         self._deployment: Deployment | None = None
         #: Follows each operation (see :class:`Watcher`).
@@ -268,6 +274,7 @@ class OfflineStack:
         the watcher) defaults to the resources the stack manages. Without a ``transport`` of
         the caller's, the pass starts its own provider server and stops it at the end."""
         state = load_state(self.state_path, self.project, self.stack)
+        self._providers.serve(state, self.state_path)  # before anything is sent
         managed = {u for u, r in state.resources.items() if r.custom and not r.external}
         writes = operation != "preview" and not checks_only
         if writes and journal_path(self.state_path).exists():
@@ -449,15 +456,30 @@ class OfflineStack:
             if not isinstance(error, Exception):
                 raise
         finally:
-            for task in asyncio.all_tasks(loop):
-                task.cancel()
-                # A task awaiting one the program's exit ended raises that exit again.
-                with contextlib.suppress(Exception, asyncio.CancelledError, SystemExit):
-                    loop.run_until_complete(task)
+            _end_tasks(loop)
             # Registrations still running on worker threads finish before the state is read.
             loop.run_until_complete(loop.shutdown_default_executor())
             loop.close()
         return not failed
+
+
+def _end_tasks(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel every task the program left and wait until each has ended.
+
+    Only unfinished tasks are waited for: ``run_until_complete`` on a task already ended by
+    ``SystemExit`` or ``KeyboardInterrupt`` never returns (asyncio leaves such an exit to stop
+    the loop as it propagates, which it did earlier). A task that ends that way while waited
+    for (one awaiting the exited one raises the exit again) stops the wait at once, and the
+    tasks it left unfinished are cancelled in the next round."""
+    while pending := asyncio.all_tasks(loop):  # the tasks not ended yet
+        for task in pending:
+            if task.done():  # ended while an earlier one was waited for
+                continue
+            task.cancel()
+            with contextlib.suppress(
+                Exception, asyncio.CancelledError, SystemExit, KeyboardInterrupt
+            ):
+                loop.run_until_complete(task)
 
 
 class _ProgramExit(SystemExit):

@@ -127,3 +127,16 @@ class AmpecoResource(pulumi.dynamic.Resource):
             )
         pickle._Pickler._batch_setitems = _PICKLER_BATCH_SETITEMS  # type: ignore[attr-defined]
         super().__init__(AmpecoProvider(self._kind), resource_name, props, opts)
+
+
+def installed_provider(type_: str) -> AmpecoProvider | None:
+    """The provider a resource of this type token (``pulumi-python:dynamic/ampeco:Location``)
+    stores in its state; ``None`` for a type not of this package. The offline engine's plug-in
+    (entry point ``ampeco_engine.providers``): it compares a state's stored providers with these
+    before sending anything, so that an altered state cannot choose the code that runs."""
+    from . import resources  # noqa: F401  (defines the resource classes)
+
+    for cls in AmpecoResource.__subclasses__():
+        if f"pulumi-python:{cls._resource_type_name}" == type_:
+            return AmpecoProvider(cls._kind)
+    return None
