@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from pulumi_ampeco import Tenant, cli, offline
-from pulumi_ampeco.testing import OfflineStack
+from pulumi_ampeco.testing import OfflineEngineError, OfflineStack
 
 from . import factories as f
 from .conftest import API, Sim
@@ -316,7 +316,8 @@ def test_a_slice_refers_to_what_lies_outside_by_id(
         "Location,ChargingZone,ChargePoint,Evse,Connector",
     )
     data = yaml.safe_load(out.read_text(encoding="utf-8"))
-    assert list(data) == ["locations"]
+    assert list(data) == ["ids_from", "locations"]
+    assert data["ids_from"] == f"{sim.base_url}/public-api"
     assert list(data["locations"]) == ["site-1"]
     evses = data["locations"]["site-1"]["charge_points"]["cp-1"]["evses"]
     assert any(isinstance(e.get("tariff_group_id"), int) for e in evses)
@@ -445,7 +446,7 @@ def test_a_slice_of_site_kinds_exports_their_holders_and_retains_base_tariffs(
     assert data["locations"]["site-1"]["charge_points"]["cp-1"]["evses"]
     export(sim, out, capsys, "--kinds", "Tariff")
     data = yaml.safe_load(out.read_text(encoding="utf-8"))
-    assert list(data) == ["tariffs"]  # the groups were read, not exported
+    assert list(data) == ["ids_from", "tariffs"]  # the groups were read, not exported
     assert [k for k, v in data["tariffs"].items() if v.get("retain_on_delete")] == [
         "Public-base-tariff"
     ]
@@ -500,12 +501,15 @@ def test_one_object_is_adopted_once_and_under_its_own_parent(
     with _stack(sim, document, tmp_path / "state.json") as stack:
         with sim.admin() as admin:
             admin.delete("/requests")
-        done = stack.up()
-    # That EVSE is another station's: the program's EVSE is created, the other one untouched.
-    [evse] = [s for s in done.steps if s.name.endswith("/evses/1")]
-    assert int(evse.id) != evse_id
-    assert ("POST", "/public-api/resources/evses/v2.1") in writes(sim)
-    assert not [w for w in writes(sim) if w[1].endswith(f"/{evse_id}")]
+        with pytest.raises(OfflineEngineError) as failed:
+            stack.up()
+    # That EVSE is another station's: its check stops the run, naming what differs (once the
+    # station's id is known), and the other station's EVSE is untouched.
+    assert (
+        f"check failed: adopt: id {evse_id} is not the Evse this program describes: on the"
+        f" tenant its charge_point_id is {seeded['cp']['id']}, not"
+    ) in str(failed.value)
+    assert not [w for w in writes(sim) if "/evses" in w[1]]
 
 
 def test_an_adoption_plan_never_shows_a_secret(tenant: tuple[Sim, dict[str, Any]]) -> None:

@@ -363,7 +363,11 @@ def test_existing_external_id_needs_adopt(tenant: Sim) -> None:
     with pytest.raises(AdoptionRequiredError) as caught:
         p.create(checked("Location", LOCATION))
     assert "adopt=True" in str(caught.value) and "external_id='site-1'" in str(caught.value)
+    # In the same operation, the object is the first resource's: no second one may take it.
+    with pytest.raises(AdoptionRequiredError, match="already made or taken over by another"):
+        p.create(checked("Location", {**LOCATION, "adopt": True}))
     creates_before = sum(1 for m, _ in writes(tenant) if m == "POST")
+    p = provider("Location")  # a later operation: the object is not in this stack's hands
     adopted = p.create(checked("Location", {**LOCATION, "adopt": True, "city": "Oslo"}))
     assert adopted.id == first.id
     assert sum(1 for m, _ in writes(tenant) if m == "POST") == creates_before

@@ -275,12 +275,13 @@ def resources_source() -> str:
             f"from {module.replace('pulumi_ampeco', '')} import {', '.join(sorted(literal_imports[module]))}"
         )
     lines += [
+        "from .adoption import Adopt",
         "from .resource_base import AmpecoResource",
         "",
         "TranslatedText = str | Mapping[str, str] | Sequence[Mapping[str, str]]",
         "",
         "__all__ = [",
-        *(f'    "{n}",' for n in sorted([*names, "TranslatedText"])),
+        *(f'    "{n}",' for n in sorted([*names, "Adopt", "TranslatedText"])),
         "]",
     ]
     return "\n".join(lines) + "\n" + "\n".join(body).rstrip() + "\n"
@@ -354,7 +355,7 @@ def _constructors(kind: Kind, args: list[Arg]) -> list[str]:
         "{args}",
         "        opts: pulumi.ResourceOptions | None = None,",
         "        *,",
-        "        adopt: bool | int = False,",
+        "        adopt: bool | int | Adopt = False,",
     ]
     keywords = [
         f"        {a.name}: pulumi.Input[{a.input}]{'' if a.required else ' | None = None'},"

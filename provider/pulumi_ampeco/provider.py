@@ -31,7 +31,9 @@ from pulumi.dynamic import (
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
-from . import init_failure, runtime
+from . import adoption, init_failure, runtime
+from .adoption import Adopt
+from .cache import ReadCache
 from .client import same_fields
 from .duplicates import MARKER, Suspicion, message, twins
 from .errors import (
@@ -41,7 +43,7 @@ from .errors import (
     NotFoundError,
 )
 from .kinds import KINDS, Kind
-from .lookup import Lookup, lookup_for
+from .lookup import Lookup, dig, lookup_for
 from .models.base import field_adapter
 from .problems import validation_problems
 
@@ -83,8 +85,10 @@ class AmpecoProvider(ResourceProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         runtime.configure({key: req.config.get(key) for key in runtime.KEYS})
-        # A new operation: nothing read for this kind before it may be trusted.
+        # A new operation: nothing read for this kind before it may be trusted, and no object
+        # of it is taken by a resource yet.
         runtime.read_cache.forget(self.declaration.collection.split("{")[0])
+        runtime.unclaim(self.declaration.collection.split("{")[0])
         if self.declaration.embedded_in is not None:
             runtime.read_cache.forget(self.declaration.embedded_in.collection)
 
@@ -108,7 +112,7 @@ class AmpecoProvider(ResourceProvider):
                     failures.append(
                         CheckFailure(name, f"must be the parent's numeric id, got {value!r}")
                     )
-        adopt = _adoption(props.pop(ADOPT, False))
+        adopt = adoption.parse(props.pop(ADOPT, False))
         if adopt is None:
             failures.append(
                 CheckFailure(ADOPT, "must be true, false, or the id of the object to take over")
@@ -129,17 +133,90 @@ class AmpecoProvider(ResourceProvider):
             model = None
         if failures:
             return CheckResult(news, failures)
+        assert adopt is not None
+        adopt = self._bound(adopt, {**props, **parents})
         if len(known) != len(props):
             # Preview: what is known is validated and normalised (outputs are typed by it:
             # a translated text is a list even while the parent's id is still unknown).
             partial = {**news, **_normalised_fields(decl.model, known)}
+            partial.pop(ADOPT, None)
+            if adopt:
+                partial[ADOPT] = adopt
             return CheckResult(partial, [])
         assert model is not None
         inputs: dict[str, Any] = {**model.to_state(), **parents}
+        if isinstance(adopt, int) and not isinstance(adopt, bool) and not _olds:
+            # New to the stack: the object must be the one the program describes (an object
+            # already in the state is not adopted again, and a replacement has olds).
+            wrong = self._not_described(adopt, inputs)
+            if wrong:
+                return CheckResult(news, [CheckFailure(ADOPT, wrong)])
         if adopt:
             inputs[ADOPT] = adopt
         inputs[PROVIDER_KEY] = news[PROVIDER_KEY]
         return CheckResult(inputs, [])
+
+    def _bound(self, adopt: bool | int | Adopt, values: Mapping[str, Any]) -> bool | int:
+        """An id bound to a tenant: the id on that tenant; elsewhere adoption by key when the
+        object has one (else a new object), said once per run."""
+        if not isinstance(adopt, Adopt):
+            return adopt
+        tenant = runtime.tenant_url()
+        if adopt.tenant is None or adoption.same_tenant(adopt.tenant, tenant):
+            return adopt.id
+        if adoption.first_time(adopt.tenant, tenant):
+            log.warning("%s", adoption.ignored_ids_note(adopt.tenant, tenant))
+        return adopt.by_key and any(  # a value not known yet will be there
+            key.identifying and all(dig(values, f) not in (None, "") for f in key.fields)
+            for key in self.declaration.keys
+        )
+
+    def _key(self, values: Mapping[str, Any]) -> Lookup | None:
+        """The key (identifying or not) of an object with these known program values."""
+        decl = self.declaration
+        return lookup_for(decl.collection_path(values), self._wire(self._managed(values)))
+
+    def _not_described(self, id_: int, values: Mapping[str, Any]) -> str:
+        """Why the object with ``id_`` is not the one the program describes (its key or its
+        parent differ), or ``""``. A parent not known yet is not compared; the create takes
+        a differing object over no more than a missing one (see :meth:`_adopt_by_id`)."""
+        decl = self.declaration
+        if any(is_unknown(values.get(p)) for p in decl.parent_fields):
+            return ""
+        live = self._live(id_, values, runtime.verify_cache)
+        if live is None:
+            return ""  # gone: the object is created
+        # The key only: a create-first replacement is checked without olds too, and its old
+        # object differs in what cannot change in place (the create then makes a new one).
+        differs = self._identity_differs(live, values, replaced_fields=False)
+        if not differs:
+            return ""
+        return (
+            f"id {id_} is not the {decl.name} this program describes: on the tenant its"
+            f" {differs}. `adopt` takes over only the object the export saw: give the id of the"
+            " right one, or remove `adopt` (or set `adopt: true` to find it by its key) to"
+            " create the object or take over the one with this key; nothing was changed"
+        )
+
+    def _identity_differs(
+        self, live: Mapping[str, Any], values: Mapping[str, Any], *, replaced_fields: bool = True
+    ) -> str:
+        """What tells the live object apart from the one described: key fields, and (with
+        ``replaced_fields``) fields only a replacement changes; ``""`` when none differ."""
+        decl = self.declaration
+        desired = self._managed(values)
+        shown: list[str] = []
+        key = self._key(values)
+        names = decl.key_fields_by_wire_name()
+        for wire, want in (key.fields if key is not None else {}).items():
+            have = dig(live, wire)
+            if have != want:
+                shown.append(f"{names.get(wire, wire)} is {have!r}, not {want!r}")
+        if replaced_fields:
+            for name in self._changed(desired, self._visible(live, {})):
+                if name in decl.replaces:
+                    shown.append(f"`{name}` differs (it cannot change in place)")
+        return "; ".join(shown)
 
     # --- helpers shared by the CRUD methods --------------------------------------------------
 
@@ -216,13 +293,17 @@ class AmpecoProvider(ResourceProvider):
         include = self.declaration.include
         return {"include": list(include)} if include else None
 
-    def _live(self, id_: str | int, values: Mapping[str, Any]) -> dict[str, Any] | None:
-        """The object as the tenant has it now, ``None`` if it is gone."""
+    def _live(
+        self, id_: str | int, values: Mapping[str, Any], cache: ReadCache | None = None
+    ) -> dict[str, Any] | None:
+        """The object as the tenant has it now, ``None`` if it is gone; read through ``cache``
+        (by default the operation's read cache)."""
         collection = self.declaration.collection_path(values)
         client = runtime.client()
         embedded = self.declaration.embedded_in
+        cache = cache if cache is not None else runtime.read_cache
         if runtime.cache_enabled() and embedded is not None:
-            return runtime.read_cache.get_embedded(
+            return cache.get_embedded(
                 client,
                 collection,
                 int(id_),
@@ -231,7 +312,7 @@ class AmpecoProvider(ResourceProvider):
                 embedded.field,
             )
         if runtime.cache_enabled():
-            return runtime.read_cache.get(client, collection, int(id_), self._params())
+            return cache.get(client, collection, int(id_), self._params())
         try:
             found = client.get(f"{collection}/{int(id_)}", self._params())
         except NotFoundError:
@@ -333,7 +414,10 @@ class AmpecoProvider(ResourceProvider):
                 resumed = self._resume(props, desired, key, taken)
             if resumed is not None:
                 return resumed
-        adopt = _adoption(props.get(ADOPT))
+        adopt = adoption.parse(props.get(ADOPT))
+        if isinstance(adopt, Adopt):  # checked inputs hold plain ids; a direct call may not
+            adopt = self._bound(adopt, props)
+            props = {**props, ADOPT: adopt}
         if isinstance(adopt, int) and not isinstance(adopt, bool):
             with runtime.key_lock(collection, f"id={adopt}"):
                 adopted = self._adopt_by_id(props, desired, adopt)
@@ -360,12 +444,24 @@ class AmpecoProvider(ResourceProvider):
         listed = self._find(key) if key is not None else []
         existing = listed if key is not None and key.identifying else []
         if props.get(ADOPT):
+            # An object another resource of this run made or took over is that one's.
+            taken = [o for o in existing if runtime.claimed(collection, o.get("id"))]
+            existing = [o for o in existing if o not in taken]
+            if taken and not existing:
+                ids = ", ".join(str(o.get("id")) for o in taken)
+                raise AdoptionRequiredError(
+                    f"the {decl.name} with {key.description if key else 'this key'} (id {ids})"
+                    " is already made or taken over by another resource of this stack; an"
+                    " object belongs to one resource: give this one another key, or remove one"
+                    " of the two; nothing was created"
+                )
             if len(existing) > 1:
                 raise DuplicateObjectsError(
                     "GET", collection, key.description if key else "", [o["id"] for o in existing]
                 )
             if existing:
                 found = existing[0]
+                runtime.claim(collection, found["id"])
                 path = decl.item_path(found["id"], props)
                 live = self._write(path, desired, found)  # an adopted group keeps its own base
                 self._remember(props, live)
@@ -440,11 +536,8 @@ class AmpecoProvider(ResourceProvider):
         calls create for it with the same inputs). The program's object is then created."""
         decl = self.declaration
         live = self._live(id_, props)
-        if live is None:
-            return None
-        fixed = [n for n in self._changed(desired, self._visible(live, {})) if n in decl.replaces]
-        if fixed:
-            return None
+        if live is None or self._identity_differs(live, props):
+            return None  # never take over, and so overwrite, an object not described
         result = self._write(decl.item_path(id_, props), desired, live, unchanged_ok=True)
         self._remember(props, result)
         return CreateResult(str(id_), self._outs(str(id_), props, result))
@@ -456,7 +549,9 @@ class AmpecoProvider(ResourceProvider):
         if any(p not in props for p in decl.parent_fields):
             return None  # a parent not known yet (it is adopted in the same run)
         desired = self._managed(props)
-        adopt = _adoption(props.get(ADOPT))
+        adopt = adoption.parse(props.get(ADOPT))
+        if isinstance(adopt, Adopt):
+            adopt = self._bound(adopt, props)
         if isinstance(adopt, int) and not isinstance(adopt, bool):
             live = self._live(adopt, props)
         else:
@@ -496,7 +591,7 @@ class AmpecoProvider(ResourceProvider):
                 inputs[name] = managed[name]
         inputs.update({p: props[p] for p in decl.parent_fields if p in props})
         if props.get(ADOPT):
-            inputs[ADOPT] = _adoption(props[ADOPT]) or True
+            inputs[ADOPT] = props[ADOPT]
         outs = self._outs(id_, inputs, live, props)
         if MARKER in props:  # a refresh keeps the suspicion until an up looks again
             outs[MARKER] = props[MARKER]
@@ -598,19 +693,6 @@ def _normalised_fields(
             if invalid_as_is:
                 out[name] = value
     return out
-
-
-def _adoption(value: Any) -> bool | int | None:
-    """``adopt`` as given: ``True``/``False`` (by key), an object's id (exact), ``None`` when
-    it is neither. Ids arrive as floats over the wire."""
-    if isinstance(value, bool):
-        return value
-    if value is None:
-        return False
-    try:
-        return _as_id(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _as_id(value: Any) -> int:

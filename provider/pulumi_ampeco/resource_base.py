@@ -15,7 +15,8 @@ from typing import Any, ClassVar
 import pulumi
 import pulumi.dynamic
 
-from . import sdk_patch
+from . import adoption, sdk_patch
+from .adoption import Adopt
 from .errors import AmpecoError
 from .kinds import KINDS, Kind
 from .provider import ADOPT, AmpecoProvider
@@ -75,6 +76,39 @@ class _Numbers:
 _NUMBERS = _Numbers()
 
 
+class _Adopted:
+    """The objects the program takes over by id, per kind: two resources of one program
+    (of one stack) must not both manage one object. Keyed by the run's resource monitor,
+    held weakly, so runs in one process never see each other's."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_run: weakref.WeakKeyDictionary[Any, dict[tuple[str, int], str]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def claim(self, kind: str, resource_name: str, adopt: bool | int | Adopt) -> None:
+        number = adopt.id if isinstance(adopt, Adopt) else adopt
+        if isinstance(number, bool):
+            return
+        run = pulumi.runtime.settings.get_monitor()
+        if run is None:
+            return
+        with self._lock:
+            try:
+                first = self._by_run.setdefault(run, {}).setdefault((kind, number), resource_name)
+            except TypeError:  # a monitor that cannot be held weakly: not compared
+                return
+        if first != resource_name:
+            raise DeclarationError(
+                f"{kind} {resource_name!r}: `adopt` {number} takes over the {kind} that"
+                f" {kind} {first!r} already takes over; an object belongs to one resource"
+            )
+
+
+_ADOPTED = _Adopted()
+
+
 class AmpecoResource(pulumi.dynamic.Resource):
     """A resource of one AMPECO kind: arguments as an ``…Args`` dataclass or as keywords (the
     two ways generated Pulumi SDKs accept), and ``adopt`` to take over an existing object:
@@ -90,7 +124,7 @@ class AmpecoResource(pulumi.dynamic.Resource):
         args: Any = None,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool | int = False,
+        adopt: bool | int | Adopt = False,
         **kwargs: Any,
     ) -> None:
         names = [f.name for f in dataclasses.fields(self._args_class)]
@@ -111,7 +145,9 @@ class AmpecoResource(pulumi.dynamic.Resource):
             props.update({n: getattr(args, n) for n in names if getattr(args, n) is not None})
         props.update({k: v for k, v in kwargs.items() if v is not None})
         if adopt:
-            props[ADOPT] = adopt  # True: find it by its key; an id: exactly that object
+            _ADOPTED.claim(self._kind, resource_name, adopt)
+            # True: find it by its key; an id: exactly that object (of its tenant, if bound).
+            props[ADOPT] = adoption.to_wire(adopt)
         # Outputs the server computes exist as attributes only if seeded.
         kind = KINDS[self._kind]
         _NUMBERS.claim(kind, resource_name, props)

@@ -19,12 +19,14 @@ from typing_extensions import Required
 from .models.charging import Capability, ChargePointType, ConnectorType
 from .models.locations import AccessMethod, Facility, ParkingType
 from .models.tariffs import PeriodMinutes, TariffType
+from .adoption import Adopt
 from .resource_base import AmpecoResource
 
 TranslatedText = str | Mapping[str, str] | Sequence[Mapping[str, str]]
 
 __all__ = [
     "AdditionalInfoArgs",
+    "Adopt",
     "ChargePoint",
     "ChargePointArgs",
     "ChargingZone",
@@ -122,7 +124,7 @@ class Currency(AmpecoResource, module="ampeco", name="Currency"):
         args: CurrencyArgs,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool | int = False,
+        adopt: bool | int | Adopt = False,
     ) -> None: ...
 
     @overload
@@ -132,7 +134,7 @@ class Currency(AmpecoResource, module="ampeco", name="Currency"):
         args: None = None,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool | int = False,
+        adopt: bool | int | Adopt = False,
         alphabetic_code: pulumi.Input[str],
         prefix: pulumi.Input[str] | None = None,
         suffix: pulumi.Input[str] | None = None,
@@ -177,7 +179,7 @@ class TaxIdentificationNumber(AmpecoResource, module="ampeco", name="TaxIdentifi
         args: TaxIdentificationNumberArgs,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool | int = False,
+        adopt: bool | int | Adopt = False,
     ) -> None: ...
 
     @overload
@@ -187,7 +189,7 @@ class TaxIdentificationNumber(AmpecoResource, module="ampeco", name="TaxIdentifi
         args: None = None,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool | int = False,
+        adopt: bool | int | Adopt = False,
         name: pulumi.Input[str],
     ) -> None: ...
 
@@ -238,7 +240,7 @@ class Tax(AmpecoResource, module="ampeco", name="Tax"):
         args: TaxArgs,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool | int = False,
+        adopt: bool | int | Adopt = False,
     ) -> None: ...
 
     @overload
@@ -248,7 +250,7 @@ class Tax(AmpecoResource, module="ampeco", name="Tax"):
         args: None = None,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool | int = False,
+        adopt: bool | int | Adopt = False,
         name: pulumi.Input[str],
         percentage: pulumi.Input[float],
         display_name: pulumi.Input[TranslatedText] | None = None,
@@ -501,7 +503,7 @@ class Tariff(AmpecoResource, module="ampeco", name="Tariff"):
         args: TariffArgs,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool | int = False,
+        adopt: bool | int | Adopt = False,
     ) -> None: ...
 
     @overload
@@ -511,7 +513,7 @@ class Tariff(AmpecoResource, module="ampeco", name="Tariff"):
         args: None = None,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool | int = False,
+        adopt: bool | int | Adopt = False,
         name: pulumi.Input[str],
         type: pulumi.Input[TariffType],
         external_id: pulumi.Input[str] | None = None,
@@ -573,7 +575,7 @@ class TariffGroup(AmpecoResource, module="ampeco", name="TariffGroup"):
         args: TariffGroupArgs,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool | int = False,
+        adopt: bool | int | Adopt = False,
     ) -> None: ...
 
     @overload
@@ -583,7 +585,7 @@ class TariffGroup(AmpecoResource, module="ampeco", name="TariffGroup"):
         args: None = None,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool | int = False,
+        adopt: bool | int | Adopt = False,
         name: pulumi.Input[str],
         tariff_ids: pulumi.Input[Sequence[pulumi.Input[int | str]]] | None = None,
         partner_id: pulumi.Input[int | str] | None = None,
@@ -738,7 +740,7 @@ class Location(AmpecoResource, module="ampeco", name="Location"):
         args: LocationArgs,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool | int = False,
+        adopt: bool | int | Adopt = False,
     ) -> None: ...
 
     @overload
@@ -748,7 +750,7 @@ class Location(AmpecoResource, module="ampeco", name="Location"):
         args: None = None,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool | int = False,
+        adopt: bool | int | Adopt = False,
         name: pulumi.Input[TranslatedText],
         geoposition: pulumi.Input[GeopositionArgs],
         country: pulumi.Input[str],
@@ -824,7 +826,7 @@ class ChargingZone(AmpecoResource, module="ampeco", name="ChargingZone"):
         args: ChargingZoneArgs,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool | int = False,
+        adopt: bool | int | Adopt = False,
     ) -> None: ...
 
     @overload
@@ -834,7 +836,7 @@ class ChargingZone(AmpecoResource, module="ampeco", name="ChargingZone"):
         args: None = None,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool | int = False,
+        adopt: bool | int | Adopt = False,
         location_id: pulumi.Input[int | str],
         name: pulumi.Input[str],
         status: pulumi.Input[Literal["enabled", "disabled"]],
@@ -1019,7 +1021,7 @@ class ChargePoint(AmpecoResource, module="ampeco", name="ChargePoint"):
         args: ChargePointArgs,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool | int = False,
+        adopt: bool | int | Adopt = False,
     ) -> None: ...
 
     @overload
@@ -1029,7 +1031,7 @@ class ChargePoint(AmpecoResource, module="ampeco", name="ChargePoint"):
         args: None = None,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool | int = False,
+        adopt: bool | int | Adopt = False,
         name: pulumi.Input[str],
         type: pulumi.Input[ChargePointType],
         status: pulumi.Input[Literal["enabled", "disabled", "out of order", "demo"]],
@@ -1153,7 +1155,7 @@ class Evse(AmpecoResource, module="ampeco", name="Evse"):
         args: EvseArgs,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool | int = False,
+        adopt: bool | int | Adopt = False,
     ) -> None: ...
 
     @overload
@@ -1163,7 +1165,7 @@ class Evse(AmpecoResource, module="ampeco", name="Evse"):
         args: None = None,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool | int = False,
+        adopt: bool | int | Adopt = False,
         charge_point_id: pulumi.Input[int | str],
         physical_reference: pulumi.Input[str],
         current_type: pulumi.Input[Literal["ac", "dc"]],
@@ -1227,7 +1229,7 @@ class Connector(AmpecoResource, module="ampeco", name="Connector"):
         args: ConnectorArgs,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool | int = False,
+        adopt: bool | int | Adopt = False,
     ) -> None: ...
 
     @overload
@@ -1237,7 +1239,7 @@ class Connector(AmpecoResource, module="ampeco", name="Connector"):
         args: None = None,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        adopt: bool | int = False,
+        adopt: bool | int | Adopt = False,
         charge_point_id: pulumi.Input[int | str],
         evse_id: pulumi.Input[int | str],
         type: pulumi.Input[ConnectorType],

@@ -26,6 +26,9 @@ _client: AmpecoClient | None = None
 _key_locks: dict[tuple[str, str], threading.Lock] = {}
 #: Collections read during this operation (see :mod:`pulumi_ampeco.cache`).
 read_cache = ReadCache()
+#: Collections read by ``check`` to see that an id names the object a program describes: apart
+#: from ``read_cache``, so the listings a preview takes never stand in for an up's reads.
+verify_cache = ReadCache()
 
 
 def configure(values: Mapping[str, object]) -> None:
@@ -40,6 +43,7 @@ def configure(values: Mapping[str, object]) -> None:
                 _client.close()
             _client = None
             read_cache.forget("")  # read from another tenant, or with other settings
+            verify_cache.forget("")
 
 
 def client() -> AmpecoClient:
@@ -70,6 +74,20 @@ def claim(collection: str, id_: Any) -> bool:
         return len(_claimed) > before
 
 
+def unclaim(prefix: str) -> None:
+    """Forget the objects taken in collections whose path starts with ``prefix`` (a new
+    operation begins)."""
+    with _lock:
+        for taken in [c for c in _claimed if c[0].startswith(prefix)]:
+            _claimed.discard(taken)
+
+
+def claimed(collection: str, id_: Any) -> bool:
+    """Whether a resource of this run already took the object ``id_`` of ``collection``."""
+    with _lock:
+        return (collection, str(id_)) in _claimed
+
+
 def cache_enabled() -> bool:
     """Whether reads go through the collection cache (``ampeco:readCache``, on by default)."""
     with _lock:
@@ -82,6 +100,11 @@ def default_locale() -> str:
     with _lock:
         snapshot = dict(_config)
     return str(config.value("defaultLocale", snapshot))
+
+
+def tenant_url() -> str:
+    """The tenant this process talks to, as the client names it (``https://…/public-api``)."""
+    return client().base_url
 
 
 def accepted_duplicates() -> frozenset[int]:

@@ -55,6 +55,12 @@ def add_parser(sub: Any) -> None:
         help="export only these locations and what they hold (repeatable)",
     )
     export.add_argument(
+        "--portable",
+        action="store_true",
+        help="write no ids: objects with a key are adopted by it (`adopt: true`), the others"
+        " created; for templates and other tenants",
+    )
+    export.add_argument(
         "--kinds",
         default=None,
         metavar="KIND,...",
@@ -119,10 +125,11 @@ def run_export(args: argparse.Namespace) -> int:
         with AmpecoClient.from_config(settings) as client:
             snap = snapshot.read(client, kinds, locations=args.location, progress=progress)
             calls = ", ".join(f"{n} {m}" for m, n in sorted(client.stats.by_method().items()))
+            tenant = client.base_url
     except (AmpecoError, LookupError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    exported = document.build(snap)
+    exported = document.build(snap, ids_from=tenant, portable=args.portable)
     if args.format == "python":
         from . import program
 
@@ -150,8 +157,17 @@ def run_export(args: argparse.Namespace) -> int:
         )
         for item in exported.dropped:
             print(f"  {item}", file=sys.stderr)
+    if args.portable and exported.ambiguous:
+        print(
+            "==> without ids, objects are found by their keys, and these share theirs with"
+            " another object of their kind; give each its own (a name, an external id) in the"
+            " document or the tenant before `up`:",
+            file=sys.stderr,
+        )
+        for item in exported.ambiguous:
+            print(f"  {item}", file=sys.stderr)
     if exported.secrets:
         print("==> secrets stay in the tenant; set each before `up`:", file=sys.stderr)
         for key in exported.secrets:
             print(f"pulumi config set --secret {key}", file=sys.stderr)
-    return 1 if exported.dropped else 0
+    return 1 if exported.dropped or (args.portable and exported.ambiguous) else 0

@@ -18,11 +18,11 @@ from typing import Any
 
 import pydantic
 
-from ..kinds import KINDS, Kind, wire_path
+from ..kinds import KINDS, SECTIONS, Kind, wire_path
 from ..kinds.declaration import nested_models
 from ..lookup import dig
 from ..models.base import field_adapter
-from ..tenant.loading import ADOPT, KEY, RETAIN, literal
+from ..tenant.loading import ADOPT, IDS_FROM, KEY, RETAIN, literal
 from .snapshot import Snapshot
 
 
@@ -34,6 +34,11 @@ class Exported:
 
     document: dict[str, Any]
     secrets: list[str] = field(default_factory=list)
+    #: The tenant the document's ids belong to; ``None`` for a portable document (no ids).
+    ids_from: str | None = None
+    #: Objects that share their key with another object of their kind (``where``): told
+    #: apart by their ids only; a portable document cannot hold them (rename one).
+    ambiguous: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     retained: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
@@ -165,6 +170,10 @@ def keys_for(kind: Kind, objects: Mapping[int, Mapping[str, Any]]) -> dict[int, 
 class _Builder:
     snap: Snapshot
     out: Exported
+    #: No ids: objects with a key are adopted by it (``adopt: true``), the others created.
+    portable: bool = False
+    #: Kind → key values → how many objects of the snapshot have them.
+    key_counts: dict[str, dict[tuple[Any, ...], int]] = field(default_factory=dict)
     keys: dict[str, dict[int, str]] = field(default_factory=dict)
     #: (kind, the parent's id field) → parent id → its children, grouped once (not searched
     #: per parent, which would grow with the square of the tenant).
@@ -190,17 +199,58 @@ class _Builder:
                 args.pop(parent, None)
             if section.external_id_from_key and "external_id" not in args:
                 args["external_id"] = None  # no externalId: the key must not become one
-        return {**args, ADOPT: int(obj["id"])}
+        if _key_values(kind, obj) is not None and not self.unique_key(kind, obj):
+            self.out.ambiguous.append(where)
+            return args if self.portable else {**args, ADOPT: int(obj["id"])}
+        if not self.portable:
+            return {**args, ADOPT: int(obj["id"])}
+        return {**args, ADOPT: True} if _key_values(kind, obj) is not None else args
+
+    def unique_key(self, kind: Kind, obj: Mapping[str, Any]) -> bool:
+        """Whether the object has a key that no other object of its kind shares here (two
+        tariffs named alike cannot be found by their name: each is created)."""
+        mine = _key_values(kind, obj)
+        if mine is None:
+            return False
+        counts = self.key_counts.get(kind.name)
+        if counts is None:
+            counts = self.key_counts[kind.name] = {}
+            for other in self.snap.of(kind.name).values():
+                values = _key_values(kind, other)
+                if values is not None:
+                    counts[values] = counts.get(values, 0) + 1
+        return counts.get(mine, 0) == 1
 
     def retain(self, entry: dict[str, Any], where: str, why: str) -> None:
         entry[RETAIN] = True
         self.out.retained.append(f"{where} ({why})")
 
 
-def build(snap: Snapshot, *, project_secret_prefix: str = "") -> Exported:
-    """The tenant document of a snapshot."""
-    out = Exported(document={})
-    b = _Builder(snap, out)
+def _key_values(kind: Kind, obj: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """The values of the first identifying key the object carries (with the fields that
+    scope it), as ``adopt: true`` looks for it on a tenant; ``None`` without one."""
+    for key in kind.keys:
+        if not key.identifying:
+            continue
+        values = tuple(dig(obj, wire_path(kind.model, f)) for f in key.matched)
+        if all(v not in (None, "") for v in values[: len(key.fields)]):
+            return (key.fields, *values)
+    return None
+
+
+def build(
+    snap: Snapshot,
+    *,
+    project_secret_prefix: str = "",
+    ids_from: str | None = None,
+    portable: bool = False,
+) -> Exported:
+    """The tenant document of a snapshot: objects adopted by the ids of the tenant at
+    ``ids_from``, or, ``portable``, by their keys (no ids at all)."""
+    out = Exported(document={}, ids_from=None if portable else ids_from)
+    if out.ids_from:
+        out.document[IDS_FROM] = out.ids_from
+    b = _Builder(snap, out, portable)
     for name, objects in snap.objects.items():
         kind = KINDS[name]
         if kind.section is not None and not kind.section.parent_fields:
@@ -257,7 +307,29 @@ def build(snap: Snapshot, *, project_secret_prefix: str = "") -> Exported:
     for section in list(doc):
         if not doc[section]:
             del doc[section]
+    if portable and _holds_id(doc):
+        out.notes.append(
+            "some objects refer by id to objects outside the export (`..._id: N`): those ids"
+            " are this tenant's; on another tenant, set them per stack (`${config:...}`)"
+        )
     return out
+
+
+#: The arguments that refer to another object by its id (``tax_id``, ``tariff_ids``, …).
+_ID_REFERENCES = frozenset(
+    ref.id_field.rsplit(".", 1)[-1] for section in SECTIONS.values() for ref in section.refs
+)
+
+
+def _holds_id(value: Any) -> bool:
+    """Whether a document (or anything inside it) refers to another object by id."""
+    if isinstance(value, Mapping):
+        return any(k in _ID_REFERENCES and v is not None for k, v in value.items()) or any(
+            _holds_id(v) for v in value.values()
+        )
+    if isinstance(value, list):
+        return any(_holds_id(v) for v in value)
+    return False
 
 
 def _refer(b: _Builder, entry: dict[str, Any], id_field: str, ref: str, kind: str) -> None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..kinds import SECTIONS, TOP_LEVEL, Section
-from ..tenant.loading import ADOPT, RETAIN, DocPath, unliteral
+from ..tenant.loading import ADOPT, IDS_FROM, RETAIN, DocPath, unliteral
 from .document import Exported
 
 INDENT = "    "
@@ -75,7 +75,7 @@ class _Program:
 
     def collect(self) -> None:
         document = self.exported.document
-        unknown = [name for name in document if name not in TOP_LEVEL]
+        unknown = [name for name in document if name not in (*TOP_LEVEL, IDS_FROM)]
         if unknown:
             raise ValueError(f"not sections of a tenant document: {', '.join(map(str, unknown))}")
         for name in TOP_LEVEL:
@@ -179,7 +179,12 @@ class _Program:
             if value is None:  # ``external_id: None``: no external id, so none is set
                 continue
             args.append((name, self.value(value)))
-        args.append((ADOPT, obj.entry.get(ADOPT, False)))
+        adopt = obj.entry.get(ADOPT, False)
+        if self.exported.ids_from and not isinstance(adopt, bool):
+            shared = ", by_key=False" if _where(obj.path) in self.exported.ambiguous else ""
+            adopt = _Code(f"ampeco.Adopt({int(adopt)}, IDS_FROM{shared})")
+        if adopt is not False:
+            args.append((ADOPT, adopt))
         if obj.entry.get(RETAIN) is True:
             args.append(("opts", _Code("pulumi.ResourceOptions(retain_on_delete=True)")))
         return args
@@ -223,6 +228,12 @@ class _Program:
             "import pulumi_ampeco as ampeco",
             "",
         ]
+        if self.exported.ids_from:
+            out += [
+                "# The tenant whose ids `adopt` names: on another one they are not used.",
+                f"IDS_FROM = {_string(self.exported.ids_from)}",
+                "",
+            ]
         if self.uses_config:
             out += ["config = pulumi.Config()", ""]
         out += [f"{block}\n" for block in body]
@@ -230,11 +241,21 @@ class _Program:
 
     def header(self) -> list[str]:
         exported = self.exported
-        lines = [
-            "# Exported by `ampeco-iac export`. Every resource carries `adopt=<id>`: the first `up`",
-            "# takes the object over by that id and writes nothing. Resources refer to each other",
-            "# by `.id`, so Pulumi creates what is referred to first and deletes it last.",
-        ]
+        lines = (
+            [
+                "# Exported by `ampeco-iac export`. Every resource carries `adopt=<id>`: the first",
+                "# `up` takes the object over by that id and writes nothing (on another tenant than",
+                "# IDS_FROM, it is found by its key or created). Resources refer to each other by",
+                "# `.id`, so Pulumi creates what is referred to first and deletes it last.",
+            ]
+            if exported.ids_from
+            else [
+                "# Exported by `ampeco-iac export --portable`: no ids. A resource with a key carries",
+                "# `adopt=True`: `up` takes over the tenant's object with that key, or creates it.",
+                "# Resources refer to each other by `.id`, so Pulumi creates what is referred to",
+                "# first and deletes it last.",
+            ]
+        )
         if exported.retained:
             lines.append(
                 "# `retain_on_delete=True` marks what the tenant keeps: `destroy` leaves it:"

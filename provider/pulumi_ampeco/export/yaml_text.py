@@ -39,11 +39,21 @@ _Dumper.add_representer(str, _str)
 
 
 def header(exported: Exported) -> list[str]:
-    lines = [
-        SCHEMA_LINE,
-        "# Exported by `ampeco-iac export`. Every object carries `adopt: <id>`: the first `up`",
-        "# takes it over by that id and writes nothing. Objects refer to each other by key.",
-    ]
+    if exported.ids_from:
+        lines = [
+            SCHEMA_LINE,
+            "# Exported by `ampeco-iac export`. Every object carries `adopt: <id>`: the first `up`",
+            "# takes it over by that id and writes nothing. Objects refer to each other by key.",
+            "# The ids are those of the tenant in `ids_from`: on any other tenant they are not",
+            "# used, and each object is found by its key or created.",
+        ]
+    else:
+        lines = [
+            SCHEMA_LINE,
+            "# Exported by `ampeco-iac export --portable`: no ids. An object with a key carries",
+            "# `adopt: true`: `up` takes over the tenant's object with that key, or creates it.",
+            "# Objects refer to each other by key.",
+        ]
     if exported.retained:
         lines.append("# `retain_on_delete: true` marks what the tenant keeps: `destroy` leaves it:")
         lines += [f"#   {item}" for item in exported.retained]

@@ -10,6 +10,7 @@ import pulumi
 from pulumi.runtime.config import is_config_secret
 
 from .. import config, resources
+from ..adoption import Adopt
 from ..errors import DocumentError
 from .validation import Document, Node, load, set_at
 
@@ -66,14 +67,14 @@ class Tenant(pulumi.ComponentResource):
         super().__init__(TYPE, resource_name, None, opts)
         self.resources = {}
         for node in plan.nodes:
-            self.resources[node.name] = self._declare(resource_name, node)
+            self.resources[node.name] = self._declare(resource_name, node, plan.ids_from)
         names = list(self.resources)
         self.ids = pulumi.Output.all(*(self.resources[n].id for n in names)).apply(
             lambda ids: dict(zip(names, (str(i) for i in ids), strict=True))
         )
         self.register_outputs({"ids": self.ids})
 
-    def _declare(self, tenant: str, node: Node) -> pulumi.CustomResource:
+    def _declare(self, tenant: str, node: Node, ids_from: str | None) -> pulumi.CustomResource:
         kwargs: dict[str, Any] = copy.deepcopy(node.args)
         for name, parent in node.parents.items():
             kwargs[name] = self.resources[parent].id
@@ -91,7 +92,11 @@ class Tenant(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(
                 parent=self, retain_on_delete=node.retain_on_delete or None
             ),
-            adopt=node.adopt,
+            adopt=(
+                Adopt(node.adopt, ids_from, by_key=not node.key_shared)
+                if ids_from and not isinstance(node.adopt, bool)
+                else node.adopt
+            ),
             **kwargs,
         )
         return resource

@@ -33,6 +33,9 @@ ADOPT = "adopt"
 RETAIN = "retain_on_delete"
 #: At the top of a document that declares no object on purpose (it empties the stack).
 EMPTY = "delete_everything"
+#: At the top of an exported document: the tenant whose ids its ``adopt: <id>`` name. On any
+#: other tenant those ids are not used (see :mod:`pulumi_ampeco.adoption`).
+IDS_FROM = "ids_from"
 #: ``(value, secret?)`` for a ``namespace:key`` config name; the value is ``None`` if the key
 #: is not set and :data:`UNREADABLE` if it is set but cannot be read here (encrypted).
 ConfigLookup = Callable[[str], tuple[str | None, bool]]

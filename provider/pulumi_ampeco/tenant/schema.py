@@ -8,7 +8,7 @@ from typing import Any
 from pydantic.json_schema import models_json_schema
 
 from ..kinds import KINDS, SECTIONS, TOP_LEVEL, Section
-from .loading import ADOPT, EMPTY, KEY_PATTERN, RETAIN
+from .loading import ADOPT, EMPTY, IDS_FROM, KEY_PATTERN, RETAIN
 
 #: A whole value taken from the stack's config.
 CONFIG_REFERENCE = r"^\$\{config:[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?\}$"
@@ -49,6 +49,12 @@ def document_schema() -> dict[str, Any]:
                 "type": "boolean",
                 "description": "the document declares no object on purpose: applying it deletes"
                 " every object the stack manages",
+            },
+            IDS_FROM: {
+                "type": "string",
+                "description": "the tenant whose ids `adopt: <id>` names (written by `ampeco-iac"
+                " export`); on another tenant the ids are not used and each object is found by"
+                " its key or created",
             },
         },
         "$defs": defs,

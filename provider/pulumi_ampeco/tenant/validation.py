@@ -26,6 +26,7 @@ from ..problems import validation_problems
 from .loading import (
     ADOPT,
     EMPTY,
+    IDS_FROM,
     KEY,
     RETAIN,
     ConfigLookup,
@@ -58,6 +59,9 @@ class Node:
     parents: dict[str, str] = field(default_factory=dict)
     #: ``True`` (by key) or the id of the object to take over.
     adopt: bool | int = False
+    #: Another object of the document has the same key (both are adopted by id): on a tenant
+    #: the ids are not from, neither is looked for by key.
+    key_shared: bool = False
     retain_on_delete: bool = False
     #: Top-level arguments holding a value from a secret config.
     secret_args: set[str] = field(default_factory=set)
@@ -68,6 +72,8 @@ class Node:
 class Plan:
     nodes: list[Node]
     problems: list[Problem]
+    #: The tenant the document's ids belong to (``ids_from``), if it says.
+    ids_from: str | None = None
 
 
 def load(
@@ -95,8 +101,17 @@ def load(
     emptied = substituted.data.get(EMPTY, False)
     if not isinstance(emptied, bool):
         problems.append(Problem((EMPTY,), f"must be true or false, got {emptied!r}"))
+    ids_from = substituted.data.get(IDS_FROM)
+    if ids_from is not None and not _tenant_url(ids_from):
+        problems.append(
+            Problem(
+                (IDS_FROM,),
+                "must be the URL of the tenant the document's ids come from"
+                " (`https://tenant.example.com`), as `ampeco-iac export` writes it",
+            )
+        )
     for name in substituted.data:
-        if name == EMPTY:
+        if name in (EMPTY, IDS_FROM):
             continue
         if name not in TOP_LEVEL:
             problems.append(
@@ -137,7 +152,25 @@ def load(
     for problem in problems:
         problem.message = _masked(problem.message, secrets)
     problems.sort(key=lambda p: (p.line or 0, p.where))
-    return Plan(walker.nodes if not problems else [], problems)
+    return Plan(
+        walker.nodes if not problems else [],
+        problems,
+        ids_from if isinstance(ids_from, str) and not problems else None,
+    )
+
+
+def _tenant_url(value: Any) -> bool:
+    """Whether ``value`` reads as a tenant's URL (loopback over http included)."""
+    from ..client import normalise_base_url
+    from ..errors import ConfigurationError
+
+    if not isinstance(value, str):
+        return False
+    try:
+        normalise_base_url(value, allow_insecure_http=True)
+    except ConfigurationError:
+        return False
+    return True
 
 
 def _read(document: Document) -> Source:
@@ -282,6 +315,7 @@ class _Walker:
 
     def check_all(self) -> None:
         keys: dict[tuple[str, str, str], Node] = {}
+        holders: dict[tuple[str, str, str], list[Node]] = {}
         adopted: dict[tuple[str, int], Node] = {}
         for node in list(self.nodes):
             obj, parents = self._raw[id(node)]
@@ -300,6 +334,13 @@ class _Walker:
                     self._problem((*node.path, *loc), message)
                 continue
             lookup = lookup_for(decl.collection_path(probe), model.to_wire())
+            signature = (
+                (lookup.path, repr(sorted(lookup.fields.items())), repr(lookup.params))
+                if lookup is not None and lookup.identifying
+                else None
+            )
+            if signature is not None:
+                holders.setdefault(signature, []).append(node)
             if node.adopt is not True and node.adopt is not False:
                 # Taken over by its id: found exactly, whatever its key; but only once.
                 twin = adopted.setdefault((decl.name, int(node.adopt)), node)
@@ -310,7 +351,7 @@ class _Walker:
                         f" (id {node.adopt}); an object can be taken over once",
                     )
                 continue
-            if lookup is None or not lookup.identifying:
+            if lookup is None or signature is None:
                 continue
             # The parent is implied by where the object is written (its id is a stand-in).
             described = ", ".join(
@@ -318,7 +359,6 @@ class _Walker:
                 for k, v in lookup.fields.items()
                 if to_snake(k) not in node.section.parent_fields
             )
-            signature = (lookup.path, repr(sorted(lookup.fields.items())), repr(lookup.params))
             first = keys.setdefault(signature, node)
             if first is not node:
                 self._problem(
@@ -327,6 +367,10 @@ class _Walker:
                     f" {node.section.singular}s apart by it (to find a lost create or to"
                     " adopt), so give one of them another",
                 )
+        for group in holders.values():
+            if len(group) > 1:  # told apart by their ids only: never looked for by key
+                for node in group:
+                    node.key_shared = True
 
     def _check_node(
         self, node: Node, obj: Mapping[str, Any], parents: tuple[Node, ...]
