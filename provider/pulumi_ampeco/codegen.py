@@ -270,12 +270,12 @@ def resources_source() -> str:
         "from typing_extensions import Required",
         "",
     ]
+    lines.append("from .adoption import Adopt")
     for module in sorted(literal_imports):
         lines.append(
             f"from {module.replace('pulumi_ampeco', '')} import {', '.join(sorted(literal_imports[module]))}"
         )
     lines += [
-        "from .adoption import Adopt",
         "from .resource_base import AmpecoResource",
         "",
         "TranslatedText = str | Mapping[str, str] | Sequence[Mapping[str, str]]",

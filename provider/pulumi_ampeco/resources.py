@@ -16,10 +16,10 @@ from typing import Any, Literal, TypedDict, overload
 import pulumi
 from typing_extensions import Required
 
+from .adoption import Adopt
 from .models.charging import Capability, ChargePointType, ConnectorType
 from .models.locations import AccessMethod, Facility, ParkingType
 from .models.tariffs import PeriodMinutes, TariffType
-from .adoption import Adopt
 from .resource_base import AmpecoResource
 
 TranslatedText = str | Mapping[str, str] | Sequence[Mapping[str, str]]
