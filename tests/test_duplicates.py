@@ -197,3 +197,40 @@ def test_the_in_process_transport_keeps_the_object_as_grpc_does(sim: Sim, tmp_pa
         assert stack.up().counts() == {"update": 1}  # looked again: one object, so it ends
         [depot] = [r for u, r in stack.state()["resources"].items() if u.endswith("::depot")]
         assert MARKER not in depot["outputs"]
+
+
+def test_a_failed_look_after_the_create_keeps_the_object_and_looks_again_next_time(
+    sim: Sim,
+) -> None:
+    """The listing after the POST fails (a 500): the object exists, so it is kept with an
+    unverified suspicion rather than lost to the state; the next update looks again."""
+    from pulumi_ampeco.errors import DuplicateSuspectedError
+
+    from . import test_provider
+    from .test_provider import LOCATION, checked, provider
+
+    test_provider.CONFIG.clear()
+    test_provider.CONFIG.update({"ampeco:tenantUrl": sim.base_url, "ampeco:apiToken": sim.token})
+    try:
+        p = provider("Location")
+        inputs = checked("Location", LOCATION)
+        p._find(p._key(inputs))  # type: ignore[arg-type]  # the run's listing, read before
+        sim.fault(method="GET", path="/locations", status=500, count=1)
+        with pytest.raises(DuplicateSuspectedError) as failed:
+            p.create(inputs)
+        kept = failed.value
+        assert "looking for other objects with it after the create failed" in str(kept)
+        assert kept.outputs[MARKER]["unverified"]
+        assert len(_ids(sim, "site-1")) == 1
+        again = p.update(kept.id, kept.outputs, inputs)  # looks again: one object, so it ends
+        assert MARKER not in again.outs
+    finally:
+        from pulumi_ampeco import runtime
+
+        runtime.reset()
+
+
+def _ids(sim: Sim, external_id: str) -> list[int]:
+    with sim.client() as api:
+        data = api.get("/locations/v2.0", params={"filter[externalId]": external_id})
+    return [int(o["id"]) for o in data.json()["data"]]

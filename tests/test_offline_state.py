@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import errno
 import json
 import os
 import re
@@ -464,3 +465,22 @@ def test_a_damaged_lock_is_described_without_its_values(tmp_path: Path) -> None:
         pass
     assert "SECRET" not in str(caught.value)
     assert "an operation by pid ? on host ? (since ?)" in str(caught.value)
+
+
+def test_a_file_system_without_hard_links_is_named_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lock is made with a hard link; where the file system has none (some network and
+    FUSE mounts), the run cannot start, and says so."""
+
+    def refused(source: Any, target: Any, *args: Any, **kwargs: Any) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", refused)
+    state = tmp_path / "dev.json"
+    with (
+        pytest.raises(StateLockedError, match=r"cannot hold the lock \(it has no hard links"),
+        state_lock(state, "up"),
+    ):
+        pass
+    assert list(tmp_path.iterdir()) == []  # no lock, no temporary file left

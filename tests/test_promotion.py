@@ -303,12 +303,48 @@ def test_two_resources_of_one_program_cannot_adopt_one_object(sim: Sim, tmp_path
         Tax("also-vat", name="VAT 2", percentage=25, adopt=40)
 
     config = {"ampeco:tenantUrl": sim.base_url, "ampeco:apiToken": sim.token}
-    with OfflineStack(program, tmp_path / "state.json", config) as stack:
-        _clear(sim)
-        with pytest.raises(OfflineEngineError) as failed:
-            stack.up()
-        assert writes(sim) == []
+    with (
+        OfflineStack(program, tmp_path / "state.json", config) as stack,
+        pytest.raises(OfflineEngineError) as failed,
+    ):
+        stack.up()
+    assert "the program raised DeclarationError" in str(failed.value)  # as it was declared
     assert (
         "Tax 'also-vat': `adopt` 40 takes over the Tax that Tax 'vat' already takes over; an"
         " object belongs to one resource"
     ) in str(failed.value)
+
+
+def test_an_object_taken_by_id_is_not_taken_again_by_key(sim: Sim, tmp_path: Path) -> None:
+    """One resource adopts a tax by its id, another by its name: whichever comes second is
+    refused, so one object never has two resources."""
+    from pulumi_ampeco import Tax
+
+    with sim.client() as api:
+        tax = api.post("/taxes/v2.0", json={"name": "VAT 25", "percentage": 25}).json()["data"]
+
+    def program() -> None:
+        Tax("by-id", name="VAT 25", percentage=25, adopt=tax["id"])
+        Tax("by-key", name="VAT 25", percentage=25, adopt=True)
+
+    config = {"ampeco:tenantUrl": sim.base_url, "ampeco:apiToken": sim.token}
+    with (
+        OfflineStack(program, tmp_path / "state.json", config) as stack,
+        pytest.raises(OfflineEngineError) as failed,
+    ):
+        stack.up()
+    assert f"the Tax with id {tax['id']} is already made or taken over by another resource" in str(
+        failed.value
+    )
+
+
+def test_a_connector_adopted_by_id_may_differ_in_what_can_change() -> None:
+    """A connector has no key that names it: its type or status edited in the document does
+    not make the id name another object."""
+    from pulumi_ampeco.provider import AmpecoProvider
+
+    connector = AmpecoProvider("Connector")
+    live = {"id": 7, "type": "type2", "format": "socket", "status": "enabled"}
+    values = {"charge_point_id": 2, "evse_id": 3, "type": "type2", "format": "socket"}
+    values["status"] = "disabled"
+    assert connector._identity_differs(live, values, replaced_fields=False) == ""

@@ -136,6 +136,15 @@ def _acquire(
                 return fd
             except FileExistsError:
                 pass
+            except OSError as error:
+                if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
+                    raise
+                raise StateLockedError(
+                    f"{path}: the file system of {path.parent} cannot hold the lock (it has no"
+                    " hard links, which the lock is made with); keep the state on a local disk."
+                    " Nothing was sent to the tenant",
+                    {},
+                ) from None
             other = _open_existing(path)
             if other is None:
                 continue  # released meanwhile: try again

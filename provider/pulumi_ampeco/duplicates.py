@@ -13,6 +13,7 @@ object, with no write of its own) and fails until the twin is gone or accepted w
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,8 @@ class Suspicion:
     before: tuple[int, ...] = ()
     resent: bool = False
     others: tuple[int, ...] = field(default=(), compare=False)
+    #: Why the look after the create failed (``""``: it did not); the next up looks again.
+    unverified: str = field(default="", compare=False)
 
     @classmethod
     def of(
@@ -58,6 +61,7 @@ class Suspicion:
             "before": list(self.before),
             "resent": self.resent,
             "others": list(self.others),
+            "unverified": self.unverified,
         }
 
     @classmethod
@@ -75,14 +79,16 @@ class Suspicion:
                 tuple(int(i) for i in value.get("before") or ()),
                 bool(value.get("resent")),
                 tuple(int(i) for i in value.get("others") or ()),
+                str(value.get("unverified") or ""),
             )
         except (KeyError, TypeError, ValueError):
             return None
 
     def seen(self, others: Iterable[int]) -> Suspicion:
-        return Suspicion(
-            self.path, self.fields, self.params, self.kept, self.before, self.resent, tuple(others)
-        )
+        return dataclasses.replace(self, others=tuple(others), unverified="")
+
+    def unchecked(self, reason: str) -> Suspicion:
+        return dataclasses.replace(self, others=(), unverified=reason)
 
 
 def twins(
@@ -114,6 +120,12 @@ def message(kind: str, suspicion: Suspicion) -> str:
             f" (`ampeco-iac offline`: `-c ampeco:acceptedDuplicates=...` or"
             " AMPECO_ACCEPTED_DUPLICATES)"
         )
+    elif suspicion.unverified:
+        found = (
+            f"looking for other objects with it after the create failed ({suspicion.unverified});"
+            f" this stack keeps id {suspicion.kept}"
+        )
+        fix = f"run up again once the tenant answers: it looks again ({listing} shows them)"
     else:
         found = (
             f"its create was sent again after an answer was lost, and the tenant may still carry"

@@ -38,6 +38,7 @@ from .client import same_fields
 from .duplicates import MARKER, Suspicion, message, twins
 from .errors import (
     AdoptionRequiredError,
+    AmpecoError,
     DuplicateObjectsError,
     DuplicateSuspectedError,
     NotFoundError,
@@ -88,6 +89,7 @@ class AmpecoProvider(ResourceProvider):
         # A new operation: nothing read for this kind before it may be trusted, and no object
         # of it is taken by a resource yet.
         runtime.read_cache.forget(self.declaration.collection.split("{")[0])
+        runtime.verify_cache.forget(self.declaration.collection.split("{")[0])
         runtime.unclaim(self.declaration.collection.split("{")[0])
         if self.declaration.embedded_in is not None:
             runtime.read_cache.forget(self.declaration.embedded_in.collection)
@@ -158,7 +160,7 @@ class AmpecoProvider(ResourceProvider):
 
     def _bound(self, adopt: bool | int | Adopt, values: Mapping[str, Any]) -> bool | int:
         """An id bound to a tenant: the id on that tenant; elsewhere adoption by key when the
-        object has one (else a new object), said once per run."""
+        object has one (else a new object), said once per provider process."""
         if not isinstance(adopt, Adopt):
             return adopt
         tenant = runtime.tenant_url()
@@ -208,7 +210,8 @@ class AmpecoProvider(ResourceProvider):
         shown: list[str] = []
         key = self._key(values)
         names = decl.key_fields_by_wire_name()
-        for wire, want in (key.fields if key is not None else {}).items():
+        # Only a key that names one object tells objects apart (a connector's type does not).
+        for wire, want in (key.fields if key is not None and key.identifying else {}).items():
             have = dig(live, wire)
             if have != want:
                 shown.append(f"{names.get(wire, wire)} is {have!r}, not {want!r}")
@@ -448,20 +451,14 @@ class AmpecoProvider(ResourceProvider):
             taken = [o for o in existing if runtime.claimed(collection, o.get("id"))]
             existing = [o for o in existing if o not in taken]
             if taken and not existing:
-                ids = ", ".join(str(o.get("id")) for o in taken)
-                raise AdoptionRequiredError(
-                    f"the {decl.name} with {key.description if key else 'this key'} (id {ids})"
-                    " is already made or taken over by another resource of this stack; an"
-                    " object belongs to one resource: give this one another key, or remove one"
-                    " of the two; nothing was created"
-                )
+                raise AdoptionRequiredError(self._taken_message([o.get("id") for o in taken]))
             if len(existing) > 1:
                 raise DuplicateObjectsError(
                     "GET", collection, key.description if key else "", [o["id"] for o in existing]
                 )
             if existing:
                 found = existing[0]
-                runtime.claim(collection, found["id"])
+                self._take(collection, found["id"])
                 path = decl.item_path(found["id"], props)
                 live = self._write(path, desired, found)  # an adopted group keeps its own base
                 self._remember(props, live)
@@ -486,14 +483,31 @@ class AmpecoProvider(ResourceProvider):
             self._guard(id_, outs, Suspicion.of(key, int(id_), before, resent=bool(resent)))
         return CreateResult(id_, outs)
 
+    def _take(self, collection: str, id_: Any) -> None:
+        """Mark the object as this resource's for the run; one another resource already took
+        is refused (the claim itself is atomic: two threads cannot both take it)."""
+        if not runtime.claim(collection, id_):
+            raise AdoptionRequiredError(self._taken_message([id_]))
+
+    def _taken_message(self, ids: list[Any]) -> str:
+        shown = ", ".join(str(i) for i in ids)
+        return (
+            f"the {self.declaration.name} with id {shown} is already made or taken over by"
+            " another resource of this stack; an object belongs to one resource: give this one"
+            " another key or id, or remove one of the two; nothing was changed"
+        )
+
     def _guard(self, id_: str, outs: dict[str, Any], suspicion: Suspicion) -> None:
         """Look for twins of the object (straight from the tenant: a listing read earlier in
         the run cannot show another stack's create); with any, or after a create sent twice,
         fail and keep the object with the suspicion in its outputs (see :mod:`.duplicates`)."""
-        found = runtime.client().find(suspicion.lookup)
-        others = twins(suspicion, found, runtime.accepted_duplicates())
-        if others or suspicion.resent:
-            seen = suspicion.seen(others)
+        try:
+            found = runtime.client().find(suspicion.lookup)
+        except AmpecoError as failed:  # the object exists: keep it, and look next time
+            seen = suspicion.unchecked(str(failed))
+        else:
+            seen = suspicion.seen(twins(suspicion, found, runtime.accepted_duplicates()))
+        if seen.others or seen.resent or seen.unverified:
             error = DuplicateSuspectedError(
                 id_, {**outs, MARKER: seen.output()}, [message(self.kind, seen)]
             )
@@ -538,6 +552,7 @@ class AmpecoProvider(ResourceProvider):
         live = self._live(id_, props)
         if live is None or self._identity_differs(live, props):
             return None  # never take over, and so overwrite, an object not described
+        self._take(decl.collection_path(props), id_)
         result = self._write(decl.item_path(id_, props), desired, live, unchanged_ok=True)
         self._remember(props, result)
         return CreateResult(str(id_), self._outs(str(id_), props, result))

@@ -232,7 +232,10 @@ def _key_values(kind: Kind, obj: Mapping[str, Any]) -> tuple[Any, ...] | None:
     for key in kind.keys:
         if not key.identifying:
             continue
-        values = tuple(dig(obj, wire_path(kind.model, f)) for f in key.matched)
+        # With the fields that scope it and the filters a lookup narrows by (an EVSE's
+        # external id per charge point), as lookup_for finds it.
+        scoped = (*key.matched, *key.filters.values())
+        values = tuple(dig(obj, wire_path(kind.model, f)) for f in scoped)
         if all(v not in (None, "") for v in values[: len(key.fields)]):
             return (key.fields, *values)
     return None
