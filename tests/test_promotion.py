@@ -22,7 +22,7 @@ from pulumi_ampeco import Tenant, cli
 from pulumi_ampeco.testing import OfflineEngineError, OfflineStack
 
 from .conftest import API, Sim
-from .test_export import PASSWORD, PIN, TOKEN, seed, writes
+from .test_export import PASSWORD, PIN, TOKEN, export, seed, writes
 
 #: Collections whose objects a key names, and the field that holds it.
 KEYED = {
@@ -105,20 +105,8 @@ def _keys(sim: Sim) -> dict[str, set[Any]]:
 
 
 def _export(sim: Sim, out: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> list[str]:
-    status = cli.main(
-        [
-            "export",
-            "-o",
-            str(out),
-            "-c",
-            f"ampeco:tenantUrl={sim.base_url}",
-            "-c",
-            f"ampeco:apiToken={TOKEN}",
-            *extra,
-        ]
-    )
-    err = capsys.readouterr().err
-    assert status == 0, err
+    """Export (no write), and the config keys of the secrets it asks to set."""
+    err = export(sim, out, capsys, *extra)
     return [line.rsplit(" ", 1)[1] for line in err.splitlines() if "config set --secret" in line]
 
 

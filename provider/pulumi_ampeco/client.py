@@ -124,6 +124,11 @@ def encode_params(params: Params | None) -> list[tuple[str, Any]]:
     return out
 
 
+def query_text(params: Params | None) -> str:
+    """``params`` as the query of a URL a person can paste (``filter[externalId]=site-1``)."""
+    return "&".join(f"{name}={quote(str(value))}" for name, value in encode_params(params))
+
+
 def unwrap(body: Any) -> Any:
     """The object of a ``{"data": ...}`` envelope; a bare object as it is (currencies, D21)."""
     if isinstance(body, dict) and "data" in body:
@@ -679,7 +684,7 @@ class AmpecoClient:
         how to find and remove the extra one."""
         lost, looked = unfound[0]
         again = "once more" if len(unfound) == 1 else f"{len(unfound)} more times"
-        query = "&".join(f"{name}={quote(str(value))}" for name, value in encode_params(key.params))
+        query = query_text(key.params)
         before = (
             " (objects with it that were there before this run are not duplicates)"
             if key.new_only

@@ -17,9 +17,8 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
-from .client import encode_params
+from .client import query_text
 from .errors import POSSIBLE_DUPLICATE
 from .lookup import Lookup
 
@@ -104,7 +103,7 @@ def twins(
 def message(kind: str, suspicion: Suspicion) -> str:
     """The warning: kind, key, ids, and the two ways out."""
     key = ", ".join(f"{k}={v!r}" for k, v in suspicion.fields.items())
-    query = "&".join(f"{n}={quote(str(v))}" for n, v in encode_params(suspicion.params))
+    query = query_text(suspicion.params)
     listing = f"GET /public-api/resources{suspicion.path}{f'?{query}' if query else ''}"
     if suspicion.others:
         ids = ", ".join(str(i) for i in suspicion.others)
