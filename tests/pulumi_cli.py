@@ -2,7 +2,8 @@
 
 Everything the CLI touches stays in a temporary directory: a ``file://`` backend, a private
 ``PULUMI_HOME``, a passphrase secrets provider. Tests get the executable from the
-``pulumi_cli`` fixture (``conftest.py``), which skips them, saying why, when it is not on PATH.
+``pulumi_cli`` fixture (``conftest.py``): the ``pulumi`` on PATH, else the one
+``scripts/pulumi-cli`` builds (or reuses) with Go; only without Go are they skipped.
 
 ``Cli(executable, root, program)`` writes its own ``Pulumi.yaml`` and program;
 ``Cli.from_project(executable, root, directory, files, stacks)`` copies an existing project
@@ -120,6 +121,9 @@ class Cli:
             python_path.append(os.environ["PYTHONPATH"])
         self.env = {
             **os.environ,
+            # The plugins the engine starts (the language host, the dynamic provider launcher)
+            # live beside the executable.
+            "PATH": os.pathsep.join([str(Path(executable).parent), os.environ.get("PATH", "")]),
             "PULUMI_BACKEND_URL": (root / "backend").as_uri(),
             "PULUMI_CONFIG_PASSPHRASE": "offline-cli-check",
             "PULUMI_HOME": str(root / "home"),
