@@ -149,3 +149,17 @@ def test_no_test_module_shadows_a_public_name() -> None:
                 names = [t.id for t in node.targets if isinstance(t, ast.Name)]
             shadowing += [f"{path.name}:{node.lineno} {n}" for n in names if n in public]
     assert shadowing == []
+
+
+def test_a_program_imports_nothing_of_the_offline_engine() -> None:
+    """Under the Pulumi CLI a program, and the provider server that loads its resources,
+    use pulumi-ampeco alone: the offline engine (its SDK internals) is never imported."""
+    code = (
+        "import sys\n"
+        "import pulumi_ampeco, pulumi_ampeco.resources, pulumi_ampeco.provider\n"
+        "from pulumi_ampeco import Tenant, Location, Adopt\n"
+        "from pulumi_ampeco.tenant import validation\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'ampeco_engine'))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout

@@ -14,11 +14,17 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ampeco_engine.project import qualified as qualified  # re-exported for callers
-
 from .errors import ConfigurationError, UsageError
 
 NAMESPACE = "ampeco"
+
+
+def qualified(key: str, project: str) -> str:
+    """A config key with its namespace: without one it is the project's, as with the CLI.
+    (The offline engine has its own: a program under the CLI imports nothing of it.)"""
+    return key if ":" in key else f"{project}:{key}"
+
+
 DEFAULT_STACK = "dev"
 """The stack ``validate``, ``export`` and ``offline`` use when none is named."""
 
