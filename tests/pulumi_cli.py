@@ -143,7 +143,12 @@ class Cli:
         """Run ``pulumi *args``, which must succeed; its stdout alone (for JSON output)."""
         return self._run(args).stdout
 
-    def _run(self, args: Sequence[str]) -> subprocess.CompletedProcess[str]:
+    def failing(self, *args: str) -> str:
+        """Run ``pulumi *args``, which must fail; its stdout and stderr, joined."""
+        completed = self._run(args, ok=False)
+        return completed.stdout + completed.stderr
+
+    def _run(self, args: Sequence[str], ok: bool = True) -> subprocess.CompletedProcess[str]:
         completed = subprocess.run(
             [self.executable, *args, "--non-interactive"],
             cwd=self.project,
@@ -154,7 +159,10 @@ class Cli:
             check=False,
         )
         output = completed.stdout + completed.stderr
-        assert completed.returncode == 0, f"pulumi {' '.join(args)} failed:\n{output}"
+        if ok:
+            assert completed.returncode == 0, f"pulumi {' '.join(args)} failed:\n{output}"
+        else:
+            assert completed.returncode != 0, f"pulumi {' '.join(args)} succeeded:\n{output}"
         return completed
 
 
