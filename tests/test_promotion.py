@@ -18,11 +18,12 @@ import pytest
 import yaml
 
 from ampeco_sim import RunningSimulator, Simulator, SimulatorConfig
-from pulumi_ampeco import Tenant, cli
+from pulumi_ampeco import cli
 from pulumi_ampeco.testing import OfflineEngineError, OfflineStack
 
 from .conftest import API, Sim
 from .test_export import PASSWORD, PIN, TOKEN, export, seed, writes
+from .test_export import _stack as export_stack
 
 #: Collections whose objects a key names, and the field that holds it.
 KEYED = {
@@ -111,19 +112,10 @@ def _export(sim: Sim, out: Path, capsys: pytest.CaptureFixture[str], *extra: str
 
 
 def _stack(sim: Sim, document: Path, state: Path, secret_keys: list[str]) -> OfflineStack:
+    """The export tests' stack, with each secret the export asks for set."""
     values = {k: PASSWORD if k.endswith("password") else PIN for k in secret_keys}
-    config = {
-        "ampeco:tenantUrl": sim.base_url,
-        "ampeco:apiToken": TOKEN,
-        **{f"promotion:{k}": v for k, v in values.items()},
-    }
-    return OfflineStack(
-        lambda: Tenant("tenant", document),
-        state,
-        config,
-        project="promotion",
-        secrets=tuple(config)[1:],
-    )
+    stack: OfflineStack = export_stack(sim, document, state, values)
+    return stack
 
 
 def _clear(sim: Sim) -> None:

@@ -69,16 +69,22 @@ def parse(value: Any) -> Adoption | None:
     return _id(value)
 
 
+def as_id(value: Any) -> int:
+    """An object's id as given (ids arrive as floats over the wire); raises ``ValueError``
+    (or ``TypeError``) for anything that is not a positive whole number."""
+    number = float(value)
+    if not number.is_integer() or number < 1:
+        raise ValueError(value)
+    return int(number)
+
+
 def _id(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
     try:
-        number = float(value)
+        return as_id(value)
     except (TypeError, ValueError):
         return None
-    if not number.is_integer() or number < 1:
-        return None
-    return int(number)
 
 
 def same_tenant(a: str, b: str) -> bool:
@@ -87,11 +93,19 @@ def same_tenant(a: str, b: str) -> bool:
     return _normal(a) == _normal(b)
 
 
-def _normal(url: str) -> str:
+def tenant_url(value: Any) -> str | None:
+    """``value`` as the client names a tenant (``https://…/public-api``), loopback over http
+    included; ``None`` when it is not a tenant's URL."""
+    if not isinstance(value, str):
+        return None
     try:
-        return normalise_base_url(url, allow_insecure_http=True).lower()
+        return normalise_base_url(value, allow_insecure_http=True)
     except ConfigurationError:
-        return url.strip().lower()
+        return None
+
+
+def _normal(url: str) -> str:
+    return (tenant_url(url) or url.strip()).lower()
 
 
 _warned: set[tuple[str, str]] = set()

@@ -32,7 +32,7 @@ from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
 from . import adoption, init_failure, runtime
-from .adoption import Adopt
+from .adoption import Adopt, as_id
 from .cache import ReadCache
 from .client import same_fields
 from .duplicates import MARKER, Suspicion, message, twins
@@ -109,7 +109,7 @@ class AmpecoProvider(ResourceProvider):
                 parents[name] = value
             else:
                 try:
-                    parents[name] = _as_id(value)
+                    parents[name] = as_id(value)
                 except (TypeError, ValueError):
                     failures.append(
                         CheckFailure(name, f"must be the parent's numeric id, got {value!r}")
@@ -710,16 +710,9 @@ def _normalised_fields(
     return out
 
 
-def _as_id(value: Any) -> int:
-    number = float(value)
-    if not number.is_integer() or number < 1:
-        raise ValueError(value)
-    return int(number)
-
-
 def _as_id_or(value: Any) -> Any:
     try:
-        return _as_id(value)
+        return as_id(value)
     except (TypeError, ValueError):
         return value
 

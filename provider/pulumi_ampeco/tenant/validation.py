@@ -20,6 +20,7 @@ from typing import Any
 import pydantic
 from pydantic.alias_generators import to_snake
 
+from ..adoption import tenant_url
 from ..kinds import KINDS, SECTIONS, TOP_LEVEL, Ref, Section
 from ..lookup import dig, lookup_for
 from ..problems import validation_problems
@@ -102,7 +103,7 @@ def load(
     if not isinstance(emptied, bool):
         problems.append(Problem((EMPTY,), f"must be true or false, got {emptied!r}"))
     ids_from = substituted.data.get(IDS_FROM)
-    if ids_from is not None and not _tenant_url(ids_from):
+    if ids_from is not None and tenant_url(ids_from) is None:
         problems.append(
             Problem(
                 (IDS_FROM,),
@@ -157,20 +158,6 @@ def load(
         problems,
         ids_from if isinstance(ids_from, str) and not problems else None,
     )
-
-
-def _tenant_url(value: Any) -> bool:
-    """Whether ``value`` reads as a tenant's URL (loopback over http included)."""
-    from ..client import normalise_base_url
-    from ..errors import ConfigurationError
-
-    if not isinstance(value, str):
-        return False
-    try:
-        normalise_base_url(value, allow_insecure_http=True)
-    except ConfigurationError:
-        return False
-    return True
 
 
 def _read(document: Document) -> Source:
