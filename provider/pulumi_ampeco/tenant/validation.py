@@ -20,7 +20,6 @@ from typing import Any
 import pydantic
 from pydantic.alias_generators import to_snake
 
-from ..adoption import tenant_url
 from ..kinds import KINDS, SECTIONS, TOP_LEVEL, Ref, Section
 from ..lookup import dig, lookup_for
 from ..problems import validation_problems
@@ -103,7 +102,7 @@ def load(
     if not isinstance(emptied, bool):
         problems.append(Problem((EMPTY,), f"must be true or false, got {emptied!r}"))
     ids_from = substituted.data.get(IDS_FROM)
-    if ids_from is not None and tenant_url(ids_from) is None:
+    if ids_from is not None and _tenant_url(ids_from) is None:
         problems.append(
             Problem(
                 (IDS_FROM,),
@@ -200,6 +199,14 @@ def _secrets_pattern(secrets: set[str]) -> re.Pattern[str] | None:
 
 def _no_config(_key: str) -> tuple[str | None, bool]:
     return None, False
+
+
+def _tenant_url(value: Any) -> str | None:
+    """:func:`pulumi_ampeco.adoption.tenant_url`, imported only for a document that has
+    ``ids_from``: it brings the HTTP client, which ``validate`` otherwise never loads."""
+    from ..adoption import tenant_url
+
+    return tenant_url(value)
 
 
 def _with_lines(problems: list[Problem], source: Source) -> list[Problem]:
