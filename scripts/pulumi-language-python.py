@@ -29,6 +29,13 @@ try:
     from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
     from pulumi.runtime.proto import language_pb2, language_pb2_grpc
 except ImportError as missing:
+    if missing.name is not None and missing.name.startswith("pulumi."):
+        # The SDK is there but lacks a module of the Automation API's program server.
+        sys.exit(
+            f"pulumi-language-python: the Pulumi SDK in {sys.prefix} has no {missing.name!r}: "
+            "this language host needs pulumi>=3.272.0,<4 (the range pulumi-ampeco accepts). "
+            "Install that into the program's virtualenv."
+        )
     sys.exit(
         f"pulumi-language-python: {sys.executable} cannot import {missing.name!r}: the program's "
         "Python needs the 'pulumi' package. Set Pulumi.yaml's 'virtualenv' to the program's "

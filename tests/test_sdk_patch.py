@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 from collections.abc import Callable, Coroutine
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -89,7 +90,7 @@ def test_the_first_failure_surfaces_before_slower_outputs_end(which: str) -> Non
     run(scenario)
 
 
-def test_it_replaces_the_sdk_loop_only_for_its_version_and_can_be_switched_off(
+def test_it_replaces_only_the_sdk_functions_it_was_written_against_and_can_be_switched_off(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     try:
@@ -102,14 +103,40 @@ def test_it_replaces_the_sdk_loop_only_for_its_version_and_can_be_switched_off(
         assert stack.wait_for_rpcs is sdk_patch._original
         assert _types.resource_types is sdk_patch._original_resource_types
         monkeypatch.delenv(sdk_patch.SWITCH)
-        monkeypatch.setattr(sdk_patch, "version", lambda _name: "3.999.0")
+
+        # An SDK whose wait differs (here: its digest) keeps its own wait; the other fits.
+        monkeypatch.setitem(sdk_patch.KNOWN, "wait_for_rpcs", "0" * 16)
         assert sdk_patch.apply() is False
         assert stack.wait_for_rpcs is sdk_patch._original
-        assert _types.resource_types is sdk_patch._original_resource_types
+        assert _types.resource_types is sdk_patch.resource_types
+        monkeypatch.undo()
+
+        # An SDK without the settings the linear wait reads keeps its own too.
+        older = SimpleNamespace(SETTINGS=SimpleNamespace(), _get_rpc_manager=lambda: None)
+        monkeypatch.setattr(sdk_patch, "settings", older)
+        assert sdk_patch.apply() is False
+        assert stack.wait_for_rpcs is sdk_patch._original
     finally:
         monkeypatch.undo()
         sdk_patch.apply()
     assert stack.wait_for_rpcs is sdk_patch.wait_for_rpcs
+
+
+def test_the_digest_follows_the_code_not_its_layout() -> None:
+    def one(a: int) -> int:
+        return a + 1
+
+    def spaced(a: int) -> int:
+        # a comment, and another layout
+        return (a
+                + 1)  # fmt: skip
+
+    def other(a: int) -> int:
+        return a + 2
+
+    assert sdk_patch.fingerprint(one) == sdk_patch.fingerprint(spaced) is not None
+    assert sdk_patch.fingerprint(one) != sdk_patch.fingerprint(other)
+    assert sdk_patch.fingerprint(print) is None  # no source to read
 
 
 def test_the_resource_classes_install_it() -> None:

@@ -19,24 +19,36 @@ outputs arrive, ``pulumi._types.resource_types`` evaluates the class's annotatio
 seventh of a no-op preview's CPU in the program's process. :func:`resource_types` keeps the
 answer per class; a class's annotations do not change once it is defined.
 
-Both replace the SDK's functions only for the exact version they were written against
-(:data:`FOR_VERSION`), when a program imports the resource classes; set ``AMPECO_SDK_PATCH=off``
-to keep the SDK's own.
+Each replaces the SDK's function only where that function is the one it was written against:
+the syntax tree of the SDK's own function must have the digest recorded in :data:`KNOWN`
+(taken from pulumi 3.272.0). Any SDK release that leaves the function as it was gets the
+correction; one that changes it keeps its own. They are installed when a program imports the
+resource classes; set ``AMPECO_SDK_PATCH=off`` to keep the SDK's own.
 """
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import functools
+import hashlib
+import inspect
 import logging
 import os
-from importlib.metadata import version
+import textwrap
+from collections.abc import Callable
+from typing import Any
 
 from pulumi import _types
 from pulumi.runtime import settings, stack
 
-FOR_VERSION = "3.272.0"
 SWITCH = "AMPECO_SDK_PATCH"
+
+#: The digest (:func:`fingerprint`) of each SDK function replaced here, as pulumi 3.272.0 has it.
+KNOWN = {
+    "wait_for_rpcs": "ec0ed2d83ddece13",
+    "resource_types": "340fef0b45b22931",
+}
 
 _log = logging.getLogger(__name__)
 _original = stack.wait_for_rpcs
@@ -101,18 +113,41 @@ def resource_types(resource_cls: type) -> dict[str, type]:
     return dict(_types_of(resource_cls))
 
 
+def fingerprint(function: Callable[..., Any]) -> str | None:
+    """A digest of ``function``'s syntax tree (its name, layout and comments do not count), or
+    ``None`` when its source cannot be read."""
+    try:
+        source = textwrap.dedent(inspect.getsource(function))
+    except (OSError, TypeError):
+        return None
+    node = ast.parse(source).body[0]
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        node.name = ""  # what it does, not what it is called
+    return hashlib.sha256(ast.dump(node).encode()).hexdigest()[:16]
+
+
+def _fits() -> dict[str, bool]:
+    """Which corrections this SDK takes: its function is the one written against, and the
+    settings the linear wait reads are there."""
+    settings_there = all(
+        hasattr(settings.SETTINGS, name) for name in ("outputs", "lock")
+    ) and hasattr(settings, "_get_rpc_manager")
+    return {
+        "wait_for_rpcs": fingerprint(_original) == KNOWN["wait_for_rpcs"] and settings_there,
+        "resource_types": fingerprint(_original_resource_types) == KNOWN["resource_types"],
+    }
+
+
 def apply() -> bool:
-    """Install :func:`wait_for_rpcs` and :func:`resource_types` in the SDK if its version is
-    the one they were written for and ``AMPECO_SDK_PATCH`` does not say ``off``; whether they
-    are installed."""
-    if os.environ.get(SWITCH, "").strip().lower() in ("off", "0", "false", "no"):
-        stack.wait_for_rpcs = _original
-        _types.resource_types = _original_resource_types
-        return False
-    found = version("pulumi")
-    if found != FOR_VERSION:
-        _log.debug("pulumi %s is not %s: its own functions are kept", found, FOR_VERSION)
-        return False
-    stack.wait_for_rpcs = wait_for_rpcs
-    _types.resource_types = resource_types
-    return True
+    """Install :func:`wait_for_rpcs` and :func:`resource_types` in the SDK, each where the
+    SDK's own function is the one it was written against, unless ``AMPECO_SDK_PATCH`` says
+    ``off``; whether both are installed."""
+    fits = {name: False for name in KNOWN}
+    if os.environ.get(SWITCH, "").strip().lower() not in ("off", "0", "false", "no"):
+        fits = _fits()
+    for name, fit in fits.items():
+        if not fit:
+            _log.debug("the SDK's %s is not the one corrected here: it is kept", name)
+    stack.wait_for_rpcs = wait_for_rpcs if fits["wait_for_rpcs"] else _original
+    _types.resource_types = resource_types if fits["resource_types"] else _original_resource_types
+    return all(fits.values())
