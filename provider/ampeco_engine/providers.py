@@ -20,6 +20,7 @@ computed as the SDK computes it (``serialize_provider``), once per type.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import pickle
 from collections.abc import Callable, Iterable, Iterator
@@ -27,6 +28,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+from pulumi.dynamic import dynamic as sdk_dynamic
 from pulumi.dynamic.dynamic import serialize_provider
 
 from .engine import PROVIDER_KEY, short
@@ -141,3 +143,16 @@ def _serialized(provider: Any) -> str:
 
 def _module_of(catalogue: Catalogue) -> str:
     return str(getattr(catalogue, "__module__", None) or "given")
+
+
+@contextlib.contextmanager
+def serializing_without_nesting() -> Iterator[None]:
+    """While a program runs, its dynamic resources (whatever their provider) serialize their
+    provider through :func:`_serialized`: without it, a program of about a thousand resources of
+    a provider defined in ``__main__`` fails with ``RecursionError`` in the SDK."""
+    previous = sdk_dynamic.serialize_provider
+    sdk_dynamic.serialize_provider = _serialized
+    try:
+        yield
+    finally:
+        sdk_dynamic.serialize_provider = previous

@@ -25,7 +25,7 @@ from pulumi.runtime.stack import run_in_stack
 from .collector import spaced_collections
 from .engine import Deployment, EngineMonitor
 from .lock import state_lock
-from .providers import Catalogue, InstalledProviders
+from .providers import Catalogue, InstalledProviders, serializing_without_nesting
 from .results import OfflineEngineError, Operation, RunResult, Step
 from .state import (
     Journal,
@@ -443,7 +443,7 @@ class OfflineStack:
             ThreadPoolExecutor(max_workers=_SDK_WORKERS, thread_name_prefix="offline-sdk")
         )
         try:
-            with _exits_raise():
+            with _exits_raise(), serializing_without_nesting():
                 loop.run_until_complete(run_in_stack(self.program))
         except SystemExit as error:  # sys.exit(), exit(), os._exit(): never a success
             failed = True

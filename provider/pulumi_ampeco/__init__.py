@@ -7,6 +7,7 @@ from the kinds' declarations (:mod:`pulumi_ampeco.resources`, ``docs/reference/`
 
 from __future__ import annotations
 
+import sys
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,11 @@ except PackageNotFoundError:  # running from a source tree that was not installe
     __version__ = "0.0.0"
 
 _TENANT = ("Tenant", "TenantDocumentError")
+
+if "pulumi" in sys.modules:
+    # A Pulumi program (its runtime loaded the SDK already): the SDK's corrections go in now,
+    # before the program declares any dynamic resource of its own (see sdk_patch).
+    import_module(".sdk_patch", __name__).apply()
 
 
 def _resources() -> list[str]:

@@ -7,7 +7,6 @@ declarations into :mod:`pulumi_ampeco.resources`.
 from __future__ import annotations
 
 import dataclasses
-import pickle
 import threading
 import weakref
 from typing import Any, ClassVar
@@ -21,13 +20,8 @@ from .errors import AmpecoError
 from .kinds import KINDS, Kind
 from .provider import ADOPT, AmpecoProvider
 
-sdk_patch.apply()  # the program's wait for its outputs in linear time (see sdk_patch)
-
-# The SDK's serialize_provider wraps ``pickle._Pickler._batch_setitems`` in a sorting wrapper on
-# every call and never restores it, so each dynamic resource adds a level of nesting; around a
-# thousand resources in one program the next one fails with RecursionError. Each of our
-# resources puts the original back before the SDK wraps it again.
-_PICKLER_BATCH_SETITEMS = pickle._Pickler.__dict__["_batch_setitems"]
+# Linear waits, cached output types, any number of dynamic resources (see sdk_patch).
+sdk_patch.apply()
 
 
 class DeclarationError(AmpecoError, pulumi.RunError):
@@ -161,7 +155,6 @@ class AmpecoResource(pulumi.dynamic.Resource):
             opts = pulumi.ResourceOptions.merge(
                 opts, pulumi.ResourceOptions(additional_secret_outputs=sorted(kind.secrets))
             )
-        pickle._Pickler._batch_setitems = _PICKLER_BATCH_SETITEMS  # type: ignore[attr-defined]
         super().__init__(AmpecoProvider(self._kind), resource_name, props, opts)
 
 

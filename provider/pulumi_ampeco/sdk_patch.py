@@ -1,4 +1,4 @@
-"""Two corrections to the Pulumi SDK's per-resource cost in a program's own process.
+"""Three corrections to the Pulumi SDK in a program's own process.
 
 **A linear wait for the program's outstanding outputs, in place of the SDK's quadratic one.**
 
@@ -19,11 +19,24 @@ outputs arrive, ``pulumi._types.resource_types`` evaluates the class's annotatio
 seventh of a no-op preview's CPU in the program's process. :func:`resource_types` keeps the
 answer per class; a class's annotations do not change once it is defined.
 
-Each replaces the SDK's function only where that function is the one it was written against:
-the syntax tree of the SDK's own function must have the digest recorded in :data:`KNOWN`
-(taken from pulumi 3.272.0). Any SDK release that leaves the function as it was gets the
-correction; one that changes it keeps its own. They are installed when a program imports the
-resource classes; set ``AMPECO_SDK_PATCH=off`` to keep the SDK's own.
+**Any number of dynamic resources.** ``pulumi.dynamic.dynamic.serialize_provider`` (called for
+every dynamic resource a program declares, ours or a provider of its own) installs a sorting
+wrapper around ``pickle._Pickler._batch_setitems`` and never puts the method back, so every
+call wraps the previous wrapper once more. Once a provider whose pickle holds a dict (one
+defined in ``__main__``, pickled by value) is serialized after about 300 dynamic resources, the
+nested wrappers exceed Python's recursion limit and the program fails with ``RecursionError``,
+under the Pulumi CLI as under the offline engine. A program that imports pulumi-ampeco gets
+the correction at once (``pulumi_ampeco/__init__.py``), before it declares anything.
+:func:`serialize_provider` calls the SDK's and puts the method back after it: the result is the
+same, the nesting stays at one level. It is safe with any SDK (where the SDK restores the
+method itself, putting it back changes nothing), so neither a digest nor ``AMPECO_SDK_PATCH``
+turns it off.
+
+The first two replace the SDK's function only where that function is the one it was written
+against: the syntax tree of the SDK's own function must have the digest recorded in
+:data:`KNOWN` (taken from pulumi 3.272.0). Any SDK release that leaves the function as it was
+gets the correction; one that changes it keeps its own; ``AMPECO_SDK_PATCH=off`` keeps the
+SDK's own. All three are installed when a program imports the resource classes.
 """
 
 from __future__ import annotations
@@ -35,11 +48,13 @@ import hashlib
 import inspect
 import logging
 import os
+import pickle
 import textwrap
 from collections.abc import Callable
 from typing import Any
 
 from pulumi import _types
+from pulumi.dynamic import dynamic
 from pulumi.runtime import settings, stack
 
 SWITCH = "AMPECO_SDK_PATCH"
@@ -53,6 +68,9 @@ KNOWN = {
 _log = logging.getLogger(__name__)
 _original = stack.wait_for_rpcs
 _original_resource_types = _types.resource_types
+_original_serialize_provider = dynamic.serialize_provider
+#: The pickler method the SDK's serialize_provider wraps without putting it back.
+_BATCH_SETITEMS = "_batch_setitems"
 
 
 async def _await_rpcs() -> None:
@@ -113,6 +131,18 @@ def resource_types(resource_cls: type) -> dict[str, type]:
     return dict(_types_of(resource_cls))
 
 
+def serialize_provider(provider: Any) -> str:
+    """The SDK's ``serialize_provider``, with ``pickle._Pickler._batch_setitems`` put back after
+    it (see the module's docstring)."""
+    saved = pickle._Pickler.__dict__.get(_BATCH_SETITEMS)
+    try:
+        value: str = _original_serialize_provider(provider)
+    finally:
+        if saved is not None:
+            setattr(pickle._Pickler, _BATCH_SETITEMS, saved)
+    return value
+
+
 def fingerprint(function: Callable[..., Any]) -> str | None:
     """A digest of ``function``'s syntax tree (its name, layout and comments do not count), or
     ``None`` when its source cannot be read."""
@@ -139,9 +169,11 @@ def _fits() -> dict[str, bool]:
 
 
 def apply() -> bool:
-    """Install :func:`wait_for_rpcs` and :func:`resource_types` in the SDK, each where the
-    SDK's own function is the one it was written against, unless ``AMPECO_SDK_PATCH`` says
-    ``off``; whether both are installed."""
+    """Install :func:`serialize_provider` (a correctness fix, always), and, unless
+    ``AMPECO_SDK_PATCH`` says ``off``, :func:`wait_for_rpcs` and :func:`resource_types`, each
+    where the SDK's own function is the one it was written against; whether those two are
+    installed."""
+    dynamic.serialize_provider = serialize_provider
     fits = {name: False for name in KNOWN}
     if os.environ.get(SWITCH, "").strip().lower() not in ("off", "0", "false", "no"):
         fits = _fits()
