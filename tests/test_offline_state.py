@@ -235,9 +235,10 @@ def test_a_malformed_journal_entry_names_the_journal_and_its_line(tmp_path: Path
         ),
         ({"op": "drop"}, r"line 3: has no 'urn'"),
         (
-            {"op": "rename", "urn": URN},
+            {"op": "rewind", "urn": URN},
             r"line 3: 'op' is not one of pending, put, .* \(it is text of 6 characters\)",
         ),
+        ({"op": "rename", "urn": URN}, r"line 3: has no 'from'"),
         (["drop", URN], r"line 3: should be an object, not a list"),
         (
             {"op": "pending_delete", "urn": URN, "resource": {"name": "a", "custom": True}},

@@ -21,10 +21,11 @@ from typing import Any, NoReturn, TypeVar
 from google.protobuf import empty_pb2, struct_pb2  # type: ignore[import-untyped]
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
-from pulumi.runtime.proto import provider_pb2, resource_pb2
+from pulumi.runtime.proto import alias_pb2, provider_pb2, resource_pb2
 
+from .aliases import AliasError, AliasResolver, create_urn
 from .results import Action, CheckProblem, OfflineEngineError, Operation, RunResult, Step
-from .state import Journal, ResourceState, StackState
+from .state import Journal, ResourceState, StackState, rename
 from .transport import ProviderCallError, RequestT, Transport, TransportError
 from .values import (
     Props,
@@ -88,6 +89,8 @@ class _Goal:
     replace_on_changes: list[str]
     additional_secret_outputs: list[str]
     import_id: str
+    #: The aliases the program gave (``alias_pb2.Alias``: a URN or a spec).
+    aliases: list[Any] = dataclasses.field(default_factory=list)
 
     def state(self, id_: str, inputs: Props, outputs: Props) -> ResourceState:
         return ResourceState(
@@ -158,16 +161,14 @@ class Deployment:
         self.exited = ""
         self.stack_urn = ""
         self.stack_outputs: Props | None = None
+        self._aliases = AliasResolver(self.project, self.stack)
+        #: Old URNs a resource of this run was found under (an alias): not deleted.
+        self._renamed_from: set[str] = set()
 
     # --- bookkeeping ---------------------------------------------------------------------
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
-        qualified = type_
-        if parent:
-            parent_type = parent.split("::")[2]
-            if parent_type != STACK_TYPE:
-                qualified = f"{parent_type}${type_}"
-        return f"urn:pulumi:{self.stack}::{self.project}::{qualified}::{name}"
+        return create_urn(name, type_, parent, self.project, self.stack)
 
     def _record(self, step: Step, state: ResourceState | None) -> None:
         with self._lock:
@@ -216,6 +217,7 @@ class Deployment:
             old_inputs=_shown(old),
             inputs=_shown(new),
             id="" if self.dry_run else id_,
+            renamed_from=self._aliases.renamed.get(subject.urn, ""),
         )
 
     def _fail(
@@ -507,6 +509,10 @@ class Deployment:
             replace_on_changes=list(request.replaceOnChanges),
             additional_secret_outputs=list(request.additionalSecretOutputs),
             import_id=request.importId,
+            aliases=[
+                *request.aliases,
+                *(alias_pb2.Alias(urn=urn) for urn in request.aliasURNs),
+            ],
         )
 
     def _reserve(self, goal: _Goal) -> ResourceState | None:
@@ -517,8 +523,23 @@ class Deployment:
                 raise _StepFailed(
                     f"Duplicate resource URN '{goal.urn}'; try giving it a unique name"
                 )
-            self._registered.add(goal.urn)
             old = self.current.get(goal.urn)
+            candidates = (
+                []
+                if old is not None
+                else self._aliases.candidates(goal.name, goal.type, goal.parent, goal.aliases)
+            )
+            try:
+                was = self._aliases.match(goal.urn, candidates, self._old, self._registered)
+            except AliasError as error:
+                raise _StepFailed(str(error)) from None
+            self._registered.add(goal.urn)
+            if was is not None:
+                self._renamed_from.add(was)
+                rename(self.current, self.pending_deletes, was, goal.urn)
+                if self._journal is not None and not self.dry_run:
+                    self._journal.rename(was, goal.urn)
+                old = self.current.get(goal.urn)
             return old.copy() if old is not None else None
 
     def register_resource(self, request: Any) -> resource_pb2.RegisterResourceResponse:
@@ -541,9 +562,20 @@ class Deployment:
             urn=goal.urn, id=state.id, object=to_struct(state.outputs)
         )
 
+    def _unmatched_aliases(self, goal: _Goal) -> None:
+        """A resource created though it has aliases: none named a resource of the stack (a
+        rename already applied, or a typo), which the plan should say."""
+        if goal.aliases:
+            with self._lock:
+                self.warnings.append(
+                    f"{short(goal.type)} {goal.name!r} has aliases (its old names), but none"
+                    " names a resource of this stack: it is created, not renamed"
+                )
+
     def _component(self, goal: _Goal, old: ResourceState | None) -> ResourceState:
         state = goal.state("", goal.inputs, goal.inputs if old is None else old.outputs)
         if old is None:
+            self._unmatched_aliases(goal)
             step = self._step(goal, "create", new=goal.inputs)
         else:
             changes = changed_keys(old.inputs, goal.inputs)
@@ -566,6 +598,7 @@ class Deployment:
             return goal.state(old.id if old else "", news, old.outputs if old else {})
 
         if old is None:
+            self._unmatched_aliases(goal)
             resumed = goal.urn in self.pending_creates
             kept: _Kept | None = None
             if self.dry_run:
@@ -775,7 +808,11 @@ class Deployment:
     def finish_update(self) -> None:
         """Delete what the program no longer declares (dependents first), then the objects
         that replacements superseded. Runs only after a successful program."""
-        condemned = [r for urn, r in self._old.items() if urn not in self._registered]
+        condemned = [
+            r
+            for urn, r in self._old.items()
+            if urn not in self._registered and urn not in self._renamed_from
+        ]
         for resource in condemned:
             if resource.external:  # read (`get`) resources are forgotten, never deleted
                 self._forget(resource.urn)

@@ -42,6 +42,8 @@ class Step:
     id: str = dataclasses.field(default="", compare=False)
     #: Something the plan should say about the step (a create an interrupted run began).
     note: str = dataclasses.field(default="", compare=False, repr=False)
+    #: The URN the resource had before this run, when an alias found it under another one.
+    renamed_from: str = dataclasses.field(default="", compare=False)
 
     def changed_values(self) -> dict[str, tuple[Any, Any]]:
         """``{name: (old, new)}`` for the names in ``changes`` (``None`` where absent)."""

@@ -316,10 +316,42 @@ class StackState:
             resource = ResourceState.from_json(entry["urn"], entry["resource"], "resource")
             if not any(_same_object(r, resource) for r in self.pending_deletes):
                 self.pending_deletes.append(resource)
+        elif op == "rename":
+            rename(self.resources, self.pending_deletes, entry["from"], entry["urn"])
         else:  # deleted_pending
             self.pending_deletes = [
                 r for r in self.pending_deletes if (r.urn, r.id) != (entry["urn"], entry["id"])
             ]
+
+
+def rename(
+    resources: dict[str, ResourceState], pending_deletes: list[ResourceState], old: str, new: str
+) -> None:
+    """Record the resource of URN ``old`` under ``new`` (an alias matched), in its place in
+    the order, and make every reference to ``old`` (parent, dependencies, deletedWith) name
+    ``new``. Nothing to move (already moved) changes nothing."""
+    if old not in resources or new in resources:
+        return
+    moved = dict(resources)
+    resources.clear()
+    for urn, resource in moved.items():
+        if urn == old:
+            resource.urn = new
+            resource.name = new.split("::", 3)[3]
+            resource.type = new.split("::")[2].rsplit("$", 1)[-1]
+            urn = new
+        resources[urn] = resource
+
+    def swap(urns: list[str]) -> list[str]:
+        return [new if urn == old else urn for urn in urns]
+
+    for resource in [*resources.values(), *pending_deletes]:
+        resource.parent = new if resource.parent == old else resource.parent
+        resource.deleted_with = new if resource.deleted_with == old else resource.deleted_with
+        resource.dependencies = swap(resource.dependencies)
+        resource.property_dependencies = {
+            key: swap(urns) for key, urns in resource.property_dependencies.items()
+        }
 
 
 #: The top-level fields of the file, as :func:`_checked_fields` reads them.
@@ -339,6 +371,7 @@ _ENTRY_FIELDS: dict[str, dict[str, str]] = {
     "created_none": {"urn": "str"},
     "pending_delete": {"urn": "str", "resource": "Props"},
     "deleted_pending": {"urn": "str", "id": "str"},
+    "rename": {"urn": "str", "from": "str"},
 }
 
 
@@ -436,6 +469,10 @@ class Journal:
 
     def pending_delete(self, resource: ResourceState) -> None:
         self._write({"op": "pending_delete", "urn": resource.urn, "resource": resource.to_json()})
+
+    def rename(self, old: str, new: str) -> None:
+        """The resource of URN ``old`` is now ``new`` (one line, so a crash keeps it whole)."""
+        self._write({"op": "rename", "urn": new, "from": old})
 
     def deleted_pending(self, resource: ResourceState) -> None:
         self._write({"op": "deleted_pending", "urn": resource.urn, "id": resource.id})

@@ -59,6 +59,7 @@ _SYMBOLS = {
 }
 _DONE = {
     "adopt": "adopted",
+    "rename": "renamed",
     "create": "created",
     "update": "updated",
     "replace": "replaced",
@@ -803,9 +804,14 @@ def step_lines(
         for name, (before, after) in sorted(plan.items()):
             lines.append(f"      {_key(name)}: {inline(masked(before))} => {inline(masked(after))}")
         return lines
+    renamed = f"{step.renamed_from.split('::', 3)[3]} → {step.name}" if step.renamed_from else ""
+    if step.action == "same" and renamed:  # found under its old name: nothing else changes
+        return ["~ rename".ljust(11) + f"{short_type(step.type)}  {renamed}"]
     symbol = "~" if action == "refresh" else _SYMBOLS[step.action]
     head = f"{symbol} {action}".ljust(11) + f"{short_type(step.type)}  {step.name}"
     indent = "      "
+    if renamed:
+        head += f"  (renamed: {renamed})"
     if step.action == "delete":
         if operation == "refresh":
             head += "  (gone from the tenant: removed from the state)"
@@ -852,7 +858,7 @@ def short_type(type_: str) -> str:
 
 def _shown(step: Step, operation: str) -> bool:
     if step.action == "same":
-        return False
+        return bool(step.renamed_from)
     if step.action == "read":  # shown when first read, or when what was read changed
         return bool(step.changes) or (operation != "refresh" and not step.old_inputs)
     return True
@@ -891,6 +897,8 @@ def format_summary(result: RunResult, operation: str) -> str:
                 unchanged += 1
         elif operation == "refresh" and step.action == "delete":
             counts["gone"] = counts.get("gone", 0) + 1
+        elif step.action == "same" and step.renamed_from:
+            counts["rename"] = counts.get("rename", 0) + 1
         elif step.action == "same":
             unchanged += 1
         elif adopts(step):
@@ -904,7 +912,7 @@ def format_summary(result: RunResult, operation: str) -> str:
         if operation == "refresh":
             return f"No changes: {resources} as the tenant has them"
         return f"No changes: {resources} unchanged"
-    order = ["adopt", "create", "update", "replace", "delete", "read", "changed", "gone"]
+    order = ["adopt", "rename", "create", "update", "replace", "delete", "read", "changed", "gone"]
     parts = []
     for action in order:
         if action not in counts:

@@ -90,7 +90,10 @@ class Tenant(pulumi.ComponentResource):
         resource: pulumi.CustomResource = cls(
             f"{tenant}/{node.name}",
             opts=pulumi.ResourceOptions(
-                parent=self, retain_on_delete=node.retain_on_delete or None
+                parent=self,
+                retain_on_delete=node.retain_on_delete or None,
+                # `renamed_from`: the object the stack holds under an old name is this one.
+                aliases=[pulumi.Alias(name=f"{tenant}/{old}") for old in node.old_names] or None,
             ),
             adopt=(
                 Adopt(node.adopt, ids_from, by_key=not node.key_shared)

@@ -31,6 +31,9 @@ KEY = re.compile(KEY_PATTERN)
 #: same key; an id: exactly that object), and leave it on the tenant when it leaves the stack.
 ADOPT = "adopt"
 RETAIN = "retain_on_delete"
+#: The key (or keys) an object had before: the stack's object under that key is this one, kept
+#: with its id (the ``Tenant`` component turns it into aliases), never deleted and created.
+RENAMED_FROM = "renamed_from"
 #: At the top of a document that declares no object on purpose (it empties the stack).
 EMPTY = "delete_everything"
 #: At the top of an exported document: the tenant whose ids its ``adopt: <id>`` name. On any

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic.json_schema import models_json_schema
 
 from ..kinds import KINDS, SECTIONS, TOP_LEVEL, Section
-from .loading import ADOPT, EMPTY, IDS_FROM, KEY_PATTERN, RETAIN
+from .loading import ADOPT, EMPTY, IDS_FROM, KEY_PATTERN, RENAMED_FROM, RETAIN
 
 #: A whole value taken from the stack's config.
 CONFIG_REFERENCE = r"^\$\{config:[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?\}$"
@@ -129,6 +129,19 @@ def _entry(defs: dict[str, Any], section: Section, entry_names: dict[str, str]) 
         "description": f"take over an existing {section.singular}: true (the one with the same"
         " key) or its id",
     }
+    if section.keyed:
+        props[RENAMED_FROM] = {
+            "anyOf": [
+                {"type": "string", "pattern": KEY_PATTERN},
+                {
+                    "type": "array",
+                    "items": {"type": "string", "pattern": KEY_PATTERN},
+                    "minItems": 1,
+                },
+            ],
+            "description": f"the key (or keys) the {section.singular} had before: the stack keeps"
+            " its object, with its id and everything under it",
+        }
     props[RETAIN] = {
         "type": "boolean",
         "description": f"leave the {section.singular} on the tenant when it leaves the stack",

@@ -28,6 +28,7 @@ from .loading import (
     EMPTY,
     IDS_FROM,
     KEY,
+    RENAMED_FROM,
     RETAIN,
     ConfigLookup,
     DocPath,
@@ -63,6 +64,11 @@ class Node:
     #: the ids are not from, neither is looked for by key.
     key_shared: bool = False
     retain_on_delete: bool = False
+    #: The keys ``renamed_from`` gives (the object's own, not its parents').
+    renamed_from: list[str] = field(default_factory=list)
+    #: The names the object had before (``renamed_from``, its own or an enclosing object's):
+    #: its resource's aliases.
+    old_names: list[str] = field(default_factory=list)
     #: Top-level arguments holding a value from a secret config.
     secret_args: set[str] = field(default_factory=set)
     fake_id: int = 0
@@ -121,6 +127,7 @@ def load(
     for name in TOP_LEVEL:
         if substituted.data.get(name) is not None:
             walker.walk(SECTIONS[name], substituted.data[name], (name,), ())
+    walker.check_renames()
     walker.check_all()
     if not walker.nodes and not walker.problems and emptied is not True:
         problems.append(
@@ -301,9 +308,70 @@ class _Walker:
             self._raw[id(node)] = (obj, parents)
             if isinstance(key, str):
                 keys[key] = node
+            self._renames(node, section, obj, parents)
             for child in section.children:
                 if obj.get(child) is not None:
                     self.walk(SECTIONS[child], obj[child], (*obj_path, child), (*parents, node))
+
+    def _renames(
+        self,
+        node: Node,
+        section: Section,
+        obj: Mapping[str, Any],
+        parents: tuple[Node, ...],
+    ) -> None:
+        """``renamed_from`` of ``node``, checked, and every name it had before: under each
+        of its own old keys, and under each old name of the object holding it."""
+        given = obj.get(RENAMED_FROM)
+        if given is not None:
+            olds = [given] if isinstance(given, str) else given
+            path = (*node.path, RENAMED_FROM)
+            if not section.keyed:
+                self._problem(
+                    path,
+                    f"{section.singular}s are named by `{section.name_field or 'position'}`,"
+                    " not by a key: only objects under a key can be renamed",
+                )
+            elif (
+                not isinstance(olds, list)
+                or not olds
+                or not all(isinstance(o, str) and KEY.fullmatch(o) for o in olds)
+            ):
+                self._problem(path, "must be the key the object had before, or a list of such keys")
+            elif node.path[-1] in olds:
+                self._problem(path, f"names the object's own key `{node.path[-1]}`")
+            else:
+                node.renamed_from = list(dict.fromkeys(olds))
+        own = [node.name.rsplit("/", 1)[-1], *node.renamed_from]
+        holders = [parents[-1].name, *parents[-1].old_names] if parents else [""]
+        names = [
+            f"{holder}/{section.name}/{key}" if holder else f"{section.name}/{key}"
+            for holder in holders
+            for key in own
+        ]
+        node.old_names = [n for n in dict.fromkeys(names) if n != node.name]
+
+    def check_renames(self) -> None:
+        """An old key still declared beside the object renamed from it, or claimed by two
+        objects, is refused: either would make two resources of one object."""
+        claimed: dict[tuple[str, DocPath, str], Node] = {}
+        for node in self.nodes:
+            where = node.path[:-1]
+            for old in node.renamed_from:
+                still = self._index.get((node.section.name, node.path[:-2]), {}).get(old)
+                if still is not None and still.path == (*where, old):
+                    self._problem(
+                        (*node.path, RENAMED_FROM),
+                        f"`{format_path(still.path)}` is still declared: rename it (remove the"
+                        f" old entry) or drop `{old}` from `{RENAMED_FROM}`",
+                    )
+                first = claimed.setdefault((node.section.name, where, old), node)
+                if first is not node:
+                    self._problem(
+                        (*node.path, RENAMED_FROM),
+                        f"`{format_path(first.path)}` is renamed from `{old}` too: one object"
+                        " cannot become two",
+                    )
 
     # --- pass 2: each object's fields, references and keys -------------------------------
 
@@ -376,9 +444,11 @@ class _Walker:
         fields = {f for f in decl.model.model_fields if f not in section.parent_fields}
         allowed = fields | {r.field.split(".")[0] for r in section.refs}
         allowed |= set(section.children) | {ADOPT, RETAIN}
+        if section.keyed:
+            allowed.add(RENAMED_FROM)
         args: dict[str, Any] = {}
         for name, value in obj.items():
-            if name in section.children:
+            if name in section.children or name == RENAMED_FROM:  # read in pass 1
                 continue
             if name == ADOPT:
                 if isinstance(value, bool) or (isinstance(value, int) and value > 0):
@@ -407,7 +477,9 @@ class _Walker:
             else:
                 args[name] = copy.deepcopy(value)
         if section.external_id_from_key and "external_id" not in args:
-            args["external_id"] = node.path[-1]
+            # A renamed object keeps the external id its first old key gave it: a rename
+            # changes the document, not the tenant's object (decisions: renames).
+            args["external_id"] = node.renamed_from[0] if node.renamed_from else node.path[-1]
         probe = copy.deepcopy(args)
         for name, parent in zip(
             section.parent_fields, parents[-len(section.parent_fields) :], strict=True
