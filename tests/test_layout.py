@@ -163,3 +163,19 @@ def test_a_program_imports_nothing_of_the_offline_engine() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]", done.stdout
+
+
+def test_the_engine_names_the_uncertain_create_errors_pulumi_ampeco_raises() -> None:
+    """The engine keeps a create pending after these (it cannot import them): same names."""
+    from ampeco_engine.engine import UNCERTAIN_CREATE_ERRORS
+    from ampeco_engine.transport import ProviderCallError
+    from pulumi_ampeco.errors import AmbiguousCreateError, DuplicateObjectsError
+
+    assert {AmbiguousCreateError.__name__, DuplicateObjectsError.__name__} == (
+        UNCERTAIN_CREATE_ERRORS
+    )
+    line = "pulumi_ampeco.errors.AmbiguousCreateError: POST /locations/v2.0: no answer"
+    assert ProviderCallError("Create", line, line).exception_type == "AmbiguousCreateError"
+    quoted = "ValueError: name 'AmbiguousCreateError: x' is not allowed"
+    assert ProviderCallError("Create", quoted, quoted).exception_type == "ValueError"
+    assert ProviderCallError("Create", "no exception line", "").exception_type == ""

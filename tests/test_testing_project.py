@@ -1,5 +1,5 @@
 """How :mod:`ampeco_engine.project` reads a project's config: the stack file over the
-project-level defaults of ``Pulumi.yaml``, as the Pulumi CLI does, and a :class:`ValueError`
+project-level defaults of ``Pulumi.yaml``, as the Pulumi CLI does, and a :class:`ProjectFileError`
 naming the file for what the CLI would not accept either (``ampeco-iac offline`` reports it
 as a usage error, exit 2)."""
 
@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from ampeco_engine.project import StackConfig, project_main, project_name, stack_config
+from ampeco_engine.project import (
+    ProjectFileError,
+    StackConfig,
+    project_main,
+    project_name,
+    stack_config,
+)
 from pulumi_ampeco.cli import main
 
 PROJECT = "name: demo\nruntime: python\n"
@@ -40,7 +46,7 @@ def test_no_stack_file_no_config(tmp_path: Path) -> None:
 def test_malformed_yaml_names_the_file(tmp_path: Path, file: str) -> None:
     root = project(tmp_path, stack_yaml="config: {}\n")
     (root / file).write_text("name: demo\nconfig: [unclosed\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="is not valid YAML") as caught:
+    with pytest.raises(ProjectFileError, match="is not valid YAML") as caught:
         stack_config(root, "dev")
     assert str(root / file) in str(caught.value)
 
@@ -50,16 +56,18 @@ def test_malformed_yaml_names_the_file(tmp_path: Path, file: str) -> None:
 def test_top_level_not_a_mapping(tmp_path: Path, file: str, text: str, kind: str) -> None:
     root = project(tmp_path, stack_yaml="config: {}\n")
     (root / file).write_text(text, encoding="utf-8")
-    with pytest.raises(ValueError, match=f"the top level must be a mapping, not {kind}") as caught:
+    with pytest.raises(
+        ProjectFileError, match=f"the top level must be a mapping, not {kind}"
+    ) as caught:
         stack_config(root, "dev")
     assert str(root / file) in str(caught.value)
 
 
 def test_malformed_project_file_for_name_and_main(tmp_path: Path) -> None:
     root = project(tmp_path, pulumi_yaml="name: [demo\n")
-    with pytest.raises(ValueError, match=r"Pulumi\.yaml is not valid YAML"):
+    with pytest.raises(ProjectFileError, match=r"Pulumi\.yaml is not valid YAML"):
         project_name(root)
-    with pytest.raises(ValueError, match=r"Pulumi\.yaml is not valid YAML"):
+    with pytest.raises(ProjectFileError, match=r"Pulumi\.yaml is not valid YAML"):
         project_main(root)
 
 
@@ -99,7 +107,7 @@ def test_secure_value_inside_structured_config_is_refused(
     tmp_path: Path, value: str, where: str
 ) -> None:
     root = project(tmp_path, stack_yaml=f"config:\n  db:{value}")
-    with pytest.raises(ValueError, match="only the Pulumi CLI can decrypt") as caught:
+    with pytest.raises(ProjectFileError, match="only the Pulumi CLI can decrypt") as caught:
         stack_config(root, "dev")
     message = str(caught.value)
     assert f"demo:db holds an encrypted value at {where}," in message
@@ -177,7 +185,7 @@ def test_old_config_directory_spelling_is_not_config(tmp_path: Path) -> None:
 )
 def test_project_config_the_cli_rejects(tmp_path: Path, entry: str, problem: str) -> None:
     root = project(tmp_path, pulumi_yaml=f"{PROJECT}config:\n  {entry}\n")
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(ProjectFileError) as caught:
         stack_config(root, "dev")
     assert problem in str(caught.value)
     assert str(root / "Pulumi.yaml") in str(caught.value)
@@ -185,5 +193,31 @@ def test_project_config_the_cli_rejects(tmp_path: Path, entry: str, problem: str
 
 def test_project_config_not_a_mapping(tmp_path: Path) -> None:
     root = project(tmp_path, pulumi_yaml=PROJECT + "config: [a, b]\n")
-    with pytest.raises(ValueError, match="`config` must be a mapping"):
+    with pytest.raises(ProjectFileError, match="`config` must be a mapping"):
         stack_config(root, "dev")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["offline", "preview"],
+        ["validate", "tenant.yaml"],
+        ["export", "-o", "out.yaml", "-c", "ampeco:tenantUrl=http://127.0.0.1:9"],
+    ],
+)
+def test_a_stack_file_the_cli_rejects_is_a_usage_error_of_every_command(
+    tmp_path: Path,
+    command: list[str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Exit 2 naming the file, from each command that reads a stack's config; no traceback."""
+    root = project(tmp_path, stack_yaml="config: [a, b]\n")
+    (root / "tenant.yaml").write_text("locations: {}\n", encoding="utf-8")
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("AMPECO_API_TOKEN", "unused")
+    status = main([*command, "--stack", "dev"])
+    err = capsys.readouterr().err
+    assert status == 2, err
+    assert "Pulumi.dev.yaml: `config` must be a mapping" in err
+    assert "Traceback" not in err

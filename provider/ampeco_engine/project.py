@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from .results import ProjectFileError
+
 if TYPE_CHECKING:  # the SDK is heavy; reading a project's files does not need it
     from .stack import Program
 
@@ -71,7 +73,7 @@ def project_name(project_dir: str | Path) -> str:
     """The ``name`` of the project's ``Pulumi.yaml``."""
     name = _project_file(Path(project_dir).resolve()).get("name")
     if not isinstance(name, str) or not name:
-        raise ValueError(f"{Path(project_dir) / 'Pulumi.yaml'} has no project name")
+        raise ProjectFileError(f"{Path(project_dir) / 'Pulumi.yaml'} has no project name")
     return name
 
 
@@ -79,7 +81,7 @@ def stack_config(project_dir: str | Path, stack: str) -> StackConfig:
     """Config of stack ``stack`` as the Pulumi CLI gives it to the program: the values of
     ``Pulumi.<stack>.yaml`` (none if the file does not exist) over the project-level config of
     ``Pulumi.yaml``. Keys without a namespace belong to the project; structured values stay
-    structured. Raises :class:`ValueError` for a file the CLI would not accept either, and for
+    structured. Raises :class:`ProjectFileError` for a file the CLI would not accept either, and for
     an encrypted value inside structured config, which only the CLI can decrypt."""
     root = Path(project_dir).resolve()
     project_file = _project_file(root)
@@ -87,7 +89,7 @@ def stack_config(project_dir: str | Path, stack: str) -> StackConfig:
     data = _yaml_mapping(path) if path.exists() else {}
     raw = data.get("config") or {}
     if not isinstance(raw, dict):
-        raise ValueError(f"{path}: `config` must be a mapping")
+        raise ProjectFileError(f"{path}: `config` must be a mapping")
     project = project_name(root)
     values: dict[str, Any] = {}
     encrypted: list[str] = []
@@ -98,7 +100,7 @@ def stack_config(project_dir: str | Path, stack: str) -> StackConfig:
             continue
         nested = _secure_path(value)
         if nested is not None:
-            raise ValueError(
+            raise ProjectFileError(
                 f"{path}: {full} holds an encrypted value at {nested}, which only the Pulumi "
                 "CLI can decrypt: run this stack with the Pulumi CLI, or keep the secret out "
                 "of the structured value"
@@ -150,7 +152,7 @@ def _project_defaults(path: Path, data: dict[str, Any], project: str) -> dict[st
     if raw is None or isinstance(raw, str):  # a string is the old spelling of stackConfigDir
         return {}
     if not isinstance(raw, dict):
-        raise ValueError(f"{path}: `config` must be a mapping")
+        raise ProjectFileError(f"{path}: `config` must be a mapping")
     defaults: dict[str, Any] = {}
     for key, entry in raw.items():
         name = str(key)
@@ -161,21 +163,21 @@ def _project_defaults(path: Path, data: dict[str, Any], project: str) -> dict[st
             continue
         unknown = set(map(str, entry)) - _PROJECT_CONFIG_ATTRIBUTES
         if unknown:
-            raise ValueError(
+            raise ProjectFileError(
                 f"{path}: config {name}: unknown attribute(s) {', '.join(sorted(unknown))}; "
                 "an object value has to be nested under `default` or `value`"
             )
         default, value = entry.get("default"), entry.get("value")
         if default is not None and value is not None:
-            raise ValueError(f"{path}: config {name} cannot have both `default` and `value`")
+            raise ProjectFileError(f"{path}: config {name} cannot have both `default` and `value`")
         if not own:
             if "type" in entry or default is not None:
-                raise ValueError(
+                raise ProjectFileError(
                     f"{path}: config {name} is not namespaced by the project: it takes "
                     "`value` only (no `type` or `default`)"
                 )
             if value is None:
-                raise ValueError(f"{path}: config {name} is namespaced and must have `value`")
+                raise ProjectFileError(f"{path}: config {name} is namespaced and must have `value`")
         given = default if default is not None else value
         if given is not None:
             defaults[qualified(name, project)] = given
@@ -188,21 +190,21 @@ def _project_file(root: Path) -> dict[str, Any]:
 
 
 def _yaml_mapping(path: Path) -> dict[str, Any]:
-    """The mapping a Pulumi YAML file holds (empty for an empty file); a :class:`ValueError`
-    naming the file for anything else, so that callers report it as a usage error."""
+    """The mapping a Pulumi YAML file holds (empty for an empty file); a
+    :class:`ProjectFileError` naming the file for anything else."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None)
         if mark is None or problem is None:
-            raise ValueError(f"{path} is not valid YAML: {exc}") from None
+            raise ProjectFileError(f"{path} is not valid YAML: {exc}") from None
         where = f"line {mark.line + 1}, column {mark.column + 1}"
-        raise ValueError(f"{path} is not valid YAML ({where}): {problem}") from None
+        raise ProjectFileError(f"{path} is not valid YAML ({where}): {problem}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ValueError(f"{path}: the top level must be a mapping, not {_kind(data)}")
+        raise ProjectFileError(f"{path}: the top level must be a mapping, not {_kind(data)}")
     return data
 
 
@@ -228,6 +230,7 @@ def _program_environment(directory: Path) -> Iterator[None]:
 
 
 __all__ = [
+    "ProjectFileError",
     "StackConfig",
     "project_main",
     "project_name",

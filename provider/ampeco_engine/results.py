@@ -87,13 +87,23 @@ class CheckProblem:
     reason: str
 
 
-class EngineStartError(Exception):
+class EngineError(Exception):
+    """Every error the offline engine reports on purpose; anything else is a bug and surfaces
+    as one (``ampeco-iac offline`` never turns a stray ``ValueError`` into a usage error)."""
+
+
+class EngineStartError(EngineError):
     """The operation could not start: a state file or journal that cannot be read, a held
     lock, a provider that is not the installed one. Nothing was sent to the tenant; the
     message names the file and what to do (``ampeco-iac offline`` exits 2)."""
 
 
-class OfflineEngineError(Exception):
+class ProjectFileError(EngineStartError):
+    """``Pulumi.yaml`` or ``Pulumi.<stack>.yaml`` is not one the Pulumi CLI would accept (or
+    holds what only the CLI can decrypt); the message names the file and the entry."""
+
+
+class OfflineEngineError(EngineError):
     """An operation failed: a provider call, a check, a protected delete or the program itself.
 
     ``name``/``type``/``urn`` identify the resource (empty for program errors),

@@ -57,6 +57,14 @@ class ProviderCallError(Exception):
         self.details = details
         self.kept = kept
 
+    @property
+    def exception_type(self) -> str:
+        """The class name of the provider's exception (``AmbiguousCreateError``), or ``""``
+        when the message is not an ``ExcType: message`` line."""
+        head, colon, _ = self.message.partition(":")
+        name = head.strip().rsplit(".", 1)[-1]
+        return name if colon and name.isidentifier() else ""
+
 
 def kept_object(
     metadata: Sequence[tuple[str, Any]] | None,

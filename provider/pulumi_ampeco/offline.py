@@ -193,7 +193,7 @@ class Settings:
 
 def resolve(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> Settings:
     """Project, stack, state file and config for a run; raises :class:`UsageError`."""
-    from ampeco_engine.project import project_name, stack_config
+    from ampeco_engine.project import ProjectFileError, project_name, stack_config
 
     env = os.environ if env is None else env
     root = Path(args.cwd).resolve()
@@ -202,7 +202,7 @@ def resolve(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> S
     try:
         project = project_name(root)
         stack_file = stack_config(root, args.stack)
-    except (ValueError, OSError) as exc:
+    except (ProjectFileError, OSError) as exc:
         raise UsageError(str(exc)) from None
     state = (Path(args.state) if args.state else root / STATE_DIR / f"{args.stack}.json").resolve()
     no_stack_file = not (root / f"Pulumi.{args.stack}.yaml").is_file()

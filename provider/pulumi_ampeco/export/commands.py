@@ -70,11 +70,14 @@ def add_parser(sub: Any) -> None:
 
 
 def _settings(args: argparse.Namespace) -> dict[str, str]:
-    from ampeco_engine.project import stack_config
+    from ampeco_engine.project import ProjectFileError, stack_config
 
     values: dict[str, str] = {}
     if args.stack:
-        found = stack_config(args.cwd or Path.cwd(), args.stack)
+        try:
+            found = stack_config(args.cwd or Path.cwd(), args.stack)
+        except ProjectFileError as exc:
+            raise UsageError(str(exc)) from None
         values.update({k: str(v) for k, v in found.values.items() if isinstance(v, str)})
     values.update(config.config_options(args.config))
     return values

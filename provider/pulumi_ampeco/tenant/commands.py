@@ -70,7 +70,7 @@ def run_schema(args: argparse.Namespace) -> int:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from ampeco_engine.project import project_name, stack_config
+    from ampeco_engine.project import ProjectFileError, project_name, stack_config
 
     from ..errors import DocumentError, UsageError
     from .loading import UNREADABLE
@@ -80,8 +80,6 @@ def run_validate(args: argparse.Namespace) -> int:
     values: dict[str, Any] = {}
     encrypted: tuple[str, ...] = ()
     project = ""
-    if (project_dir / "Pulumi.yaml").exists():
-        project = project_name(project_dir)
     stack = args.stack or config.DEFAULT_STACK
     if args.stack and not (project_dir / f"Pulumi.{stack}.yaml").is_file():
         print(
@@ -90,9 +88,15 @@ def run_validate(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    if (project_dir / f"Pulumi.{stack}.yaml").is_file():
-        found = stack_config(project_dir, stack)
-        values, encrypted = dict(found.values), found.encrypted
+    try:
+        if (project_dir / "Pulumi.yaml").exists():
+            project = project_name(project_dir)
+        if (project_dir / f"Pulumi.{stack}.yaml").is_file():
+            found = stack_config(project_dir, stack)
+            values, encrypted = dict(found.values), found.encrypted
+    except ProjectFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     try:
         values.update(config.config_options(args.config))
     except UsageError as exc:
