@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
 
+from . import moving
 from .config import BY_KEY, DEFAULT_STACK, NAMESPACE, qualified
 from .errors import POSSIBLE_DUPLICATE, UsageError
 
@@ -173,6 +174,7 @@ def add_parser(commands: Any) -> None:
                 "stack manages (without it, such an up stops before changing anything)",
             )
         parser.set_defaults(handler=run)
+    moving.add_parsers(operations, common)
 
 
 @dataclass
@@ -191,20 +193,32 @@ class Settings:
     no_stack_file: bool = False
 
 
-def resolve(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> Settings:
-    """Project, stack, state file and config for a run; raises :class:`UsageError`."""
-    from ampeco_engine.project import ProjectFileError, project_name, stack_config
+def locate(args: argparse.Namespace) -> tuple[Path, str, Path]:
+    """The project directory, the project's name and the stack's state file; raises
+    :class:`UsageError`."""
+    from ampeco_engine.project import ProjectFileError, project_name
 
-    env = os.environ if env is None else env
     root = Path(args.cwd).resolve()
     if not (root / "Pulumi.yaml").is_file():
         raise UsageError(f"no Pulumi.yaml in {root} (choose the project with --cwd)")
     try:
         project = project_name(root)
-        stack_file = stack_config(root, args.stack)
     except (ProjectFileError, OSError) as exc:
         raise UsageError(str(exc)) from None
     state = (Path(args.state) if args.state else root / STATE_DIR / f"{args.stack}.json").resolve()
+    return root, project, state
+
+
+def resolve(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> Settings:
+    """Project, stack, state file and config for a run; raises :class:`UsageError`."""
+    from ampeco_engine.project import ProjectFileError, stack_config
+
+    env = os.environ if env is None else env
+    root, project, state = locate(args)
+    try:
+        stack_file = stack_config(root, args.stack)
+    except (ProjectFileError, OSError) as exc:
+        raise UsageError(str(exc)) from None
     no_stack_file = not (root / f"Pulumi.{args.stack}.yaml").is_file()
     if no_stack_file and not _has_state(state) and not getattr(args, "new_stack", False):
         raise UsageError(
