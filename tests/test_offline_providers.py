@@ -14,14 +14,14 @@ from typing import Any
 
 import pytest
 
-from ampeco_engine import OfflineStack
+from ampeco_engine import OfflineEngineError, OfflineStack
 from ampeco_engine.providers import ForeignProviderError, InstalledProviders
 from ampeco_engine.state import ResourceState, StackState, commit
 from ampeco_engine.values import make_secret
 
 from . import test_offline_cli
 from .test_offline_cli import Project
-from .toy_provider import Thing, installed_provider
+from .toy_provider import Thing, ToyStore, installed_provider
 
 project = test_offline_cli.project  # the fixture: a project directory and the command on it
 
@@ -152,9 +152,61 @@ def test_a_type_no_installed_provider_serves_is_refused(tmp_path: Path) -> None:
     assert str(caught.value) == (
         f"{path}: resources[0] (toy:Thing): no provider installed here serves this type (the"
         f" state was made by another program or altered); {FIX}; if the state is this stack's,"
-        " install the package whose ampeco_engine.providers entry point serves the type"
+        " install the package whose ampeco_engine.providers entry point serves the type. A"
+        " program's own dynamic provider serves its resources while the program runs (preview,"
+        " up); for refresh and destroy, --trust-stored-providers runs the ones this state"
+        " stores, if you trust the file"
     )
     assert _own() not in str(caught.value)
+
+
+@pytest.mark.parametrize("transport", ["grpc", "inprocess"])
+def test_a_programs_own_provider_serves_its_type_and_a_stored_one_never_runs(
+    tmp_path: Path, transport: str
+) -> None:
+    """No installed provider serves toy:Thing here (the program's own, so to speak): the
+    resources the program still declares give the provider for deleting the one it dropped;
+    the pickle the state stores for it (planted) is never loaded. Without any resource of the
+    type left in the program, the up stops before any write."""
+    store = tmp_path / "store.json"
+    config = {"toy:storePath": str(store)}
+    path = tmp_path / "state.json"
+
+    def program(names: tuple[str, ...]) -> Any:
+        return lambda: [Thing(name, key=name) for name in names]
+
+    OfflineStack(program(("a", "b")), path, config, transport="inprocess", project="p").up()
+    marker = tmp_path / "unpickled"
+    data = json.loads(path.read_text())
+    for item in data["resources"].values():
+        item["outputs"]["__provider"] = item["inputs"]["__provider"] = _planted(marker)
+    path.write_text(json.dumps(data))
+
+    stack = OfflineStack(program(("b",)), path, config, transport=transport, project="p")
+    result = stack.up()
+    assert {s.name: s.action for s in result.steps} == {"b": "same", "a": "delete"}
+    assert not marker.exists()
+    assert [o["key"] for o in ToyStore(store).objects().values()] == ["b"]
+
+    emptied = OfflineStack(program(()), path, config, transport=transport, project="p")
+    with pytest.raises(OfflineEngineError, match="the program declares no resource of it any"):
+        emptied.up()
+    assert [o["key"] for o in ToyStore(store).objects().values()] == ["b"]
+    assert not marker.exists()
+
+    # A run that fails before reaching `b` writes the state with what `b` stored, unchanged.
+    data = json.loads(path.read_text())
+    [urn_b] = list(data["resources"])
+    data["resources"][urn_b]["inputs"]["__provider"] = _planted(marker)
+    path.write_text(json.dumps(data))
+    ToyStore(store).fail_next("create", "refused", key="c")
+    failing = OfflineStack(program(("c",)), path, config, transport=transport, project="p")
+    with pytest.raises(OfflineEngineError, match="refused"):
+        failing.up()
+    assert json.loads(path.read_text())["resources"][urn_b]["inputs"]["__provider"] == (
+        _planted(marker)
+    )
+    assert not marker.exists()
 
 
 def test_a_provider_pickled_differently_is_served_by_the_installed_one(tmp_path: Path) -> None:

@@ -117,6 +117,30 @@ def test_the_offline_engine_runs_many_resources_of_a_provider_from_main(tmp_path
     assert "RecursionError" not in output
     assert f"Done: {COUNT} created" in output
 
+    def offline(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [
+                *(sys.executable, "-m", "pulumi_ampeco.cli", "offline", *args),
+                *("--cwd", str(project), "-c", "ampeco:tenantUrl=http://127.0.0.1:9"),
+            ],
+            env={**os.environ, "AMPECO_API_TOKEN": "unused"},
+            capture_output=True,
+            text=True,
+            timeout=200,
+            check=False,
+        )
+
+    # The next runs: the program's provider serves its type (the state's pickles never run).
+    fewer = offline("up", "--allow-mass-delete", "-c", "own:count=3")
+    assert fewer.returncode == 0, fewer.stderr
+    assert f"Done: {COUNT - 3} deleted, 3 unchanged" in fewer.stdout
+    # Destroy runs no program: only the state's own providers could, if the user trusts it.
+    refused = offline("destroy")
+    assert refused.returncode == 2 and "--trust-stored-providers" in refused.stderr
+    trusted = offline("destroy", "--trust-stored-providers")
+    assert trusted.returncode == 0, trusted.stderr
+    assert "Done: 3 deleted" in trusted.stdout
+
 
 @pytest.mark.timeout(300)
 def test_the_cli_previews_many_resources_of_a_provider_from_main_beside_ours(

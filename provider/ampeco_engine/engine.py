@@ -44,6 +44,11 @@ from .values import (
 )
 
 PROVIDER_KEY = "__provider"
+UNSERVED = "not-served-by-an-installed-provider"
+"""Put in place of a stored ``__provider`` no installed provider serves (one of a program's own
+dynamic providers). Not a pickle: a provider server given it fails to load it and runs
+nothing. The engine replaces it with the value the program itself sends for that type, or
+refuses the step (:meth:`Deployment.provided`)."""
 UNCERTAIN_CREATE_ERRORS = frozenset({"AmbiguousCreateError", "DuplicateObjectsError"})
 """Class names of the provider exceptions after which a create may have happened all the same:
 the create stays pending. After any other error the provider gave, nothing was created. They
@@ -128,6 +133,7 @@ class Deployment:
         checks_only: bool = False,
         on_step: Callable[[Step], None] | None = None,
         on_start: Callable[[str, str], None] | None = None,
+        stored_providers: Mapping[tuple[str, str], Mapping[str, Any]] | None = None,
     ) -> None:
         self.operation: Operation = operation
         #: Run the program and every Check, but neither Diff nor any write: what ``up`` does
@@ -164,6 +170,12 @@ class Deployment:
         self.stack_urn = ""
         self.stack_outputs: Props | None = None
         self._aliases = AliasResolver(self.project, self.stack)
+        #: The ``__provider`` the program sent for each type this run (its own providers serve
+        #: the state's resources of types no installed provider serves).
+        self._program_providers: dict[str, Any] = {}
+        #: What the state stored where :data:`UNSERVED` stands, by ``(urn, id)``: written back
+        #: for the resources no step touched, so the state loses nothing.
+        self._stored_providers = dict(stored_providers or {})
         #: Old URNs a resource of this run was found under (an alias): not deleted.
         self._renamed_from: set[str] = set()
 
@@ -475,7 +487,41 @@ class Deployment:
         if self._journal is not None:
             self._journal.created_none(urn)
 
+    def provided(self, resource: ResourceState, value: Any = None) -> bool:
+        """Give ``resource`` the provider the program sent (``value``: the one it sent for this
+        very resource; else one it sent for the type) if the state's could not be served
+        (:data:`UNSERVED`); whether it has one."""
+        holders = [p for p in (resource.inputs, resource.outputs) if PROVIDER_KEY in p]
+        if not any(to_plain(h[PROVIDER_KEY]) == UNSERVED for h in holders):
+            return True
+        if value is None:
+            with self._lock:
+                value = self._program_providers.get(resource.type)
+        if value is None:
+            return False
+        for holder in holders:
+            holder[PROVIDER_KEY] = value
+        return True
+
+    def _restore_stored(self, resource: ResourceState) -> None:
+        """Put back what the state stored where :data:`UNSERVED` still stands."""
+        stored = self._stored_providers.get((resource.urn, resource.id))
+        for side, holder in (("inputs", resource.inputs), ("outputs", resource.outputs)):
+            if stored and side in stored and to_plain(holder.get(PROVIDER_KEY)) == UNSERVED:
+                holder[PROVIDER_KEY] = stored[side]
+
+    def _unprovided(self, resource: ResourceState) -> None:
+        self._fail(
+            resource,
+            "no installed provider serves this type, and the program declares no resource of"
+            " it any more, so nothing here can delete its object (a provider stored in the"
+            " state is run only with --trust-stored-providers): declare a resource of that"
+            " type again for this run, or give that option if you trust the state file",
+        )
+
     def _delete_call(self, resource: ResourceState) -> None:
+        if not self.provided(resource):
+            self._unprovided(resource)
         self._ready(resource)
         request = provider_pb2.DeleteRequest(
             id=resource.id,
@@ -549,6 +595,9 @@ class Deployment:
             self.stack_urn = self.make_urn("", request.type, request.name)
             return resource_pb2.RegisterResourceResponse(urn=self.stack_urn)
         goal = self._goal(request)
+        if goal.custom and PROVIDER_KEY in goal.inputs:
+            with self._lock:
+                self._program_providers.setdefault(goal.type, goal.inputs[PROVIDER_KEY])
         old = self._reserve(goal)
         if not goal.custom:
             state = self._component(goal, old)
@@ -589,6 +638,8 @@ class Deployment:
     def _custom(self, goal: _Goal, old: ResourceState | None) -> ResourceState:
         self._started(goal)
         self._ready(goal)
+        if old is not None:  # its provider, if the state's is not served: the program's own
+            self.provided(old, goal.inputs[PROVIDER_KEY])
         if goal.import_id and (old is None or old.id != goal.import_id):
             self._import(goal)
         news = goal.inputs
@@ -825,6 +876,13 @@ class Deployment:
         # kept (an update, or nothing to do), so the new one it began may be left over.
         self._unresolved_creates("whose earlier object this stack kept", lambda urn: True)
         condemned = [r for r in condemned if not r.external]
+        # Every delete has its provider before the first one (and before the up's apply pass).
+        for resource in [*condemned, *self.pending_deletes, *self._replaced]:
+            if resource.custom and not self.provided(resource):
+                try:
+                    self._unprovided(resource)
+                except _StepFailed:
+                    return
         deleting = {r.urn for r in condemned}
         deleting.update(r.urn for r in self._replaced)
         deleting.update(r.urn for r in self.pending_deletes)
@@ -971,6 +1029,8 @@ class Deployment:
             resources = {u: self.current[u] for u in self._order if u in self.current}
             for urn, resource in self.current.items():
                 resources.setdefault(urn, resource)
+            for resource in [*resources.values(), *self.pending_deletes, *self._replaced]:
+                self._restore_stored(resource)
             if self.operation == "destroy" or (
                 program_succeeded and self.stack_outputs is not None
             ):

@@ -31,7 +31,7 @@ from typing import Any
 from pulumi.dynamic import dynamic as sdk_dynamic
 from pulumi.dynamic.dynamic import serialize_provider
 
-from .engine import PROVIDER_KEY, short
+from .engine import PROVIDER_KEY, UNSERVED, short
 from .results import EngineStartError
 from .state import ResourceState, StackState
 from .values import reveal
@@ -73,23 +73,50 @@ class InstalledProviders:
             self._expected[type_] = self._lookup(type_)
         return self._expected[type_]
 
-    def serve(self, state: StackState, path: Path) -> int:
+    def serve(
+        self,
+        state: StackState,
+        path: Path,
+        *,
+        program_may_serve: bool = False,
+        trust_stored: bool = False,
+        set_aside: dict[tuple[str, str], dict[str, Any]] | None = None,
+    ) -> int:
         """Give every resource of ``state`` (read from ``path``) the installed provider of its
-        type in place of the one it stores, which is never unpickled; refuse the state at the
-        first type no installed provider serves. Returns how many stored values differed (a
-        state from before an upgrade that pickles differently, or an altered one)."""
+        type in place of the one it stores, which is never unpickled. A type no installed
+        provider serves gets :data:`UNSERVED` when the program runs (``program_may_serve``:
+        its own dynamic providers serve their types then); otherwise the state is refused at
+        the first such type. Returns how many stored values differed (a state from before an
+        upgrade that pickles differently, or an altered one). With ``trust_stored``, a type no
+        installed provider serves keeps the provider its resources store (the user vouches for
+        the state file). ``set_aside`` receives the stored values :data:`UNSERVED` replaced,
+        by ``(urn, id)``, so that the state keeps them."""
         replaced = 0
         for where, resource in _entries(state):
             holders = [p for p in (resource.inputs, resource.outputs) if PROVIDER_KEY in p]
             if not holders:
                 continue
             expected = self.expected(resource.type)
+            if expected is None and trust_stored:
+                continue
+            if expected is None and program_may_serve:
+                stored = {}
+                for side, holder in (("inputs", resource.inputs), ("outputs", resource.outputs)):
+                    if PROVIDER_KEY in holder:
+                        stored[side] = holder[PROVIDER_KEY]
+                        holder[PROVIDER_KEY] = UNSERVED
+                if set_aside is not None:
+                    set_aside[(resource.urn, resource.id)] = stored
+                continue
             if expected is None:
                 raise ForeignProviderError(
                     f"{path}: {where} ({short(resource.type)}): no provider installed here"
                     " serves this type (the state was made by another program or altered);"
                     f" {_FIX}; if the state is this stack's, install the package whose"
-                    f" {ENTRY_POINT_GROUP} entry point serves the type"
+                    f" {ENTRY_POINT_GROUP} entry point serves the type. A program's own"
+                    " dynamic provider serves its resources while the program runs (preview,"
+                    " up); for refresh and destroy, --trust-stored-providers runs the ones this"
+                    " state stores, if you trust the file"
                 )
             for holder in holders:
                 if reveal(holder[PROVIDER_KEY]) != expected.value:

@@ -150,6 +150,9 @@ class OfflineStack:
         self.watcher: Watcher | None = None
         #: Break a lock recorded on another host (see :mod:`ampeco_engine.lock`).
         self.force_unlock = False
+        #: Run the providers a state stores for types no installed provider serves (a
+        #: program's own), as the Pulumi CLI does: only for a state file one trusts.
+        self.trust_stored_providers = False
         #: Journal each step as it happens (see :mod:`ampeco_engine.state`). Off, the state
         #: is written only at the end and a crash loses the run's record: for measuring what
         #: the journal costs, not for deploying.
@@ -274,7 +277,15 @@ class OfflineStack:
         the watcher) defaults to the resources the stack manages. Without a ``transport`` of
         the caller's, the pass starts its own provider server and stops it at the end."""
         state = load_state(self.state_path, self.project, self.stack)
-        self._providers.serve(state, self.state_path)  # before anything is sent
+        # Before anything is sent; the program's own providers serve their types in its runs.
+        set_aside: dict[tuple[str, str], dict[str, Any]] = {}
+        self._providers.serve(
+            state,
+            self.state_path,
+            program_may_serve=operation in ("preview", "up"),
+            trust_stored=self.trust_stored_providers,
+            set_aside=set_aside,
+        )
         managed = {u for u, r in state.resources.items() if r.custom and not r.external}
         writes = operation != "preview" and not checks_only
         if writes and journal_path(self.state_path).exists():
@@ -301,6 +312,7 @@ class OfflineStack:
             checks_only=checks_only,
             on_step=watcher.finished if watcher is not None else None,
             on_start=watcher.started if watcher is not None else None,
+            stored_providers=set_aside,
         )
         program_succeeded = False
         self._deployment = deployment

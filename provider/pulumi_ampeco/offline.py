@@ -111,6 +111,14 @@ def add_parser(commands: Any) -> None:
         "runs (a lock of a dead process of this host is taken over without it)",
     )
     common.add_argument(
+        "--trust-stored-providers",
+        action="store_true",
+        help="run the dynamic providers the state stores for types no installed package "
+        "serves (a program's own), as the Pulumi CLI does; by default they never run, and the "
+        "program's own providers serve their types in preview and up. Only for a state file "
+        "you trust",
+    )
+    common.add_argument(
         "--state",
         metavar="FILE",
         help=f"the state file (default: DIR/{STATE_DIR}/<stack>.json). It holds secret values "
@@ -329,6 +337,7 @@ def _run(args: argparse.Namespace, settings: Settings, out: IO[str], err: IO[str
         cwd=settings.project_dir,
     )
     stack.force_unlock = bool(getattr(args, "force_unlock", False))
+    stack.trust_stored_providers = bool(getattr(args, "trust_stored_providers", False))
     watcher = _Watching(err, _TITLES[args.operation])
     stack.watcher = watcher
     operation: Callable[[], RunResult] = getattr(stack, args.operation)
