@@ -51,6 +51,14 @@ class Sim:
         with self.admin() as admin:
             return admin.get("/requests").json()["data"]  # type: ignore[no-any-return]
 
+    def writes(self) -> list[tuple[str, str]]:
+        """``(method, path)`` of every request since the log was cleared that was not a GET."""
+        return [(e["method"], e["path"]) for e in self.requests() if e["method"] != "GET"]
+
+    def clear_requests(self) -> None:
+        with self.admin() as admin:
+            admin.delete("/requests").raise_for_status()
+
     def violations(self) -> list[str]:
         with self.admin() as admin:
             return admin.get("/violations").json()["data"]  # type: ignore[no-any-return]

@@ -134,6 +134,12 @@ class Cli:
             "PYTHONPATH": os.pathsep.join(python_path),
         }
 
+    def new_stack(self, stack: str, tenant_url: str, token: str) -> None:
+        """``pulumi stack init`` and the tenant's settings, the token as a secret."""
+        self("stack", "init", stack)
+        self("config", "set", "ampeco:tenantUrl", tenant_url)
+        self("config", "set", "--secret", "ampeco:apiToken", token)
+
     def __call__(self, *args: str) -> str:
         """Run ``pulumi *args``, which must succeed; its stdout and stderr, joined."""
         completed = self._run(args)

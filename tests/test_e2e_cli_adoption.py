@@ -35,11 +35,6 @@ def main() -> None:
 """
 
 
-def _clear_log(sim: Sim) -> None:
-    with sim.admin() as admin:
-        admin.delete("/requests").raise_for_status()
-
-
 def test_an_exported_tenant_is_taken_over_without_a_write(
     pulumi_cli: str, sim: Sim, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -56,14 +51,12 @@ def test_an_exported_tenant_is_taken_over_without_a_write(
     setters = [line for line in said.splitlines() if line.startswith("pulumi config set --secret")]
     assert len(setters) == 2, said
 
-    cli("stack", "init", "prod")
-    cli("config", "set", "ampeco:tenantUrl", sim.base_url)
-    cli("config", "set", "--secret", "ampeco:apiToken", TOKEN)
+    cli.new_stack("prod", sim.base_url, TOKEN)
     for setter in setters:
         key = setter.rsplit(" ", 1)[1]
         cli("config", "set", "--secret", key, PASSWORD if key.endswith("password") else PIN)
 
-    _clear_log(sim)
+    sim.clear_requests()
     preview = cli("preview")
     up = cli("up", "--yes", "--skip-preview")
     assert writes(sim) == []
@@ -79,7 +72,7 @@ def test_an_exported_tenant_is_taken_over_without_a_write(
     outputs = json.loads(cli.stdout("stack", "output", "--json"))
     assert {str(v) for v in outputs["ids"].values()} == ids
 
-    _clear_log(sim)
+    sim.clear_requests()
     cli("preview", "--expect-no-changes")
     assert writes(sim) == []
     exported = cli.stdout("stack", "export")

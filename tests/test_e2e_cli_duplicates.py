@@ -53,9 +53,7 @@ def test_a_late_twin_under_the_real_engine(pulumi_cli: str, sim: Sim, tmp_path: 
     sim.simulator.config.tokens = (TOKEN,)
     sim.token = TOKEN
     cli = Cli(pulumi_cli, tmp_path / "cli", PROGRAM, name="ampeco-cli-duplicates")
-    cli("stack", "init", "test")
-    cli("config", "set", "ampeco:tenantUrl", sim.base_url)
-    cli("config", "set", "--secret", "ampeco:apiToken", TOKEN)
+    cli.new_stack("test", sim.base_url, TOKEN)
     # The first POST answers 504 and is carried out 4 s later, after the client stopped
     # looking (2 s): the create is sent again.
     sim.fault(method="POST", path="/locations", status=504, late_ms=4000, count=1)

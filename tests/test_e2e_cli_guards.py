@@ -37,14 +37,8 @@ def _stack(pulumi_cli: str, sim: Sim, root: Path) -> Cli:
     sim.simulator.config.tokens = (TOKEN,)
     sim.token = TOKEN
     cli = Cli(pulumi_cli, root, PROGRAM, name="ampeco-cli-guards")
-    cli("stack", "init", "test")
-    cli("config", "set", "ampeco:tenantUrl", sim.base_url)
-    cli("config", "set", "--secret", "ampeco:apiToken", TOKEN)
+    cli.new_stack("test", sim.base_url, TOKEN)
     return cli
-
-
-def _writes(sim: Sim) -> list[tuple[str, str]]:
-    return [(e["method"], e["path"]) for e in sim.requests() if e["method"] != "GET"]
 
 
 def test_an_invalid_resource_applies_nothing(pulumi_cli: str, sim: Sim, tmp_path: Path) -> None:
@@ -52,7 +46,7 @@ def test_an_invalid_resource_applies_nothing(pulumi_cli: str, sim: Sim, tmp_path
     cli("config", "set", "scenario:percentage", "500")
     failed = cli.failing("up", "--yes")
     assert "percentage" in failed
-    assert _writes(sim) == []  # the preview's check stopped it: not even the valid location
+    assert sim.writes() == []  # the preview's check stopped it: not even the valid location
 
 
 def test_a_second_up_on_a_stack_being_updated_does_not_run(
@@ -80,4 +74,4 @@ def test_a_second_up_on_a_stack_being_updated_does_not_run(
     finally:
         out, _ = first.communicate(timeout=120)
     assert first.returncode == 0, out
-    assert len([w for w in _writes(sim) if w[0] == "POST"]) == 2  # each object once
+    assert len([w for w in sim.writes() if w[0] == "POST"]) == 2  # each object once

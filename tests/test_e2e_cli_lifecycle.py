@@ -69,15 +69,6 @@ def _changed(output: str) -> dict[str, str]:
     return dict(found)
 
 
-def _writes(sim: Sim) -> list[tuple[str, str]]:
-    return [(e["method"], e["path"]) for e in sim.requests() if e["method"] != "GET"]
-
-
-def _clear_log(sim: Sim) -> None:
-    with sim.admin() as admin:
-        admin.delete("/requests").raise_for_status()
-
-
 def _live(sim: Sim, path: str) -> tuple[int, dict[str, Any]]:
     with sim.client() as api:
         response = api.get(path)
@@ -96,9 +87,7 @@ def test_diff_drift_recreation_and_destroy_under_the_real_engine(
     sim.simulator.config.tokens = (TOKEN,)
     sim.token = TOKEN
     cli = Cli(pulumi_cli, tmp_path / "cli", PROGRAM, name="ampeco-cli-lifecycle")
-    cli("stack", "init", "test")
-    cli("config", "set", "ampeco:tenantUrl", sim.base_url)
-    cli("config", "set", "--secret", "ampeco:apiToken", TOKEN)
+    cli.new_stack("test", sim.base_url, TOKEN)
     cli("config", "set", "--secret", "scenario:pin", PIN)
     cli("config", "set", "--secret", "scenario:password", PASSWORD)
     _no_secret_in((cli.project / "Pulumi.test.yaml").read_text())
@@ -113,9 +102,9 @@ def test_diff_drift_recreation_and_destroy_under_the_real_engine(
     # preview --diff: each changed field with its old and new value, the secrets masked
     cli("config", "set", "scenario:city", "Bergen")
     cli("config", "set", "scenario:charger", "Home 2")
-    _clear_log(sim)
+    sim.clear_requests()
     preview = cli("preview", "--diff")
-    assert _writes(sim) == []
+    assert sim.writes() == []
     _no_secret_in(preview)
     assert _changed(preview) == {"city": '"Oslo" => "Bergen"', "name": '"Home" => "Home 2"'}
     assert re.search(r"^\s+network\s*: \[secret\]$", preview, flags=re.MULTILINE)
@@ -132,9 +121,9 @@ def test_diff_drift_recreation_and_destroy_under_the_real_engine(
     with sim.client() as api:
         api.patch(location, json={"city": "Trondheim"}).raise_for_status()
         api.patch(charger, json={"pin": "9999"}).raise_for_status()
-    _clear_log(sim)
+    sim.clear_requests()
     plain = cli("preview")
-    assert _writes(sim) == []
+    assert sim.writes() == []
     assert "~ 2 to update" in plain
     assert (
         f"Location {outputs['location_id']} was changed outside Pulumi"
@@ -156,9 +145,9 @@ def test_diff_drift_recreation_and_destroy_under_the_real_engine(
     with sim.client() as api:
         api.patch(location, json={"city": "Trondheim"}).raise_for_status()
     before = cli.stdout("stack", "export")
-    _clear_log(sim)
+    sim.clear_requests()
     drift = cli("preview", "--refresh", "--diff")
-    assert _writes(sim) == []
+    assert sim.writes() == []
     refreshed, _, planned = drift.partition("(update)")
     assert _changed(refreshed).get("city") == '"Bergen" => "Trondheim"'
     assert _changed(planned) == {"city": '"Trondheim" => "Bergen"'}

@@ -44,9 +44,7 @@ def test_locations_through_the_cli(pulumi_cli: str, sim: Sim, tmp_path: Path) ->
     assert sim.simulator is not None
     sim.simulator.config.tokens = (TOKEN,)
     cli = Cli(pulumi_cli, tmp_path / "cli", PROGRAM, name="ampeco-cli-e2e")
-    cli("stack", "init", "test")
-    cli("config", "set", "ampeco:tenantUrl", sim.base_url)
-    cli("config", "set", "--secret", "ampeco:apiToken", TOKEN)
+    cli.new_stack("test", sim.base_url, TOKEN)
 
     preview = cli("preview", "--diff")
     assert "create" in preview

@@ -22,10 +22,6 @@ from .pulumi_cli import REPO, Cli
 TOKEN = "cli-move-SECRET-6d0"
 
 
-def _writes(sim: Sim) -> list[tuple[str, str]]:
-    return [(e["method"], e["path"]) for e in sim.requests() if e["method"] != "GET"]
-
-
 def _offline(cli: Cli, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pulumi_ampeco.cli", "offline", *args, "--stack", "dev"],
@@ -59,17 +55,14 @@ def test_a_stack_moves_to_the_pulumi_cli_and_back_without_a_write(
     offline_ids = _ids([(u, r.get("id", "")) for u, r in offline_state["resources"].items()])
     assert len(offline_ids) > 10
 
-    cli("stack", "init", "dev")
-    cli("config", "set", "ampeco:tenantUrl", sim.base_url)
-    cli("config", "set", "--secret", "ampeco:apiToken", TOKEN)
-    with sim.admin() as admin:
-        admin.delete("/requests")
+    cli.new_stack("dev", sim.base_url, TOKEN)
+    sim.clear_requests()
     moved = _offline(cli, "to-pulumi")
     assert moved.returncode == 0, moved.stderr
     assert f"moved {len(offline_state['resources'])} resources" in moved.stdout
     assert TOKEN not in moved.stdout + moved.stderr
     cli("preview", "--expect-no-changes")
-    assert _writes(sim) == []
+    assert sim.writes() == []
     export = cli.stdout("stack", "export")
     assert TOKEN not in export
     pulumi_ids = _ids(
@@ -97,4 +90,4 @@ def test_a_stack_moves_to_the_pulumi_cli_and_back_without_a_write(
     assert TOKEN not in state_path.read_text()
     preview = _offline(cli, "preview", "--expect-no-changes")
     assert preview.returncode == 0, preview.stdout + preview.stderr
-    assert _writes(sim) == []
+    assert sim.writes() == []

@@ -42,10 +42,6 @@ def main() -> None:
 """
 
 
-def _writes(sim: Sim) -> list[tuple[str, str]]:
-    return [(e["method"], e["path"]) for e in sim.requests() if e["method"] != "GET"]
-
-
 def test_renames_keep_objects_under_the_real_engine(
     pulumi_cli: str, sim: Sim, tmp_path: Path
 ) -> None:
@@ -55,20 +51,17 @@ def test_renames_keep_objects_under_the_real_engine(
     cli = Cli(pulumi_cli, tmp_path / "cli", PROGRAM, name="ampeco-cli-renames")
     document = cli.project / "tenant.yaml"
     document.write_text(yaml.safe_dump(_document("old-depot")))
-    cli("stack", "init", "test")
-    cli("config", "set", "ampeco:tenantUrl", sim.base_url)
-    cli("config", "set", "--secret", "ampeco:apiToken", TOKEN)
+    cli.new_stack("test", sim.base_url, TOKEN)
     cli("up", "--yes", "--skip-preview")
     before = json.loads(cli.stdout("stack", "output", "--json"))
 
     document.write_text(yaml.safe_dump(_document("north-depot", renamed_from="old-depot")))
     cli("config", "set", "scenario:name", "field-lab")
-    with sim.admin() as admin:
-        admin.delete("/requests")
+    sim.clear_requests()
     preview = cli("preview", "--diff")
     assert "to create" not in preview and "to delete" not in preview, preview
     up = cli("up", "--yes", "--skip-preview")
-    assert _writes(sim) == []
+    assert sim.writes() == []
     assert "created" not in up and "deleted" not in up, up
 
     after = json.loads(cli.stdout("stack", "output", "--json"))

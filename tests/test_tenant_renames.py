@@ -59,10 +59,6 @@ def _stack(sim: Sim, document: dict[str, Any], state: Path) -> OfflineStack:
     )
 
 
-def _writes(sim: Sim) -> list[tuple[str, str]]:
-    return [(e["method"], e["path"]) for e in sim.requests() if e["method"] != "GET"]
-
-
 def _ids(stack: OfflineStack) -> dict[str, str]:
     """Each object of the document (its name below ``tenant/``) → its id."""
     return {
@@ -87,10 +83,9 @@ def test_a_renamed_key_keeps_every_object_under_it(sim: Sim, tmp_path: Path) -> 
     assert shown.count("~ rename") == 5
     assert offline.format_summary(preview, "preview") == "Plan: 5 to rename, 1 unchanged"
 
-    with sim.admin() as admin:
-        admin.delete("/requests")
+    sim.clear_requests()
     renamed.up()
-    assert _writes(sim) == []
+    assert sim.writes() == []
     after = _ids(renamed)
     assert after == {name.replace("old-depot", "north-depot"): i for name, i in before.items()}
     with sim.client() as api:
