@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from ampeco_engine.engine import dependents_first
+from ampeco_engine.records import dependents_first
 from ampeco_engine.state import ResourceState
 
 

@@ -167,7 +167,7 @@ def test_a_program_imports_nothing_of_the_offline_engine() -> None:
 
 def test_the_engine_names_the_uncertain_create_errors_pulumi_ampeco_raises() -> None:
     """The engine keeps a create pending after these (it cannot import them): same names."""
-    from ampeco_engine.engine import UNCERTAIN_CREATE_ERRORS
+    from ampeco_engine.protocol import UNCERTAIN_CREATE_ERRORS
     from ampeco_engine.transport import ProviderCallError
     from pulumi_ampeco.errors import AmbiguousCreateError, DuplicateObjectsError
 

@@ -31,7 +31,7 @@ from typing import Any
 from pulumi.dynamic import dynamic as sdk_dynamic
 from pulumi.dynamic.dynamic import serialize_provider
 
-from .engine import PROVIDER_KEY, UNSERVED, short
+from .protocol import PROVIDER_KEY, UNSERVED, short
 from .results import EngineStartError
 from .state import ResourceState, StackState
 from .values import reveal

@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .errors import UsageError
+from .errors import AmpecoError, UsageError
 
 HELPS = {
     "to-pulumi": "move the stack's offline state into the Pulumi stack of the same name",
@@ -39,7 +39,7 @@ HELPS = {
 }
 
 
-class MoveError(Exception):
+class MoveError(AmpecoError):
     """The move cannot happen as asked; nothing was changed."""
 
 

@@ -53,7 +53,7 @@ PROVIDER_KEY = "__provider"
 log = logging.getLogger(__name__)
 ADOPT = "adopt"
 #: What the offline engine adds to a create that an interrupted run may already have made
-#: (``ampeco_engine.engine.RESUME_KEY``; the provider must not import the engine).
+#: (``ampeco_engine.protocol.RESUME_KEY``; the provider must not import the engine).
 RESUME = "__pendingCreate"
 #: The property named in ``replaces`` when the object vanished from the tenant.
 GONE = "id"
