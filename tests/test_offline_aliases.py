@@ -10,7 +10,7 @@ import pulumi
 import pytest
 
 from ampeco_engine.aliases import AliasResolver, create_urn
-from ampeco_engine.state import ResourceState, StackState
+from ampeco_engine.state import ResourceState, StackState, commit, load_state, rename
 from pulumi_ampeco.testing import OfflineEngineError, OfflineStack
 
 from . import test_offline_engine
@@ -190,3 +190,26 @@ def test_a_rename_moves_every_reference_and_replays_once() -> None:
     state.apply({"op": "rename", "urn": new, "from": old})  # replayed again: no change
     assert list(state.resources) == [new, child_urn]
     assert state.resources[new].id == "1"
+
+
+def test_a_child_follows_a_parent_an_earlier_run_already_renamed(env: Env) -> None:
+    """A run renamed the parent, then failed before the child registered: the next run finds
+    the parent under its new name, and the child still under the parent's old one."""
+    env.stack(lambda: Group("app")).up()
+    [member_id] = env.store.objects()
+    state = load_state(env.state_path, "pulumi-ampeco-test", "test")
+    rename(
+        state.resources,
+        state.pending_deletes,
+        URN + f"{COMPONENT}::app",
+        URN + f"{COMPONENT}::site",
+    )
+    commit(env.state_path, state)
+
+    def renamed() -> None:
+        Group("site", opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name="app")]))
+
+    up = env.stack(renamed).up()
+    assert actions(up) == {"site": "same", "site-member": "same"}
+    assert list(env.store.objects()) == [member_id]
+    assert len(writes(env.store)) == 1

@@ -136,6 +136,14 @@ def test_validation_refuses_renames_that_would_make_two_of_one_object() -> None:
     evse["locations"]["old-depot"]["charge_points"]["cp-1"]["evses"][0]["renamed_from"] = "x"
     assert any("only objects under a key can be renamed" in p for p in _problems(evse))
 
+    several = _document("north-depot", renamed_from=["old-depot", "older-depot"])
+    assert any(
+        "names several former keys: write the location's `external_id`" in p
+        for p in _problems(several)
+    ), _problems(several)
+    several["locations"]["north-depot"]["external_id"] = "older-depot"
+    assert _problems(several) == []
+
     for bad in ("", [], ["bad key"], 7, "old-depot"):
         doc = _document("old-depot", renamed_from=bad)
         assert any(p.startswith("locations.old-depot.renamed_from") for p in _problems(doc)), bad

@@ -4,9 +4,13 @@ over), never a create and a delete.
 
 Each alias a program gives (``ResourceOptions(aliases=[...])``) arrives either as a URN or as a
 spec whose empty parts default to the resource's own: name, type, parent (``noParent`` for
-none), project and stack. A resource whose parent matched an alias also has, for each of its
-own names, the URN it had under the parent's old URN (Pulumi's parent-alias inheritance; a
+none), project and stack. A resource whose parent has aliases also has, for each of its own
+names, the URN it had under each of the parent's old URNs (Pulumi's parent-alias inheritance; a
 child named after its parent, ``app-function`` under ``app``, follows the parent's old name).
+Pulumi inherits only the alias the parent was found under in this run; here every alias the
+parent declares counts, so that a child whose parent was renamed by an earlier, failed run
+(the parent now found under its new name) is still found under its old name rather than
+created anew while its object is deleted.
 The resource's own URN is looked up first, then the aliases in order; an alias already
 registered this run, or claimed by another resource, is an error, as under Pulumi.
 """
@@ -52,6 +56,8 @@ class AliasResolver:
         self.renamed: dict[str, str] = {}
         #: Old URN -> the new URN that claimed it.
         self._claimed: dict[str, str] = {}
+        #: Registered URN -> every URN its aliases name (matched or not), for its children.
+        self._declared: dict[str, list[str]] = {}
 
     def _spec_urn(self, name: str, type_: str, parent: str, alias: Any) -> str:
         if alias.urn:
@@ -83,14 +89,20 @@ class AliasResolver:
     def candidates(self, name: str, type_: str, parent: str, aliases: Iterable[Any]) -> list[str]:
         """Every URN the resource may have had, in Pulumi's order, without repeats."""
         given = list(aliases)
-        found = [self._spec_urn(name, type_, parent, alias) for alias in given]
-        parent_alias = self.renamed.get(parent) if parent else None
-        if parent_alias is not None:
+        own = [self._spec_urn(name, type_, parent, alias) for alias in given]
+        found = list(own)
+        parent_aliases = [self.renamed[parent]] if parent in self.renamed else []
+        parent_aliases += self._declared.get(parent, [])
+        for parent_alias in dict.fromkeys(parent_aliases):
             found.append(self._inherited(type_, name, parent, parent_alias))
-            for urn in [self._spec_urn(name, type_, parent, alias) for alias in given]:
+            for urn in own:
                 child_type = qualified_type(urn).rsplit("$", 1)[-1]
                 found.append(self._inherited(child_type, urn_name(urn), parent, parent_alias))
         return list(dict.fromkeys(found))
+
+    def declare(self, urn: str, candidates: Iterable[str]) -> None:
+        """The URNs a registered resource's aliases name, which its children inherit."""
+        self._declared[urn] = [c for c in candidates if c != urn]
 
     def match(
         self,

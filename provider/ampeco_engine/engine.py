@@ -83,18 +83,21 @@ class Deployment(Phases):
                     f"Duplicate resource URN '{goal.urn}'; try giving it a unique name"
                 )
             old = self.current.get(goal.urn)
-            candidates = (
-                []
-                if old is not None
-                else self._aliases.candidates(goal.name, goal.type, goal.parent, goal.aliases)
-            )
+            candidates = self._aliases.candidates(goal.name, goal.type, goal.parent, goal.aliases)
+            self._aliases.declare(goal.urn, candidates)
             try:
-                was = self._aliases.match(goal.urn, candidates, self._old, self._registered)
+                was = self._aliases.match(
+                    goal.urn, [] if old is not None else candidates, self._old, self._registered
+                )
             except AliasError as error:
                 raise _StepFailed(str(error)) from None
             self._registered.add(goal.urn)
             if was is not None:
                 self._renamed_from.add(was)
+                moved = self.current.get(was)
+                if moved is not None and (was, moved.id) in self._stored_providers:
+                    stored = self._stored_providers.pop((was, moved.id))
+                    self._stored_providers[(goal.urn, moved.id)] = stored
                 rename(self.current, self.pending_deletes, was, goal.urn)
                 if self._journal is not None and not self.dry_run:
                     self._journal.rename(was, goal.urn)

@@ -277,6 +277,10 @@ class OfflineStack:
         the watcher) defaults to the resources the stack manages. Without a ``transport`` of
         the caller's, the pass starts its own provider server and stops it at the end."""
         state = load_state(self.state_path, self.project, self.stack)
+        managed = {u for u, r in state.resources.items() if r.custom and not r.external}
+        writes = operation != "preview" and not checks_only
+        if writes and journal_path(self.state_path).exists():
+            self._snapshot_journal(state)  # as stored: before serve() sets anything aside
         # Before anything is sent; the program's own providers serve their types in its runs.
         set_aside: dict[tuple[str, str], dict[str, Any]] = {}
         self._providers.serve(
@@ -286,10 +290,6 @@ class OfflineStack:
             trust_stored=self.trust_stored_providers,
             set_aside=set_aside,
         )
-        managed = {u for u, r in state.resources.items() if r.custom and not r.external}
-        writes = operation != "preview" and not checks_only
-        if writes and journal_path(self.state_path).exists():
-            self._snapshot_journal(state)
         journal = (
             Journal(journal_path(self.state_path), state.serial)
             if writes and self.journal_steps

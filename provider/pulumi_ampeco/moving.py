@@ -9,7 +9,7 @@ engine's next preview expects no changes.
   which must exist and be empty (``pulumi stack init``, then its config: ``ampeco:tenantUrl``
   and the token as a secret, as the CLI will run it). It reads the stack's secrets provider
   (``pulumi stack export``) and config (``pulumi config --show-secrets``) and imports
-  (``pulumi stack import``) through a file only this user can read, removed afterwards.
+  (``pulumi stack import``, the deployment on its standard input: no file holds the secrets).
 - ``from-pulumi`` writes the Pulumi stack's state (``pulumi stack export --show-secrets``) as
   the offline state of the stack, which must not hold resources yet.
 
@@ -20,13 +20,10 @@ The state the move leaves behind is kept: remove it once the other engine runs t
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -51,9 +48,9 @@ def add_parsers(operations: Any, common: argparse.ArgumentParser) -> None:
         parser.set_defaults(handler=run)
 
 
-def _pulumi(args: Sequence[str], cwd: Path) -> str:
-    """``pulumi *args`` in the project directory; its stdout. A failure is a :class:`MoveError`
-    with the CLI's own message."""
+def _pulumi(args: Sequence[str], cwd: Path, stdin: str | None = None) -> str:
+    """``pulumi *args`` in the project directory (``stdin`` as its input); its stdout. A
+    failure is a :class:`MoveError` with the CLI's own message."""
     executable = shutil.which("pulumi")
     if executable is None:
         raise MoveError(
@@ -63,6 +60,7 @@ def _pulumi(args: Sequence[str], cwd: Path) -> str:
     completed = subprocess.run(
         [executable, *args, "--non-interactive"],
         cwd=cwd,
+        input=stdin,
         capture_output=True,
         text=True,
         check=False,
@@ -119,10 +117,10 @@ def run(args: argparse.Namespace) -> int:
                     " (the offline engine must not run this stack any more)"
                 )
             else:
-                if state.resources:
+                if state.resources or state.pending_deletes or state.pending_creates:
                     raise MoveError(
-                        f"the offline state {state_path} already holds"
-                        f" {len(state.resources)} resources; move it aside first"
+                        f"the offline state {state_path} already holds resources (or work an"
+                        " interrupted run left); move it aside first"
                     )
                 exported = json.loads(
                     _pulumi(["stack", "export", "--show-secrets", "--stack", stack], root)
@@ -160,12 +158,6 @@ def _provider_config(config: Any) -> dict[str, Any]:
 
 
 def _import(deployment: dict[str, Any], stack: str, root: Path) -> None:
-    """``pulumi stack import`` of ``deployment`` through a file only this user can read."""
-    fd, name = tempfile.mkstemp(prefix="ampeco-move-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(deployment, handle)
-        _pulumi(["stack", "import", "--stack", stack, "--file", name], root)
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(name)
+    """``pulumi stack import`` of ``deployment``, given on its standard input: the secrets in
+    it (in the clear until Pulumi encrypts them) never reach a file."""
+    _pulumi(["stack", "import", "--stack", stack], root, stdin=json.dumps(deployment))

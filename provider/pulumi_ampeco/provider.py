@@ -12,9 +12,8 @@ normalisation on both sides. A field that the program stops setting is cleared.
 from __future__ import annotations
 
 import copy
-import json
 import logging
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pydantic
@@ -640,10 +639,9 @@ class AmpecoProvider(ResourceProvider):
             if n in after and not _differs({n: before.get(n)}, {n: after[n]}, decl.unordered)
         ]
         if drifted:
-            # Pulumi shows old values from its state, which does not know the tenant's: say
-            # what the tenant has, so a plain preview names the drift field by field.
-            tenant = self._state(visible, {n: after[n] for n in drifted})
-            log.warning("%s", drift_note(self.kind, id_, drifted, tenant, after, decl.secrets))
+            # Pulumi shows old values from its state, which does not know the tenant's: name
+            # the drifted fields, so a plain preview says what the update is for.
+            log.warning("%s", drift_note(self.kind, id_, drifted))
         suspicion = Suspicion.from_output(olds.get(MARKER))
         if suspicion is not None:  # repeated in every preview; the up's update looks again
             log.warning("%s", message(self.kind, suspicion))
@@ -695,37 +693,22 @@ class AmpecoProvider(ResourceProvider):
 
 # --- module helpers ----------------------------------------------------------------------------
 
-#: How many drifted fields a drift note shows, and how long a value in it may be.
-_DRIFT_FIELDS = 5
-_DRIFT_VALUE = 60
+#: How many drifted fields a drift note names.
+_DRIFT_FIELDS = 8
 
 
-def drift_note(
-    kind: str,
-    id_: str,
-    fields: Sequence[str],
-    tenant: Mapping[str, Any],
-    program: Mapping[str, Any],
-    secrets: Collection[str],
-) -> str:
-    """One line naming the fields of object ``id_`` that were changed outside Pulumi, each as
-    ``the tenant's value => the program's`` (secrets as ``[secret]``)."""
-
-    def shown(name: str, values: Mapping[str, Any]) -> str:
-        if name in secrets:
-            return "[secret]"
-        if name not in values:
-            return "(not set)"
-        text = json.dumps(values[name], ensure_ascii=False, sort_keys=True, default=str)
-        return text if len(text) <= _DRIFT_VALUE else text[: _DRIFT_VALUE - 1] + "…"
-
-    parts = [f"{n}: {shown(n, tenant)} => {shown(n, program)}" for n in fields[:_DRIFT_FIELDS]]
+def drift_note(kind: str, id_: str, fields: Sequence[str]) -> str:
+    """One line naming the fields of object ``id_`` that were changed outside Pulumi. Names
+    only: the provider cannot tell which values the program marked secret (the engine sends
+    them to a dynamic provider in the clear), so no value is shown; the CLI's
+    ``--refresh --diff`` shows them, masked."""
+    named = ", ".join(f"`{n}`" for n in fields[:_DRIFT_FIELDS])
     if len(fields) > _DRIFT_FIELDS:
-        parts.append(f"and {len(fields) - _DRIFT_FIELDS} more")
+        named += f" and {len(fields) - _DRIFT_FIELDS} more"
     return (
-        f"{kind} {id_} was changed outside Pulumi ({'; '.join(parts)}; the tenant's value =>"
-        " the program's): `pulumi up` sets the program's values back, `pulumi refresh` records"
-        " the tenant's"
+        f"{kind} {id_} was changed outside Pulumi: {named} differ{'s' if len(fields) == 1 else ''}"
+        " from the program. `pulumi up` sets the program's values back, `pulumi refresh` records"
+        " the tenant's; `pulumi preview --refresh --diff` shows both"
     )
 
 

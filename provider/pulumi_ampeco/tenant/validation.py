@@ -64,6 +64,8 @@ class Node:
     #: the ids are not from, neither is looked for by key.
     key_shared: bool = False
     retain_on_delete: bool = False
+    #: The last part of ``name``: the key, or the name field's value (an EVSE's network id).
+    label: str = ""
     #: The keys ``renamed_from`` gives (the object's own, not its parents').
     renamed_from: list[str] = field(default_factory=list)
     #: The names the object had before (``renamed_from``, its own or an enclosing object's):
@@ -288,6 +290,7 @@ class _Walker:
                 section=section,
                 args={},
                 fake_id=len(self.nodes) + 1,
+                label=label,
             )
             number = section.number(label)
             name = (f"{prefix}{section.name}", label if number is None else number)
@@ -340,9 +343,20 @@ class _Walker:
                 self._problem(path, "must be the key the object had before, or a list of such keys")
             elif node.path[-1] in olds:
                 self._problem(path, f"names the object's own key `{node.path[-1]}`")
+            elif (
+                len(set(olds)) > 1
+                and section.external_id_from_key
+                and obj.get("external_id") is None
+            ):
+                self._problem(
+                    path,
+                    f"names several former keys: write the {section.singular}'s `external_id`"
+                    " (the one the tenant's object has; a rename keeps it), since it cannot be"
+                    " told which key gave it",
+                )
             else:
                 node.renamed_from = list(dict.fromkeys(olds))
-        own = [node.name.rsplit("/", 1)[-1], *node.renamed_from]
+        own = [node.label, *node.renamed_from]
         holders = [parents[-1].name, *parents[-1].old_names] if parents else [""]
         names = [
             f"{holder}/{section.name}/{key}" if holder else f"{section.name}/{key}"
