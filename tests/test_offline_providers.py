@@ -12,6 +12,7 @@ import pickle
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 
 from ampeco_engine import OfflineEngineError, OfflineStack
@@ -233,3 +234,34 @@ def test_a_provider_pickled_differently_is_served_by_the_installed_one(tmp_path:
     stack.destroy()
     assert not marker.exists()
     assert stack.state()["resources"] == {}
+
+
+def test_a_renamed_resource_of_a_programs_own_provider_keeps_what_the_state_stored(
+    tmp_path: Path,
+) -> None:
+    """Renamed by an alias, then its update fails: the state keeps the value it stored for
+    the provider (under the new name), never the engine's stand-in."""
+    store = tmp_path / "store.json"
+    config = {"toy:storePath": str(store)}
+    path = tmp_path / "state.json"
+    OfflineStack(
+        lambda: Thing("a", key="a", value="1"), path, config, transport="inprocess", project="p"
+    ).up()
+    marker = tmp_path / "unpickled"
+    data = json.loads(path.read_text())
+    [item] = data["resources"].values()
+    item["outputs"]["__provider"] = item["inputs"]["__provider"] = _planted(marker)
+    path.write_text(json.dumps(data))
+    ToyStore(store).fail_next("update", "refused", key="a")
+
+    def renamed() -> None:
+        Thing(
+            "a2", key="a", value="2", opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name="a")])
+        )
+
+    with pytest.raises(OfflineEngineError, match="refused"):
+        OfflineStack(renamed, path, config, transport="inprocess", project="p").up()
+    [(urn, item)] = json.loads(path.read_text())["resources"].items()
+    assert urn.endswith("::a2")
+    assert item["inputs"]["__provider"] == _planted(marker)
+    assert not marker.exists()
