@@ -23,7 +23,7 @@ from ..kinds.declaration import nested_models
 from ..lookup import dig
 from ..models.base import field_adapter
 from ..tenant.loading import ADOPT, IDS_FROM, KEY, RETAIN, literal
-from .snapshot import Snapshot
+from .snapshot import LISTED_KINDS, SITE_KINDS, Snapshot
 
 
 @dataclass
@@ -266,7 +266,7 @@ def build(
         section: dict[str, dict[str, Any]] = doc.setdefault(kind.section.name, {})
         return section
 
-    for name in ("Currency", "TaxIdentificationNumber", "Tax", "Tariff", "TariffGroup", "Location"):
+    for name in (*LISTED_KINDS, SITE_KINDS[0]):
         kind = KINDS[name]
         for id_, obj in sorted(snap.of(name).items(), key=lambda i: b.keys[name][i[0]]):
             key = b.keys[name][id_]

@@ -17,6 +17,12 @@ from ..kinds import KINDS
 Progress = Callable[[str, int], None]
 
 
+#: The kinds the export reads collection by collection, in the order a document holds them.
+LISTED_KINDS = ("Currency", "TaxIdentificationNumber", "Tax", "Tariff", "TariffGroup")
+#: The kinds of a site, read location by location: a location and what it holds.
+SITE_KINDS = ("Location", "ChargingZone", "ChargePoint", "Evse", "Connector")
+
+
 @dataclass
 class Snapshot:
     """What the tenant holds, by kind: id → object as the API returns it."""
@@ -64,15 +70,14 @@ def read(
         snap.default_tax_id = _id_at(settings, "defaultTax")
     if "Tariff" in wanted:
         wanted.add("TariffGroup")  # to know each group's base tariff, even in a slice
-    for name in ("Currency", "TaxIdentificationNumber", "Tax", "Tariff", "TariffGroup"):
+    for name in LISTED_KINDS:
         if name in wanted:
             listing(name, KINDS[name].collection)
     for group in snap.of("TariffGroup").values():
         if isinstance(group.get("tariffIds"), list) and group["tariffIds"]:
             snap.base_tariff_ids.add(int(group["tariffIds"][0]))
     wanted = requested  # groups read only for their base tariffs are not exported
-    site_kinds = {"Location", "ChargingZone", "ChargePoint", "Evse", "Connector"}
-    if not wanted & site_kinds:
+    if not wanted & set(SITE_KINDS):
         return _only(snap, wanted)
     listing("Location", KINDS["Location"].collection)
     chosen = _chosen_locations(snap.of("Location"), list(locations))
