@@ -18,7 +18,7 @@ from typing import Any
 
 import pydantic
 
-from ..kinds import KINDS, SECTIONS, Kind, wire_path
+from ..kinds import KINDS, SECTIONS, Kind, Ref, wire_path
 from ..kinds.declaration import nested_models
 from ..lookup import dig
 from ..models.base import field_adapter
@@ -274,30 +274,16 @@ def build(
             entry = b.entry(kind, obj, where)
             if name == "Currency" and id_ == snap.base_currency_id:
                 b.retain(entry, where, "the tenant's base currency")
-            if name == "Tax":
-                if id_ == snap.default_tax_id:
-                    b.retain(entry, where, "the tenant's default tax")
-                _refer(
-                    b,
-                    entry,
-                    "tax_identification_number_id",
-                    "tax_identification_number",
-                    "TaxIdentificationNumber",
-                )
-            if name == "Tariff":
-                if id_ in base_tariffs:
-                    b.retain(entry, where, "the base tariff of a tariff group")
-                pricing = entry.get("pricing")
-                if isinstance(pricing, dict):
-                    _refer(b, pricing, "tax_id", "tax", "Tax")
+            if name == "Tax" and id_ == snap.default_tax_id:
+                b.retain(entry, where, "the tenant's default tax")
+            if name == "Tariff" and id_ in base_tariffs:
+                b.retain(entry, where, "the base tariff of a tariff group")
             if name == "TariffGroup":
                 ids = [int(t) for t in (obj.get("tariffIds") or [])][1:]  # the base is the tenant's
                 entry.pop("tariff_ids", None)
-                keys = [b.key("Tariff", t) for t in ids]
-                if ids and all(keys):
-                    entry["tariffs"] = keys
-                elif ids:
+                if ids:
                     entry["tariff_ids"] = ids
+            _refer(b, kind, entry)
             if name == "Location":
                 _site(b, entry, id_, key)
             top(kind)[key] = entry
@@ -335,12 +321,43 @@ def _holds_id(value: Any) -> bool:
     return False
 
 
-def _refer(b: _Builder, entry: dict[str, Any], id_field: str, ref: str, kind: str) -> None:
-    """An id of an exported object becomes a reference by key; other ids stay ids."""
-    key = b.key(kind, entry.get(id_field))
-    if key is not None:
-        del entry[id_field]
-        entry[ref] = key
+def _refer(
+    b: _Builder,
+    kind: Kind,
+    entry: dict[str, Any],
+    local: Mapping[str, Mapping[int, str]] | None = None,
+) -> None:
+    """Each id the kind's references hold (``Section.refs``) becomes the key of the object it
+    names, where that object is exported; other ids stay ids. ``local``: the keys of sections
+    that are keyed within the enclosing object (a location's charging zones), by section."""
+    assert kind.section is not None
+    for ref in kind.section.refs:
+        *within, id_name = ref.id_field.split(".")
+        holder: Any = entry
+        for part in within:
+            holder = holder.get(part) if isinstance(holder, dict) else None
+        if not isinstance(holder, dict) or holder.get(id_name) is None:
+            continue
+        scope = (local or {}).get(ref.target)
+
+        def key_of(
+            value: Any, scope: Mapping[int, str] | None = scope, ref: Ref = ref
+        ) -> str | None:
+            if scope is not None:  # keyed within the enclosing object
+                return scope.get(int(value))
+            return b.key(SECTIONS[ref.target].kind, value)
+
+        value = holder[id_name]
+        found: list[str | None] | str | None
+        if ref.many:
+            found = [key_of(v) for v in value]
+            named = bool(found) and all(found)
+        else:
+            found = key_of(value)
+            named = found is not None
+        if named:
+            del holder[id_name]
+            holder[ref.field.rsplit(".", 1)[-1]] = found
 
 
 def _site(b: _Builder, location: dict[str, Any], location_id: int, location_key: str) -> None:
@@ -359,12 +376,7 @@ def _site(b: _Builder, location: dict[str, Any], location_id: int, location_key:
         key = point_keys[id_]
         where = f"locations.{location_key}.charge_points.{key}"
         entry = b.entry(KINDS["ChargePoint"], obj, where)
-        zone = entry.pop("charging_zone_id", None)
-        if zone is not None:
-            if int(zone) in zone_keys:
-                entry["charging_zone"] = zone_keys[int(zone)]
-            else:
-                entry["charging_zone_id"] = zone
+        _refer(b, KINDS["ChargePoint"], entry, {"charging_zones": zone_keys})
         for secret, holder, name in (
             ("pin", entry, "pin"),
             ("password", entry.get("network"), "password"),
@@ -389,9 +401,7 @@ def _site(b: _Builder, location: dict[str, Any], location_id: int, location_key:
 
 def _evse(b: _Builder, obj: Mapping[str, Any], where: str) -> dict[str, Any]:
     entry = b.entry(KINDS["Evse"], obj, where)
-    group = entry.get("tariff_group_id")
-    if group is not None and b.key("TariffGroup", group) is not None:
-        entry["tariff_group"] = b.key("TariffGroup", entry.pop("tariff_group_id"))
+    _refer(b, KINDS["Evse"], entry)
     connectors = b.children("Connector", "evseId", obj["id"])
     if connectors:
         entry["connectors"] = [
