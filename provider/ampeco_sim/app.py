@@ -20,7 +20,14 @@ from urllib.parse import parse_qsl
 
 from . import decisions, requestlog
 from .bodies import NotFinite, check_query, json_body, parse_json
-from .contract import Contract, Operation, default_contract, parse_query, validate_query
+from .contract import (
+    PREFIX,
+    Contract,
+    Operation,
+    default_contract,
+    parse_query,
+    validate_query,
+)
 from .errors import UNAUTHENTICATED, ApiError, Invalid
 from .faults import Fault, FaultError, Faults
 from .logs import log
@@ -38,34 +45,57 @@ from .store import Store, StoreClosed, Tx, as_id
 Action = Callable[[Tx, Request], Response]
 
 
-def _crud(resource: Resource, prefix: str, plural: str | None = None) -> dict[str, Action]:
-    """Operation ids of AMPECO's document for one resource, bound to its actions."""
-    actions: dict[str, Action] = {
-        f"{plural or prefix + 's'}Listing": resource.list,
-        f"{prefix}Create": resource.create,
-        f"{prefix}Read": resource.read,
-        f"{prefix}Update": resource.update,
-        f"{prefix}Delete": resource.delete,
+Route = tuple[str, str]
+"""A method and a path template of the served document (``("GET", "/taxes/v2.0/{tax}")``)."""
+
+
+def _crud(resource: Resource, collection: str, item: str) -> dict[Route, Action]:
+    """A resource's actions by method and path template, whatever the document calls its
+    operations (``taxesListing``, ``listUtilities``): the collection lists and creates, the
+    item reads, updates (PATCH or PUT, as the document has it) and deletes."""
+    return {
+        ("GET", collection): resource.list,
+        ("POST", collection): resource.create,
+        ("GET", item): resource.read,
+        ("PATCH", item): resource.update,
+        ("PUT", item): resource.update,
+        ("DELETE", item): resource.delete,
     }
-    return actions
 
 
-def dispatch_table() -> dict[str, Action]:
-    table: dict[str, Action] = {}
-    table.update(_crud(Locations(), "location"))
-    table.update(_crud(ChargingZones(), "locationChargingZone"))
-    table.update(_crud(ChargePoints(), "chargePoint"))
-    table.update(_crud(NestedEvses(), "chargePointEvse"))
-    table.update(_crud(Evses(), "evse"))
-    table.update(_crud(Connectors(), "chargePointEvseConnector"))
-    table.update(_crud(Tariffs(), "tariff"))
-    table.update(_crud(TariffGroups(), "tariffGroup"))
-    table.update(_crud(Taxes(), "tax", "taxes"))
-    table.update(_crud(TaxIdentificationNumbers(), "taxIdentificationNumber"))
-    currencies = _crud(Currencies(), "currency", "currencies")
-    currencies["currencyDeleteDeprecated"] = currencies.pop("currencyDelete")
-    table.update(currencies)
-    table["settingsListing"] = Settings().read
+def dispatch_table() -> dict[Route, Action]:
+    table: dict[Route, Action] = {}
+    for resource, collection, item in (
+        (Locations(), "/locations/v2.0", "/locations/v2.0/{location}"),
+        (
+            ChargingZones(),
+            "/locations/v2.0/{location}/charging-zones",
+            "/locations/v2.0/{location}/charging-zones/{chargingZone}",
+        ),
+        (ChargePoints(), "/charge-points/v2.0", "/charge-points/v2.0/{chargePoint}"),
+        (
+            NestedEvses(),
+            "/charge-points/v2.0/{chargePoint}/evses",
+            "/charge-points/v2.0/{chargePoint}/evses/{evse}",
+        ),
+        (Evses(), "/evses/v2.1", "/evses/v2.1/{evse}"),
+        (
+            Connectors(),
+            "/charge-points/v2.0/{chargePoint}/evses/{evse}/connectors",
+            "/charge-points/v2.0/{chargePoint}/evses/{evse}/connectors/{connector}",
+        ),
+        (Tariffs(), "/tariffs/v1.0", "/tariffs/v1.0/{tariff}"),
+        (TariffGroups(), "/tariff-groups/v1.0", "/tariff-groups/v1.0/{tariffGroup}"),
+        (Taxes(), "/taxes/v2.0", "/taxes/v2.0/{tax}"),
+        (
+            TaxIdentificationNumbers(),
+            "/tax-identification-numbers/v2.0",
+            "/tax-identification-numbers/v2.0/{taxIdentificationNumber}",
+        ),
+        (Currencies(), "/currencies/v2.0", "/currencies/v2.0/{currency}"),
+    ):
+        table.update(_crud(resource, collection, item))
+    table[("GET", "/settings/v1.0")] = Settings().read
     return table
 
 
@@ -114,8 +144,15 @@ class Simulator:
         self.config = config
         self.contract = contract or default_contract()
         self.store = Store(config.db)
-        self.actions = dispatch_table()
-        missing = {op.operation_id for op in self.contract.operations} - set(self.actions)
+        routes = dispatch_table()
+        self.actions: dict[str, Action] = {}
+        missing = []
+        for op in self.contract.operations:
+            action = routes.get((op.method, op.template.removeprefix(PREFIX)))
+            if action is None:
+                missing.append(op.operation_id)
+            else:
+                self.actions[op.operation_id] = action
         if missing:
             raise RuntimeError(f"operations without an action: {sorted(missing)}")
         self.limiter = RateLimiter(config.rate_limit, config.rate_window)
