@@ -147,14 +147,27 @@ class Simulator:
         routes = dispatch_table()
         self.actions: dict[str, Action] = {}
         missing = []
+        listings: dict[int, Operation] = {}
+        updates: dict[int, Operation] = {}
+        resources: dict[int, Resource] = {}
         for op in self.contract.operations:
             action = routes.get((op.method, op.template.removeprefix(PREFIX)))
             if action is None:
                 missing.append(op.operation_id)
-            else:
-                self.actions[op.operation_id] = action
+                continue
+            self.actions[op.operation_id] = action
+            owner = getattr(action, "__self__", None)
+            if isinstance(owner, Resource):
+                resources[id(owner)] = owner
+                name = getattr(action, "__name__", "")
+                if name == "list":
+                    listings[id(owner)] = op
+                elif name == "update":
+                    updates[id(owner)] = op
         if missing:
             raise RuntimeError(f"operations without an action: {sorted(missing)}")
+        for key, resource in resources.items():
+            resource.follow(listings.get(key), updates.get(key))
         self.limiter = RateLimiter(config.rate_limit, config.rate_window)
         self.faults = Faults(config.fault_seed)
         self.log = RequestLog(config.log_size, config.log_bytes)

@@ -212,9 +212,11 @@ class Resource:
     kind: ClassVar[str]
     #: Kinds of the parents in the URL, outermost first.
     parents: ClassVar[tuple[str, ...]] = ()
-    #: "cursor", "page", "both" (page unless a cursor is sent) or "none" (a plain array).
-    pagination: ClassVar[str] = "cursor"
-    update_mode: ClassVar[str] = "patch"
+    #: "cursor", "page", "both" (page unless a cursor is sent) or "none" (a plain array), and
+    #: "patch" or "put": by default what the served document's listing parameters and update
+    #: method say (:meth:`follow`); a resource sets them only where AMPECO differs (a decision).
+    pagination: str | None = None
+    update_mode: str | None = None
     filters: ClassVar[dict[str, Filter]] = {}
     #: Fields that only a create sets: an update ignores them.
     create_only: ClassVar[tuple[str, ...]] = ()
@@ -224,6 +226,18 @@ class Resource:
     nested_defaults: ClassVar[dict[str, dict[str, Any]]] = {}
     #: Resources whose objects are filed under this one's and are deleted with it.
     dependents: ClassVar[tuple[type[Resource], ...]] = ()
+
+    def follow(self, listing: Operation | None, update: Operation | None) -> None:
+        """Take the pagination and update mode the resource does not set from its operations:
+        ``cursor`` and ``page`` among the listing's query parameters, PUT or PATCH."""
+        if self.pagination is None:
+            query = set(listing.query) if listing is not None else set()
+            cursor, page = "cursor" in query, "page" in query
+            self.pagination = (
+                "both" if cursor and page else "page" if page else "cursor" if cursor else "none"
+            )
+        if self.update_mode is None:
+            self.update_mode = "put" if update is not None and update.method == "PUT" else "patch"
 
     # hooks ---------------------------------------------------------------------------------
 

@@ -15,7 +15,6 @@ from .settings import base_currency_id, default_tax_id
 
 class Taxes(Resource):
     kind = "tax"
-    pagination = "page"
     defaults: ClassVar[dict[str, Any]] = {"displayName": None, "taxIdentificationNumberId": None}
 
     def check(
@@ -38,7 +37,6 @@ class Taxes(Resource):
 
 class TaxIdentificationNumbers(Resource):
     kind = "tax_identification_number"
-    pagination = "page"
 
     def server_fields(self, tx: Tx, row: Row) -> dict[str, Any]:
         return {"id": row.id, "lastUpdatedAt": row.updated_at}
@@ -51,6 +49,8 @@ class TaxIdentificationNumbers(Resource):
 
 class Currencies(Resource):
     kind = "currency"
+    # AMPECO's document names no paging parameter for currencies; the simulator pages them as
+    # the other v2.0 collections of its family (page, per_page), so a long list still ends.
     pagination = "page"
     defaults: ClassVar[dict[str, Any]] = {
         "prefix": None,

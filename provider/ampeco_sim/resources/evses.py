@@ -22,7 +22,6 @@ from .base import (
 class Connectors(Resource):
     kind = "connector"
     parents = ("charge_point", "evse")
-    pagination = "none"
     defaults: ClassVar[dict[str, Any]] = {"status": "enabled"}
 
 

@@ -59,8 +59,6 @@ def level_errors(levels: Any, path: str, first: str, last: str, step: float) -> 
 
 class Tariffs(Resource):
     kind = "tariff"
-    pagination = "both"
-    update_mode = "put"
     # D33: what a PUT leaves out is back at these values.
     defaults: ClassVar[dict[str, Any]] = {
         "description": None,
@@ -169,8 +167,6 @@ def _applies(body: dict[str, Any], anonymous: bool, today: date) -> bool:
 
 class TariffGroups(Resource):
     kind = "tariff_group"
-    pagination = "both"
-    update_mode = "put"
     defaults: ClassVar[dict[str, Any]] = {"tariffIds": [], "partnerId": None}
     filters: ClassVar[dict[str, Filter]] = {"partnerId": eq("partnerId"), **TIME_FILTERS}
 
