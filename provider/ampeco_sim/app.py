@@ -149,6 +149,7 @@ class Simulator:
         missing = []
         listings: dict[int, Operation] = {}
         updates: dict[int, Operation] = {}
+        reads: dict[int, Operation] = {}
         resources: dict[int, Resource] = {}
         for op in self.contract.operations:
             action = routes.get((op.method, op.template.removeprefix(PREFIX)))
@@ -164,10 +165,12 @@ class Simulator:
                     listings[id(owner)] = op
                 elif name == "update":
                     updates[id(owner)] = op
+                elif name == "read":
+                    reads[id(owner)] = op
         if missing:
             raise RuntimeError(f"operations without an action: {sorted(missing)}")
         for key, resource in resources.items():
-            resource.follow(listings.get(key), updates.get(key))
+            resource.follow(listings.get(key), updates.get(key), reads.get(key))
         self.limiter = RateLimiter(config.rate_limit, config.rate_window)
         self.faults = Faults(config.fault_seed)
         self.log = RequestLog(config.log_size, config.log_bytes)

@@ -202,6 +202,9 @@ def require_ref(tx: Tx, errors: FieldErrors, field_: str, kind: str, value: Any)
 # --- the resource --------------------------------------------------------------------------
 
 
+_ROW_TIMES = ("createdAt", "lastUpdatedAt", "updatedAt")
+
+
 class Resource:
     """One REST collection and its items.
 
@@ -227,9 +230,23 @@ class Resource:
     #: Resources whose objects are filed under this one's and are deleted with it.
     dependents: ClassVar[tuple[type[Resource], ...]] = ()
 
-    def follow(self, listing: Operation | None, update: Operation | None) -> None:
-        """Take the pagination and update mode the resource does not set from its operations:
-        ``cursor`` and ``page`` among the listing's query parameters, PUT or PATCH."""
+    #: The row's timestamps the read shows (``createdAt``, ``lastUpdatedAt``, ``updatedAt``), as
+    #: the served document's read response declares them (:meth:`follow`).
+    row_times: tuple[str, ...] = ()
+
+    def follow(
+        self,
+        listing: Operation | None,
+        update: Operation | None,
+        read: Operation | None = None,
+    ) -> None:
+        """Take from the resource's operations what it does not set itself: the pagination
+        (``cursor`` and ``page`` among the listing's query parameters), the update mode (PUT
+        or PATCH), and the timestamps its read shows."""
+        if read is not None:
+            data = (read.responses.get("200") or {}).get("properties", {}).get("data") or {}
+            shown = schema_properties(data) if isinstance(data, dict) else {}
+            self.row_times = tuple(n for n in _ROW_TIMES if n in shown)
         if self.pagination is None:
             query = set(listing.query) if listing is not None else set()
             cursor, page = "cursor" in query, "page" in query
@@ -248,8 +265,13 @@ class Resource:
         return {}
 
     def server_fields(self, tx: Tx, row: Row) -> dict[str, Any]:
-        """Server-managed values shown over the stored body."""
-        return {"id": row.id}
+        """Server-managed values shown over the stored body: the id, and the timestamps the
+        document's read shows."""
+        times = {
+            name: row.created_at if name == "createdAt" else row.updated_at
+            for name in self.row_times
+        }
+        return {"id": row.id, **times}
 
     def include(self, tx: Tx, row: Row, name: str) -> Any:
         return None

@@ -25,9 +25,6 @@ class Taxes(Resource):
         require_ref(tx, errors, "taxIdentificationNumberId", "tax_identification_number", tin)
         return errors
 
-    def server_fields(self, tx: Tx, row: Row) -> dict[str, Any]:
-        return {"id": row.id, "lastUpdatedAt": row.updated_at}
-
     def before_delete(self, tx: Tx, row: Row) -> None:
         # D7: used by a tariff, or the tenant's default tax.
         if row.id == default_tax_id(tx):
@@ -37,9 +34,6 @@ class Taxes(Resource):
 
 class TaxIdentificationNumbers(Resource):
     kind = "tax_identification_number"
-
-    def server_fields(self, tx: Tx, row: Row) -> dict[str, Any]:
-        return {"id": row.id, "lastUpdatedAt": row.updated_at}
 
     def before_delete(self, tx: Tx, row: Row) -> None:
         # D8: a number that a tax points at stays.
