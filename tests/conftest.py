@@ -31,6 +31,12 @@ class Sim:
     token: str
     simulator: Simulator | None = None
 
+    def use_token(self, token: str) -> None:
+        """The tenant accepts ``token`` alone, and :meth:`client` sends it."""
+        assert self.simulator is not None
+        self.simulator.config.tokens = (token,)
+        self.token = token
+
     def client(self, token: str | None = None, **kwargs: Any) -> httpx.Client:
         headers = {"Accept": "application/json"}
         chosen = self.token if token is None else token

@@ -130,9 +130,7 @@ def test_two_stacks_that_create_one_object_at_once_never_both_succeed(
 ) -> None:
     """Two projects declare the same location (one external id) and run `up` at the same time
     against one tenant: the tenant gets two objects, and the runs do not both exit 0."""
-    assert sim.simulator is not None
-    sim.simulator.config.tokens = (TOKEN,)
-    sim.token = TOKEN
+    sim.use_token(TOKEN)
     # Each create is carried out 4 s after it arrives: both runs list before either lands.
     sim.fault(method="POST", path="/locations", latency_ms=4000, count=2)
     env = {**os.environ, "AMPECO_API_TOKEN": TOKEN, "AMPECO_TENANT_URL": sim.base_url}

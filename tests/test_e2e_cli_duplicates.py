@@ -49,9 +49,7 @@ def _ids(sim: Sim) -> list[int]:
 
 
 def test_a_late_twin_under_the_real_engine(pulumi_cli: str, sim: Sim, tmp_path: Path) -> None:
-    assert sim.simulator is not None
-    sim.simulator.config.tokens = (TOKEN,)
-    sim.token = TOKEN
+    sim.use_token(TOKEN)
     cli = Cli(pulumi_cli, tmp_path / "cli", PROGRAM, name="ampeco-cli-duplicates")
     cli.new_stack("test", sim.base_url, TOKEN)
     # The first POST answers 504 and is carried out 4 s later, after the client stopped

@@ -33,9 +33,7 @@ def main() -> None:
 
 
 def _stack(pulumi_cli: str, sim: Sim, root: Path) -> Cli:
-    assert sim.simulator is not None
-    sim.simulator.config.tokens = (TOKEN,)
-    sim.token = TOKEN
+    sim.use_token(TOKEN)
     cli = Cli(pulumi_cli, root, PROGRAM, name="ampeco-cli-guards")
     cli.new_stack("test", sim.base_url, TOKEN)
     return cli

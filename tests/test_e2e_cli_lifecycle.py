@@ -83,9 +83,7 @@ def _no_secret_in(text: str) -> None:
 def test_diff_drift_recreation_and_destroy_under_the_real_engine(
     pulumi_cli: str, sim: Sim, tmp_path: Path
 ) -> None:
-    assert sim.simulator is not None
-    sim.simulator.config.tokens = (TOKEN,)
-    sim.token = TOKEN
+    sim.use_token(TOKEN)
     cli = Cli(pulumi_cli, tmp_path / "cli", PROGRAM, name="ampeco-cli-lifecycle")
     cli.new_stack("test", sim.base_url, TOKEN)
     cli("config", "set", "--secret", "scenario:pin", PIN)

@@ -41,9 +41,7 @@ def _ids(resources: list[tuple[str, str]]) -> dict[str, str]:
 def test_a_stack_moves_to_the_pulumi_cli_and_back_without_a_write(
     pulumi_cli: str, sim: Sim, tmp_path: Path
 ) -> None:
-    assert sim.simulator is not None
-    sim.simulator.config.tokens = (TOKEN,)
-    sim.token = TOKEN
+    sim.use_token(TOKEN)
     source = REPO / "examples" / "tenant-yaml"
     cli = Cli.from_project(
         pulumi_cli, tmp_path / "cli", source, ("__main__.py", "tenant.yaml"), ("dev",)

@@ -45,9 +45,7 @@ def main() -> None:
 def test_renames_keep_objects_under_the_real_engine(
     pulumi_cli: str, sim: Sim, tmp_path: Path
 ) -> None:
-    assert sim.simulator is not None
-    sim.simulator.config.tokens = (TOKEN,)
-    sim.token = TOKEN
+    sim.use_token(TOKEN)
     cli = Cli(pulumi_cli, tmp_path / "cli", PROGRAM, name="ampeco-cli-renames")
     document = cli.project / "tenant.yaml"
     document.write_text(yaml.safe_dump(_document("old-depot")))

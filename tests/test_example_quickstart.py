@@ -41,9 +41,7 @@ def test_the_root_project_runs_the_quickstart() -> None:
 
 
 def test_quickstart_up_preview_destroy(sim: Sim, tmp_path: Path) -> None:
-    assert sim.simulator is not None
-    sim.simulator.config.tokens = (TOKEN,)
-    sim.token = TOKEN
+    sim.use_token(TOKEN)
     stack = OfflineStack(
         project_program(REPO),
         tmp_path / "state.json",

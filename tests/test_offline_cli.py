@@ -279,9 +279,7 @@ class Project:
 def project(
     sim: Sim, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> Project:
-    assert sim.simulator is not None
-    sim.simulator.config.tokens = (TOKEN,)
-    sim.token = TOKEN
+    sim.use_token(TOKEN)
     monkeypatch.setenv("AMPECO_API_TOKEN", TOKEN)
     monkeypatch.delenv("AMPECO_TENANT_URL", raising=False)
     return Project(tmp_path / "project", sim, capsys)

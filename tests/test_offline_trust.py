@@ -141,9 +141,7 @@ class Cli:
 
 @pytest.fixture
 def cli(sim: Sim, tmp_path: Path) -> Cli:
-    assert sim.simulator is not None
-    sim.simulator.config.tokens = (TOKEN,)
-    sim.token = TOKEN
+    sim.use_token(TOKEN)
     return Cli(tmp_path / "project", sim)
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-STACK_TYPE = "pulumi:pulumi:Stack"
+from .protocol import STACK_TYPE
 
 
 class AliasError(Exception):
@@ -54,8 +54,8 @@ class AliasResolver:
         self._stack = stack
         #: New URN -> the old URN it was found under (for its children's aliases).
         self.renamed: dict[str, str] = {}
-        #: Old URN -> the new URN that claimed it.
-        self._claimed: dict[str, str] = {}
+        #: Old URN -> the new URN that claimed it (the old URN is not deleted).
+        self.claimed: dict[str, str] = {}
         #: Registered URN -> every URN its aliases name (matched or not), for its children.
         self._declared: dict[str, list[str]] = {}
 
@@ -113,10 +113,10 @@ class AliasResolver:
     ) -> str | None:
         """The old URN this resource is, among ``olds`` (the state before the run); claims it.
         ``None`` when no alias names an old resource."""
-        if urn in self._claimed:
+        if urn in self.claimed:
             raise AliasError(
                 f"resource {urn!r} is registered, but another resource"
-                f" ({self._claimed[urn]!r}) already took it over as an alias"
+                f" ({self.claimed[urn]!r}) already took it over as an alias"
             )
         seen = set(registered)
         for alias in candidates:
@@ -127,12 +127,12 @@ class AliasResolver:
                     f"resource {urn!r} has the alias {alias!r}, which a resource of this"
                     " program registers itself: two resources would be one object"
                 )
-            if alias in self._claimed:
+            if alias in self.claimed:
                 raise AliasError(
-                    f"resource {urn!r} and resource {self._claimed[alias]!r} both have the"
+                    f"resource {urn!r} and resource {self.claimed[alias]!r} both have the"
                     f" alias {alias!r}: only one of them can be that resource"
                 )
-            self._claimed[alias] = urn
+            self.claimed[alias] = urn
             self.renamed[urn] = alias
             return alias
         return None

@@ -93,7 +93,6 @@ class Deployment(Phases):
                 raise _StepFailed(str(error)) from None
             self._registered.add(goal.urn)
             if was is not None:
-                self._renamed_from.add(was)
                 moved = self.current.get(was)
                 if moved is not None and (was, moved.id) in self._stored_providers:
                     stored = self._stored_providers.pop((was, moved.id))

@@ -26,6 +26,8 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from .aliases import create_urn
+from .protocol import STACK_TYPE
 from .results import EngineStartError
 from .state import ResourceState, StackState
 from .values import (
@@ -38,7 +40,6 @@ from .values import (
     to_plain,
 )
 
-STACK_TYPE = "pulumi:pulumi:Stack"
 PROVIDER_TYPE = "pulumi:providers:pulumi-python"
 DEPLOYMENT_VERSION = 3
 _PLAINTEXT = "plaintext"
@@ -74,35 +75,27 @@ def _from_pulumi(value: Any, where: str) -> Any:
 
 
 def _settled(state: StackState) -> None:
-    if state.pending_deletes or state.pending_creates:
-        raise InterchangeError(
-            "the state is not settled: "
-            + ", ".join(
-                part
-                for part in (
-                    f"{len(state.pending_deletes)} replaced object(s) not deleted yet"
-                    if state.pending_deletes
-                    else "",
-                    f"{len(state.pending_creates)} create(s) an interrupted run may have sent"
-                    if state.pending_creates
-                    else "",
-                )
-                if part
-            )
-            + ". Run `ampeco-iac offline up` (or `refresh`) until it finishes, then move it"
+    unfinished = []
+    if state.pending_deletes:
+        unfinished.append(f"{len(state.pending_deletes)} replaced object(s) not deleted yet")
+    if state.pending_creates:
+        unfinished.append(
+            f"{len(state.pending_creates)} create(s) an interrupted run may have sent"
         )
-
-
-def stack_urn(project: str, stack: str) -> str:
-    return f"urn:pulumi:{stack}::{project}::{STACK_TYPE}::{project}-{stack}"
+    if unfinished:
+        raise InterchangeError(
+            f"the state is not settled: {', '.join(unfinished)}. Run `ampeco-iac offline up`"
+            " (or `refresh`) until it finishes, then move it"
+        )
 
 
 def to_deployment(state: StackState, provider_config: Mapping[str, Any]) -> dict[str, Any]:
     """The Pulumi deployment of ``state``; ``provider_config`` is the stack's config as the
     CLI will give it (``namespace:key`` → value; secrets as the engine's secret values)."""
     _settled(state)
-    root = stack_urn(state.project, state.stack)
-    provider_urn = f"urn:pulumi:{state.stack}::{state.project}::{PROVIDER_TYPE}::default"
+    project, stack = state.project, state.stack
+    root = create_urn(f"{project}-{stack}", STACK_TYPE, "", project, stack)
+    provider_urn = create_urn("default", PROVIDER_TYPE, "", project, stack)
     provider_id = str(uuid.uuid4())
     config = {key: _to_pulumi(value) for key, value in provider_config.items()}
     resources: list[dict[str, Any]] = [

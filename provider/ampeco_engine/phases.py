@@ -29,7 +29,7 @@ class Phases(ProviderCalls):
         condemned = [
             r
             for urn, r in self._old.items()
-            if urn not in self._registered and urn not in self._renamed_from
+            if urn not in self._registered and urn not in self._aliases.claimed
         ]
         for resource in condemned:
             if resource.external:  # read (`get`) resources are forgotten, never deleted

@@ -137,8 +137,6 @@ class Records:
         #: What the state stored where :data:`UNSERVED` stands, by ``(urn, id)``: written back
         #: for the resources no step touched, so the state loses nothing.
         self._stored_providers = dict(stored_providers or {})
-        #: Old URNs a resource of this run was found under (an alias): not deleted.
-        self._renamed_from: set[str] = set()
 
     # --- bookkeeping ---------------------------------------------------------------------
 

@@ -41,6 +41,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from .aliases import qualified_type, urn_name
 from .results import EngineStartError
 from .values import Props, decode_from_state, encode_for_state
 
@@ -337,8 +338,8 @@ def rename(
     for urn, resource in moved.items():
         if urn == old:
             resource.urn = new
-            resource.name = new.split("::", 3)[3]
-            resource.type = new.split("::")[2].rsplit("$", 1)[-1]
+            resource.name = urn_name(new)
+            resource.type = qualified_type(new).rsplit("$", 1)[-1]
             urn = new
         resources[urn] = resource
 

@@ -147,10 +147,8 @@ class Simulator:
         routes = dispatch_table()
         self.actions: dict[str, Action] = {}
         missing = []
-        listings: dict[int, Operation] = {}
-        updates: dict[int, Operation] = {}
-        reads: dict[int, Operation] = {}
-        resources: dict[int, Resource] = {}
+        # Each resource's own operations, by action ("list", "update", "read").
+        owned: dict[int, tuple[Resource, dict[str, Operation]]] = {}
         for op in self.contract.operations:
             action = routes.get((op.method, op.template.removeprefix(PREFIX)))
             if action is None:
@@ -159,18 +157,11 @@ class Simulator:
             self.actions[op.operation_id] = action
             owner = getattr(action, "__self__", None)
             if isinstance(owner, Resource):
-                resources[id(owner)] = owner
-                name = getattr(action, "__name__", "")
-                if name == "list":
-                    listings[id(owner)] = op
-                elif name == "update":
-                    updates[id(owner)] = op
-                elif name == "read":
-                    reads[id(owner)] = op
+                owned.setdefault(id(owner), (owner, {}))[1][action.__name__] = op
         if missing:
             raise RuntimeError(f"operations without an action: {sorted(missing)}")
-        for key, resource in resources.items():
-            resource.follow(listings.get(key), updates.get(key), reads.get(key))
+        for resource, ops in owned.values():
+            resource.follow(ops.get("list"), ops.get("update"), ops.get("read"))
         self.limiter = RateLimiter(config.rate_limit, config.rate_window)
         self.faults = Faults(config.fault_seed)
         self.log = RequestLog(config.log_size, config.log_bytes)

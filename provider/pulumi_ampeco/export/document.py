@@ -339,25 +339,25 @@ def _refer(
         if not isinstance(holder, dict) or holder.get(id_name) is None:
             continue
         scope = (local or {}).get(ref.target)
-
-        def key_of(
-            value: Any, scope: Mapping[int, str] | None = scope, ref: Ref = ref
-        ) -> str | None:
-            if scope is not None:  # keyed within the enclosing object
-                return scope.get(int(value))
-            return b.key(SECTIONS[ref.target].kind, value)
-
         value = holder[id_name]
         found: list[str | None] | str | None
         if ref.many:
-            found = [key_of(v) for v in value]
+            found = [_key_of(b, ref, scope, v) for v in value]
             named = bool(found) and all(found)
         else:
-            found = key_of(value)
+            found = _key_of(b, ref, scope, value)
             named = found is not None
         if named:
             del holder[id_name]
             holder[ref.field.rsplit(".", 1)[-1]] = found
+
+
+def _key_of(b: _Builder, ref: Ref, scope: Mapping[int, str] | None, value: Any) -> str | None:
+    """The key of the object ``value`` (an id) names: among ``scope`` when the target is keyed
+    within the enclosing object, else among the exported objects of the target's kind."""
+    if scope is not None:
+        return scope.get(int(value))
+    return b.key(SECTIONS[ref.target].kind, value)
 
 
 def _site(b: _Builder, location: dict[str, Any], location_id: int, location_key: str) -> None:

@@ -373,7 +373,7 @@ class _Walker:
             where = node.path[:-1]
             for old in node.renamed_from:
                 still = self._index.get((node.section.name, node.path[:-2]), {}).get(old)
-                if still is not None and still.path == (*where, old):
+                if still is not None:
                     self._problem(
                         (*node.path, RENAMED_FROM),
                         f"`{format_path(still.path)}` is still declared: rename it (remove the"
