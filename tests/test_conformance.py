@@ -66,6 +66,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from ampeco_sim import RunningSimulator, Simulator, SimulatorConfig
+from ampeco_sim.catalog import PATHS as CATALOGUED_PATHS
 from ampeco_sim.contract import PREFIX, Contract
 from tests import factories
 
@@ -125,7 +126,14 @@ OPERATION_IDS = {
     for method, op in item.items()
     if method != "parameters"
 }
-LABELS = sorted(OPERATIONS, key=lambda label: (label.split(" ", 1)[1], label))
+#: The catalogued collections (``ampeco_sim.catalog``) are not fuzzed here yet: their seeding,
+#: steering and 422 explanations are still to be derived from the catalogue. Their operations
+#: are covered by the per-kind rhythm and ``tests/test_sim_catalog.py``.
+NOT_FUZZED = frozenset(PREFIX + path for path in CATALOGUED_PATHS)
+LABELS = sorted(
+    (label for label in OPERATIONS if label.split(" ", 1)[1] not in NOT_FUZZED),
+    key=lambda label: (label.split(" ", 1)[1], label),
+)
 #: The path parameter naming the object an item operation acts on (the last one in the path).
 ITEM_PARAM = {label: (re.findall(r"\{(\w+)\}", label) or [None])[-1] for label in OPERATIONS}
 

@@ -1,7 +1,9 @@
 """One acceptance scenario, parametrised by kind: create, a no-op preview with no write, an
 update, drift repaired, an object deleted outside Pulumi recreated, refresh, invalid input
-rejected in check with no API call, removal, destroy. Offline engine over gRPC, simulator
-over sockets."""
+rejected in check with no API call, removal, destroy. Offline engine with the provider in
+process (the gRPC path is the CLI and engine tests'), simulator over sockets.
+
+Kinds whose model is generated take their case from ``kind_samples`` (one row per kind)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from pulumi_ampeco.kinds import KINDS
 from pulumi_ampeco.testing import OfflineEngineError
 
 from .conftest import Sim
+from .kind_samples import NEEDS, SAMPLES, Sample
 from .stack_harness import StackHarness, writes
 
 TOKEN = "all-kinds-SECRET-11"
@@ -65,6 +68,21 @@ class Case:
     invalid: tuple[dict[str, Any], str]  # a bad argument and the property check names
     path: Callable[[dict[str, str]], str]  # the item path from the stack outputs
     put: bool = False
+    needs: tuple[str, ...] = ()  # objects of kind_samples.NEEDS the case refers to
+
+
+def _case(sample: Sample) -> Case:
+    kind = KINDS[sample.kind]
+    return Case(
+        sample.kind,
+        sample.args,
+        sample.change,
+        sample.drift,
+        sample.invalid,
+        lambda o: f"{kind.collection}/{o['it']}",
+        put=kind.update_verb == "PUT",
+        needs=sample.needs,
+    )
 
 
 CASES = [
@@ -180,6 +198,7 @@ CASES = [
         ({"decimal": 9}, "decimal"),
         lambda o: f"/currencies/v2.0/{o['it']}",
     ),
+    *(_case(sample) for sample in SAMPLES),
 ]
 
 
@@ -215,7 +234,20 @@ ADOPTABLE: dict[str, Callable[[dict[str, str]], dict[str, Any]]] = {
     "Tax": lambda o: {"name": "It", "percentage": 20},
     "TaxIdentificationNumber": lambda o: {"name": "SE 1"},
     "Currency": lambda o: {"alphabeticCode": "SEK"},
+    **{
+        sample.kind: (lambda o, s=sample: KINDS[s.kind].model(**s.args(_ids(o))).to_wire())
+        for sample in SAMPLES
+        if any(key.identifying for key in KINDS[sample.kind].keys)
+    },
 }
+
+
+def _ids(outputs: dict[str, str]) -> dict[str, int]:
+    """The stack's exported ids under the names ``kind_samples`` gives them."""
+    ids = {name: int(value) for name, value in outputs.items()}
+    return {**ids, "location": ids["loc"], "charge_point": ids["cp"]}
+
+
 #: Changes the API cannot make in place, for kinds whose replacement the family tests do not
 #: already cover.
 REPLACE: dict[str, dict[str, Any]] = {"ChargePoint": {"communication_mode": "none"}}
@@ -227,15 +259,19 @@ class Run(StackHarness):
         self.overrides: dict[str, Any] = {}
         self.present = True
         self.adopt = False
-        super().__init__(sim, state, TOKEN)
+        super().__init__(sim, state, TOKEN, transport="inprocess")
 
     def program(self) -> None:
         parents = site()
-        pulumi.export("loc", parents["loc"])
-        pulumi.export("cp", parents["cp"])
-        pulumi.export("evse", parents["evse"])
+        ids = {**parents, "location": parents["loc"], "charge_point": parents["cp"]}
+        for need in self.case.needs:
+            if need in NEEDS:
+                kind, args = NEEDS[need]
+                ids[need] = getattr(ampeco, kind)(f"need-{need}", **args(ids)).id
+        for name in ("loc", "cp", "evse", *(n for n in self.case.needs if n in NEEDS)):
+            pulumi.export(name, ids[name])
         if self.present:
-            args = {**self.case.args(parents), **self.overrides}
+            args = {**self.case.args(ids), **self.overrides}
             it = getattr(ampeco, self.case.kind)("it", **args, adopt=self.adopt)
             pulumi.export("it", it.id)
 

@@ -11,18 +11,12 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pulumi_ampeco.kinds import KINDS
+
 from .conftest import API, Sim
 
-COLLECTIONS = [
-    "/locations/v2.0",
-    "/charge-points/v2.0",
-    "/evses/v2.1",
-    "/tariffs/v1.0",
-    "/tariff-groups/v1.0",
-    "/taxes/v2.0",
-    "/tax-identification-numbers/v2.0",
-    "/currencies/v2.0",
-]
+#: Every collection without a parent in its path.
+COLLECTIONS = sorted({kind.collection for kind in KINDS.values() if "{" not in kind.collection})
 CONTENT_TYPES = [
     "application/json",
     "application/json; charset=utf-8",

@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl
 
 from . import decisions, requestlog
 from .bodies import NotFinite, check_query, json_body, parse_json
+from .catalog import COLLECTIONS
 from .contract import (
     PREFIX,
     Contract,
@@ -33,6 +34,7 @@ from .faults import Fault, FaultError, Faults
 from .logs import log
 from .ratelimit import RateLimiter
 from .requestlog import LoggedRequest, RequestLog, logged_body
+from .resources import catalogued
 from .resources.base import Request, Resource, Response
 from .resources.billing import Currencies, Taxes, TaxIdentificationNumbers
 from .resources.charge_points import ChargePoints
@@ -93,10 +95,20 @@ def dispatch_table() -> dict[Route, Action]:
             "/tax-identification-numbers/v2.0/{taxIdentificationNumber}",
         ),
         (Currencies(), "/currencies/v2.0", "/currencies/v2.0/{currency}"),
+        *catalogued.resources(),
     ):
         table.update(_crud(resource, collection, item))
     table[("GET", "/settings/v1.0")] = Settings().read
     return table
+
+
+def _referred_by() -> dict[str, tuple[tuple[str, str, bool], ...]]:
+    """Each kind's referrers among the catalogued collections (see ``Resource.referred_by``)."""
+    found: dict[str, list[tuple[str, str, bool]]] = {}
+    for entry in COLLECTIONS:
+        for field_, ref in entry.refs.items():
+            found.setdefault(ref.kind, []).append((entry.kind, field_, ref.many))
+    return {kind: tuple(users) for kind, users in found.items()}
 
 
 @dataclass
@@ -160,8 +172,10 @@ class Simulator:
                 owned.setdefault(id(owner), (owner, {}))[1][action.__name__] = op
         if missing:
             raise RuntimeError(f"operations without an action: {sorted(missing)}")
+        referred_by = _referred_by()
         for resource, ops in owned.values():
-            resource.follow(ops.get("list"), ops.get("update"), ops.get("read"))
+            resource.follow(ops.get("list"), ops.get("update"), ops.get("read"), ops.get("create"))
+            resource.referred_by = referred_by.get(resource.kind, ())
         self.limiter = RateLimiter(config.rate_limit, config.rate_window)
         self.faults = Faults(config.fault_seed)
         self.log = RequestLog(config.log_size, config.log_bytes)

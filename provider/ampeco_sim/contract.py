@@ -26,6 +26,7 @@ from jsonschema.validators import extend
 from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator
 
 from . import decisions
+from .catalog import PATHS as CATALOGUED_PATHS
 from .jsontree import objects
 
 DOCUMENT_NAME = "openapi-3.110.0.json"
@@ -55,6 +56,7 @@ SERVED_PATHS: tuple[str, ...] = (
     "/currencies/v2.0",
     "/currencies/v2.0/{currency}",
     "/settings/v1.0",
+    *CATALOGUED_PATHS,
 )
 PREFIX = "/public-api/resources"
 

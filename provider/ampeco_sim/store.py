@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from .catalog import COLLECTIONS
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS objects (
     kind TEXT NOT NULL,
@@ -47,6 +49,7 @@ ID_BASE = {
     "tax": 40,
     "tax_identification_number": 1,
     "currency": 1,
+    **{entry.kind: entry.id_base for entry in COLLECTIONS},
 }
 
 

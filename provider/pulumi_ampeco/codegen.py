@@ -546,6 +546,27 @@ def reference_index() -> str:
     ]
     for kind in KINDS.values():
         lines.append(f"| [{kind.name}]({slug(kind.name)}.md) | {kind.doc} | `{kind.collection}` |")
+    lines += [
+        "",
+        "## References by key in tenant documents",
+        "",
+        "A tenant document names another object of the document by its key, never by server id;",
+        "each reference becomes a dependency, so the object referred to is created first and",
+        "deleted last. The `…_id` form stays available for objects the document does not manage.",
+        "",
+        "| in | write | instead of | names a key of |",
+        "|---|---|---|---|",
+    ]
+    for section in SECTIONS.values():
+        for ref in section.refs:
+            write = ref.field + (": [keys]" if ref.many else "")
+            target = SECTIONS[ref.target]
+            where = (
+                f"the enclosing location's `{ref.target}`"
+                if target.parent_fields
+                else f"`{ref.target}`"
+            )
+            lines.append(f"| {section.a_singular} | `{write}` | `{ref.id_field}` | {where} |")
     return "\n".join(lines) + "\n"
 
 

@@ -29,29 +29,72 @@ __all__ = [
     "Adopt",
     "ChargePoint",
     "ChargePointArgs",
+    "ChargePointDowntimePeriod",
+    "ChargePointDowntimePeriodArgs",
+    "ChargePointModel",
+    "ChargePointModelArgs",
+    "ChargePointPartnerArgs",
+    "ChargePointVendor",
+    "ChargePointVendorArgs",
     "ChargingZone",
     "ChargingZoneArgs",
+    "Circuit",
+    "CircuitArgs",
+    "ConfigurationTemplate",
+    "ConfigurationTemplateArgs",
     "Connector",
     "ConnectorArgs",
     "Currency",
     "CurrencyArgs",
+    "CurrencyRate",
+    "CurrencyRateArgs",
     "DisplayArgs",
+    "DowntimePeriodNotice",
+    "DowntimePeriodNoticeArgs",
+    "ElectricityRate",
+    "ElectricityRateArgs",
     "EnergyLevelArgs",
     "Evse",
     "EvseArgs",
+    "EvseDowntimePeriod",
+    "EvseDowntimePeriodArgs",
+    "Faq",
+    "FaqArgs",
     "GeopositionArgs",
+    "IdTag",
+    "IdTagArgs",
     "IntervalArgs",
     "Location",
     "LocationArgs",
     "NetworkArgs",
     "OwnerArgs",
+    "ParkingSpace",
+    "ParkingSpaceArgs",
+    "Partner",
     "PartnerArgs",
+    "PartnerBankDetailsArgs",
+    "PartnerContactDetailsAdministrativeArgs",
+    "PartnerContactDetailsArgs",
+    "PartnerContract",
+    "PartnerContractAccessAndPermissionsArgs",
+    "PartnerContractArgs",
+    "PartnerContractMonthlyPlatformFeesArgs",
+    "PartnerContractRevenueSharingArgs",
+    "PartnerCorporateBillingArgs",
+    "PartnerNotificationsArgs",
+    "PartnerNotificationsBillingArgs",
+    "PartnerNotificationsTechnicalArgs",
+    "PartnerOptionsArgs",
     "PowerOptionsArgs",
     "PricingArgs",
     "RestrictionsArgs",
     "SecurityArgs",
     "StopSessionArgs",
     "SubscriptionArgs",
+    "SubscriptionPlan",
+    "SubscriptionPlanAllowanceArgs",
+    "SubscriptionPlanArgs",
+    "SubscriptionPlanVisibilityRestrictionsArgs",
     "Tariff",
     "TariffArgs",
     "TariffGroup",
@@ -61,8 +104,16 @@ __all__ = [
     "TaxArgs",
     "TaxIdentificationNumber",
     "TaxIdentificationNumberArgs",
+    "TopUpPackage",
+    "TopUpPackageArgs",
     "TranslatedText",
     "UnitLevelArgs",
+    "UserGroup",
+    "UserGroupArgs",
+    "Utility",
+    "UtilityArgs",
+    "VendorErrorCode",
+    "VendorErrorCodeArgs",
     "WeeklyHoursArgs",
     "WorkingHoursArgs",
 ]
@@ -882,7 +933,7 @@ class OwnerArgs(TypedDict, total=False):
     """whether the owner allows automatic firmware updates (default true)"""
 
 
-class PartnerArgs(TypedDict, total=False):
+class ChargePointPartnerArgs(TypedDict, total=False):
     id: pulumi.Input[int]
     """id of the partner that owns or operates the station"""
     contract_id: pulumi.Input[int | str]
@@ -943,7 +994,7 @@ class ChargePointArgs:
     """subscription needed to use a personal charger"""
     user: pulumi.Input[OwnerArgs] | None = None
     """owner of a personal charger and the owner's preferences"""
-    partner: pulumi.Input[PartnerArgs] | None = None
+    partner: pulumi.Input[ChargePointPartnerArgs] | None = None
     """business partner that owns or operates the station"""
     notice_id: pulumi.Input[int | str] | None = None
     """id of an informational notice shown with the station"""
@@ -1054,7 +1105,7 @@ class ChargePoint(AmpecoResource, module="ampeco", name="ChargePoint"):
         uses_renewable_energy: pulumi.Input[bool] | None = None,
         subscription: pulumi.Input[SubscriptionArgs] | None = None,
         user: pulumi.Input[OwnerArgs] | None = None,
-        partner: pulumi.Input[PartnerArgs] | None = None,
+        partner: pulumi.Input[ChargePointPartnerArgs] | None = None,
         notice_id: pulumi.Input[int | str] | None = None,
         tags: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
     ) -> None: ...
@@ -1245,6 +1296,1515 @@ class Connector(AmpecoResource, module="ampeco", name="Connector"):
         type: pulumi.Input[ConnectorType],
         format: pulumi.Input[Literal["socket", "cable"]] | None = None,
         status: pulumi.Input[Literal["enabled", "disabled"]] | None = None,
+    ) -> None: ...
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
+
+
+# --- Utility --------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UtilityArgs:
+    """The arguments of a Utility: a company that supplies electricity, which electricity rates and charge points name.
+
+    Required: ``name``."""
+
+    name: pulumi.Input[str]
+    """name"""
+
+
+class Utility(AmpecoResource, module="ampeco", name="Utility"):
+    """A company that supplies electricity, which electricity rates and charge points name (``/utilities/v1.0``)."""
+
+    _kind = "Utility"
+    _args_class = UtilityArgs
+
+    name: pulumi.Output[str]
+    """name"""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: UtilityArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+        name: pulumi.Input[str],
+    ) -> None: ...
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
+
+
+# --- ElectricityRate ------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ElectricityRateArgs:
+    """The arguments of a ElectricityRate: what electricity costs the operator: a default price per kWh, from a utility.
+
+    Required: ``name``, ``default_price``, ``tax_percentage``."""
+
+    name: pulumi.Input[str]
+    """name"""
+    default_price: pulumi.Input[float]
+    """the default price per kWh, which will be applied if there is no pricing supplied for a time interval"""
+    tax_percentage: pulumi.Input[float]
+    """this field is used only to indicate the applied tax"""
+    utility_id: pulumi.Input[int | str] | None = None
+    """the id of the utility providing the electricity"""
+
+
+class ElectricityRate(AmpecoResource, module="ampeco", name="ElectricityRate"):
+    """What electricity costs the operator: a default price per kWh, from a utility (``/electricity-rates/v2.0``)."""
+
+    _kind = "ElectricityRate"
+    _args_class = ElectricityRateArgs
+
+    name: pulumi.Output[str]
+    """name"""
+    default_price: pulumi.Output[float]
+    """the default price per kWh, which will be applied if there is no pricing supplied for a time interval"""
+    tax_percentage: pulumi.Output[float]
+    """this field is used only to indicate the applied tax"""
+    utility_id: pulumi.Output[int | None]
+    """the id of the utility providing the electricity"""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: ElectricityRateArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+        name: pulumi.Input[str],
+        default_price: pulumi.Input[float],
+        tax_percentage: pulumi.Input[float],
+        utility_id: pulumi.Input[int | str] | None = None,
+    ) -> None: ...
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
+
+
+# --- Circuit --------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CircuitArgs:
+    """The arguments of a Circuit: a circuit of dynamic load management: a current limit shared by the charge points on it.
+
+    Required: ``name``, ``phases``, ``max_current``."""
+
+    name: pulumi.Input[str]
+    """name"""
+    phases: pulumi.Input[Literal["single_phase", "three_phase", "split_phase"]]
+    """phases"""
+    max_current: pulumi.Input[float]
+    """the current (A) limit for the whole circuit"""
+    parent_circuit_id: pulumi.Input[int | str] | None = None
+    """specify parent circuit in Multi-level DLM"""
+    phase_rotation: pulumi.Input[Literal["RST", "RTS", "SRT", "STR", "TRS", "TSR"]] | None = None
+    """R stands for L1, S - for L2 T - for L3 So for example RST = L1, L2, L3, while RTS = L1, L3, L2, etc"""
+    connected_phase: pulumi.Input[Literal["L1", "L2", "L3", "L1_L2", "L1_L3", "L2_L3"]] | None = None
+    """specifies the active line conductors used in the circuit"""
+    electrical_configuration: pulumi.Input[Literal["star", "delta"]] | None = None
+    """defines the type of electrical configuration of the charge point"""
+    max_voltage: pulumi.Input[Literal["230", "380", "400", "480", "120", "208", "240", "110-130", "220-240", "277"]] | None = None
+    """max voltage"""
+    min_charge_point_current: pulumi.Input[float] | None = None
+    """defines what is the lowest current (A) allowed per charge point"""
+    electricity_meter_id: pulumi.Input[float] | None = None
+    """the ID of the Electricity Meter linked to the circuit (if any)"""
+    offline_reserved_current: pulumi.Input[float] | None = None
+    """the current (A) reserved for other loads on the circuit (non-managed loads) when the Electricity Meter is offline"""
+
+
+class Circuit(AmpecoResource, module="ampeco", name="Circuit"):
+    """A circuit of dynamic load management: a current limit shared by the charge points on it (``/circuits/v2.0``)."""
+
+    _kind = "Circuit"
+    _args_class = CircuitArgs
+
+    name: pulumi.Output[str]
+    """name"""
+    phases: pulumi.Output[str]
+    """phases"""
+    max_current: pulumi.Output[float]
+    """the current (A) limit for the whole circuit"""
+    parent_circuit_id: pulumi.Output[int | None]
+    """specify parent circuit in Multi-level DLM"""
+    phase_rotation: pulumi.Output[str | None]
+    """R stands for L1, S - for L2 T - for L3 So for example RST = L1, L2, L3, while RTS = L1, L3, L2, etc"""
+    connected_phase: pulumi.Output[str | None]
+    """specifies the active line conductors used in the circuit"""
+    electrical_configuration: pulumi.Output[str | None]
+    """defines the type of electrical configuration of the charge point"""
+    max_voltage: pulumi.Output[str | None]
+    """max voltage"""
+    min_charge_point_current: pulumi.Output[float | None]
+    """defines what is the lowest current (A) allowed per charge point"""
+    electricity_meter_id: pulumi.Output[float | None]
+    """the ID of the Electricity Meter linked to the circuit (if any)"""
+    offline_reserved_current: pulumi.Output[float | None]
+    """the current (A) reserved for other loads on the circuit (non-managed loads) when the Electricity Meter is offline"""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: CircuitArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+        name: pulumi.Input[str],
+        phases: pulumi.Input[Literal["single_phase", "three_phase", "split_phase"]],
+        max_current: pulumi.Input[float],
+        parent_circuit_id: pulumi.Input[int | str] | None = None,
+        phase_rotation: pulumi.Input[Literal["RST", "RTS", "SRT", "STR", "TRS", "TSR"]] | None = None,
+        connected_phase: pulumi.Input[Literal["L1", "L2", "L3", "L1_L2", "L1_L3", "L2_L3"]] | None = None,
+        electrical_configuration: pulumi.Input[Literal["star", "delta"]] | None = None,
+        max_voltage: pulumi.Input[Literal["230", "380", "400", "480", "120", "208", "240", "110-130", "220-240", "277"]] | None = None,
+        min_charge_point_current: pulumi.Input[float] | None = None,
+        electricity_meter_id: pulumi.Input[float] | None = None,
+        offline_reserved_current: pulumi.Input[float] | None = None,
+    ) -> None: ...
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
+
+
+# --- ConfigurationTemplate ------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ConfigurationTemplateArgs:
+    """The arguments of a ConfigurationTemplate: a named set of OCPP configuration values for charge points of one OCPP version.
+
+    Required: ``name``, ``ocpp_version``."""
+
+    name: pulumi.Input[str]
+    """name"""
+    ocpp_version: pulumi.Input[Literal["ocpp 1.6", "ocpp 2.0.1"]]
+    """ocpp version"""
+
+
+class ConfigurationTemplate(AmpecoResource, module="ampeco", name="ConfigurationTemplate"):
+    """A named set of OCPP configuration values for charge points of one OCPP version (``/configuration-templates/v1.0``)."""
+
+    _kind = "ConfigurationTemplate"
+    _args_class = ConfigurationTemplateArgs
+
+    name: pulumi.Output[str]
+    """name"""
+    ocpp_version: pulumi.Output[str]
+    """ocpp version"""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: ConfigurationTemplateArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+        name: pulumi.Input[str],
+        ocpp_version: pulumi.Input[Literal["ocpp 1.6", "ocpp 2.0.1"]],
+    ) -> None: ...
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
+
+
+# --- ChargePointVendor ----------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ChargePointVendorArgs:
+    """The arguments of a ChargePointVendor: a maker of charge points, which charge point models name.
+
+    Required: ``name``."""
+
+    name: pulumi.Input[str]
+    """name"""
+
+
+class ChargePointVendor(AmpecoResource, module="ampeco", name="ChargePointVendor"):
+    """A maker of charge points, which charge point models name (``/charge-point-vendors/v1.0``)."""
+
+    _kind = "ChargePointVendor"
+    _args_class = ChargePointVendorArgs
+
+    name: pulumi.Output[str]
+    """name"""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: ChargePointVendorArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+        name: pulumi.Input[str],
+    ) -> None: ...
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
+
+
+# --- ChargePointModel -----------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ChargePointModelArgs:
+    """The arguments of a ChargePointModel: a model of charge point from a vendor, with its manuals.
+
+    Required: ``name``, ``vendor_id``."""
+
+    name: pulumi.Input[str]
+    """name"""
+    vendor_id: pulumi.Input[int | str]
+    """vendor id"""
+    user_manual: pulumi.Input[str] | None = None
+    """A download link for the user manual"""
+    installer_manual: pulumi.Input[str] | None = None
+    """URL to an externally-hosted installer manual"""
+
+
+class ChargePointModel(AmpecoResource, module="ampeco", name="ChargePointModel"):
+    """A model of charge point from a vendor, with its manuals (``/charge-point-models/v1.0``)."""
+
+    _kind = "ChargePointModel"
+    _args_class = ChargePointModelArgs
+
+    name: pulumi.Output[str]
+    """name"""
+    vendor_id: pulumi.Output[int]
+    """vendor id"""
+    user_manual: pulumi.Output[str | None]
+    """A download link for the user manual"""
+    installer_manual: pulumi.Output[str | None]
+    """URL to an externally-hosted installer manual"""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: ChargePointModelArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+        name: pulumi.Input[str],
+        vendor_id: pulumi.Input[int | str],
+        user_manual: pulumi.Input[str] | None = None,
+        installer_manual: pulumi.Input[str] | None = None,
+    ) -> None: ...
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
+
+
+# --- VendorErrorCode ------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class VendorErrorCodeArgs:
+    """The arguments of a VendorErrorCode: what an error code a charge point reports means, and what the driver should do.
+
+    Required: ``vendor_id``, ``error_code``."""
+
+    vendor_id: pulumi.Input[str]
+    """unique identifier of the Vendor, reported from the Charge point"""
+    error_code: pulumi.Input[str]
+    """the code reported from the charge point when the hardwareStatus is faulted"""
+    error_code_description: pulumi.Input[str] | None = None
+    """description of the error provided by the vendor"""
+    error_code_customer_action: pulumi.Input[str] | None = None
+    """recommended actions by the customer when this error occurs"""
+
+
+class VendorErrorCode(AmpecoResource, module="ampeco", name="VendorErrorCode"):
+    """What an error code a charge point reports means, and what the driver should do (``/vendor-error-codes/v2.0``)."""
+
+    _kind = "VendorErrorCode"
+    _args_class = VendorErrorCodeArgs
+
+    vendor_id: pulumi.Output[str]
+    """unique identifier of the Vendor, reported from the Charge point"""
+    error_code: pulumi.Output[str]
+    """the code reported from the charge point when the hardwareStatus is faulted"""
+    error_code_description: pulumi.Output[str | None]
+    """description of the error provided by the vendor"""
+    error_code_customer_action: pulumi.Output[str | None]
+    """recommended actions by the customer when this error occurs"""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: VendorErrorCodeArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+        vendor_id: pulumi.Input[str],
+        error_code: pulumi.Input[str],
+        error_code_description: pulumi.Input[str] | None = None,
+        error_code_customer_action: pulumi.Input[str] | None = None,
+    ) -> None: ...
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
+
+
+# --- Partner --------------------------------------------------------------------------------------
+
+
+class PartnerContactDetailsArgs(TypedDict, total=False):
+    administrative: pulumi.Input[PartnerContactDetailsAdministrativeArgs]
+    """administrative"""
+    technical: pulumi.Input[PartnerContactDetailsAdministrativeArgs]
+    """technical"""
+    billing: pulumi.Input[PartnerContactDetailsAdministrativeArgs]
+    """billing"""
+
+
+class PartnerContactDetailsAdministrativeArgs(TypedDict, total=False):
+    contact_person: pulumi.Input[str]
+    """contact person"""
+    email: pulumi.Input[str]
+    """email"""
+    phone: pulumi.Input[str]
+    """phone"""
+
+
+class PartnerNotificationsArgs(TypedDict, total=False):
+    technical: pulumi.Input[PartnerNotificationsTechnicalArgs]
+    """technical"""
+    billing: pulumi.Input[PartnerNotificationsBillingArgs]
+    """billing"""
+
+
+class PartnerNotificationsTechnicalArgs(TypedDict, total=False):
+    charge_point_faults: pulumi.Input[bool]
+    """charge point faults"""
+
+
+class PartnerNotificationsBillingArgs(TypedDict, total=False):
+    settlement_reports: pulumi.Input[bool]
+    """settlement reports"""
+
+
+class PartnerOptionsArgs(TypedDict, total=False):
+    create_users: pulumi.Input[bool]
+    """create users"""
+    add_user_balance: pulumi.Input[bool]
+    """when set to false the API tokens related to this partner would not receive the users' balance in the response"""
+    supplier_on_receipts: pulumi.Input[bool]
+    """supplier on receipts"""
+    allow_to_control_tariffs: pulumi.Input[bool]
+    """allows the Partner to update the tariff pricing"""
+    allow_to_control_tariff_groups: pulumi.Input[bool]
+    """in addition to allowToControlTariffs, the Partner would also be able to manage Tariff Groups - attach and remove Tariffs, change Tariffs order in the Tariff Group"""
+
+
+class PartnerCorporateBillingArgs(TypedDict, total=False):
+    enabled: pulumi.Input[bool]
+    """enabled"""
+    monthly_limit: pulumi.Input[float]
+    """monthly limit"""
+    discount: pulumi.Input[float]
+    """discount"""
+
+
+class PartnerBankDetailsArgs(TypedDict, total=False):
+    bank_iban: pulumi.Input[str]
+    """IBAN that is provided for the partner"""
+    bank_name: pulumi.Input[str]
+    """name of the Bank for which the partner has provided IBAN"""
+    bank_address: pulumi.Input[str]
+    """address of the partner's Bank"""
+    bank_code: pulumi.Input[str]
+    """bank code assigned by a central bank, a bank supervisory body or a Bankers Association in the country"""
+    bank_account_number: pulumi.Input[str]
+    """bank account ID provided by the partner"""
+    bank_account_type: pulumi.Input[str]
+    """type of account the Partner has provided"""
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PartnerArgs:
+    """The arguments of a Partner: a business the operator works with: a site host, a fleet, a reseller.
+
+    Required: ."""
+
+    business_name: pulumi.Input[str] | None = None
+    """the Partner's business name is used when showing the name of the Partner to EV drivers and admin users"""
+    name: pulumi.Input[str] | None = None
+    """company name of the Partner"""
+    reg_no: pulumi.Input[str] | None = None
+    """reg no"""
+    vat_no: pulumi.Input[str] | None = None
+    """vat no"""
+    address: pulumi.Input[str] | None = None
+    """address"""
+    postcode: pulumi.Input[str] | None = None
+    """postcode"""
+    city: pulumi.Input[str] | None = None
+    """city"""
+    country: pulumi.Input[str] | None = None
+    """country"""
+    region: pulumi.Input[str] | None = None
+    """when country is not in US, AU, CA, UM or RO, you can provide the region"""
+    state: pulumi.Input[str] | None = None
+    """when the selected country is one of US, AU, CA, UM or RO"""
+    contact_details: pulumi.Input[PartnerContactDetailsArgs] | None = None
+    """contact details"""
+    notifications: pulumi.Input[PartnerNotificationsArgs] | None = None
+    """notifications"""
+    monthly_platform_fee: pulumi.Input[float] | None = None
+    """monthly platform fee"""
+    options: pulumi.Input[PartnerOptionsArgs] | None = None
+    """options"""
+    corporate_billing: pulumi.Input[PartnerCorporateBillingArgs] | None = None
+    """corporate billing"""
+    external_id: pulumi.Input[str] | None = None
+    """third party identifier of the partner"""
+    bank_details: pulumi.Input[PartnerBankDetailsArgs] | None = None
+    """bank details"""
+
+
+class Partner(AmpecoResource, module="ampeco", name="Partner"):
+    """A business the operator works with: a site host, a fleet, a reseller (``/partners/v2.0``)."""
+
+    _kind = "Partner"
+    _args_class = PartnerArgs
+
+    business_name: pulumi.Output[str | None]
+    """the Partner's business name is used when showing the name of the Partner to EV drivers and admin users"""
+    name: pulumi.Output[str | None]
+    """company name of the Partner"""
+    reg_no: pulumi.Output[str | None]
+    """reg no"""
+    vat_no: pulumi.Output[str | None]
+    """vat no"""
+    address: pulumi.Output[str | None]
+    """address"""
+    postcode: pulumi.Output[str | None]
+    """postcode"""
+    city: pulumi.Output[str | None]
+    """city"""
+    country: pulumi.Output[str | None]
+    """country"""
+    region: pulumi.Output[str | None]
+    """when country is not in US, AU, CA, UM or RO, you can provide the region"""
+    state: pulumi.Output[str | None]
+    """when the selected country is one of US, AU, CA, UM or RO"""
+    contact_details: pulumi.Output[dict[str, Any] | None]
+    """contact details"""
+    notifications: pulumi.Output[dict[str, Any] | None]
+    """notifications"""
+    monthly_platform_fee: pulumi.Output[float | None]
+    """monthly platform fee"""
+    options: pulumi.Output[dict[str, Any] | None]
+    """options"""
+    corporate_billing: pulumi.Output[dict[str, Any] | None]
+    """corporate billing"""
+    external_id: pulumi.Output[str | None]
+    """third party identifier of the partner"""
+    bank_details: pulumi.Output[dict[str, Any] | None]
+    """bank details"""
+    last_updated_at: pulumi.Output[str]
+    """when the tenant last changed the object (ISO 8601)"""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: PartnerArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+        business_name: pulumi.Input[str] | None = None,
+        name: pulumi.Input[str] | None = None,
+        reg_no: pulumi.Input[str] | None = None,
+        vat_no: pulumi.Input[str] | None = None,
+        address: pulumi.Input[str] | None = None,
+        postcode: pulumi.Input[str] | None = None,
+        city: pulumi.Input[str] | None = None,
+        country: pulumi.Input[str] | None = None,
+        region: pulumi.Input[str] | None = None,
+        state: pulumi.Input[str] | None = None,
+        contact_details: pulumi.Input[PartnerContactDetailsArgs] | None = None,
+        notifications: pulumi.Input[PartnerNotificationsArgs] | None = None,
+        monthly_platform_fee: pulumi.Input[float] | None = None,
+        options: pulumi.Input[PartnerOptionsArgs] | None = None,
+        corporate_billing: pulumi.Input[PartnerCorporateBillingArgs] | None = None,
+        external_id: pulumi.Input[str] | None = None,
+        bank_details: pulumi.Input[PartnerBankDetailsArgs] | None = None,
+    ) -> None: ...
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
+
+
+# --- PartnerContract ------------------------------------------------------------------------------
+
+
+class PartnerContractAccessAndPermissionsArgs(TypedDict, total=False):
+    sessions_remote_control: pulumi.Input[bool]
+    """allows the partner to start/stop session, unlock connector, trigger message, set a charging profile and get the composite schedule"""
+    start_reservation: pulumi.Input[bool]
+    """allows the partner to make reservations"""
+    stop_reservation: pulumi.Input[bool]
+    """allows the partner to cancel reservations"""
+    reset_charge_point: pulumi.Input[bool]
+    """allows the partner to reset charge points"""
+    firmware_update: pulumi.Input[bool]
+    """allows the partner to make firmware updates to the charge points"""
+
+
+class PartnerContractRevenueSharingArgs(TypedDict, total=False):
+    partner_share_percentage_ac_evse: pulumi.Input[float]
+    """partner share percentage ac evse"""
+    partner_share_percentage_dc_evse: pulumi.Input[float]
+    """partner share percentage dc evse"""
+    exclude_connection_fee: pulumi.Input[bool]
+    """if the tariff has a Connection fee, this fee would not be included in the revenue sharing with the Partner and will remain entirely for the Operator"""
+    deduct_electricity_cost: pulumi.Input[bool]
+    """the cost of the electricity would first be deducted from the collected revenue and then the Revenue sharing rules will be applied"""
+    reimburse_for_electricity_cost: pulumi.Input[bool]
+    """if set to true, the Partner would receive not only their share of the revenue but also a reimbursement for the cost of the electricity"""
+    fixed_fee_per_session_ac: pulumi.Input[float]
+    """additional flat fee that is applied for every billed session and subtracted from the Partner's share of the revenue for each session on AC Charging Station"""
+    fixed_fee_per_session_dc: pulumi.Input[float]
+    """additional flat fee that is applied for every billed session and subtracted from the Partner's share of the revenue for each session on DC Charging Station"""
+    fee_per_kwh_ac: pulumi.Input[float]
+    """additional flat fee that is applied for every billed kWh and subtracted from the Partner's share of the revenue for each kWh billed on AC Charging Station"""
+    fee_per_kwh_dc: pulumi.Input[float]
+    """additional flat fee that is applied for every billed kWh and subtracted from the Partner's share of the revenue for each kWh billed on DC Charging Station"""
+    handling_fee: pulumi.Input[float]
+    """additional percentage fee to be applied on the total amount paid by the user for the session"""
+
+
+class PartnerContractMonthlyPlatformFeesArgs(TypedDict, total=False):
+    per_charge_point: pulumi.Input[float]
+    """the provided amount should be excluding VAT"""
+    per_ac_evse: pulumi.Input[float]
+    """the provided amount should be excluding VAT"""
+    per_dc_evse: pulumi.Input[float]
+    """the provided amount should be excluding VAT"""
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PartnerContractArgs:
+    """The arguments of a PartnerContract: the terms with a partner: revenue sharing, platform fees and what the partner may do.
+
+    Required: ``title``, ``partner_id``, ``start_date``."""
+
+    title: pulumi.Input[str]
+    """title"""
+    partner_id: pulumi.Input[int | str]
+    """partner id"""
+    start_date: pulumi.Input[str]
+    """the contract is effective from the first of the selected month"""
+    end_date: pulumi.Input[str] | None = None
+    """the contract expires at the last day of the selected month"""
+    auto_renewal: pulumi.Input[bool] | None = None
+    """auto renewal"""
+    external_id: pulumi.Input[str] | None = None
+    """used to store custom information, usually used for external references or metadata to the resource"""
+    access_and_permissions: pulumi.Input[PartnerContractAccessAndPermissionsArgs] | None = None
+    """access and permissions"""
+    revenue_sharing: pulumi.Input[PartnerContractRevenueSharingArgs] | None = None
+    """revenue sharing"""
+    monthly_platform_fees: pulumi.Input[PartnerContractMonthlyPlatformFeesArgs] | None = None
+    """monthly platform fees"""
+
+
+class PartnerContract(AmpecoResource, module="ampeco", name="PartnerContract"):
+    """The terms with a partner: revenue sharing, platform fees and what the partner may do (``/partner-contracts/v1.0``)."""
+
+    _kind = "PartnerContract"
+    _args_class = PartnerContractArgs
+
+    title: pulumi.Output[str]
+    """title"""
+    partner_id: pulumi.Output[int]
+    """partner id"""
+    start_date: pulumi.Output[str]
+    """the contract is effective from the first of the selected month"""
+    end_date: pulumi.Output[str | None]
+    """the contract expires at the last day of the selected month"""
+    auto_renewal: pulumi.Output[bool | None]
+    """auto renewal"""
+    external_id: pulumi.Output[str | None]
+    """used to store custom information, usually used for external references or metadata to the resource"""
+    access_and_permissions: pulumi.Output[dict[str, Any] | None]
+    """access and permissions"""
+    revenue_sharing: pulumi.Output[dict[str, Any] | None]
+    """revenue sharing"""
+    monthly_platform_fees: pulumi.Output[dict[str, Any] | None]
+    """monthly platform fees"""
+    last_updated_at: pulumi.Output[str]
+    """when the tenant last changed the object (ISO 8601)"""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: PartnerContractArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+        title: pulumi.Input[str],
+        partner_id: pulumi.Input[int | str],
+        start_date: pulumi.Input[str],
+        end_date: pulumi.Input[str] | None = None,
+        auto_renewal: pulumi.Input[bool] | None = None,
+        external_id: pulumi.Input[str] | None = None,
+        access_and_permissions: pulumi.Input[PartnerContractAccessAndPermissionsArgs] | None = None,
+        revenue_sharing: pulumi.Input[PartnerContractRevenueSharingArgs] | None = None,
+        monthly_platform_fees: pulumi.Input[PartnerContractMonthlyPlatformFeesArgs] | None = None,
+    ) -> None: ...
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
+
+
+# --- UserGroup ------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UserGroupArgs:
+    """The arguments of a UserGroup: a group of users that tariffs, plans and opening hours can single out.
+
+    Required: ``name``."""
+
+    name: pulumi.Input[str]
+    """name"""
+    partner_id: pulumi.Input[int | str] | None = None
+    """the partnerId can be updated only if there are no users added to the user group"""
+    description: pulumi.Input[str] | None = None
+    """description"""
+    external_id: pulumi.Input[str] | None = None
+    """used to store custom information, usually used for external references or metadata to the resource"""
+
+
+class UserGroup(AmpecoResource, module="ampeco", name="UserGroup"):
+    """A group of users that tariffs, plans and opening hours can single out (``/user-groups/v1.0``)."""
+
+    _kind = "UserGroup"
+    _args_class = UserGroupArgs
+
+    name: pulumi.Output[str]
+    """name"""
+    partner_id: pulumi.Output[int | None]
+    """the partnerId can be updated only if there are no users added to the user group"""
+    description: pulumi.Output[str | None]
+    """description"""
+    external_id: pulumi.Output[str | None]
+    """used to store custom information, usually used for external references or metadata to the resource"""
+    last_updated_at: pulumi.Output[str]
+    """when the tenant last changed the object (ISO 8601)"""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: UserGroupArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+        name: pulumi.Input[str],
+        partner_id: pulumi.Input[int | str] | None = None,
+        description: pulumi.Input[str] | None = None,
+        external_id: pulumi.Input[str] | None = None,
+    ) -> None: ...
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
+
+
+# --- SubscriptionPlan -----------------------------------------------------------------------------
+
+
+class SubscriptionPlanAllowanceArgs(TypedDict, total=False):
+    reset_cycle: pulumi.Input[Literal["as_renewal_cycle", "after_each_session", "after_24_hours", "after_each_week", "after_each_month", "after_each_year"]]
+    """reset cycle"""
+    type: pulumi.Input[Literal["none", "combined", "separate"]]
+    """type"""
+    home_chargers_only: pulumi.Input[bool]
+    """when true the allowance can only be used on the home charge points owned by the user"""
+    included_countries: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """the allowance can only be used on charge points in countries in this list"""
+    excluded_countries: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """the allowance cannot be used on charge points in the countries in this list"""
+    exclude_roaming: pulumi.Input[bool]
+    """when true the allowance cannot be used on roaming charge points"""
+    included_partner_charge_points: pulumi.Input[Sequence[pulumi.Input[int]]]
+    """an array of Partner IDs"""
+    excluded_partner_charge_points: pulumi.Input[Sequence[pulumi.Input[int]]]
+    """an array of Partner IDs"""
+    combined: pulumi.Input[int]
+    """the amount of kWh included - combined for AC and DC, should be provided if the type is combined"""
+    ac: pulumi.Input[int]
+    """the amount of kWh included for AC, should be provided if the type is separate"""
+    dc: pulumi.Input[int]
+    """the amount of kWh included for DC, should be provided if the type is separate"""
+
+
+class SubscriptionPlanVisibilityRestrictionsArgs(TypedDict, total=False):
+    included_partner_users: pulumi.Input[Sequence[pulumi.Input[int]]]
+    """an array of Partner IDs"""
+    excluded_partner_users: pulumi.Input[Sequence[pulumi.Input[int]]]
+    """an array of Partner IDs"""
+    included_user_groups: pulumi.Input[Sequence[pulumi.Input[int]]]
+    """an array of User Group IDs"""
+    excluded_user_groups: pulumi.Input[Sequence[pulumi.Input[int]]]
+    """an array of User Group IDs"""
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SubscriptionPlanArgs:
+    """The arguments of a SubscriptionPlan: a plan drivers subscribe to: a fee per renewal cycle, with an energy allowance.
+
+    Required: ``name``, ``description``, ``renewal_cycle``, ``type``, ``status``."""
+
+    name: pulumi.Input[TranslatedText]
+    """locales that have been created and are not provided on an update will be deleted"""
+    description: pulumi.Input[TranslatedText]
+    """locales that have been created and are not provided on an update will be deleted"""
+    renewal_cycle: pulumi.Input[Literal["monthly", "annually"]]
+    """renewal cycle"""
+    type: pulumi.Input[Literal["pre-paid", "post-paid"]]
+    """type"""
+    status: pulumi.Input[Literal["enabled", "disabled"]]
+    """status"""
+    free_renewal_periods: pulumi.Input[int] | None = None
+    """the number of renewal periods that are free of charge"""
+    base_fee: pulumi.Input[float] | None = None
+    """for pre-paid plans this is the price, for post-paid plans this is the base fee"""
+    base_fee_applies_per_each_home_charger: pulumi.Input[bool] | None = None
+    """makes the base fee apply per each home charger owned by the subscriber"""
+    post_paid_charging_sessions_accumulation: pulumi.Input[Literal["none", "personal", "personal_commercial"]] | None = None
+    """indicates if charging sessions at personal, commercial+personal charge points are included in the post-paid subscription and would be billed at the end of the billing cycle or when a threshold is …"""
+    billing_usage_threshold: pulumi.Input[int] | None = None
+    """if this threshold is reached, the amount due for the subscription would be billed immediately instead of waiting for the end of the billing period"""
+    billing_type: pulumi.Input[Literal["default", "internal", "external"]] | None = None
+    """applicable only for post-paid subscription plans when external billing is enabled"""
+    allowance: pulumi.Input[SubscriptionPlanAllowanceArgs] | None = None
+    """allowance"""
+    visibility_restrictions: pulumi.Input[SubscriptionPlanVisibilityRestrictionsArgs] | None = None
+    """defines which users can view and subscribe to the plan via the app"""
+
+
+class SubscriptionPlan(AmpecoResource, module="ampeco", name="SubscriptionPlan"):
+    """A plan drivers subscribe to: a fee per renewal cycle, with an energy allowance (``/subscription-plans/v2.0``)."""
+
+    _kind = "SubscriptionPlan"
+    _args_class = SubscriptionPlanArgs
+
+    name: pulumi.Output[list[dict[str, str]]]
+    """locales that have been created and are not provided on an update will be deleted"""
+    description: pulumi.Output[list[dict[str, str]]]
+    """locales that have been created and are not provided on an update will be deleted"""
+    renewal_cycle: pulumi.Output[str]
+    """renewal cycle"""
+    type: pulumi.Output[str]
+    """type"""
+    status: pulumi.Output[str]
+    """status"""
+    free_renewal_periods: pulumi.Output[int | None]
+    """the number of renewal periods that are free of charge"""
+    base_fee: pulumi.Output[float | None]
+    """for pre-paid plans this is the price, for post-paid plans this is the base fee"""
+    base_fee_applies_per_each_home_charger: pulumi.Output[bool | None]
+    """makes the base fee apply per each home charger owned by the subscriber"""
+    post_paid_charging_sessions_accumulation: pulumi.Output[str | None]
+    """indicates if charging sessions at personal, commercial+personal charge points are included in the post-paid subscription and would be billed at the end of the billing cycle or when a threshold is …"""
+    billing_usage_threshold: pulumi.Output[int | None]
+    """if this threshold is reached, the amount due for the subscription would be billed immediately instead of waiting for the end of the billing period"""
+    billing_type: pulumi.Output[str | None]
+    """applicable only for post-paid subscription plans when external billing is enabled"""
+    allowance: pulumi.Output[dict[str, Any] | None]
+    """allowance"""
+    visibility_restrictions: pulumi.Output[dict[str, Any] | None]
+    """defines which users can view and subscribe to the plan via the app"""
+    last_updated_at: pulumi.Output[str]
+    """when the tenant last changed the object (ISO 8601)"""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: SubscriptionPlanArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+        name: pulumi.Input[TranslatedText],
+        description: pulumi.Input[TranslatedText],
+        renewal_cycle: pulumi.Input[Literal["monthly", "annually"]],
+        type: pulumi.Input[Literal["pre-paid", "post-paid"]],
+        status: pulumi.Input[Literal["enabled", "disabled"]],
+        free_renewal_periods: pulumi.Input[int] | None = None,
+        base_fee: pulumi.Input[float] | None = None,
+        base_fee_applies_per_each_home_charger: pulumi.Input[bool] | None = None,
+        post_paid_charging_sessions_accumulation: pulumi.Input[Literal["none", "personal", "personal_commercial"]] | None = None,
+        billing_usage_threshold: pulumi.Input[int] | None = None,
+        billing_type: pulumi.Input[Literal["default", "internal", "external"]] | None = None,
+        allowance: pulumi.Input[SubscriptionPlanAllowanceArgs] | None = None,
+        visibility_restrictions: pulumi.Input[SubscriptionPlanVisibilityRestrictionsArgs] | None = None,
+    ) -> None: ...
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
+
+
+# --- TopUpPackage ---------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TopUpPackageArgs:
+    """The arguments of a TopUpPackage: an amount a driver can add to their balance, with the bonus it brings.
+
+    Required: ``price``, ``bonus``."""
+
+    price: pulumi.Input[float]
+    """price"""
+    bonus: pulumi.Input[float]
+    """bonus"""
+    enabled: pulumi.Input[bool] | None = None
+    """by default is set to false"""
+
+
+class TopUpPackage(AmpecoResource, module="ampeco", name="TopUpPackage"):
+    """An amount a driver can add to their balance, with the bonus it brings (``/top-up-packages/v2.0``)."""
+
+    _kind = "TopUpPackage"
+    _args_class = TopUpPackageArgs
+
+    price: pulumi.Output[float]
+    """price"""
+    bonus: pulumi.Output[float]
+    """bonus"""
+    enabled: pulumi.Output[bool | None]
+    """by default is set to false"""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: TopUpPackageArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+        price: pulumi.Input[float],
+        bonus: pulumi.Input[float],
+        enabled: pulumi.Input[bool] | None = None,
+    ) -> None: ...
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
+
+
+# --- CurrencyRate ---------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CurrencyRateArgs:
+    """The arguments of a CurrencyRate: the exchange rate from one currency to another.
+
+    Required: ``base``, ``target``, ``rate``."""
+
+    base: pulumi.Input[str]
+    """base currency code (ISO 4217)"""
+    target: pulumi.Input[str]
+    """target currency code (ISO 4217)"""
+    rate: pulumi.Input[float]
+    """the exchange rate from base to target currency"""
+
+
+class CurrencyRate(AmpecoResource, module="ampeco", name="CurrencyRate"):
+    """The exchange rate from one currency to another (``/currency-rates/v1.0``)."""
+
+    _kind = "CurrencyRate"
+    _args_class = CurrencyRateArgs
+
+    base: pulumi.Output[str]
+    """base currency code (ISO 4217)"""
+    target: pulumi.Output[str]
+    """target currency code (ISO 4217)"""
+    rate: pulumi.Output[float]
+    """the exchange rate from base to target currency"""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: CurrencyRateArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+        base: pulumi.Input[str],
+        target: pulumi.Input[str],
+        rate: pulumi.Input[float],
+    ) -> None: ...
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
+
+
+# --- ParkingSpace ---------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ParkingSpaceArgs:
+    """The arguments of a ParkingSpace: a parking bay at a location, with the EVSEs that reach it.
+
+    Required: ``label``, ``location_id``."""
+
+    label: pulumi.Input[str]
+    """label"""
+    location_id: pulumi.Input[int | str]
+    """location id"""
+    external_id: pulumi.Input[str] | None = None
+    """external id"""
+    status: pulumi.Input[Literal["enabled", "disabled"]] | None = None
+    """status"""
+    occupancy_status: pulumi.Input[Literal["unknown", "available", "occupied"]] | None = None
+    """occupancy status"""
+    disabilities_accessible: pulumi.Input[bool] | None = None
+    """disabilities accessible"""
+    evses: pulumi.Input[Sequence[pulumi.Input[int]]] | None = None
+    """the list of Evses at the same Parking Space"""
+
+
+class ParkingSpace(AmpecoResource, module="ampeco", name="ParkingSpace"):
+    """A parking bay at a location, with the EVSEs that reach it (``/parking-spaces/v1.0``)."""
+
+    _kind = "ParkingSpace"
+    _args_class = ParkingSpaceArgs
+
+    label: pulumi.Output[str]
+    """label"""
+    location_id: pulumi.Output[int]
+    """location id"""
+    external_id: pulumi.Output[str | None]
+    """external id"""
+    status: pulumi.Output[str | None]
+    """status"""
+    occupancy_status: pulumi.Output[str | None]
+    """occupancy status"""
+    disabilities_accessible: pulumi.Output[bool | None]
+    """disabilities accessible"""
+    evses: pulumi.Output[list[int] | None]
+    """the list of Evses at the same Parking Space"""
+    last_updated_at: pulumi.Output[str]
+    """when the tenant last changed the object (ISO 8601)"""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: ParkingSpaceArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+        label: pulumi.Input[str],
+        location_id: pulumi.Input[int | str],
+        external_id: pulumi.Input[str] | None = None,
+        status: pulumi.Input[Literal["enabled", "disabled"]] | None = None,
+        occupancy_status: pulumi.Input[Literal["unknown", "available", "occupied"]] | None = None,
+        disabilities_accessible: pulumi.Input[bool] | None = None,
+        evses: pulumi.Input[Sequence[pulumi.Input[int]]] | None = None,
+    ) -> None: ...
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
+
+
+# --- Faq ------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class FaqArgs:
+    """The arguments of a Faq: a question drivers ask, with its answer, shown in the app.
+
+    Required: ``question``, ``answer``."""
+
+    question: pulumi.Input[TranslatedText]
+    """question"""
+    answer: pulumi.Input[TranslatedText]
+    """answer"""
+
+
+class Faq(AmpecoResource, module="ampeco", name="Faq"):
+    """A question drivers ask, with its answer, shown in the app (``/faqs/v2.0``)."""
+
+    _kind = "Faq"
+    _args_class = FaqArgs
+
+    question: pulumi.Output[list[dict[str, str]]]
+    """question"""
+    answer: pulumi.Output[list[dict[str, str]]]
+    """answer"""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: FaqArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+        question: pulumi.Input[TranslatedText],
+        answer: pulumi.Input[TranslatedText],
+    ) -> None: ...
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
+
+
+# --- DowntimePeriodNotice -------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DowntimePeriodNoticeArgs:
+    """The arguments of a DowntimePeriodNotice: a reason for downtime that downtime periods cite (an exempt one excludes the period from uptime).
+
+    Required: ``type``, ``notice``."""
+
+    type: pulumi.Input[Literal["downtime", "exempt"]]
+    """type"""
+    notice: pulumi.Input[str]
+    """notice"""
+    description: pulumi.Input[str] | None = None
+    """description"""
+
+
+class DowntimePeriodNotice(AmpecoResource, module="ampeco", name="DowntimePeriodNotice"):
+    """A reason for downtime that downtime periods cite (an exempt one excludes the period from uptime) (``/downtime-period-notices/v1.0``)."""
+
+    _kind = "DowntimePeriodNotice"
+    _args_class = DowntimePeriodNoticeArgs
+
+    type: pulumi.Output[str]
+    """type"""
+    notice: pulumi.Output[str]
+    """notice"""
+    description: pulumi.Output[str | None]
+    """description"""
+    last_updated_at: pulumi.Output[str]
+    """when the tenant last changed the object (ISO 8601)"""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: DowntimePeriodNoticeArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+        type: pulumi.Input[Literal["downtime", "exempt"]],
+        notice: pulumi.Input[str],
+        description: pulumi.Input[str] | None = None,
+    ) -> None: ...
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
+
+
+# --- ChargePointDowntimePeriod --------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ChargePointDowntimePeriodArgs:
+    """The arguments of a ChargePointDowntimePeriod: a time a charge point was down for a reason the operator is exempt from.
+
+    Required: ``charge_point_id``, ``notice_id``, ``started_at``, ``ended_at``."""
+
+    charge_point_id: pulumi.Input[int | str]
+    """charge point id"""
+    notice_id: pulumi.Input[int | str]
+    """allowed only notice with type = exempt!"""
+    started_at: pulumi.Input[str]
+    """started at"""
+    ended_at: pulumi.Input[str]
+    """ended at"""
+
+
+class ChargePointDowntimePeriod(AmpecoResource, module="ampeco", name="ChargePointDowntimePeriod"):
+    """A time a charge point was down for a reason the operator is exempt from (``/charge-point-downtime-periods/v1.0``)."""
+
+    _kind = "ChargePointDowntimePeriod"
+    _args_class = ChargePointDowntimePeriodArgs
+
+    charge_point_id: pulumi.Output[int]
+    """charge point id"""
+    notice_id: pulumi.Output[int]
+    """allowed only notice with type = exempt!"""
+    started_at: pulumi.Output[str]
+    """started at"""
+    ended_at: pulumi.Output[str]
+    """ended at"""
+    type: pulumi.Output[str]
+    """the notice's type (`exempt`)"""
+    entry_mode: pulumi.Output[str]
+    """`manual` for periods entered through the API"""
+    last_updated_at: pulumi.Output[str]
+    """when the tenant last changed the object (ISO 8601)"""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: ChargePointDowntimePeriodArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+        charge_point_id: pulumi.Input[int | str],
+        notice_id: pulumi.Input[int | str],
+        started_at: pulumi.Input[str],
+        ended_at: pulumi.Input[str],
+    ) -> None: ...
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
+
+
+# --- EvseDowntimePeriod ---------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EvseDowntimePeriodArgs:
+    """The arguments of a EvseDowntimePeriod: a time an EVSE was down for a reason the operator is exempt from.
+
+    Required: ``evse_id``, ``notice_id``, ``started_at``, ``ended_at``."""
+
+    evse_id: pulumi.Input[int | str]
+    """evse id"""
+    notice_id: pulumi.Input[int | str]
+    """allowed only notice with type = exempt!"""
+    started_at: pulumi.Input[str]
+    """started at"""
+    ended_at: pulumi.Input[str]
+    """ended at"""
+
+
+class EvseDowntimePeriod(AmpecoResource, module="ampeco", name="EvseDowntimePeriod"):
+    """A time an EVSE was down for a reason the operator is exempt from (``/evse-downtime-periods/v1.0``)."""
+
+    _kind = "EvseDowntimePeriod"
+    _args_class = EvseDowntimePeriodArgs
+
+    evse_id: pulumi.Output[int]
+    """evse id"""
+    notice_id: pulumi.Output[int]
+    """allowed only notice with type = exempt!"""
+    started_at: pulumi.Output[str]
+    """started at"""
+    ended_at: pulumi.Output[str]
+    """ended at"""
+    type: pulumi.Output[str]
+    """the notice's type (`exempt`)"""
+    entry_mode: pulumi.Output[str]
+    """`manual` for periods entered through the API"""
+    last_updated_at: pulumi.Output[str]
+    """when the tenant last changed the object (ISO 8601)"""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: EvseDowntimePeriodArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+        evse_id: pulumi.Input[int | str],
+        notice_id: pulumi.Input[int | str],
+        started_at: pulumi.Input[str],
+        ended_at: pulumi.Input[str],
+    ) -> None: ...
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
+
+
+# --- IdTag ----------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class IdTagArgs:
+    """The arguments of a IdTag: an RFID card or a vehicle's MAC address that starts charging.
+
+    Required: ``id_tag_uid``, ``status``, ``type``."""
+
+    id_tag_uid: pulumi.Input[str]
+    """token used for authorization"""
+    status: pulumi.Input[Literal["enabled", "disabled", "suspended"]]
+    """the status of the ID tag"""
+    type: pulumi.Input[Literal["rfid", "mac_address"]]
+    """type"""
+    id_label: pulumi.Input[str] | None = None
+    """visual or other label that could be associated with the ID Tag"""
+    expire_at: pulumi.Input[str] | None = None
+    """expire at"""
+    vehicle_type: pulumi.Input[Literal["company_car", "private_car"]] | None = None
+    """vehicle type"""
+    payment_method_id: pulumi.Input[str] | None = None
+    """the payment method that will be associated with the ID Tag"""
+    user_id: pulumi.Input[int | str] | None = None
+    """associate the ID tag with a user account"""
+    external_id: pulumi.Input[str] | None = None
+    """external id"""
+    partner_id: pulumi.Input[int | str] | None = None
+    """the administrator accounts of the selected Partner will be able to edit and delete the specified ID tag"""
+
+
+class IdTag(AmpecoResource, module="ampeco", name="IdTag"):
+    """An RFID card or a vehicle's MAC address that starts charging (``/id-tags/v2.0``)."""
+
+    _kind = "IdTag"
+    _args_class = IdTagArgs
+
+    id_tag_uid: pulumi.Output[str]
+    """token used for authorization"""
+    status: pulumi.Output[str]
+    """the status of the ID tag"""
+    type: pulumi.Output[str]
+    """type"""
+    id_label: pulumi.Output[str | None]
+    """visual or other label that could be associated with the ID Tag"""
+    expire_at: pulumi.Output[str | None]
+    """expire at"""
+    vehicle_type: pulumi.Output[str | None]
+    """vehicle type"""
+    payment_method_id: pulumi.Output[str | None]
+    """the payment method that will be associated with the ID Tag"""
+    user_id: pulumi.Output[int | None]
+    """associate the ID tag with a user account"""
+    external_id: pulumi.Output[str | None]
+    """external id"""
+    partner_id: pulumi.Output[int | None]
+    """the administrator accounts of the selected Partner will be able to edit and delete the specified ID tag"""
+    created_at: pulumi.Output[str]
+    """when the object was created (ISO 8601)"""
+    last_updated_at: pulumi.Output[str]
+    """when the tenant last changed the object (ISO 8601)"""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: IdTagArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+        id_tag_uid: pulumi.Input[str],
+        status: pulumi.Input[Literal["enabled", "disabled", "suspended"]],
+        type: pulumi.Input[Literal["rfid", "mac_address"]],
+        id_label: pulumi.Input[str] | None = None,
+        expire_at: pulumi.Input[str] | None = None,
+        vehicle_type: pulumi.Input[Literal["company_car", "private_car"]] | None = None,
+        payment_method_id: pulumi.Input[str] | None = None,
+        user_id: pulumi.Input[int | str] | None = None,
+        external_id: pulumi.Input[str] | None = None,
+        partner_id: pulumi.Input[int | str] | None = None,
     ) -> None: ...
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -230,6 +230,13 @@ class Resource:
     #: Resources whose objects are filed under this one's and are deleted with it.
     dependents: ClassVar[tuple[type[Resource], ...]] = ()
 
+    #: The item path's parameter, where it is not named after the kind (``{template}``).
+    id_parameter: ClassVar[str | None] = None
+    #: Objects that refer to this kind's objects, as (their kind, the field, whether it holds a
+    #: list of ids), set by the simulator from the catalogue: a delete is refused while an
+    #: object refers to the one deleted through a single id, and a list lets go of it (D39).
+    referred_by: tuple[tuple[str, str, bool], ...] = ()
+
     #: The row's timestamps the read shows (``createdAt``, ``lastUpdatedAt``, ``updatedAt``), as
     #: the served document's read response declares them (:meth:`follow`).
     row_times: tuple[str, ...] = ()
@@ -239,13 +246,16 @@ class Resource:
         listing: Operation | None,
         update: Operation | None,
         read: Operation | None = None,
+        create: Operation | None = None,
     ) -> None:
         """Take from the resource's operations what it does not set itself: the pagination
         (``cursor`` and ``page`` among the listing's query parameters), the update mode (PUT
         or PATCH), and the timestamps its read shows."""
         if read is not None:
             data = (read.responses.get("200") or {}).get("properties", {}).get("data") or {}
-            shown = schema_properties(data) if isinstance(data, dict) else {}
+            shown = set(schema_properties(data)) if isinstance(data, dict) else set()
+            if isinstance(data, dict):
+                shown |= set(data.get("required", []))
             self.row_times = tuple(n for n in _ROW_TIMES if n in shown)
         if self.pagination is None:
             query = set(listing.query) if listing is not None else set()
@@ -307,7 +317,7 @@ class Resource:
 
     def load(self, tx: Tx, req: Request) -> Row:
         parent_id = self.parent_id(tx, req)
-        id_ = req.ids[url_param(self.kind)]
+        id_ = req.ids[self.id_parameter or url_param(self.kind)]
         row = tx.get(self.kind, id_)
         if row is None or (self.parents and row.parent_id != parent_id):
             raise NotFound(model_name(self.kind), id_)
@@ -398,9 +408,24 @@ class Resource:
     def delete(self, tx: Tx, req: Request) -> Response:
         row = self.load(tx, req)
         self.before_delete(tx, row)
+        self.let_go(tx, row)
         self.cascade(tx, row)
         tx.delete(self.kind, row.id)
         return Response(204)
+
+    def let_go(self, tx: Tx, row: Row) -> None:
+        """D39: refuse while an object refers to ``row`` by a single id; drop ``row``'s id from
+        the lists of ids that hold it."""
+        for kind, path, many in self.referred_by:
+            if not many:
+                users = tx.referencing(kind, path, row.id)
+                self.refuse_delete_while_used(kind.replace("_", " ") + "s", users)
+        for kind, path, many in self.referred_by:
+            if many:
+                holds = f"EXISTS (SELECT 1 FROM json_each(body, '$.{path}') WHERE value = ?)"
+                for user in tx.select(kind, [holds], [row.id]):
+                    ids = [i for i in user.body.get(path) or [] if i != row.id]
+                    tx.update(user, {**user.body, path: ids})
 
     def cascade(self, tx: Tx, row: Row) -> None:
         """Delete the dependents of the object, and theirs."""

@@ -11,6 +11,7 @@ not delete (its base currency and default tax, the base tariff of each group) ar
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -235,10 +236,17 @@ def _key_values(kind: Kind, obj: Mapping[str, Any]) -> tuple[Any, ...] | None:
         # With the fields that scope it and the filters a lookup narrows by (an EVSE's
         # external id per charge point), as lookup_for finds it.
         scoped = (*key.matched, *key.filters.values())
-        values = tuple(dig(obj, wire_path(kind.model, f)) for f in scoped)
-        if all(v not in (None, "") for v in values[: len(key.fields)]):
+        values = tuple(_hashable(dig(obj, wire_path(kind.model, f))) for f in scoped)
+        if all(v not in (None, "", ()) for v in values[: len(key.fields)]):
             return (key.fields, *values)
     return None
+
+
+def _hashable(value: Any) -> Any:
+    """A key value that can be counted: a translated name (a list) by its JSON text."""
+    if isinstance(value, list | dict):
+        return json.dumps(value, sort_keys=True) if value else ()
+    return value
 
 
 def build(

@@ -17,10 +17,10 @@ from ..kinds import KINDS
 Progress = Callable[[str, int], None]
 
 
-#: The kinds the export reads collection by collection, in the order a document holds them.
-LISTED_KINDS = ("Currency", "TaxIdentificationNumber", "Tax", "Tariff", "TariffGroup")
 #: The kinds of a site, read location by location: a location and what it holds.
 SITE_KINDS = ("Location", "ChargingZone", "ChargePoint", "Evse", "Connector")
+#: The kinds read by listing their collection: every kind outside a site, in declaration order.
+LISTED_KINDS = tuple(name for name, kind in KINDS.items() if name not in SITE_KINDS)
 
 
 @dataclass

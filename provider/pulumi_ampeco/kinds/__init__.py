@@ -6,11 +6,34 @@ AMPECO's documentation is silent."""
 
 from __future__ import annotations
 
-from . import billing, charging, locations, tariffs
+from . import (
+    access,
+    billing,
+    charging,
+    commercial,
+    content,
+    energy,
+    fleet,
+    locations,
+    sites,
+    tariffs,
+)
 from .declaration import Embedding, Key, Kind, Output, Parent, Ref, Section, wire_path
 
 KINDS: dict[str, Kind] = {
-    kind.name: kind for kind in (*billing.KINDS, *tariffs.KINDS, *locations.KINDS, *charging.KINDS)
+    kind.name: kind
+    for kind in (
+        *billing.KINDS,
+        *tariffs.KINDS,
+        *locations.KINDS,
+        *charging.KINDS,
+        *energy.KINDS,
+        *fleet.KINDS,
+        *commercial.KINDS,
+        *sites.KINDS,
+        *content.KINDS,
+        *access.KINDS,
+    )
 }
 for _kind in KINDS.values():
     _kind.check()

@@ -110,8 +110,9 @@ class Section:
 
     @property
     def a_singular(self) -> str:
-        """``a tax``, ``an EVSE``."""
-        return f"{'an' if self.singular[0] in 'aeiouAEIOU' else 'a'} {self.singular}"
+        """``a tax``, ``an EVSE``, ``a user group``."""
+        vowel = self.singular[0] in "aeiouAEIOU" and not self.singular.startswith(("us", "ut"))
+        return f"{'an' if vowel else 'a'} {self.singular}"
 
     def number(self, label: Any) -> int | None:
         """The number an object's ``name_field`` value stands for, if it is one: a station
@@ -180,6 +181,10 @@ class Kind:
     section: Section | None = None
 
     def __post_init__(self) -> None:
+        # A generated model knows what its PATCH must always carry.
+        required: frozenset[str] = getattr(self.model, "update_requires", frozenset())
+        if required - self.always_send:
+            object.__setattr__(self, "always_send", self.always_send | required)
         if self.section is not None:
             # The section knows its kind, and the nesting fills the collection's parents too.
             section = dataclasses.replace(

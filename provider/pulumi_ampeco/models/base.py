@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
+from datetime import datetime, timezone
 from typing import Annotated, Any
 
 from pydantic import (
@@ -22,6 +23,8 @@ from pydantic import (
     field_validator,
 )
 from pydantic.alias_generators import to_camel
+
+from .enums import COUNTRIES
 
 DEFAULT_LOCALE = "en"
 #: The largest integer the API takes: its integers are 64-bit (ids, powers, counts).
@@ -92,8 +95,13 @@ class AmpecoModel(BaseModel):
     def _values_the_api_holds(cls, value: Any, info: ValidationInfo) -> Any:
         """Integers anywhere in a field (lists included) fit the API's 64-bit integers,
         decimal numbers stay below :data:`DECIMAL_LIMIT`, text
-        holds no control characters, and a naming field is not blank."""
-        return api_holds(info.field_name, value)
+        holds no control characters, and a naming field is not blank. A field whose
+        ``maxLength`` the document gives (a generated model's ``Field(max_length=…)``) keeps
+        that limit instead of :data:`TEXT_LIMIT`."""
+        name = info.field_name
+        if name is not None and _documented_limit(cls, name):
+            return api_holds(name, value, limited=False)
+        return api_holds(name, value)
 
     def to_wire(self) -> dict[str, Any]:
         """The API body for the fields the user set (``None`` where the user cleared one)."""
@@ -150,10 +158,16 @@ def text_limit(field_name: str | None) -> int | None:
     return FREE_TEXT_LIMIT if field_name in FREE_TEXT_FIELDS else TEXT_LIMIT
 
 
-def api_holds(field_name: str | None, value: Any) -> Any:
+def _documented_limit(model: type[BaseModel], name: str) -> bool:
+    info = model.model_fields.get(name)
+    return info is not None and any(hasattr(m, "max_length") for m in info.metadata)
+
+
+def api_holds(field_name: str | None, value: Any, *, limited: bool = True) -> Any:
     """``value`` if the API can hold it in the field ``field_name`` (see the model's
-    ``_values_the_api_holds``); a ``ValueError`` saying why not."""
-    limit = text_limit(field_name)
+    ``_values_the_api_holds``); a ``ValueError`` saying why not. ``limited=False``: the
+    field's text length is checked elsewhere (its documented ``maxLength``)."""
+    limit = text_limit(field_name) if limited else None
     if limit is not None:
         _fits(str(field_name), value, limit)
     _within_range(value)
@@ -266,6 +280,39 @@ Translations = Annotated[
 ]
 
 TIME_OF_DAY = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+def _date_time(value: str) -> str:
+    """An ISO 8601 date-time with its offset, as the tenant shows it: in UTC, ``+00:00``
+    (D38), so that the same instant written two ways is no change."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(
+            f"{shown(value)} is not an ISO 8601 date-time (e.g. 2026-03-01T08:00:00Z)"
+        ) from None
+    if moment.tzinfo is None:
+        raise ValueError(
+            f"{shown(value)} names no time zone: add one, e.g. Z for UTC (2026-03-01T08:00:00Z)"
+        )
+    utc = moment.astimezone(timezone.utc)
+    return utc.isoformat(timespec="seconds" if utc.microsecond == 0 else "microseconds")
+
+
+#: A point in time, normalised to UTC (D38).
+DateTime = Annotated[str, AfterValidator(_date_time)]
+
+
+def _country(value: str) -> str:
+    if value not in COUNTRIES:
+        raise ValueError(
+            f"{shown(value)} is not an ISO 3166-1 alpha-2 country code the API accepts (e.g. 'NO')"
+        )
+    return value
+
+
+#: An ISO 3166-1 alpha-2 country code from the API's list.
+CountryCode = Annotated[str, AfterValidator(_country)]
 
 
 @functools.cache

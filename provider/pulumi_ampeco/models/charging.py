@@ -51,7 +51,7 @@ class Owner(AmpecoModel):
     """whether the owner allows automatic firmware updates (default true)"""
 
 
-class Partner(AmpecoModel):
+class ChargePointPartner(AmpecoModel):
     id: int | None = None
     """id of the partner that owns or operates the station"""
     contract_id: int | None = None
@@ -112,7 +112,7 @@ class ChargePoint(AmpecoModel):
     """subscription needed to use a personal charger"""
     user: Owner | None = None
     """owner of a personal charger and the owner's preferences"""
-    partner: Partner | None = None
+    partner: ChargePointPartner | None = None
     """business partner that owns or operates the station"""
     notice_id: int | None = None
     """id of an informational notice shown with the station"""

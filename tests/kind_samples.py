@@ -1,0 +1,236 @@
+"""One sample object per kind whose model is generated from AMPECO's document: the program's
+arguments (given the ids of the objects it needs), an update in place, a change made outside
+Pulumi (wire names), and an invalid argument with the field check names. The per-kind rhythm,
+adoption and the all-kinds export take-over read these rows, so a new kind is one row here.
+
+``needs``: the other objects a sample refers to, made first (:data:`NEEDS`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+Ids = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Sample:
+    kind: str
+    args: Callable[[Ids], dict[str, Any]]
+    change: dict[str, Any]
+    drift: dict[str, Any]
+    invalid: tuple[dict[str, Any], str]
+    needs: tuple[str, ...] = ()
+    #: A second object of the kind that differs in its key (for a tenant holding several).
+    other: dict[str, Any] = field(default_factory=dict)
+
+
+#: What a sample may need, as (kind, program arguments given the ids made before it), in the
+#: order they are made. ``site`` is a location with a charge point and an EVSE.
+NEEDS: dict[str, tuple[str, Callable[[Ids], dict[str, Any]]]] = {
+    "utility": ("Utility", lambda i: {"name": "Grid Co"}),
+    "vendor": ("ChargePointVendor", lambda i: {"name": "Alpitronic"}),
+    "partner": ("Partner", lambda i: {"name": "Fleet AS", "external_id": "fleet"}),
+    "notice": (
+        "DowntimePeriodNotice",
+        lambda i: {"type": "exempt", "notice": "Planned maintenance"},
+    ),
+}
+
+SAMPLES: tuple[Sample, ...] = (
+    Sample(
+        "Utility",
+        lambda i: {"name": "Elvia"},
+        {"name": "Elvia AS"},
+        {"name": "Changed"},
+        ({"name": "x" * 256}, "name"),
+        other={"name": "Tensio"},
+    ),
+    Sample(
+        "ElectricityRate",
+        lambda i: {
+            "name": "Night",
+            "utility_id": i["utility"],
+            "default_price": 0.12,
+            "tax_percentage": 25,
+        },
+        {"default_price": 0.15},
+        {"defaultPrice": 0.2},
+        ({"tax_percentage": 101}, "tax_percentage"),
+        needs=("utility",),
+        other={"name": "Day"},
+    ),
+    Sample(
+        "Circuit",
+        lambda i: {"name": "Main", "phases": "three_phase", "max_current": 63},
+        {"max_current": 80},
+        {"maxCurrent": 40},
+        ({"phases": "four_phase"}, "phases"),
+        other={"name": "Annex"},
+    ),
+    Sample(
+        "ConfigurationTemplate",
+        lambda i: {"name": "Default 1.6", "ocpp_version": "ocpp 1.6"},
+        {"name": "Default OCPP 1.6"},
+        {"name": "Changed"},
+        ({"ocpp_version": "ocpp 3"}, "ocpp_version"),
+        other={"name": "Default 2.0.1", "ocpp_version": "ocpp 2.0.1"},
+    ),
+    Sample(
+        "ChargePointVendor",
+        lambda i: {"name": "Kempower"},
+        {"name": "Kempower Oy"},
+        {"name": "Changed"},
+        ({"name": ""}, "name"),
+        other={"name": "Zaptec"},
+    ),
+    Sample(
+        "ChargePointModel",
+        lambda i: {"name": "HYC300", "vendor_id": i["vendor"]},
+        {"user_manual": "https://example.com/hyc300.pdf"},
+        {"name": "Changed"},
+        ({"vendor_id": "first"}, "vendor_id"),
+        needs=("vendor",),
+        other={"name": "HYC50"},
+    ),
+    Sample(
+        "VendorErrorCode",
+        lambda i: {"vendor_id": "ABB", "error_code": "E42"},
+        {"error_code_description": "Ground fault"},
+        {"vendorId": "ABB", "errorCode": "E42", "errorCodeDescription": "Changed"},
+        ({"error_code": None}, "error_code"),
+        other={"error_code": "E43"},
+    ),
+    Sample(
+        "Partner",
+        lambda i: {"name": "Charge Partner", "external_id": "cp-1", "country": "NO"},
+        {"city": "Oslo"},
+        {"city": "Bergen"},
+        ({"country": "Norway"}, "country"),
+        other={"name": "Second Partner", "external_id": "cp-2"},
+    ),
+    Sample(
+        "PartnerContract",
+        lambda i: {
+            "title": "Operations 2026",
+            "partner_id": i["partner"],
+            "start_date": "2026-01-01T00:00:00Z",
+            "external_id": "contract-1",
+        },
+        {"auto_renewal": True},
+        {"title": "Changed"},
+        ({"start_date": "next year"}, "start_date"),
+        needs=("partner",),
+        other={"title": "Operations 2027", "external_id": "contract-2"},
+    ),
+    Sample(
+        "UserGroup",
+        lambda i: {"name": "Staff", "partner_id": i["partner"], "external_id": "staff"},
+        {"description": "Employees charge at cost"},
+        {"name": "Staff", "description": "Changed"},
+        ({"description": "x" * 2001}, "description"),
+        needs=("partner",),
+        other={"name": "Guests", "external_id": "guests"},
+    ),
+    Sample(
+        "SubscriptionPlan",
+        lambda i: {
+            "name": "Basic",
+            "description": "Monthly plan",
+            "renewal_cycle": "monthly",
+            "type": "pre-paid",
+            "status": "enabled",
+            "base_fee": 9.9,
+        },
+        {"base_fee": 12.5},
+        {"baseFee": 1},
+        ({"renewal_cycle": "weekly"}, "renewal_cycle"),
+        other={"name": "Premium"},
+    ),
+    Sample(
+        "TopUpPackage",
+        lambda i: {"price": 50, "bonus": 5, "enabled": True},
+        {"bonus": 7.5},
+        {"bonus": 1},
+        ({"price": "fifty"}, "price"),
+        other={"price": 100, "bonus": 15},
+    ),
+    Sample(
+        "CurrencyRate",
+        lambda i: {"base": "EUR", "target": "NOK", "rate": 11.5},
+        {"rate": 11.7},
+        {"rate": 10},
+        ({"rate": "high"}, "rate"),
+        other={"target": "SEK", "rate": 11.2},
+    ),
+    Sample(
+        "ParkingSpace",
+        lambda i: {
+            "label": "P1",
+            "location_id": i["location"],
+            "external_id": "p1",
+            "evses": [i["evse"]],
+        },
+        {"disabilities_accessible": True},
+        {"label": "P9"},
+        ({"status": "open"}, "status"),
+        needs=("site",),
+        other={"label": "P2", "external_id": "p2", "evses": []},
+    ),
+    Sample(
+        "Faq",
+        lambda i: {"question": "How do I pay?", "answer": "With the app."},
+        {"answer": "With the app or a card."},
+        {"answer": [{"locale": "en", "translation": "Changed"}]},
+        ({"question": {"e": "?"}}, "question"),
+        other={"question": "Where can I charge?", "answer": "On the map."},
+    ),
+    Sample(
+        "DowntimePeriodNotice",
+        lambda i: {"type": "downtime", "notice": "Grid works"},
+        {"description": "The grid operator replaces a cable"},
+        {"description": "Changed"},
+        ({"type": "outage"}, "type"),
+        other={"notice": "Storm damage"},
+    ),
+    Sample(
+        "ChargePointDowntimePeriod",
+        lambda i: {
+            "charge_point_id": i["charge_point"],
+            "notice_id": i["notice"],
+            "started_at": "2026-03-01T08:00:00Z",
+            "ended_at": "2026-03-01T12:00:00Z",
+        },
+        {"ended_at": "2026-03-01T14:00:00+00:00"},
+        {"endedAt": "2026-03-01T16:00:00+00:00"},
+        ({"started_at": "2026-03-01 08:00"}, "started_at"),
+        needs=("site", "notice"),
+        other={"started_at": "2026-04-01T08:00:00Z", "ended_at": "2026-04-01T09:00:00Z"},
+    ),
+    Sample(
+        "EvseDowntimePeriod",
+        lambda i: {
+            "evse_id": i["evse"],
+            "notice_id": i["notice"],
+            "started_at": "2026-05-01T08:00:00+02:00",
+            "ended_at": "2026-05-01T10:00:00+02:00",
+        },
+        {"ended_at": "2026-05-01T11:00:00+02:00"},
+        {"endedAt": "2026-05-01T12:00:00+00:00"},
+        ({"ended_at": "tomorrow"}, "ended_at"),
+        needs=("site", "notice"),
+        other={"started_at": "2026-06-01T08:00:00Z", "ended_at": "2026-06-01T09:00:00Z"},
+    ),
+    Sample(
+        "IdTag",
+        lambda i: {"id_tag_uid": "04A1B2C3", "status": "enabled", "type": "rfid"},
+        {"id_label": "Van 12"},
+        {"status": "suspended"},
+        ({"type": "nfc"}, "type"),
+        other={"id_tag_uid": "04A1B2C4"},
+    ),
+)
+
+BY_KIND: dict[str, Sample] = {sample.kind: sample for sample in SAMPLES}
