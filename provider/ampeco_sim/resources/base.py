@@ -178,6 +178,12 @@ def data_schema(op: Operation, status: str) -> Any:
     return data.get("items", data) if data.get("type") == "array" else data
 
 
+def read_properties(read: Operation | None) -> dict[str, Any]:
+    """The properties of the object a read (``200``) answers with."""
+    data = data_schema(read, "200") if read is not None else None
+    return schema_properties(data) if isinstance(data, dict) else {}
+
+
 def model_name(kind: str) -> str:
     """The model a kind is to Laravel (``charge_point``: ``ChargePoint``), as 404s name it."""
     return "".join(part.capitalize() for part in kind.split("_"))
@@ -252,8 +258,8 @@ class Resource:
         (``cursor`` and ``page`` among the listing's query parameters), the update mode (PUT
         or PATCH), and the timestamps its read shows."""
         if read is not None:
-            data = (read.responses.get("200") or {}).get("properties", {}).get("data") or {}
-            shown = set(schema_properties(data)) if isinstance(data, dict) else set()
+            data = data_schema(read, "200")
+            shown = set(read_properties(read))
             if isinstance(data, dict):
                 shown |= set(data.get("required", []))
             self.row_times = tuple(n for n in _ROW_TIMES if n in shown)

@@ -10,7 +10,7 @@ from ..catalog import COLLECTIONS, Collection
 from ..contract import Operation, schema_properties
 from ..errors import FieldErrors
 from ..store import Row, Tx
-from .base import Filter, Resource, eq, require_ref
+from .base import Filter, Resource, eq, read_properties, require_ref
 
 
 class Catalogued(Resource):
@@ -30,7 +30,7 @@ class Catalogued(Resource):
         """Also: what a read shows for a field never written, from the document: the create
         schema's ``default``, else ``null`` where the read schema allows it."""
         super().follow(listing, update, read)
-        shown = _data_properties(read)
+        shown = read_properties(read)
         written = schema_properties(create.body_schema or {}) if create is not None else {}
         derived: dict[str, Any] = {}
         for name, prop in shown.items():
@@ -72,8 +72,9 @@ class Catalogued(Resource):
         for fields in self.entry.unique:
             if not any(name in body for name in fields):
                 continue
-            where = [f"CAST(json_extract(body, '$.{name}') AS TEXT) = ?" for name in fields]
-            params = [str(merged.get(name)) for name in fields]
+            clauses = [eq(name)(merged.get(name)) for name in fields]
+            where = [clause for clause, _ in clauses]
+            params = [value for _, values in clauses for value in values]
             taken = [
                 r for r in tx.select(self.kind, where, params) if row is None or r.id != row.id
             ]
@@ -83,12 +84,10 @@ class Catalogued(Resource):
         return errors
 
     def server_fields(self, tx: Tx, row: Row) -> dict[str, Any]:
-        counted = {
-            name: tx.count(
-                kind, [f"CAST(json_extract(body, '$.{path}') AS TEXT) = ?"], [str(row.id)]
-            )
-            for name, (kind, path) in self.entry.counts.items()
-        }
+        counted = {}
+        for name, (kind, path) in self.entry.counts.items():
+            clause, params = eq(path)(row.id)
+            counted[name] = tx.count(kind, [clause], params)
         return {**super().server_fields(tx, row), **counted}
 
 
@@ -103,13 +102,6 @@ def _utc(value: str) -> str:
         return value
     utc = moment.astimezone(timezone.utc)
     return utc.isoformat(timespec="seconds" if utc.microsecond == 0 else "microseconds")
-
-
-def _data_properties(read: Operation | None) -> dict[str, Any]:
-    if read is None:
-        return {}
-    data = (read.responses.get("200") or {}).get("properties", {}).get("data") or {}
-    return schema_properties(data) if isinstance(data, dict) else {}
 
 
 def _words(name: str) -> str:
