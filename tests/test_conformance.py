@@ -67,7 +67,7 @@ from schemathesis.specs.openapi.checks import (
 
 from ampeco_sim import RunningSimulator, Simulator, SimulatorConfig
 from ampeco_sim.catalog import PATHS as CATALOGUED_PATHS
-from ampeco_sim.contract import PREFIX, Contract
+from ampeco_sim.contract import PREFIX, Contract, full_path
 from tests import factories
 
 pytestmark = pytest.mark.conformance
@@ -129,7 +129,28 @@ OPERATION_IDS = {
 #: The catalogued collections (``ampeco_sim.catalog``) are not fuzzed here yet: their seeding,
 #: steering and 422 explanations are still to be derived from the catalogue. Their operations
 #: are covered by the per-kind rhythm and ``tests/test_sim_catalog.py``.
-NOT_FUZZED = frozenset(PREFIX + path for path in CATALOGUED_PATHS)
+#: Nor are the sub-collections of a circuit, a station, a rate and a template (the calls
+#: behind the provider's channels, and a template's variables): their path parameters are not
+#: ids of the seeded kinds alone (``{key}``, ``{weekDay}`` are names).
+#: ``tests/test_stations.py``, ``tests/test_rate_prices.py`` and
+#: ``tests/test_template_variables.py`` cover them.
+CHANNEL_PATHS = (
+    "/charge-points/v2.0/{chargePoint}/configurations",
+    "/charge-points/v2.0/{chargePoint}/configurations/{key}",
+    "/circuits/v2.0/{circuit}/charge-point-priorities",
+    "/configuration-templates/v1.0/{template}/variables",
+    "/configuration-templates/v1.0/{template}/variables/{variable}",
+    "/electricity-rates/v2.0/{electricityRate}/price-periods",
+    "/electricity-rates/v2.0/{electricityRate}/price-periods/week-day",
+    "/electricity-rates/v2.0/{electricityRate}/price-periods/week-day/{weekDay}",
+    "/electricity-rates/v2.0/{electricityRate}/price-periods/date",
+    "/electricity-rates/v2.0/{electricityRate}/price-periods/date/{date}",
+    "/electricity-rates/v2.0/{electricityRate}/energy-mix",
+    "/public-api/actions/circuit/v2.0/{circuit}/attach-charge-point",
+    "/public-api/actions/circuit/v2.0/{circuit}/detach-charge-point/{chargePoint}",
+    "/public-api/actions/circuit/v2.0/{circuit}/set-charge-point-priority/{chargePoint}",
+)
+NOT_FUZZED = frozenset(full_path(path) for path in (*CATALOGUED_PATHS, *CHANNEL_PATHS))
 LABELS = sorted(
     (label for label in OPERATIONS if label.split(" ", 1)[1] not in NOT_FUZZED),
     key=lambda label: (label.split(" ", 1)[1], label),

@@ -12,11 +12,18 @@ from __future__ import annotations
 import re
 
 from ampeco_sim.catalog import PATHS as CATALOGUED_PATHS
-from ampeco_sim.contract import SERVED_PATHS
-from pulumi_ampeco.export.snapshot import LISTED_KINDS, SITE_KINDS
+from ampeco_sim.contract import SERVED_PATHS, full_path
+from pulumi_ampeco.export.snapshot import LISTED_KINDS, NESTED_KINDS, SITE_KINDS
 from pulumi_ampeco.kinds import KINDS
 
-from . import test_conformance, test_rhythm_all_kinds, test_sim_fuzz
+from . import (
+    test_conformance,
+    test_rate_prices,
+    test_rhythm_all_kinds,
+    test_sim_fuzz,
+    test_stations,
+    test_template_variables,
+)
 
 _PARAMETER = re.compile(r"\{(\w+)\}")
 
@@ -27,9 +34,13 @@ def _shape(path: str) -> str:
 
 
 def test_every_kind_is_exported() -> None:
-    exported = [*LISTED_KINDS, *SITE_KINDS]
+    exported = [*LISTED_KINDS, *NESTED_KINDS, *SITE_KINDS]
     assert len(exported) == len(set(exported))
-    assert set(exported) == set(KINDS), "kinds the export does not read (or reads unknown)"
+    wanted = {name for name, kind in KINDS.items() if kind.exported}
+    assert set(exported) == wanted, "kinds the export does not read (or reads unknown)"
+    # A kind left out says so, and why, on its reference page.
+    for kind in KINDS.values():
+        assert kind.exported or any("export" in quirk for quirk in kind.quirks), kind.name
 
 
 def test_the_simulator_serves_every_kind_and_its_items() -> None:
@@ -37,6 +48,7 @@ def test_the_simulator_serves_every_kind_and_its_items() -> None:
     missing = [
         f"{kind.name}: {path}"
         for kind in KINDS.values()
+        if kind.channel is None  # a channel's collection is the provider's own name
         for path in (kind.collection, kind.collection + "/{id}")
         if _shape(path) not in served
     ]
@@ -45,7 +57,16 @@ def test_the_simulator_serves_every_kind_and_its_items() -> None:
 
 def test_every_kind_has_a_rhythm_case() -> None:
     cases = [case.kind for case in test_rhythm_all_kinds.CASES]
-    assert sorted(cases) == sorted(KINDS)
+    # The kinds written through channels, or read only in listings, have a rhythm of their
+    # own (the generic one reads and writes the object's own path).
+    own = [
+        *test_stations.CHANNEL_KINDS,
+        *test_rate_prices.CHANNEL_KINDS,
+        *test_template_variables.OWN_RHYTHM,
+    ]
+    assert sorted([*cases, *own]) == sorted(KINDS)
+    apart = {k.name for k in KINDS.values() if k.channel is not None or not k.item_reads}
+    assert set(own) == apart
 
 
 def test_the_fuzz_covers_every_collection_without_a_parent() -> None:
@@ -54,10 +75,10 @@ def test_the_fuzz_covers_every_collection_without_a_parent() -> None:
 
 
 def test_conformance_knows_every_path_parameter_it_fuzzes() -> None:
-    fuzzed = [
-        p for p in SERVED_PATHS if test_conformance.PREFIX + p not in test_conformance.NOT_FUZZED
-    ]
+    fuzzed = [p for p in SERVED_PATHS if full_path(p) not in test_conformance.NOT_FUZZED]
     parameters = {name for path in fuzzed for name in _PARAMETER.findall(path)}
     assert parameters == set(test_conformance.PATH_KINDS)
-    # What is left out is exactly the catalogued collections (their own test covers them).
-    assert {p for p in SERVED_PATHS if p not in fuzzed} == set(CATALOGUED_PATHS)
+    # What is left out is exactly the catalogued collections (their own test covers them) and
+    # the calls the channels make (test_stations covers them).
+    left_out = {p for p in SERVED_PATHS if p not in fuzzed}
+    assert left_out == set(CATALOGUED_PATHS) | set(test_conformance.CHANNEL_PATHS)

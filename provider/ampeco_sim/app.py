@@ -15,8 +15,9 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 from . import decisions, requestlog
 from .bodies import NotFinite, check_query, json_body, parse_json
@@ -38,10 +39,14 @@ from .resources import catalogued
 from .resources.base import Request, Resource, Response
 from .resources.billing import Currencies, Taxes, TaxIdentificationNumbers
 from .resources.charge_points import ChargePoints
+from .resources.electricity_prices import AllPricePeriods, EnergyMix, PricePeriods
 from .resources.evses import Connectors, Evses, NestedEvses
+from .resources.load_management import CircuitChargePoints
 from .resources.locations import ChargingZones, Locations
+from .resources.ocpp import OcppKeys
 from .resources.settings import Settings, seed
 from .resources.tariffs import TariffGroups, Tariffs
+from .resources.templates import TemplateVariables
 from .store import Store, StoreClosed, Tx, as_id
 
 Action = Callable[[Tx, Request], Response]
@@ -99,6 +104,36 @@ def dispatch_table() -> dict[Route, Action]:
     ):
         table.update(_crud(resource, collection, item))
     table[("GET", "/settings/v1.0")] = Settings().read
+    keys = OcppKeys()
+    table[("GET", "/charge-points/v2.0/{chargePoint}/configurations")] = keys.list
+    table[("GET", "/charge-points/v2.0/{chargePoint}/configurations/{key}")] = keys.read
+    table[("PATCH", "/charge-points/v2.0/{chargePoint}/configurations/{key}")] = keys.update
+    variables = TemplateVariables()
+    template = "/configuration-templates/v1.0/{template}/variables"
+    table[("GET", template)] = variables.list
+    table[("POST", template)] = variables.create
+    table[("PATCH", f"{template}/{{variable}}")] = variables.update
+    table[("DELETE", f"{template}/{{variable}}")] = variables.delete
+    rate = "/electricity-rates/v2.0/{electricityRate}"
+    table[("GET", f"{rate}/price-periods")] = AllPricePeriods().list
+    for by, segment in (("weekDay", "week-day"), ("date", "date")):
+        periods = PricePeriods(by)
+        table[("GET", f"{rate}/price-periods/{segment}")] = periods.list
+        for method, action in (
+            ("GET", periods.read),
+            ("PUT", periods.update),
+            ("DELETE", periods.delete),
+        ):
+            table[(method, f"{rate}/price-periods/{segment}/{{{by}}}")] = action
+    mix = EnergyMix()
+    table[("GET", f"{rate}/energy-mix")] = mix.read
+    table[("PUT", f"{rate}/energy-mix")] = mix.update
+    members = CircuitChargePoints()
+    actions = "/public-api/actions/circuit/v2.0/{circuit}"
+    table[("GET", "/circuits/v2.0/{circuit}/charge-point-priorities")] = members.list
+    table[("POST", f"{actions}/attach-charge-point")] = members.attach
+    table[("POST", f"{actions}/detach-charge-point/{{chargePoint}}")] = members.detach
+    table[("POST", f"{actions}/set-charge-point-priority/{{chargePoint}}")] = members.set_priority
     return table
 
 
@@ -162,7 +197,10 @@ class Simulator:
         # Each resource's own operations, by action ("list", "update", "read").
         owned: dict[int, tuple[Resource, dict[str, Operation]]] = {}
         for op in self.contract.operations:
-            action = routes.get((op.method, op.template.removeprefix(PREFIX)))
+            template = op.template
+            action = routes.get((op.method, template.removeprefix(PREFIX))) or routes.get(
+                (op.method, template)
+            )
             if action is None:
                 missing.append(op.operation_id)
                 continue
@@ -337,7 +375,13 @@ class Simulator:
 
     def _run(self, operation: Operation, params: dict[str, str], call: Call) -> Response:
         ids: dict[str, int] = {}
+        names: dict[str, str] = {}
         for name, value in params.items():
+            if name in operation.named:  # a name, not an id (an OCPP key, a week day)
+                names[name] = unquote(value)
+                if not _route_accepts(operation.named[name], names[name]):
+                    raise ApiError(404, "Not Found.")  # a route constraint, as Laravel's
+                continue
             id_ = as_id(value)
             if id_ < 0:
                 raise ApiError(404, "Not Found.")
@@ -358,7 +402,7 @@ class Simulator:
             payload = operation.clean_body(payload)
         url = call.base_url + call.path
         collection_url = url if operation.method in ("GET", "POST") else url.rsplit("/", 1)[0]
-        request = Request(operation, ids, values, pairs, payload, collection_url)
+        request = Request(operation, ids, values, pairs, payload, collection_url, names)
         action = self.actions[operation.operation_id]
         with self.store.transaction() as tx:
             return action(tx, request)
@@ -421,6 +465,23 @@ class Simulator:
             self.reset()
             return Outcome(204)
         return _json_outcome(404, {"message": "Not Found."})
+
+
+def _route_accepts(schema: Mapping[str, Any], value: str) -> bool:
+    """Whether a path parameter that is no id has a value its schema allows (an enum's, a
+    ``date``)."""
+    options = [o for o in schema.get("anyOf", []) if isinstance(o, Mapping)]
+    if options:
+        return any(_route_accepts(o, value) for o in options)
+    if "enum" in schema and value not in schema["enum"]:
+        return False
+    if schema.get("format") == "date":
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            return False
+        return len(value) == 10
+    return bool(value)
 
 
 def _bearer(headers: Mapping[str, str]) -> str | None:

@@ -39,6 +39,10 @@ class Collection:
     defaults: Mapping[str, object] = field(default_factory=dict)
     #: Read fields that count the objects referring to this one: name → (their kind, field).
     counts: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    #: Store kinds filed under an object of the collection and deleted with it (a circuit's
+    #: charge point memberships, D40; a rate's price periods and energy mix, D42; a template's
+    #: variables, D43).
+    dependents: tuple[str, ...] = ()
 
     @property
     def id_parameter(self) -> str:
@@ -66,18 +70,21 @@ COLLECTIONS: tuple[Collection, ...] = (
         refs={"utilityId": Reference("utility")},
         filters={"utilityId": "utilityId", "type": "type"},
         defaults={"type": "admin_defined"},
+        dependents=("price_period", "energy_mix"),
     ),
     Collection(
         "circuit",
         *_paths("/circuits/v2.0", "circuit"),
         7000,
         refs={"parentCircuitId": Reference("circuit")},
+        dependents=("circuit_member",),
     ),
     Collection(
         "configuration_template",
         *_paths("/configuration-templates/v1.0", "template"),
         120,
         filters={"ocppVersion": "ocppVersion"},
+        dependents=("template_variable",),
     ),
     Collection("charge_point_vendor", *_paths("/charge-point-vendors/v1.0", "vendorId"), 300),
     Collection(

@@ -14,7 +14,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from importlib import resources
@@ -31,7 +31,8 @@ from .jsontree import objects
 
 DOCUMENT_NAME = "openapi-3.110.0.json"
 
-#: The path templates the simulator serves (prefix ``/public-api/resources``).
+#: The path templates the simulator serves: under ``/public-api/resources`` unless written in
+#: full (the actions, under ``/public-api/actions``).
 SERVED_PATHS: tuple[str, ...] = (
     "/locations/v2.0",
     "/locations/v2.0/{location}",
@@ -56,11 +57,30 @@ SERVED_PATHS: tuple[str, ...] = (
     "/currencies/v2.0",
     "/currencies/v2.0/{currency}",
     "/settings/v1.0",
+    "/charge-points/v2.0/{chargePoint}/configurations",
+    "/charge-points/v2.0/{chargePoint}/configurations/{key}",
+    "/circuits/v2.0/{circuit}/charge-point-priorities",
+    "/configuration-templates/v1.0/{template}/variables",
+    "/configuration-templates/v1.0/{template}/variables/{variable}",
+    "/electricity-rates/v2.0/{electricityRate}/price-periods",
+    "/electricity-rates/v2.0/{electricityRate}/price-periods/week-day",
+    "/electricity-rates/v2.0/{electricityRate}/price-periods/week-day/{weekDay}",
+    "/electricity-rates/v2.0/{electricityRate}/price-periods/date",
+    "/electricity-rates/v2.0/{electricityRate}/price-periods/date/{date}",
+    "/electricity-rates/v2.0/{electricityRate}/energy-mix",
+    "/public-api/actions/circuit/v2.0/{circuit}/attach-charge-point",
+    "/public-api/actions/circuit/v2.0/{circuit}/detach-charge-point/{chargePoint}",
+    "/public-api/actions/circuit/v2.0/{circuit}/set-charge-point-priority/{chargePoint}",
     *CATALOGUED_PATHS,
 )
 PREFIX = "/public-api/resources"
 
 FieldErrors = dict[str, list[str]]
+
+
+def full_path(path: str) -> str:
+    """A served path as the document writes it (``/public-api/...``)."""
+    return path if path.startswith("/public-api/") else PREFIX + path
 
 
 def load_document() -> dict[str, Any]:
@@ -78,7 +98,7 @@ def served_document(document: Mapping[str, Any] | None = None) -> dict[str, Any]
     This is what the simulator validates against, and what conformance tests generate from.
     """
     full = dict(document) if document is not None else load_document()
-    paths = {PREFIX + p: copy.deepcopy(full["paths"][PREFIX + p]) for p in SERVED_PATHS}
+    paths = {full_path(p): copy.deepcopy(full["paths"][full_path(p)]) for p in SERVED_PATHS}
     _allow_null_in_nullable_enums(paths)
     for item in paths.values():
         for method, op in item.items():
@@ -137,11 +157,13 @@ class Operation:
     query: dict[str, QueryParam]
     body_schema: dict[str, Any] | None
     responses: dict[str, dict[str, Any] | None]
+    #: Path parameters that are no id (an OCPP key's name), with their schema.
+    named: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @cached_property
     def _write_validator(self) -> Any:
         assert self.body_schema is not None
-        return _writer(_without_read_only(self.body_schema))
+        return _writer(_variants_alike(_without_read_only(self.body_schema)))
 
     @cached_property
     def _read_validators(self) -> dict[str, Any]:
@@ -236,6 +258,11 @@ def _operations(document: Mapping[str, Any]) -> Iterator[Operation]:
                 for p in params
                 if p.get("in") == "query"
             }
+            named = {
+                p["name"]: p.get("schema", {})
+                for p in params
+                if p.get("in") == "path" and p.get("schema", {}).get("type") != "integer"
+            }
             body = op.get("requestBody")
             responses = {
                 status: _json_schema_of(resp) for status, resp in op.get("responses", {}).items()
@@ -247,6 +274,7 @@ def _operations(document: Mapping[str, Any]) -> Iterator[Operation]:
                 query=query,
                 body_schema=_json_schema_of(body) if body else None,
                 responses=responses,
+                named=named,
             )
 
 
@@ -293,6 +321,18 @@ _Reader = extend(OAS30ReadValidator, _KEYWORDS)
 def _writer(schema: dict[str, Any]) -> Any:
     """A request validator that also checks formats (date-time, date, time of day, …)."""
     return _Writer(schema, format_checker=WRITE_FORMATS)
+
+
+def _variants_alike(schema: dict[str, Any]) -> dict[str, Any]:
+    """A body that is a ``oneOf`` of object shapes is valid when one of them takes it: the
+    shapes need not exclude each other (a template variable's PATCH ``{"value": …}`` fits
+    both OCPP versions), and the tenant tells them apart by what the object is."""
+    options = schema.get("oneOf")
+    if isinstance(options, list) and all(
+        isinstance(o, dict) and o.get("type") == "object" for o in options
+    ):
+        return {**{k: v for k, v in schema.items() if k != "oneOf"}, "anyOf": options}
+    return schema
 
 
 # --- read-only properties ------------------------------------------------------------------

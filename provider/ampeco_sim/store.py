@@ -49,6 +49,7 @@ ID_BASE = {
     "tax": 40,
     "tax_identification_number": 1,
     "currency": 1,
+    "template_variable": 30000,
     **{entry.kind: entry.id_base for entry in COLLECTIONS},
 }
 

@@ -51,12 +51,21 @@ class ReadCache:
         return entry
 
     def get(
-        self, client: AmpecoClient, collection: str, id_: int, params: Params | None
+        self,
+        client: AmpecoClient,
+        collection: str,
+        id_: int,
+        params: Params | None,
+        *,
+        alone: bool = True,
     ) -> dict[str, Any] | None:
-        """The object, from the collection's listing or, failing that, on its own."""
+        """The object, from the collection's listing or, failing that, on its own (unless
+        ``alone`` is false: the API has no read of one object, so unlisted is gone)."""
         entry = self._load(client, collection, params)
         with entry.lock:
             found = entry.objects.get(id_)
+        if found is None and not alone:
+            return None
         if found is None:
             try:
                 fetched = client.get(f"{collection}/{id_}", params)

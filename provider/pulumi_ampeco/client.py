@@ -27,6 +27,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from . import __version__, throttle
+from .channels import route
 from .config import ClientSettings, TenantConfig
 from .errors import (
     POSSIBLE_DUPLICATE,
@@ -422,14 +423,23 @@ class AmpecoClient:
 
     def get(self, path: str, params: Params | None = None) -> Any:
         """Read one object (or any JSON answer), unwrapped from its envelope."""
+        routed = route(path)
+        if routed is not None and routed.id is not None:
+            return routed.channel.get(self, routed.parents, routed.id)
         return unwrap(self.request("GET", path, params=params).json())
 
     def update(self, path: str, body: Mapping[str, Any], method: str = "PATCH") -> Any:
         """PATCH (partial) or PUT (whole object); returns the updated object."""
+        routed = route(path)
+        if routed is not None and routed.id is not None:
+            return routed.channel.update(self, routed.parents, routed.id, body)
         return unwrap(self.request(method, path, json=dict(body)).json())
 
     def delete(self, path: str) -> bool:
         """Delete an object; ``False`` if it was already gone (a 404 is success here)."""
+        routed = route(path)
+        if routed is not None and routed.id is not None:
+            return routed.channel.delete(self, routed.parents, routed.id)
         try:
             self.request("DELETE", path)
         except ApiError as exc:
@@ -453,6 +463,10 @@ class AmpecoClient:
         a ``links.next`` of this tenant is followed only when neither is given. A page seen
         twice, or more than ``MAX_PAGES``, is an error rather than an endless loop.
         """
+        routed = route(path)
+        if routed is not None and routed.id is None:
+            yield from routed.channel.list(self, routed.parents)
+            return
         base = {**(params or {}), "per_page": per_page}
         query: dict[str, Any] | None = dict(base)
         target: str = path
@@ -529,6 +543,9 @@ class AmpecoClient:
         look (no key, or the lookup fails) it raises :class:`AmbiguousCreateError` and never
         posts twice.
         """
+        routed = route(path)
+        if routed is not None and routed.id is None:
+            return routed.channel.create(self, routed.parents, body)
         deadline = self._deadline()
         api_path = self._path_of(self.url(path))
         key = lookup_for(path, body) if lookup == "auto" else lookup

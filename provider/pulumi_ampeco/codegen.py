@@ -504,7 +504,7 @@ def _placement(name: str) -> str:
         (f"inside each {p.singular}" for p in SECTIONS.values() if name in p.children),
         "at the top",
     )
-    how = "by key" if section.keyed else "as a list"
+    how = "as one object" if section.single else "by key" if section.keyed else "as a list"
     refs = "".join(f"; `{r.field}` names {_target(r)} by key" for r in section.refs)
     return f", {where}, {how}{refs}"
 

@@ -41,7 +41,7 @@ LONG_ENUM = 40
 
 @dataclass(frozen=True)
 class Spec:
-    """One generated model: its class name and the collection whose create body it is.
+    """One generated model: its class name and the collection whose create (or set) body it is.
 
     ``exclude``: wire names the model leaves out (a relation managed elsewhere, or a body
     with no fixed shape), each with the reason, which the reference page repeats."""
@@ -49,15 +49,24 @@ class Spec:
     name: str
     collection: str
     exclude: Mapping[str, str] = field(default_factory=dict)
+    #: The operation whose body the model is: a create (``post``), or the ``put`` that sets an
+    #: object every parent has (an electricity rate's energy mix).
+    verb: str = "post"
 
 
 #: The generated modules, each with its docstring and models (in dependency order).
 GENERATED: dict[str, tuple[str, tuple[Spec, ...]]] = {
     "energy": (
-        "Utilities v1.0, electricity rates v2.0 and circuits v2.0: the desired state.",
+        "Utilities v1.0, electricity rates v2.0 with their energy mix, and circuits v2.0: the"
+        " desired state.",
         (
             Spec("Utility", "/utilities/v1.0"),
             Spec("ElectricityRate", "/electricity-rates/v2.0"),
+            Spec(
+                "ElectricityRateEnergyMix",
+                "/electricity-rates/v2.0/{electricityRate}/energy-mix",
+                verb="put",
+            ),
             Spec(
                 "Circuit",
                 "/circuits/v2.0",
@@ -277,9 +286,9 @@ def _docstring(text: str) -> list[str]:
     return [f'    """{text}"""']  # one line: the reference pages' tables hold it
 
 
-def body_schema(document: Mapping[str, Any], collection: str) -> Any:
-    post = document["paths"][PREFIX + collection]["post"]
-    return post["requestBody"]["content"]["application/json"]["schema"]
+def body_schema(document: Mapping[str, Any], collection: str, verb: str = "post") -> Any:
+    operation = document["paths"][PREFIX + collection][verb]
+    return operation["requestBody"]["content"]["application/json"]["schema"]
 
 
 def patch_requires(document: Mapping[str, Any], collection: str) -> tuple[str, ...]:
@@ -303,8 +312,9 @@ def render(module: str, document: Mapping[str, Any] | None = None) -> str:
     doc, specs = GENERATED[module]
     writer = _Writer(document)
     for spec in specs:
-        schema = body_schema(document, spec.collection)
-        writer.model(spec.name, schema, spec.exclude, patch_requires(document, spec.collection))
+        schema = body_schema(document, spec.collection, spec.verb)
+        requires = patch_requires(document, spec.collection) if spec.verb == "post" else ()
+        writer.model(spec.name, schema, spec.exclude, requires)
     imports = ["from __future__ import annotations", ""]
     typing_names = [
         n

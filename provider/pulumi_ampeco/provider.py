@@ -314,8 +314,9 @@ class AmpecoProvider(ResourceProvider):
                 int(values[embedded.parent]),
                 embedded.field,
             )
-        if runtime.cache_enabled():
-            return cache.get(client, collection, int(id_), self._params())
+        if runtime.cache_enabled() or not self.declaration.item_reads:
+            alone = self.declaration.item_reads
+            return cache.get(client, collection, int(id_), self._params(), alone=alone)
         try:
             found = client.get(f"{collection}/{int(id_)}", self._params())
         except NotFoundError:
@@ -684,6 +685,8 @@ class AmpecoProvider(ResourceProvider):
         cannot clear (``kept_when_removed``) are simply no longer managed."""
         desired = self._managed(news)
         for name, old in self._managed(olds).items():
+            if name in self.declaration.open_maps and name in desired:
+                continue  # an entry the program dropped is no longer managed
             if name in desired:
                 desired[name] = _with_cleared(old, desired[name])
             elif name not in self.declaration.kept_when_removed:

@@ -29,6 +29,8 @@ __all__ = [
     "Adopt",
     "ChargePoint",
     "ChargePointArgs",
+    "ChargePointConfiguration",
+    "ChargePointConfigurationArgs",
     "ChargePointDowntimePeriod",
     "ChargePointDowntimePeriodArgs",
     "ChargePointModel",
@@ -40,19 +42,28 @@ __all__ = [
     "ChargingZoneArgs",
     "Circuit",
     "CircuitArgs",
+    "CircuitChargePoint",
+    "CircuitChargePointArgs",
     "ConfigurationTemplate",
     "ConfigurationTemplateArgs",
+    "ConfigurationTemplateVariable",
+    "ConfigurationTemplateVariableArgs",
     "Connector",
     "ConnectorArgs",
     "Currency",
     "CurrencyArgs",
     "CurrencyRate",
     "CurrencyRateArgs",
+    "DatePricePeriodsArgs",
     "DisplayArgs",
     "DowntimePeriodNotice",
     "DowntimePeriodNoticeArgs",
     "ElectricityRate",
     "ElectricityRateArgs",
+    "ElectricityRateEnergyMix",
+    "ElectricityRateEnergyMixArgs",
+    "ElectricityRatePricePeriods",
+    "ElectricityRatePricePeriodsArgs",
     "EnergyLevelArgs",
     "Evse",
     "EvseArgs",
@@ -86,6 +97,7 @@ __all__ = [
     "PartnerNotificationsTechnicalArgs",
     "PartnerOptionsArgs",
     "PowerOptionsArgs",
+    "PricePeriodArgs",
     "PricingArgs",
     "RestrictionsArgs",
     "SecurityArgs",
@@ -114,6 +126,7 @@ __all__ = [
     "UtilityArgs",
     "VendorErrorCode",
     "VendorErrorCodeArgs",
+    "WeekDayPricePeriodsArgs",
     "WeeklyHoursArgs",
     "WorkingHoursArgs",
 ]
@@ -1411,6 +1424,173 @@ class ElectricityRate(AmpecoResource, module="ampeco", name="ElectricityRate"):
         super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
 
 
+# --- ElectricityRatePricePeriods ------------------------------------------------------------------
+
+
+class WeekDayPricePeriodsArgs(TypedDict, total=False):
+    week_day: Required[pulumi.Input[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun", "any"]]]
+    """the week day the periods apply to, or ``any`` for every day"""
+    periods: Required[pulumi.Input[Sequence[pulumi.Input[PricePeriodArgs]]]]
+    """the day's periods; the rate's default price applies outside them"""
+
+
+class PricePeriodArgs(TypedDict, total=False):
+    starts_at: Required[pulumi.Input[str]]
+    """when the period starts, local time (``HH:MM``)"""
+    ends_at: Required[pulumi.Input[str]]
+    """when it ends, local time (``HH:MM``; ``24:00`` is midnight at the end of the day)"""
+    price: Required[pulumi.Input[float]]
+    """the price per kWh in the period, tax included"""
+
+
+class DatePricePeriodsArgs(TypedDict, total=False):
+    date: Required[pulumi.Input[str]]
+    """the date the periods apply to (``YYYY-MM-DD``), over its week day's"""
+    periods: Required[pulumi.Input[Sequence[pulumi.Input[PricePeriodArgs]]]]
+    """the date's periods; the rate's default price applies outside them"""
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ElectricityRatePricePeriodsArgs:
+    """The arguments of a ElectricityRatePricePeriods: an electricity rate's prices by time of day: per week day and per date.
+
+    Required: ``electricity_rate_id``."""
+
+    electricity_rate_id: pulumi.Input[int | str]
+    """id of the ElectricityRate it belongs to (changing it replaces the ElectricityRatePricePeriods)"""
+    week_days: pulumi.Input[Sequence[pulumi.Input[WeekDayPricePeriodsArgs]]] | None = None
+    """the periods of each week day (or of ``any`` day)"""
+    dates: pulumi.Input[Sequence[pulumi.Input[DatePricePeriodsArgs]]] | None = None
+    """the periods of particular dates"""
+
+
+class ElectricityRatePricePeriods(AmpecoResource, module="ampeco", name="ElectricityRatePricePeriods"):
+    """An electricity rate's prices by time of day: per week day and per date (``/electricity-rates/v2.0/{electricity_rate_id}/prices``)."""
+
+    _kind = "ElectricityRatePricePeriods"
+    _args_class = ElectricityRatePricePeriodsArgs
+
+    electricity_rate_id: pulumi.Output[int]
+    """id of the ElectricityRate it belongs to"""
+    week_days: pulumi.Output[list[dict[str, Any]] | None]
+    """the periods of each week day (or of ``any`` day)"""
+    dates: pulumi.Output[list[dict[str, Any]] | None]
+    """the periods of particular dates"""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: ElectricityRatePricePeriodsArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+        electricity_rate_id: pulumi.Input[int | str],
+        week_days: pulumi.Input[Sequence[pulumi.Input[WeekDayPricePeriodsArgs]]] | None = None,
+        dates: pulumi.Input[Sequence[pulumi.Input[DatePricePeriodsArgs]]] | None = None,
+    ) -> None: ...
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
+
+
+# --- ElectricityRateEnergyMix ---------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ElectricityRateEnergyMixArgs:
+    """The arguments of a ElectricityRateEnergyMix: where an electricity rate's energy comes from: each source's share in percent.
+
+    Required: ``electricity_rate_id``."""
+
+    electricity_rate_id: pulumi.Input[int | str]
+    """id of the ElectricityRate it belongs to (changing it replaces the ElectricityRateEnergyMix)"""
+    solar: pulumi.Input[float] | None = None
+    """represents what percent of the energy is generated from solar power"""
+    wind: pulumi.Input[float] | None = None
+    """represents what percent of the energy is generated from wind turbines"""
+    hydro: pulumi.Input[float] | None = None
+    """represents what percent of the energy is generated from hydropower"""
+    nuclear: pulumi.Input[float] | None = None
+    """represents what percent of the energy is generated from nuclear power plants"""
+    coal: pulumi.Input[float] | None = None
+    """represents what percent of the energy is generated from burning coal"""
+    natural_gas: pulumi.Input[float] | None = None
+    """represents what percent of the energy is generated from natural gas"""
+    other_renewable: pulumi.Input[float] | None = None
+    """represents what percent of the energy is generated from any other type of renewable energy source"""
+    other_non_renewable: pulumi.Input[float] | None = None
+    """represents what percent of the energy is generated from any other type of non-renewable energy source"""
+
+
+class ElectricityRateEnergyMix(AmpecoResource, module="ampeco", name="ElectricityRateEnergyMix"):
+    """Where an electricity rate's energy comes from: each source's share in percent (``/electricity-rates/v2.0/{electricity_rate_id}/energy-sources``)."""
+
+    _kind = "ElectricityRateEnergyMix"
+    _args_class = ElectricityRateEnergyMixArgs
+
+    electricity_rate_id: pulumi.Output[int]
+    """id of the ElectricityRate it belongs to"""
+    solar: pulumi.Output[float | None]
+    """represents what percent of the energy is generated from solar power"""
+    wind: pulumi.Output[float | None]
+    """represents what percent of the energy is generated from wind turbines"""
+    hydro: pulumi.Output[float | None]
+    """represents what percent of the energy is generated from hydropower"""
+    nuclear: pulumi.Output[float | None]
+    """represents what percent of the energy is generated from nuclear power plants"""
+    coal: pulumi.Output[float | None]
+    """represents what percent of the energy is generated from burning coal"""
+    natural_gas: pulumi.Output[float | None]
+    """represents what percent of the energy is generated from natural gas"""
+    other_renewable: pulumi.Output[float | None]
+    """represents what percent of the energy is generated from any other type of renewable energy source"""
+    other_non_renewable: pulumi.Output[float | None]
+    """represents what percent of the energy is generated from any other type of non-renewable energy source"""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: ElectricityRateEnergyMixArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+        electricity_rate_id: pulumi.Input[int | str],
+        solar: pulumi.Input[float] | None = None,
+        wind: pulumi.Input[float] | None = None,
+        hydro: pulumi.Input[float] | None = None,
+        nuclear: pulumi.Input[float] | None = None,
+        coal: pulumi.Input[float] | None = None,
+        natural_gas: pulumi.Input[float] | None = None,
+        other_renewable: pulumi.Input[float] | None = None,
+        other_non_renewable: pulumi.Input[float] | None = None,
+    ) -> None: ...
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
+
+
 # --- Circuit --------------------------------------------------------------------------------------
 
 
@@ -1508,6 +1688,63 @@ class Circuit(AmpecoResource, module="ampeco", name="Circuit"):
         super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
 
 
+# --- CircuitChargePoint ---------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CircuitChargePointArgs:
+    """The arguments of a CircuitChargePoint: a charge point on a circuit of dynamic load management, with its priority.
+
+    Required: ``circuit_id``, ``charge_point_id``."""
+
+    circuit_id: pulumi.Input[int | str]
+    """id of the Circuit it belongs to (changing it replaces the CircuitChargePoint)"""
+    charge_point_id: pulumi.Input[int | str]
+    """the charge point on the circuit (changing it replaces the CircuitChargePoint)"""
+    priority: pulumi.Input[float] | None = None
+    """its share of the circuit's current when the circuit is full (steps of 0.1)"""
+
+
+class CircuitChargePoint(AmpecoResource, module="ampeco", name="CircuitChargePoint"):
+    """A charge point on a circuit of dynamic load management, with its priority (``/circuits/v2.0/{circuit_id}/charge-points``)."""
+
+    _kind = "CircuitChargePoint"
+    _args_class = CircuitChargePointArgs
+
+    circuit_id: pulumi.Output[int]
+    """id of the Circuit it belongs to"""
+    charge_point_id: pulumi.Output[int]
+    """the charge point on the circuit"""
+    priority: pulumi.Output[float | None]
+    """its share of the circuit's current when the circuit is full (steps of 0.1)"""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: CircuitChargePointArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+        circuit_id: pulumi.Input[int | str],
+        charge_point_id: pulumi.Input[int | str],
+        priority: pulumi.Input[float] | None = None,
+    ) -> None: ...
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
+
+
 # --- ConfigurationTemplate ------------------------------------------------------------------------
 
 
@@ -1554,6 +1791,98 @@ class ConfigurationTemplate(AmpecoResource, module="ampeco", name="Configuration
         adopt: bool | int | Adopt = False,
         name: pulumi.Input[str],
         ocpp_version: pulumi.Input[Literal["ocpp 1.6", "ocpp 2.0.1"]],
+    ) -> None: ...
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
+
+
+# --- ConfigurationTemplateVariable ----------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ConfigurationTemplateVariableArgs:
+    """The arguments of a ConfigurationTemplateVariable: a value a configuration template sets: an OCPP 1.6 key, or an OCPP 2.0.1 variable.
+
+    Required: ``template_id``, ``value``."""
+
+    template_id: pulumi.Input[int | str]
+    """id of the ConfigurationTemplate it belongs to (changing it replaces the ConfigurationTemplateVariable)"""
+    value: pulumi.Input[str]
+    """the value the template sets"""
+    key_name: pulumi.Input[str] | None = None
+    """OCPP 1.6: the configuration key (``HeartbeatInterval``)"""
+    component: pulumi.Input[str] | None = None
+    """OCPP 2.0.1: the component the variable belongs to (``OCPPCommCtrlr``)"""
+    component_instance: pulumi.Input[str] | None = None
+    """OCPP 2.0.1: the component's instance"""
+    variable_name: pulumi.Input[str] | None = None
+    """OCPP 2.0.1: the variable's name (``HeartbeatInterval``)"""
+    variable_instance: pulumi.Input[str] | None = None
+    """OCPP 2.0.1: the variable's instance"""
+    variable_type: pulumi.Input[Literal["Actual", "Target", "MinSet", "MaxSet"]] | None = None
+    """OCPP 2.0.1: which of the variable's values (its attribute type)"""
+    evse_id: pulumi.Input[int | str] | None = None
+    """OCPP 2.0.1: the EVSE the component is on"""
+    connector_id: pulumi.Input[int | str] | None = None
+    """OCPP 2.0.1: the connector the component is on"""
+
+
+class ConfigurationTemplateVariable(AmpecoResource, module="ampeco", name="ConfigurationTemplateVariable"):
+    """A value a configuration template sets: an OCPP 1.6 key, or an OCPP 2.0.1 variable (``/configuration-templates/v1.0/{template_id}/variables``)."""
+
+    _kind = "ConfigurationTemplateVariable"
+    _args_class = ConfigurationTemplateVariableArgs
+
+    template_id: pulumi.Output[int]
+    """id of the ConfigurationTemplate it belongs to"""
+    value: pulumi.Output[str]
+    """the value the template sets"""
+    key_name: pulumi.Output[str | None]
+    """OCPP 1.6: the configuration key (``HeartbeatInterval``)"""
+    component: pulumi.Output[str | None]
+    """OCPP 2.0.1: the component the variable belongs to (``OCPPCommCtrlr``)"""
+    component_instance: pulumi.Output[str | None]
+    """OCPP 2.0.1: the component's instance"""
+    variable_name: pulumi.Output[str | None]
+    """OCPP 2.0.1: the variable's name (``HeartbeatInterval``)"""
+    variable_instance: pulumi.Output[str | None]
+    """OCPP 2.0.1: the variable's instance"""
+    variable_type: pulumi.Output[str | None]
+    """OCPP 2.0.1: which of the variable's values (its attribute type)"""
+    evse_id: pulumi.Output[int | None]
+    """OCPP 2.0.1: the EVSE the component is on"""
+    connector_id: pulumi.Output[int | None]
+    """OCPP 2.0.1: the connector the component is on"""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: ConfigurationTemplateVariableArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+        template_id: pulumi.Input[int | str],
+        value: pulumi.Input[str],
+        key_name: pulumi.Input[str] | None = None,
+        component: pulumi.Input[str] | None = None,
+        component_instance: pulumi.Input[str] | None = None,
+        variable_name: pulumi.Input[str] | None = None,
+        variable_instance: pulumi.Input[str] | None = None,
+        variable_type: pulumi.Input[Literal["Actual", "Target", "MinSet", "MaxSet"]] | None = None,
+        evse_id: pulumi.Input[int | str] | None = None,
+        connector_id: pulumi.Input[int | str] | None = None,
     ) -> None: ...
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -1725,6 +2054,58 @@ class VendorErrorCode(AmpecoResource, module="ampeco", name="VendorErrorCode"):
         error_code: pulumi.Input[str],
         error_code_description: pulumi.Input[str] | None = None,
         error_code_customer_action: pulumi.Input[str] | None = None,
+    ) -> None: ...
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
+
+
+# --- ChargePointConfiguration ---------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ChargePointConfigurationArgs:
+    """The arguments of a ChargePointConfiguration: oCPP configuration keys a program sets on a charge point, with their values.
+
+    Required: ``charge_point_id``, ``keys``."""
+
+    charge_point_id: pulumi.Input[int | str]
+    """id of the ChargePoint it belongs to (changing it replaces the ChargePointConfiguration)"""
+    keys: pulumi.Input[Mapping[str, str]]
+    """OCPP configuration keys and the values to set (``HeartbeatInterval: "300"``)"""
+
+
+class ChargePointConfiguration(AmpecoResource, module="ampeco", name="ChargePointConfiguration"):
+    """OCPP configuration keys a program sets on a charge point, with their values (``/charge-points/v2.0/{charge_point_id}/ocpp-configuration``)."""
+
+    _kind = "ChargePointConfiguration"
+    _args_class = ChargePointConfigurationArgs
+
+    charge_point_id: pulumi.Output[int]
+    """id of the ChargePoint it belongs to"""
+    keys: pulumi.Output[dict[str, str]]
+    """OCPP configuration keys and the values to set (``HeartbeatInterval: "300"``)"""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: ChargePointConfigurationArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+        charge_point_id: pulumi.Input[int | str],
+        keys: pulumi.Input[Mapping[str, str]],
     ) -> None: ...
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -31,6 +31,8 @@ class Request:
     pairs: list[tuple[str, str]]
     body: Any
     collection_url: str
+    #: Path parameters that are names, not ids (an OCPP key).
+    names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -238,6 +240,8 @@ class Resource:
 
     #: The item path's parameter, where it is not named after the kind (``{template}``).
     id_parameter: ClassVar[str | None] = None
+    #: The parents' path parameters, where they are not named after their kinds.
+    parent_parameters: ClassVar[tuple[str, ...] | None] = None
     #: Objects that refer to this kind's objects, as (their kind, the field, whether it holds a
     #: list of ids), set by the simulator from the catalogue: a delete is refused while an
     #: object refers to the one deleted through a single id, and a list lets go of it (D39).
@@ -313,8 +317,9 @@ class Resource:
 
     def parent_id(self, tx: Tx, req: Request) -> int | None:
         parent: Row | None = None
-        for kind in self.parents:
-            id_ = req.ids[url_param(kind)]
+        names = self.parent_parameters or tuple(url_param(kind) for kind in self.parents)
+        for kind, name in zip(self.parents, names, strict=True):
+            id_ = req.ids[name]
             found = tx.get(kind, id_)
             if found is None or (parent is not None and found.parent_id != parent.id):
                 raise NotFound(model_name(kind), id_)

@@ -49,6 +49,12 @@ class Catalogued(Resource):
             if isinstance(prop, dict) and prop.get("format") == "date-time"
         )
 
+    def cascade(self, tx: Tx, row: Row) -> None:
+        super().cascade(tx, row)
+        for kind in self.entry.dependents:
+            for child in tx.children(kind, row.id):
+                tx.delete(kind, child.id)
+
     def stored(self, body: dict[str, Any], row: Row | None) -> dict[str, Any]:
         """D38: date-times are kept (and shown) in UTC with an explicit offset."""
         out = super().stored(body, row)

@@ -20,6 +20,8 @@ from .base import (
     require_ref,
 )
 from .evses import Evses
+from .load_management import forget
+from .ocpp import OcppKeys
 
 SATELLITE = "via_ocpp_connected_charge_point"
 
@@ -27,8 +29,9 @@ SATELLITE = "via_ocpp_connected_charge_point"
 class ChargePoints(Resource):
     kind = "charge_point"
     create_only = ("communicationMode", "ocppConnectedChargePointId", "sharingCode")
-    # D3: EVSEs and their connectors go with the charge point.
-    dependents = (Evses,)
+    # D3: EVSEs and their connectors go with the charge point, and so do the OCPP keys set on
+    # it (D41).
+    dependents = (Evses, OcppKeys)
     defaults: ClassVar[dict[str, Any]] = {
         "managedByOperator": True,
         "autoStartWithoutAuthorization": False,
@@ -69,7 +72,11 @@ class ChargePoints(Resource):
         ),
         "subOperatorId": nothing,
         "vendorId": nothing,
-        "circuitId": nothing,
+        "circuitId": lambda v: (
+            "EXISTS (SELECT 1 FROM objects m WHERE m.kind = 'circuit_member'"
+            " AND m.parent_id = ? AND json_extract(m.body, '$.chargePointId') = objects.id)",
+            [str(v)],
+        ),
         "sharingCode": nothing,
         "bootNotificationSerialNumber": nothing,
         "desiredSecurityProfileStatus": lambda v: (
@@ -150,6 +157,10 @@ class ChargePoints(Resource):
 
     def include(self, tx: Tx, row: Row, name: str) -> Any:
         return None  # lastBootNotification, chargingProfile and the smart-charging parts
+
+    def cascade(self, tx: Tx, row: Row) -> None:
+        super().cascade(tx, row)
+        forget(tx, charge_point_id=row.id)  # D40: it leaves its circuit
 
     def before_delete(self, tx: Tx, row: Row) -> None:
         # D31: a master station whose satellites still point at it stays.

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pydantic
+from pydantic.alias_generators import to_camel
 
 from ..kinds import KINDS, SECTIONS, Kind, Ref, wire_path
 from ..kinds.declaration import nested_models
@@ -294,6 +295,8 @@ def build(
             _refer(b, kind, entry)
             if name == "Location":
                 _site(b, entry, id_, key)
+            else:
+                _nested(b, kind, entry, id_, where)
             top(kind)[key] = entry
     for obj in sorted(snap.of("ChargePoint").values(), key=lambda o: int(o["id"])):
         if obj.get("locationId") is None:
@@ -366,6 +369,26 @@ def _key_of(b: _Builder, ref: Ref, scope: Mapping[int, str] | None, value: Any) 
     if scope is not None:
         return scope.get(int(value))
     return b.key(SECTIONS[ref.target].kind, value)
+
+
+def _nested(b: _Builder, kind: Kind, entry: dict[str, Any], id_: int, where: str) -> None:
+    """The objects of the child sections of a listed kind's object (a circuit's charge
+    points), in the order of their name field, else of their ids."""
+    assert kind.section is not None
+    for child in kind.section.children:
+        child_kind = KINDS[SECTIONS[child].kind]
+        parent = child_kind.parents[-1].field
+        found = b.children(child_kind.name, to_camel(parent), id_)
+        name_field = SECTIONS[child].name_field
+        wire = wire_path(child_kind.model, name_field) if name_field else "id"
+        items = []
+        for index, obj in enumerate(sorted(found, key=lambda o: (o.get(wire), o["id"]))):
+            at = f"{where}.{child}" if SECTIONS[child].single else f"{where}.{child}[{index}]"
+            item = b.entry(child_kind, obj, at)
+            _refer(b, child_kind, item)
+            items.append(item)
+        if items:
+            entry[child] = items[0] if SECTIONS[child].single else items
 
 
 def _site(b: _Builder, location: dict[str, Any], location_id: int, location_key: str) -> None:

@@ -87,8 +87,10 @@ class _Program:
     ) -> None:
         holder = parents[-1].path if parents else ()
         prefix = f"{parents[-1].name}/" if parents else ""
-        items: list[tuple[str | int, Any, str]]
-        if section.keyed:
+        items: list[tuple[str | int | None, Any, str]]
+        if section.single:
+            items = [(None, value, section.name)]
+        elif section.keyed:
             if not isinstance(value, Mapping):
                 raise ValueError(f"{_where(path)}: a mapping of key → {section.singular}")
             items = [(str(key), obj, str(key)) for key, obj in value.items()]
@@ -105,13 +107,15 @@ class _Program:
                 items.append((position, obj, str(label) if label is not None else str(position)))
         keys = self.index.setdefault((section.name, holder), {})
         for key, obj, label in items:
-            obj_path = (*path, key)
+            obj_path = path if key is None else (*path, key)
             if not isinstance(obj, Mapping):
                 raise ValueError(f"{_where(obj_path)}: {section.a_singular} is a mapping")
             declared = _Object(
                 path=obj_path,
                 section=section,
-                name=f"{prefix}{section.name}/{label}",
+                name=f"{prefix}{section.name}"
+                if key is None
+                else f"{prefix}{section.name}/{label}",
                 label=label,
                 variable=self.variable(section, [*(p.label for p in parents), label]),
                 entry=obj,

@@ -10,8 +10,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic.alias_generators import to_camel
+
 from ..client import AmpecoClient
-from ..kinds import KINDS
+from ..kinds import KINDS, Kind
 
 #: Progress: (kind, objects read so far).
 Progress = Callable[[str, int], None]
@@ -19,8 +21,19 @@ Progress = Callable[[str, int], None]
 
 #: The kinds of a site, read location by location: a location and what it holds.
 SITE_KINDS = ("Location", "ChargingZone", "ChargePoint", "Evse", "Connector")
-#: The kinds read by listing their collection: every kind outside a site, in declaration order.
-LISTED_KINDS = tuple(name for name, kind in KINDS.items() if name not in SITE_KINDS)
+#: The kinds read by listing their collection: every exported kind outside a site without a
+#: parent, in declaration order.
+LISTED_KINDS = tuple(
+    name
+    for name, kind in KINDS.items()
+    if name not in SITE_KINDS and kind.exported and not kind.parents
+)
+#: The kinds read parent by parent, after their parents (a circuit's charge points).
+NESTED_KINDS = tuple(
+    name
+    for name, kind in KINDS.items()
+    if name not in SITE_KINDS and kind.exported and kind.parents
+)
 
 
 @dataclass
@@ -52,6 +65,9 @@ def read(
     """Read the tenant's objects of ``kinds``; ``locations`` (ids or external ids) limit the
     locations and what they hold (zones, charge points, EVSEs, connectors)."""
     requested = set(kinds)
+    for name in NESTED_KINDS:  # a nested object is written inside its parent
+        if name in requested:
+            requested.add(KINDS[name].parents[-1].kind)
     wanted = set(requested)
     snap = Snapshot()
     report = progress or (lambda _kind, _count: None)
@@ -73,6 +89,10 @@ def read(
     for name in LISTED_KINDS:
         if name in wanted:
             listing(name, KINDS[name].collection)
+    for name in NESTED_KINDS:
+        if name in wanted:
+            _children(client, snap, KINDS[name])
+            report(name, len(snap.of(name)))
     for group in snap.of("TariffGroup").values():
         if isinstance(group.get("tariffIds"), list) and group["tariffIds"]:
             snap.base_tariff_ids.add(int(group["tariffIds"][0]))
@@ -111,6 +131,18 @@ def read(
                 }
         report("Connector", len(connectors))
     return _only(snap, wanted)
+
+
+def _children(client: AmpecoClient, snap: Snapshot, kind: Kind) -> None:
+    """Objects of a nested kind, listed under each parent the snapshot holds; each carries its
+    parent's id under the parent's wire name (``circuitId``)."""
+    parent = kind.parents[-1]
+    into = snap.of(kind.name)
+    for parent_id in sorted(snap.of(parent.kind)):
+        path = kind.collection_path({parent.field: parent_id})
+        for obj in client.list(path):
+            if kind.channel is None or not kind.channel.empty(obj):
+                into[int(obj["id"])] = {**obj, to_camel(parent.field): parent_id}
 
 
 def _only(snap: Snapshot, kinds: set[str]) -> Snapshot:

@@ -61,7 +61,7 @@ CHARGE_POINT = Kind(
         "charge point",
         refs=(Ref("charging_zone", "charging_zone_id", "charging_zones"),),
         parent_fields=("location_id",),
-        children=("evses",),
+        children=("evses", "ocpp_configuration"),
     ),
 )
 

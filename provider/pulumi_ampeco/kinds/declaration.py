@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from ..channels import Channel
 from ..models.base import AmpecoModel
 
 
@@ -104,6 +105,9 @@ class Section:
     children: tuple[str, ...] = ()
     keyed: bool = True
     name_field: str | None = None
+    #: One object written in place of a list or mapping, inside its parent (a rate's energy
+    #: mix): an object of the kind per parent, at most.
+    single: bool = False
     external_id_from_key: bool = False
     #: The kind's name; filled in by the kind.
     kind: str = ""
@@ -176,6 +180,17 @@ class Kind:
     #: quoted in an error message.
     secrets: frozenset[str] = frozenset()
     embedded_in: Embedding | None = None
+    #: The calls that hold the kind's objects where the API has no plain collection for them
+    #: (``collection`` is then the channel's own path, see :mod:`pulumi_ampeco.channels`).
+    channel: Channel | None = None
+    #: Map arguments whose entries the program names one by one: an entry it drops is no
+    #: longer managed, and the tenant keeps its value.
+    open_maps: frozenset[str] = frozenset()
+    #: Whether ``ampeco-iac export`` writes the kind's objects (see ``quirks`` where not).
+    exported: bool = True
+    #: Whether the API reads one object (``GET …/{id}``); where not (a template's variables),
+    #: an object is read from its collection's listing.
+    item_reads: bool = True
     #: Server behaviour a user should know, each citing ``docs/decisions.md`` where it is one.
     quirks: tuple[str, ...] = ()
     section: Section | None = None
@@ -190,6 +205,7 @@ class Kind:
             section = dataclasses.replace(
                 self.section,
                 kind=self.name,
+                keyed=self.section.keyed and not self.section.single,
                 parent_fields=(*self.section.parent_fields, *self.parent_fields),
             )
             object.__setattr__(self, "section", section)
@@ -245,11 +261,14 @@ class Kind:
             "kept_when_removed": self.kept_when_removed,
             "secrets": self.secrets,
             "server_first_item": set(self.server_first_item),
+            "open_maps": self.open_maps,
         }
         for what, names in named.items():
             stray = set(names) - known
             if stray:
                 raise ValueError(f"{self.name}.{what}: not arguments: {sorted(stray)}")
+        if self.channel is not None and self.channel.collection != self.collection:
+            raise ValueError(f"{self.name}: the collection is not its channel's")
         placeholders = set(re.findall(r"\{(\w+)\}", self.collection))
         if placeholders != set(self.parent_fields):
             raise ValueError(f"{self.name}: the collection's placeholders are not the parents")

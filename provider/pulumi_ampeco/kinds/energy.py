@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from ..models import energy
-from .declaration import Key, Kind, Ref, Section
+from ..channels import CircuitMembers, RateEnergyMix, RatePricePeriods
+from ..models import energy, rates, stations
+from .declaration import Key, Kind, Parent, Ref, Section
 
 UTILITY = Kind(
     name="Utility",
@@ -23,12 +24,52 @@ ELECTRICITY_RATE = Kind(
     collection="/electricity-rates/v2.0",
     keys=(Key(("name",)),),
     quirks=(
-        "The rate's week-day and date price periods and its energy mix are not managed yet:"
-        " the tenant keeps what it has.",
+        "The rate's price periods and energy mix are objects of their own"
+        " (`ElectricityRatePricePeriods`, `ElectricityRateEnergyMix`).",
+        "Deleting a rate deletes its price periods and energy mix (D42).",
     ),
     section=Section(
-        "electricity_rates", "electricity rate", refs=(Ref("utility", "utility_id", "utilities"),)
+        "electricity_rates",
+        "electricity rate",
+        refs=(Ref("utility", "utility_id", "utilities"),),
+        children=("price_periods", "energy_mix"),
     ),
+)
+
+_RATE = (Parent("electricity_rate_id", "ElectricityRate"),)
+
+ELECTRICITY_RATE_PRICE_PERIODS = Kind(
+    name="ElectricityRatePricePeriods",
+    model=rates.ElectricityRatePricePeriods,
+    doc="An electricity rate's prices by time of day: per week day and per date.",
+    collection=RatePricePeriods.collection,
+    parents=_RATE,
+    channel=RatePricePeriods(),
+    unordered=frozenset({"week_days", "dates"}),
+    quirks=(
+        "One object per rate, with the rate's id: the program states every day that has"
+        " periods; a day it leaves out has none (the rate's default price applies). `any` and"
+        " specific week days exclude each other (D42).",
+        "A rate whose periods were set outside the program is taken over with `adopt=<rate"
+        " id>` only; deleting the object removes every period (D42).",
+    ),
+    section=Section("price_periods", "set of price periods", single=True),
+)
+
+ELECTRICITY_RATE_ENERGY_MIX = Kind(
+    name="ElectricityRateEnergyMix",
+    model=energy.ElectricityRateEnergyMix,
+    doc="Where an electricity rate's energy comes from: each source's share in percent.",
+    collection=RateEnergyMix.collection,
+    parents=_RATE,
+    channel=RateEnergyMix(),
+    update_verb="PUT",
+    quirks=(
+        "One object per rate, with the rate's id. Every rate has a mix, all 0 until set; a"
+        " source the program leaves out is 0. A mix set outside the program is taken over"
+        " with `adopt=<rate id>` only; deleting the object sets every source back to 0 (D42).",
+    ),
+    section=Section("energy_mix", "energy mix", single=True),
 )
 
 CIRCUIT = Kind(
@@ -40,10 +81,41 @@ CIRCUIT = Kind(
     quirks=(
         "A circuit's parent circuit is given by id (`parent_circuit_id`); the tenant refuses to"
         " delete a circuit that another circuit has as its parent (D39).",
-        "Which charge points are on the circuit, and the load-balancing integration, are not"
-        " managed yet: the tenant keeps what it has.",
+        "The charge points on the circuit are objects of their own (`CircuitChargePoint`).",
+        "The load-balancing integration is not managed: the tenant keeps what it has.",
+        "Deleting a circuit detaches its charge points (D40).",
     ),
-    section=Section("circuits", "circuit"),
+    section=Section("circuits", "circuit", children=("circuit_charge_points",)),
 )
 
-KINDS = (UTILITY, ELECTRICITY_RATE, CIRCUIT)
+CIRCUIT_CHARGE_POINT = Kind(
+    name="CircuitChargePoint",
+    model=stations.CircuitChargePoint,
+    doc="A charge point on a circuit of dynamic load management, with its priority.",
+    collection=CircuitMembers.collection,
+    parents=(Parent("circuit_id", "Circuit"),),
+    channel=CircuitMembers(),
+    keys=(Key(("charge_point_id",)),),
+    replace_on=frozenset({"charge_point_id"}),
+    kept_when_removed=frozenset({"priority"}),
+    quirks=(
+        "The object's id is the charge point's. A charge point is on one circuit at most; it"
+        " is attached, given its priority and detached by the circuit's actions (D40).",
+        "Deleting the charge point takes it off its circuit (D40).",
+    ),
+    section=Section(
+        "circuit_charge_points",
+        "charge point on a circuit",
+        keyed=False,
+        name_field="charge_point_id",
+    ),
+)
+
+KINDS = (
+    UTILITY,
+    ELECTRICITY_RATE,
+    ELECTRICITY_RATE_PRICE_PERIODS,
+    ELECTRICITY_RATE_ENERGY_MIX,
+    CIRCUIT,
+    CIRCUIT_CHARGE_POINT,
+)

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from ..models import fleet
-from .declaration import Key, Kind, Ref, Section
+from ..channels import StationKeys
+from ..models import fleet, stations, templates
+from .declaration import Key, Kind, Parent, Ref, Section
 
 CONFIGURATION_TEMPLATE = Kind(
     name="ConfigurationTemplate",
@@ -12,8 +13,28 @@ CONFIGURATION_TEMPLATE = Kind(
     doc="A named set of OCPP configuration values for charge points of one OCPP version.",
     collection="/configuration-templates/v1.0",
     keys=(Key(("name",)),),
-    quirks=("The template's variables are not managed yet: the tenant keeps what it has.",),
-    section=Section("configuration_templates", "configuration template"),
+    quirks=(
+        "The template's variables are objects of their own (`ConfigurationTemplateVariable`);"
+        " deleting a template deletes its variables (D43).",
+    ),
+    section=Section("configuration_templates", "configuration template", children=("variables",)),
+)
+
+CONFIGURATION_TEMPLATE_VARIABLE = Kind(
+    name="ConfigurationTemplateVariable",
+    model=templates.ConfigurationTemplateVariable,
+    doc="A value a configuration template sets: an OCPP 1.6 key, or an OCPP 2.0.1 variable.",
+    collection="/configuration-templates/v1.0/{template_id}/variables",
+    parents=(Parent("template_id", "ConfigurationTemplate"),),
+    keys=(Key(("key_name",)), Key(("component", "variable_name"))),
+    item_reads=False,
+    quirks=(
+        "A variable has its template's OCPP version: `key_name` in an OCPP 1.6 template,"
+        " `component` and `variable_name` in an OCPP 2.0.1 one; a template names a key or"
+        " a component's variable once (D43).",
+        "The API reads variables only in their template's listing.",
+    ),
+    section=Section("variables", "template variable", keyed=False, name_field="key_name"),
 )
 
 CHARGE_POINT_VENDOR = Kind(
@@ -52,4 +73,34 @@ VENDOR_ERROR_CODE = Kind(
     section=Section("vendor_error_codes", "vendor error code"),
 )
 
-KINDS = (CONFIGURATION_TEMPLATE, CHARGE_POINT_VENDOR, CHARGE_POINT_MODEL, VENDOR_ERROR_CODE)
+
+CHARGE_POINT_CONFIGURATION = Kind(
+    name="ChargePointConfiguration",
+    model=stations.ChargePointConfiguration,
+    doc="OCPP configuration keys a program sets on a charge point, with their values.",
+    collection=StationKeys.collection,
+    parents=(Parent("charge_point_id", "ChargePoint"),),
+    channel=StationKeys(),
+    open_maps=frozenset({"keys"}),
+    exported=False,
+    quirks=(
+        "One object per charge point, with the charge point's id; it names only the keys the"
+        " program sets. Creating it sets them (every charge point has its configuration"
+        " already); a key dropped from `keys`, or the deleted object, leaves the station's"
+        " value (D41).",
+        "The tenant hands each changed key to the station; a station that refuses it, or is"
+        " not connected, fails the update (406) and the keys set before it stay set (D41).",
+        "`ampeco-iac export` leaves OCPP keys out: a station's configuration is mostly its own"
+        " defaults, which the program should not pin (D41).",
+    ),
+    section=Section("ocpp_configuration", "OCPP configuration", single=True),
+)
+
+KINDS = (
+    CONFIGURATION_TEMPLATE,
+    CONFIGURATION_TEMPLATE_VARIABLE,
+    CHARGE_POINT_VENDOR,
+    CHARGE_POINT_MODEL,
+    VENDOR_ERROR_CODE,
+    CHARGE_POINT_CONFIGURATION,
+)

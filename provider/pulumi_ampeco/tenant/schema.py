@@ -89,6 +89,8 @@ def _numbers_as_text(prop: dict[str, Any]) -> None:
 
 def _section_schema(section: Section, entry_names: dict[str, str]) -> dict[str, Any]:
     entry = {"$ref": f"#/$defs/{entry_names[section.name]}"}
+    if section.single:
+        return {"anyOf": [entry, {"type": "null"}], "description": section.a_singular}
     if section.keyed:
         return {
             "type": ["object", "null"],

@@ -250,11 +250,14 @@ class _Walker:
     def walk(self, section: Section, value: Any, path: DocPath, parents: tuple[Node, ...]) -> None:
         where = parents[-1].path if parents else ()
         prefix = f"{parents[-1].name}/" if parents else ""
-        if section.keyed:
+        items: list[tuple[str | int | None, Any, str]]
+        if section.single:
+            items = [(None, value, section.name)]
+        elif section.keyed:
             if not isinstance(value, Mapping):
                 self._problem(path, f"`{section.name}` is a mapping of key → {section.singular}")
                 return
-            items: list[tuple[str | int, Any, str]] = []
+            items = []
             for key, obj in value.items():
                 if not isinstance(key, str) or not KEY.fullmatch(key):
                     self._problem(
@@ -278,7 +281,7 @@ class _Walker:
                 items.append((index, obj, str(label) if label is not None else str(index)))
         keys = self._index.setdefault((section.name, where), {})
         for key, obj, label in items:
-            obj_path = (*path, key)
+            obj_path = path if key is None else (*path, key)
             if not isinstance(obj, Mapping):
                 self._problem(obj_path, f"{section.a_singular} is a mapping of its fields")
                 if isinstance(key, str):  # known, so references to it are not reported too
@@ -286,7 +289,9 @@ class _Walker:
                 continue
             node = Node(
                 path=obj_path,
-                name=f"{prefix}{section.name}/{label}",
+                name=f"{prefix}{section.name}"
+                if key is None
+                else f"{prefix}{section.name}/{label}",
                 section=section,
                 args={},
                 fake_id=len(self.nodes) + 1,
