@@ -160,6 +160,16 @@ def test_a_charge_point_on_a_circuit_through_its_whole_life(stations: Stations) 
     assert writes(stations.last) == []
     stations.member = {"priority": 2.5}
 
+    # the circuit deleted outside Pulumi: both made again (the preview does not fail on the
+    # charge point's listing under a circuit that is gone)
+    with stations.api() as api:
+        assert api.delete(f"/circuits/v2.0/{ids['circuit']}").status_code == 204
+    gone = stations.run("preview")
+    assert gone.step("circuit").action == "replace" and gone.step("member").action == "replace"
+    ids = stations.ids(stations.run("up"))
+    with stations.api() as api:
+        assert _priorities(api, ids["circuit"]) == {ids["cp_b"]: 2.5}
+
     # removed from the program: detached; the circuit and the charge points stay
     stations.member = None
     assert stations.run("up").step("member").action == "delete"

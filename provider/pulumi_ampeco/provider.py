@@ -316,7 +316,12 @@ class AmpecoProvider(ResourceProvider):
             )
         if runtime.cache_enabled() or not self.declaration.item_reads:
             alone = self.declaration.item_reads
-            return cache.get(client, collection, int(id_), self._params(), alone=alone)
+            try:
+                return cache.get(client, collection, int(id_), self._params(), alone=alone)
+            except NotFoundError:
+                if not self.declaration.parents:
+                    raise
+                return None  # the parent is gone (deleted outside Pulumi), and the object with it
         try:
             found = client.get(f"{collection}/{int(id_)}", self._params())
         except NotFoundError:
