@@ -84,21 +84,19 @@ def test_price_periods_and_energy_mix_through_their_whole_life(rate: Rate) -> No
     made = rate.run("up")
     rate_id = int(str(made.outputs["rate"]).split(".")[0])
     assert made.step("periods").action == "create" and made.step("mix").action == "create"
-    assert sorted(_calls(rate.last))[-4:] == [
-        "PUT 2026-12-24",
-        "PUT energy-mix",
-        "PUT mon",
-        "PUT tue",
-    ]
+    made_here = [c for c in _calls(rate.last) if c.startswith("PUT")]
+    assert sorted(made_here) == ["PUT 2026-12-24", "PUT energy-mix", "PUT mon", "PUT tue"]
     base = f"/electricity-rates/v2.0/{rate_id}"
     with rate.api() as api:
         assert set(_days(api, rate_id)) == {"mon", "tue", "2026-12-24"}
         mix = api.get(f"{base}/energy-mix").json()["data"]
         assert (mix["solar"], mix["wind"], mix["hydro"], mix["coal"]) == (30, 50, 20, 0)
 
-    # a no-op preview: two reads per rate, no write
+    # a no-op preview: one read of the periods and one of the mix for the rate, no write
     assert set(rate.run("preview").counts()) == {"same"}
     assert writes(rate.last) == []
+    reads = [e["path"] for e in rate.last if e["path"].startswith(f"/public-api/resources{base}/")]
+    assert sorted(r.rsplit("/", 1)[-1] for r in reads) == ["energy-mix", "price-periods"]
 
     # one day changed, one day dropped: one PUT, one DELETE
     assert rate.periods is not None
@@ -111,6 +109,30 @@ def test_price_periods_and_energy_mix_through_their_whole_life(rate: Rate) -> No
     rate.periods["week_days"] = [{"week_day": "any", "periods": NIGHT}]
     rate.run("up")
     assert _calls(rate.last) == ["DELETE mon", "PUT any"]
+    # a date dropped while another is added: the new one first, so no date is left unpriced
+    rate.periods["dates"] = [{"date": "2026-12-25", "periods": NIGHT}]
+    rate.run("up")
+    assert _calls(rate.last) == ["PUT 2026-12-25", "DELETE 2026-12-24"]
+    rate.periods["dates"] = [{"date": "2026-12-24", "periods": NIGHT}]
+    rate.run("up")
+
+    # a source the program does not set is the tenant's: kept by the next change; one the
+    # program stops setting goes back to 0
+    with rate.api() as api:
+        assert (
+            api.put(
+                f"{base}/energy-mix", json={"solar": 30, "wind": 50, "hydro": 20, "nuclear": 5}
+            ).status_code
+            == 200
+        )
+    assert rate.run("preview").step("mix").action == "same"
+    rate.mix = {"solar": 30, "wind": 45}
+    rate.run("up")
+    with rate.api() as api:
+        mix = api.get(f"{base}/energy-mix").json()["data"]
+        assert (mix["solar"], mix["wind"], mix["hydro"], mix["nuclear"]) == (30, 45, 0, 5)
+    rate.mix = {"solar": 30, "wind": 50, "hydro": 20}
+    rate.run("up")
 
     # changed outside Pulumi: a day added and the mix changed are shown and put back
     with rate.api() as api:
@@ -119,13 +141,13 @@ def test_price_periods_and_energy_mix_through_their_whole_life(rate: Rate) -> No
             json={"periods": [{"startsAt": "00:00", "endsAt": "24:00", "price": 0.5}]},
         )
         assert added.status_code == 201
-        assert api.put(f"{base}/energy-mix", json={"coal": 100}).status_code == 200
+        assert api.put(f"{base}/energy-mix", json={"wind": 100}).status_code == 200
     preview = rate.run("preview")
     assert preview.step("periods").action == "update" and preview.step("mix").action == "update"
     rate.run("up")
     with rate.api() as api:
         assert set(_days(api, rate_id)) == {"any", "2026-12-24"}
-        assert api.get(f"{base}/energy-mix").json()["data"]["coal"] == 0
+        assert api.get(f"{base}/energy-mix").json()["data"]["wind"] == 50
     assert set(rate.run("preview").counts()) == {"same"}
 
     # overlapping periods: refused in check, before any API call
@@ -152,7 +174,30 @@ def test_price_periods_and_energy_mix_through_their_whole_life(rate: Rate) -> No
         assert api.get(base).status_code == 200
 
 
-def test_periods_set_outside_are_taken_over_only_with_adopt(rate: Rate) -> None:
+def test_a_rate_deleted_outside_is_made_again_with_its_prices(rate: Rate) -> None:
+    rate_id = int(str(rate.run("up").outputs["rate"]).split(".")[0])
+    with rate.api() as api:
+        assert api.delete(f"/electricity-rates/v2.0/{rate_id}").status_code == 204
+    preview = rate.run("preview")
+    assert {preview.step(n).action for n in ("rate", "periods", "mix")} == {"replace"}
+    again = int(str(rate.run("up").outputs["rate"]).split(".")[0])
+    with rate.api() as api:
+        assert set(_days(api, again)) == {"mon", "tue", "2026-12-24"}
+    assert set(rate.run("preview").counts()) == {"same"}
+
+
+def test_a_create_that_failed_half_way_converges(sim: Sim, rate: Rate) -> None:
+    sim.fault(method="PUT", path="week-day/tue", status=422, count=1)
+    with pytest.raises(OfflineEngineError):
+        rate.run("up")
+    ids = rate.run("up")  # the days set the first time are the program's: no adopt needed
+    rate_id = int(str(ids.outputs["rate"]).split(".")[0])
+    with rate.api() as api:
+        assert set(_days(api, rate_id)) == {"mon", "tue", "2026-12-24"}
+    assert set(rate.run("preview").counts()) == {"same"}
+
+
+def test_prices_set_outside_are_changed_only_with_adopt(rate: Rate) -> None:
     rate.periods, rate.mix = None, None
     rate_id = int(str(rate.run("up").outputs["rate"]).split(".")[0])
     base = f"/electricity-rates/v2.0/{rate_id}"
@@ -160,17 +205,30 @@ def test_periods_set_outside_are_taken_over_only_with_adopt(rate: Rate) -> None:
         body = {"periods": [{"startsAt": "07:00", "endsAt": "10:00", "price": 0.31}]}
         assert api.put(f"{base}/price-periods/week-day/mon", json=body).status_code == 201
         assert api.put(f"{base}/energy-mix", json={"wind": 100}).status_code == 200
+
+    # what the tenant holds already, stated alike: taken as it is, with no write
     rate.periods = {"week_days": [{"week_day": "mon", "periods": PEAK[:1]}]}
     rate.mix = {"wind": 100}
+    rate.run("up")
+    assert writes(rate.last) == []
+    rate.periods, rate.mix = None, None
+    rate.run("up")  # the objects go, and with them the periods and the mix
+    with rate.api() as api:
+        assert api.put(f"{base}/price-periods/week-day/mon", json=body).status_code == 201
+        assert api.put(f"{base}/energy-mix", json={"wind": 100}).status_code == 200
+
+    # stated otherwise: refused without `adopt`, naming what differs; nothing changed
+    rate.periods = {"week_days": [{"week_day": "mon", "periods": PEAK}]}
+    rate.mix = {"wind": 60, "solar": 40}
     with pytest.raises(OfflineEngineError) as caught:
         rate.run("up")
-    assert f"adopt={rate_id}" in str(caught.value)
+    assert f"adopt={rate_id}" in str(caught.value) and "(mon)" in str(caught.value)
     with rate.api() as api:
-        assert set(_days(api, rate_id)) == {"mon"}  # nothing was changed
+        assert _days(api, rate_id)["mon"] == body["periods"]
     rate.adopt = rate_id
     adopted = rate.run("up")
     assert adopted.step("periods").action == "create"
-    assert writes(rate.last) == []  # the tenant already holds what the program states
+    assert sorted(_calls(rate.last)) == ["PUT energy-mix", "PUT mon"]
     assert set(rate.run("preview").counts()) == {"same"}
 
 

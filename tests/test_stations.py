@@ -195,6 +195,59 @@ def test_a_charge_point_attached_outside_is_adopted_without_a_write(stations: St
     assert stations.run("preview").step("member").action == "same"
 
 
+def test_an_attach_whose_answer_is_lost_is_not_sent_twice(sim: Sim, stations: Stations) -> None:
+    stations.member = None
+    stations.run("up")
+    # the tenant attaches, and the answer never comes back
+    sim.fault(method="POST", path="attach-charge-point", ghost=True, count=1)
+    stations.member = {"priority": 1.0}
+    made = stations.run("up")
+    assert made.step("member").action == "create"
+    attaches = [e for e in stations.last if e["path"].endswith("/attach-charge-point")]
+    assert len(attaches) == 1  # looked for, found done, not sent again
+    assert set(stations.run("preview").counts()) == {"same"}
+
+
+def test_a_charge_point_moves_between_circuits_in_one_up(sim: Sim, tmp_path: Path) -> None:
+    sim.use_token(TOKEN)
+    with sim.client() as api:
+        location = api.post("/locations/v2.0", json=factories.location()).json()["data"]["id"]
+        point = api.post("/charge-points/v2.0", json=factories.charge_point(location))
+        point_id = point.json()["data"]["id"]
+    circuits = {
+        name: {"name": name, "phases": "three_phase", "max_current": 32} for name in ("a", "b")
+    }
+    member = [{"charge_point_id": point_id, "priority": 1}]
+    document = tmp_path / "tenant.yaml"
+    document.write_text(
+        yaml.safe_dump(
+            {"circuits": {**circuits, "a": {**circuits["a"], "circuit_charge_points": member}}}
+        )
+    )
+    config = {"ampeco:tenantUrl": sim.base_url, "ampeco:apiToken": TOKEN}
+    with OfflineStack(lambda: Tenant("tenant", document), tmp_path / "state.json", config) as stack:
+        stack.up()
+        document.write_text(
+            yaml.safe_dump(
+                {"circuits": {**circuits, "b": {**circuits["b"], "circuit_charge_points": member}}}
+            )
+        )
+        moved = stack.up()
+        assert [s.action for s in moved.steps if s.name.endswith(f"/{point_id}")] == ["replace"]
+        with sim.client() as api:
+            listed = {
+                c["name"]: [
+                    m["id"]
+                    for m in api.get(f"/circuits/v2.0/{c['id']}/charge-point-priorities").json()[
+                        "data"
+                    ]
+                ]
+                for c in api.get("/circuits/v2.0").json()["data"]
+            }
+        assert listed == {"a": [], "b": [point_id]}
+        assert set(stack.preview().counts()) == {"same"}
+
+
 def test_the_tenant_refuses_a_charge_point_on_two_circuits(sim: Sim, api: httpx.Client) -> None:
     location = api.post("/locations/v2.0", json=factories.location()).json()["data"]["id"]
     point = api.post("/charge-points/v2.0", json=factories.charge_point(location)).json()["data"]
@@ -250,14 +303,17 @@ def test_ocpp_keys_are_set_one_by_one_and_left_on_delete(stations: Stations) -> 
     stations.keys = {"HeartbeatInterval": "120", "NumberOfConnectors": "4"}
     with pytest.raises(OfflineEngineError) as caught:
         stations.run("up")
-    assert "NumberOfConnectors='4'" in str(caught.value)
+    assert "the value of NumberOfConnectors" in str(caught.value)
+    assert "'4'" not in str(caught.value)  # a value may be a secret: never quoted
     stations.keys = {"HeartbeatInterval": "120"}
 
-    # a blank key name is refused in check
-    stations.keys = {" ": "1"}
-    with pytest.raises(OfflineEngineError) as bad:
-        stations.run("preview")
-    assert [p for p, _ in bad.value.failures] == ["keys"]
+    # key names that would change the URL, and write-only keys, are refused in check
+    for wrong in (" ", "..", "a/b", "Heartbeat?x", "AuthorizationKey"):
+        stations.keys = {wrong: "1"}
+        with pytest.raises(OfflineEngineError) as bad:
+            stations.run("preview")
+        assert [p for p, _ in bad.value.failures] == ["keys"], wrong
+        assert writes(stations.last) == []
     stations.keys = {"HeartbeatInterval": "120"}
 
     # deleted: nothing is sent, the station keeps its value

@@ -117,6 +117,48 @@ def test_a_variable_set_outside_is_adopted_by_its_key(templates: Templates) -> N
     assert writes(templates.last) == []
 
 
+def test_ocpp_201_variables_are_told_apart_by_their_whole_identity(
+    sim: Sim, tmp_path: Path
+) -> None:
+    """Two variables of one component and name, of different types, are two objects: each is
+    created (not refused as the other's twin), and a document names them by keys, so adding a
+    third in front of them changes neither."""
+    sim.use_token(TOKEN)
+
+    def variable(kind: str, value: str) -> dict[str, Any]:
+        return {
+            "component": "SmartChargingCtrlr",
+            "variable_name": "Limit",
+            "variable_type": kind,
+            "value": value,
+        }
+
+    document = tmp_path / "tenant.yaml"
+    template = {"name": "Fleet 2.0.1", "ocpp_version": "ocpp 2.0.1"}
+    variables = {"actual": variable("Actual", "16"), "max": variable("MaxSet", "32")}
+    document.write_text(
+        yaml.safe_dump({"configuration_templates": {"fleet": {**template, "variables": variables}}})
+    )
+    config = {"ampeco:tenantUrl": sim.base_url, "ampeco:apiToken": TOKEN}
+    with OfflineStack(lambda: Tenant("tenant", document), tmp_path / "state.json", config) as stack:
+        stack.up()
+        first = {r["name"]: r["id"] for r in stack.state()["resources"].values()}
+        variables = {"min": variable("MinSet", "6"), **variables}
+        document.write_text(
+            yaml.safe_dump(
+                {"configuration_templates": {"fleet": {**template, "variables": variables}}}
+            )
+        )
+        again = stack.up()
+        assert again.counts().get("create") == 1 and "update" not in again.counts()
+        kept = {r["name"]: r["id"] for r in stack.state()["resources"].values()}
+        assert {k: v for k, v in kept.items() if k in first} == first
+        with sim.client() as api:
+            [made] = api.get("/configuration-templates/v1.0").json()["data"]
+            listed = api.get(f"/configuration-templates/v1.0/{made['id']}/variables").json()
+        assert sorted(v["variableType"] for v in listed["data"]) == ["Actual", "MaxSet", "MinSet"]
+
+
 def test_the_tenants_rules_for_template_variables(api: httpx.Client) -> None:
     def template(version: str) -> int:
         made = api.post(
@@ -158,7 +200,7 @@ def test_export_writes_a_templates_variables_and_takes_them_over(
     flags = [a for k, v in config.items() for a in ("-c", f"{k}={v}")]
     assert cli.main(["export", "-o", str(document), *flags]) == 0, capsys.readouterr().err
     written = yaml.safe_load(document.read_text())["configuration_templates"]["Fleet"]["variables"]
-    assert [(v["key_name"], v["value"]) for v in written] == [
+    assert sorted((v["key_name"], v["value"]) for v in written.values()) == [
         ("HeartbeatInterval", "300"),
         ("MeterValueSampleInterval", "60"),
     ]

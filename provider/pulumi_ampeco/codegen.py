@@ -170,7 +170,7 @@ _DOC = _Style(
     translations="translated text",
     literal=_doc_literal,
     list="list of {}",
-    dict="map of locale → text",
+    dict="map of text → {}",
     model="[{0}](#{1})",
 )
 
@@ -441,8 +441,7 @@ def reference_page(kind: Kind) -> str:
         kind.doc,
         "",
         f"- Python: `pulumi_ampeco.{kind.name}` (arguments also as `{kind.name}Args`)",
-        f"- API collection: `{kind.collection}`; updated with {kind.update_verb}"
-        + (" (the whole object)" if kind.update_verb == "PUT" else " (only what changed)"),
+        _where(kind),
     ]
     if section is not None:
         lines.append(f"- Tenant document: section `{section.name}`" + _placement(section.name))
@@ -471,14 +470,20 @@ def reference_page(kind: Kind) -> str:
         lines.append("Every argument is updated in place.")
     lines += ["", "## Finding an existing object (lost creates, `adopt`)", ""]
     identifying = [k for k in kind.keys if k.identifying]
+    if kind.channel is not None and not identifying:
+        parent = kind.parents[-1]
+        lines.append(
+            f"One object per {parent.kind}, with its id: take over the one the tenant has"
+            f" with `adopt=<{parent.field}>` (`adopt: <id>` in a tenant document)."
+        )
     for number, key in enumerate(identifying, 1):
         fields = " and ".join(f"`{f}`" for f in key.fields)
         scope = f", per {', '.join(f'`{w}`' for w in key.within)}" if key.within else ""
         lines.append(f"{number}. {fields}{scope}")
     if identifying:
         lines += ["", "The first key the program sets is used. `adopt=True` needs one of them."]
-    else:
-        lines.append("None: objects of this kind cannot be adopted.")
+    elif kind.channel is None:
+        lines.append("No key: adopt an object by its id (`adopt=<id>`).")
     for key in kind.keys:
         if not key.identifying:
             fields = ", ".join(f"`{f}`" for f in key.fields)
@@ -496,6 +501,15 @@ def reference_page(kind: Kind) -> str:
             shown = ", ".join(f"`{v}`" for v in options)
             lines += [f'<a id="{name.lower()}"></a>', f"**{name}**: {shown}", ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _where(kind: Kind) -> str:
+    """Where the API keeps the kind's objects, and how an update reaches them."""
+    if kind.channel is not None:
+        calls = _decisions(" ".join((kind.channel.__doc__ or "").split()))
+        return f"- API: not a collection of its own. {calls}"
+    how = " (the whole object)" if kind.update_verb == "PUT" else " (only what changed)"
+    return f"- API collection: `{kind.collection}`; updated with {kind.update_verb}{how}"
 
 
 def _placement(name: str) -> str:

@@ -63,6 +63,9 @@ class _WireKey:
     filters: tuple[tuple[str, str], ...]
     ours: bool
     identifying: bool
+    #: How many of ``fields`` must have a value (the rest scope the key, and match their
+    #: absence too: an OCPP 2.0.1 variable without an instance is not one with an instance).
+    given: int
 
 
 def _wire_key(kind: Kind, key: Key) -> _WireKey:
@@ -71,6 +74,7 @@ def _wire_key(kind: Kind, key: Key) -> _WireKey:
         tuple((name, wire_path(kind.model, f)) for name, f in key.filters.items()),
         key.ours,
         key.identifying,
+        len(key.fields),
     )
 
 
@@ -110,7 +114,7 @@ def lookup_for(path: str, body: Mapping[str, Any]) -> Lookup | None:
                 values = {k: v for k, v in values.items() if v is not None}
                 if not values:
                     continue
-            elif any(v is None for v in values.values()):
+            elif any(v is None for v in list(values.values())[: key.given]):
                 continue
             filters = {n: _value(body, f) for n, f in key.filters}
             params = {"filter": {n: v for n, v in filters.items() if v is not None}}

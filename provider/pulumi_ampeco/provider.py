@@ -316,17 +316,32 @@ class AmpecoProvider(ResourceProvider):
             )
         if runtime.cache_enabled() or not self.declaration.item_reads:
             alone = self.declaration.item_reads
+            if not runtime.cache_enabled():
+                cache = ReadCache()  # a listing of this read alone
             try:
                 return cache.get(client, collection, int(id_), self._params(), alone=alone)
             except NotFoundError:
-                if not self.declaration.parents:
+                if not self._parent_gone(values):
                     raise
-                return None  # the parent is gone (deleted outside Pulumi), and the object with it
+                return None  # deleted outside Pulumi with its parent
         try:
             found = client.get(f"{collection}/{int(id_)}", self._params())
         except NotFoundError:
             return None
         return found if isinstance(found, dict) else None
+
+    def _parent_gone(self, values: Mapping[str, Any]) -> bool:
+        """Whether the object's parent is gone: asked of the tenant when the listing under it
+        is not found, so that nothing else (a wrong tenant URL) reads as a deleted object."""
+        if not self.declaration.parents:
+            return False
+        parent = self.declaration.parents[-1]
+        holder = KINDS[parent.kind]
+        try:
+            runtime.client().get(holder.item_path(values[parent.field], values))
+        except NotFoundError:
+            return True
+        return False
 
     def _find(self, key: Lookup) -> list[dict[str, Any]]:
         if runtime.cache_enabled():

@@ -2072,7 +2072,7 @@ class ChargePointConfigurationArgs:
     charge_point_id: pulumi.Input[int | str]
     """id of the ChargePoint it belongs to (changing it replaces the ChargePointConfiguration)"""
     keys: pulumi.Input[Mapping[str, str]]
-    """OCPP configuration keys and the values to set (``HeartbeatInterval: "300"``)"""
+    """OCPP 1.6 configuration keys and the values to set (``HeartbeatInterval: "300"``)"""
 
 
 class ChargePointConfiguration(AmpecoResource, module="ampeco", name="ChargePointConfiguration"):
@@ -2084,7 +2084,7 @@ class ChargePointConfiguration(AmpecoResource, module="ampeco", name="ChargePoin
     charge_point_id: pulumi.Output[int]
     """id of the ChargePoint it belongs to"""
     keys: pulumi.Output[dict[str, str]]
-    """OCPP configuration keys and the values to set (``HeartbeatInterval: "300"``)"""
+    """OCPP 1.6 configuration keys and the values to set (``HeartbeatInterval: "300"``)"""
 
     @overload
     def __init__(

@@ -373,22 +373,33 @@ def _key_of(b: _Builder, ref: Ref, scope: Mapping[int, str] | None, value: Any) 
 
 def _nested(b: _Builder, kind: Kind, entry: dict[str, Any], id_: int, where: str) -> None:
     """The objects of the child sections of a listed kind's object (a circuit's charge
-    points), in the order of their name field, else of their ids."""
+    points, a template's variables): by key where the section is keyed, else in the order of
+    their name field (or ids)."""
     assert kind.section is not None
     for child in kind.section.children:
-        child_kind = KINDS[SECTIONS[child].kind]
+        section = SECTIONS[child]
+        child_kind = KINDS[section.kind]
         parent = child_kind.parents[-1].field
         found = b.children(child_kind.name, to_camel(parent), id_)
-        name_field = SECTIONS[child].name_field
-        wire = wire_path(child_kind.model, name_field) if name_field else "id"
+        if section.keyed:
+            keys = keys_for(child_kind, {int(o["id"]): o for o in found})
+            named: dict[str, Any] = {}
+            for obj in sorted(found, key=lambda o: keys[int(o["id"])]):
+                key = keys[int(obj["id"])]
+                named[key] = b.entry(child_kind, obj, f"{where}.{child}.{key}")
+                _refer(b, child_kind, named[key])
+            if named:
+                entry[child] = named
+            continue
+        wire = wire_path(child_kind.model, section.name_field) if section.name_field else "id"
         items = []
         for index, obj in enumerate(sorted(found, key=lambda o: (o.get(wire), o["id"]))):
-            at = f"{where}.{child}" if SECTIONS[child].single else f"{where}.{child}[{index}]"
+            at = f"{where}.{child}" if section.single else f"{where}.{child}[{index}]"
             item = b.entry(child_kind, obj, at)
             _refer(b, child_kind, item)
             items.append(item)
         if items:
-            entry[child] = items[0] if SECTIONS[child].single else items
+            entry[child] = items[0] if section.single else items
 
 
 def _site(b: _Builder, location: dict[str, Any], location_id: int, location_key: str) -> None:

@@ -86,7 +86,7 @@ class _Program:
         self, section: Section, value: Any, path: DocPath, parents: tuple[_Object, ...]
     ) -> None:
         holder = parents[-1].path if parents else ()
-        prefix = f"{parents[-1].name}/" if parents else ""
+        prefix = f"{parents[-1].name}/" if parents and not section.named_alone else ""
         items: list[tuple[str | int | None, Any, str]]
         if section.single:
             items = [(None, value, section.name)]

@@ -122,7 +122,8 @@ CONNECTOR = Kind(
     # One page of EVSEs (with include[]=connectors) holds the connectors of 100 EVSEs.
     embedded_in=Embedding("/evses/v2.1", "connectors", "evse_id"),
     quirks=(
-        "A connector has no key in this API version (no external id): it cannot be adopted.",
+        "A connector has no key in this API version (no external id): it is adopted by its"
+        " id only.",
         "The last connector of an EVSE may be deleted (D27).",
     ),
     section=Section("connectors", "connector", keyed=False),

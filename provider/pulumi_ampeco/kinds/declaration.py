@@ -108,6 +108,10 @@ class Section:
     #: One object written in place of a list or mapping, inside its parent (a rate's energy
     #: mix): an object of the kind per parent, at most.
     single: bool = False
+    #: The object's resource name leaves out its parent's: an object that belongs to one
+    #: parent at a time (a charge point on a circuit) keeps its name when it moves to another,
+    #: so the move replaces it (the old one first) instead of making a second one.
+    named_alone: bool = False
     external_id_from_key: bool = False
     #: The kind's name; filled in by the kind.
     kind: str = ""
@@ -196,6 +200,9 @@ class Kind:
     section: Section | None = None
 
     def __post_init__(self) -> None:
+        if self.channel is not None:
+            # A channel lists its objects; one it does not list is gone.
+            object.__setattr__(self, "item_reads", False)
         # A generated model knows what its PATCH must always carry.
         required: frozenset[str] = getattr(self.model, "update_requires", frozenset())
         if required - self.always_send:

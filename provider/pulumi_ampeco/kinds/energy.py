@@ -50,8 +50,9 @@ ELECTRICITY_RATE_PRICE_PERIODS = Kind(
         "One object per rate, with the rate's id: the program states every day that has"
         " periods; a day it leaves out has none (the rate's default price applies). `any` and"
         " specific week days exclude each other (D42).",
-        "A rate whose periods were set outside the program is taken over with `adopt=<rate"
-        " id>` only; deleting the object removes every period (D42).",
+        "A rate whose periods were set outside the program, and which the program would"
+        " change, is taken over with `adopt=<rate id>` only; deleting the object removes every"
+        " period (D42).",
     ),
     section=Section("price_periods", "set of price periods", single=True),
 )
@@ -63,11 +64,11 @@ ELECTRICITY_RATE_ENERGY_MIX = Kind(
     collection=RateEnergyMix.collection,
     parents=_RATE,
     channel=RateEnergyMix(),
-    update_verb="PUT",
     quirks=(
-        "One object per rate, with the rate's id. Every rate has a mix, all 0 until set; a"
-        " source the program leaves out is 0. A mix set outside the program is taken over"
-        " with `adopt=<rate id>` only; deleting the object sets every source back to 0 (D42).",
+        "One object per rate, with the rate's id. Every rate has a mix, all 0 until set; the"
+        " program manages the sources it sets, and one it stops setting goes back to 0. A"
+        " share set outside the program that the program would change is taken over with"
+        " `adopt=<rate id>` only; deleting the object sets every source back to 0 (D42).",
     ),
     section=Section("energy_mix", "energy mix", single=True),
 )
@@ -100,7 +101,9 @@ CIRCUIT_CHARGE_POINT = Kind(
     kept_when_removed=frozenset({"priority"}),
     quirks=(
         "The object's id is the charge point's. A charge point is on one circuit at most; it"
-        " is attached, given its priority and detached by the circuit's actions (D40).",
+        " is attached, given its priority and detached by the circuit's actions, each safe to"
+        " repeat (D40). Moving it to another circuit replaces the object (detach first); in a"
+        " tenant document, move the entry under the other circuit.",
         "Deleting the charge point takes it off its circuit (D40).",
     ),
     section=Section(
@@ -108,6 +111,7 @@ CIRCUIT_CHARGE_POINT = Kind(
         "charge point on a circuit",
         keyed=False,
         name_field="charge_point_id",
+        named_alone=True,
     ),
 )
 

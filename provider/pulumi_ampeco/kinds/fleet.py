@@ -26,7 +26,19 @@ CONFIGURATION_TEMPLATE_VARIABLE = Kind(
     doc="A value a configuration template sets: an OCPP 1.6 key, or an OCPP 2.0.1 variable.",
     collection="/configuration-templates/v1.0/{template_id}/variables",
     parents=(Parent("template_id", "ConfigurationTemplate"),),
-    keys=(Key(("key_name",)), Key(("component", "variable_name"))),
+    keys=(
+        Key(("key_name",)),
+        Key(
+            ("component", "variable_name"),
+            within=(
+                "component_instance",
+                "variable_instance",
+                "variable_type",
+                "evse_id",
+                "connector_id",
+            ),
+        ),
+    ),
     item_reads=False,
     quirks=(
         "A variable has its template's OCPP version: `key_name` in an OCPP 1.6 template,"
@@ -34,7 +46,7 @@ CONFIGURATION_TEMPLATE_VARIABLE = Kind(
         " a component's variable once (D43).",
         "The API reads variables only in their template's listing.",
     ),
-    section=Section("variables", "template variable", keyed=False, name_field="key_name"),
+    section=Section("variables", "template variable"),
 )
 
 CHARGE_POINT_VENDOR = Kind(

@@ -4,9 +4,18 @@ behind calls of their own (actions; one PATCH per key), not a collection's creat
 
 from __future__ import annotations
 
+import re
+
 from pydantic import Field, field_validator
 
 from .base import AmpecoModel
+
+#: An OCPP key name as it can travel in the configuration URL: OCPP's ``CiString50Type``,
+#: letters, digits and ``_ - . :`` (a slash, ``?``, ``#`` or ``%`` would change the URL).
+KEY_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,50}")
+#: Keys a station never shows back: the tenant sets them with the charge point's security
+#: profile, and a program comparing them would find a difference on every run.
+WRITE_ONLY = frozenset({"AuthorizationKey"})
 
 
 class CircuitChargePoint(AmpecoModel):
@@ -17,17 +26,29 @@ class CircuitChargePoint(AmpecoModel):
 
 
 class ChargePointConfiguration(AmpecoModel):
-    keys: dict[str, str] = Field(min_length=1)
-    """OCPP configuration keys and the values to set (``HeartbeatInterval: "300"``)"""
+    # A bound of its own (at most 1,000 keys) keeps the text limit of names off the values,
+    # which OCPP lets be 500 characters long (checked below).
+    keys: dict[str, str] = Field(min_length=1, max_length=1000)
+    """OCPP 1.6 configuration keys and the values to set (``HeartbeatInterval: "300"``)"""
 
     @field_validator("keys")
     @classmethod
     def _key_names(cls, keys: dict[str, str]) -> dict[str, str]:
-        """A key's name is OCPP's ``CiString50Type`` and never blank; it goes into the URL."""
-        for name in keys:
-            if not name.strip() or len(name) > 50 or "/" in name:
+        """A key's name goes into the URL; a write-only key cannot be compared."""
+        for name, value in keys.items():
+            if not KEY_NAME.fullmatch(name) or name in (".", ".."):
                 raise ValueError(
-                    f"`{name}` is no OCPP key name: 1 to 50 characters, no slash"
-                    " (for example `HeartbeatInterval`)"
+                    f"`{name}` is no OCPP key name: 1 to 50 letters, digits, `_`, `-`, `.` or"
+                    " `:` (for example `HeartbeatInterval`)"
+                )
+            if name in WRITE_ONLY:
+                raise ValueError(
+                    f"`{name}` is write-only on a station: set it with the charge point's"
+                    " `security` settings instead"
+                )
+            if len(value) > 500:
+                raise ValueError(
+                    f"the value of `{name}` is {len(value):,} characters long; OCPP takes at"
+                    " most 500"
                 )
         return keys

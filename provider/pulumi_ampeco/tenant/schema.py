@@ -126,11 +126,17 @@ def _entry(defs: dict[str, Any], section: Section, entry_names: dict[str, str]) 
         for part in head:
             owner = _nested_def(defs, owner["properties"][part])
         owner["properties"][last] = value
-    props[ADOPT] = {
-        "anyOf": [{"type": "boolean"}, {"type": "integer", "minimum": 1}],
-        "description": f"take over an existing {section.singular}: true (the one with the same"
-        " key) or its id",
-    }
+    if any(key.identifying for key in KINDS[section.kind].keys):
+        props[ADOPT] = {
+            "anyOf": [{"type": "boolean"}, {"type": "integer", "minimum": 1}],
+            "description": f"take over an existing {section.singular}: true (the one with the"
+            " same key) or its id",
+        }
+    else:  # no key to find it by
+        props[ADOPT] = {
+            "anyOf": [{"const": False}, {"type": "integer", "minimum": 1}],
+            "description": f"take over an existing {section.singular} by its id",
+        }
     if section.keyed:
         props[RENAMED_FROM] = {
             "anyOf": [

@@ -249,7 +249,7 @@ class _Walker:
 
     def walk(self, section: Section, value: Any, path: DocPath, parents: tuple[Node, ...]) -> None:
         where = parents[-1].path if parents else ()
-        prefix = f"{parents[-1].name}/" if parents else ""
+        prefix = f"{parents[-1].name}/" if parents and not section.named_alone else ""
         items: list[tuple[str | int | None, Any, str]]
         if section.single:
             items = [(None, value, section.name)]
@@ -362,12 +362,14 @@ class _Walker:
             else:
                 node.renamed_from = list(dict.fromkeys(olds))
         own = [node.label, *node.renamed_from]
-        holders = [parents[-1].name, *parents[-1].old_names] if parents else [""]
-        names = [
-            f"{holder}/{section.name}/{key}" if holder else f"{section.name}/{key}"
-            for holder in holders
-            for key in own
-        ]
+        holders = (
+            [parents[-1].name, *parents[-1].old_names]
+            if parents and not section.named_alone
+            else [""]
+        )
+        where = [f"{holder}/{section.name}" if holder else section.name for holder in holders]
+        # A single object is named by where it is; the others by their key there too.
+        names = where if section.single else [f"{w}/{key}" for w in where for key in own]
         node.old_names = [n for n in dict.fromkeys(names) if n != node.name]
 
     def check_renames(self) -> None:
