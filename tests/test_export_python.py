@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+import pulumi_ampeco
 from pulumi_ampeco.client import AmpecoClient
 from pulumi_ampeco.export import document, program, snapshot
 from pulumi_ampeco.export.document import Exported
@@ -149,6 +150,20 @@ def test_program_is_valid_stable_python_without_secrets(sim: Sim, seeded: Seeded
         assert checked.returncode == 0, checked.stdout + checked.stderr
         formatted = ruff("format", "--diff", text=code)
         assert formatted.returncode == 0, formatted.stdout + formatted.stderr
+
+
+def test_program_names_only_what_the_top_level_keeps(seeded: Seeded) -> None:
+    """Nested objects are written as dictionaries; every name the program takes from
+    ``pulumi_ampeco`` is one the top level keeps (none of the moved nested types)."""
+    named = {
+        node.attr
+        for node in ast.walk(ast.parse(seeded.code))
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "ampeco"
+    }
+    assert {"ChargePoint", "Location"} <= named
+    assert named <= set(pulumi_ampeco.__all__)
 
 
 def calls(code: str) -> dict[str, tuple[str, str, dict[str, str]]]:

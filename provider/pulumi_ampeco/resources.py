@@ -2,30 +2,54 @@
 """The resource classes a program uses: typed arguments in, typed outputs out.
 
 Each class takes its arguments as an ``…Args`` dataclass or as keywords, and ``adopt`` to
-take over an existing object. Nested objects are dictionaries typed with ``TypedDict``; a
-translated text is a string (in the stack's ``ampeco:defaultLocale``), a ``{locale: text}``
-mapping, or the API's list of ``{"locale", "translation"}``. See ``docs/reference/``.
+take over an existing object. Nested objects are dictionaries, typed with the ``TypedDict`` s
+of :mod:`pulumi_ampeco.types`; a translated text is a string (in the stack's
+``ampeco:defaultLocale``), a ``{locale: text}`` mapping, or the API's list of
+``{"locale", "translation"}``. See ``docs/reference/``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, TypedDict, overload
+from typing import Any, Literal, overload
 
 import pulumi
-from typing_extensions import Required
 
 from .adoption import Adopt
 from .models.charging import Capability, ChargePointType, ConnectorType
 from .models.locations import AccessMethod, Facility, ParkingType
-from .models.tariffs import PeriodMinutes, TariffType
+from .models.tariffs import TariffType
 from .resource_base import AmpecoResource
-
-TranslatedText = str | Mapping[str, str] | Sequence[Mapping[str, str]]
+from .types import (
+    AdditionalInfoArgs,
+    ChargePointPartnerArgs,
+    DisplayArgs,
+    GeopositionArgs,
+    NetworkArgs,
+    OwnerArgs,
+    PartnerBankDetailsArgs,
+    PartnerContactDetailsArgs,
+    PartnerContractAccessAndPermissionsArgs,
+    PartnerContractMonthlyPlatformFeesArgs,
+    PartnerContractRevenueSharingArgs,
+    PartnerCorporateBillingArgs,
+    PartnerNotificationsArgs,
+    PartnerOptionsArgs,
+    PowerOptionsArgs,
+    PricingArgs,
+    RestrictionsArgs,
+    SecurityArgs,
+    StopSessionArgs,
+    SubscriptionArgs,
+    SubscriptionPlanAllowanceArgs,
+    SubscriptionPlanVisibilityRestrictionsArgs,
+    TariffPartnerArgs,
+    TranslatedText,
+    WorkingHoursArgs,
+)
 
 __all__ = [
-    "AdditionalInfoArgs",
     "Adopt",
     "ChargePoint",
     "ChargePointArgs",
@@ -33,7 +57,6 @@ __all__ = [
     "ChargePointDowntimePeriodArgs",
     "ChargePointModel",
     "ChargePointModelArgs",
-    "ChargePointPartnerArgs",
     "ChargePointVendor",
     "ChargePointVendorArgs",
     "ChargingZone",
@@ -48,58 +71,32 @@ __all__ = [
     "CurrencyArgs",
     "CurrencyRate",
     "CurrencyRateArgs",
-    "DisplayArgs",
     "DowntimePeriodNotice",
     "DowntimePeriodNoticeArgs",
     "ElectricityRate",
     "ElectricityRateArgs",
-    "EnergyLevelArgs",
     "Evse",
     "EvseArgs",
     "EvseDowntimePeriod",
     "EvseDowntimePeriodArgs",
     "Faq",
     "FaqArgs",
-    "GeopositionArgs",
     "IdTag",
     "IdTagArgs",
-    "IntervalArgs",
     "Location",
     "LocationArgs",
-    "NetworkArgs",
-    "OwnerArgs",
     "ParkingSpace",
     "ParkingSpaceArgs",
     "Partner",
     "PartnerArgs",
-    "PartnerBankDetailsArgs",
-    "PartnerContactDetailsAdministrativeArgs",
-    "PartnerContactDetailsArgs",
     "PartnerContract",
-    "PartnerContractAccessAndPermissionsArgs",
     "PartnerContractArgs",
-    "PartnerContractMonthlyPlatformFeesArgs",
-    "PartnerContractRevenueSharingArgs",
-    "PartnerCorporateBillingArgs",
-    "PartnerNotificationsArgs",
-    "PartnerNotificationsBillingArgs",
-    "PartnerNotificationsTechnicalArgs",
-    "PartnerOptionsArgs",
-    "PowerOptionsArgs",
-    "PricingArgs",
-    "RestrictionsArgs",
-    "SecurityArgs",
-    "StopSessionArgs",
-    "SubscriptionArgs",
     "SubscriptionPlan",
-    "SubscriptionPlanAllowanceArgs",
     "SubscriptionPlanArgs",
-    "SubscriptionPlanVisibilityRestrictionsArgs",
     "Tariff",
     "TariffArgs",
     "TariffGroup",
     "TariffGroupArgs",
-    "TariffPartnerArgs",
     "Tax",
     "TaxArgs",
     "TaxIdentificationNumber",
@@ -107,15 +104,12 @@ __all__ = [
     "TopUpPackage",
     "TopUpPackageArgs",
     "TranslatedText",
-    "UnitLevelArgs",
     "UserGroup",
     "UserGroupArgs",
     "Utility",
     "UtilityArgs",
     "VendorErrorCode",
     "VendorErrorCodeArgs",
-    "WeeklyHoursArgs",
-    "WorkingHoursArgs",
 ]
 
 # --- Currency -------------------------------------------------------------------------------------
@@ -315,163 +309,6 @@ class Tax(AmpecoResource, module="ampeco", name="Tax"):
 # --- Tariff ---------------------------------------------------------------------------------------
 
 
-class PricingArgs(TypedDict, total=False):
-    price_per_session: pulumi.Input[float]
-    """fixed price per session (flat rate)"""
-    connection_fee: pulumi.Input[float]
-    """fixed fee charged when the session starts"""
-    connection_fee_minimum_session_duration: pulumi.Input[int]
-    """charge the connection fee only if the session lasts at least this many minutes"""
-    connection_fee_minimum_session_energy: pulumi.Input[float]
-    """charge the connection fee only if at least this many kWh were delivered"""
-    price_per_kwh: pulumi.Input[float]
-    """price per kWh of energy"""
-    day_price_per_kwh: pulumi.Input[float]
-    """price per kWh in the day window (duration+energy time of day)"""
-    night_price_per_kwh: pulumi.Input[float]
-    """price per kWh in the night window (duration+energy time of day)"""
-    price_period_in_minutes: pulumi.Input[PeriodMinutes]
-    """billed period in minutes, charged at its start; also the unit of duration and idle levels"""
-    price_per_period: pulumi.Input[float]
-    """fee per price period (duration+energy)"""
-    day_price_per_period: pulumi.Input[float]
-    """fee per price period in the day window (duration+energy time of day)"""
-    night_price_per_period: pulumi.Input[float]
-    """fee per price period in the night window (duration+energy time of day)"""
-    duration_fee_limit: pulumi.Input[float]
-    """cap on the duration fees of one session"""
-    duration_fee_grace_period: pulumi.Input[int]
-    """minutes before duration fees start to apply"""
-    idle_fee_per_minute: pulumi.Input[float]
-    """fee per minute while the car is connected but not charging"""
-    idle_fee_grace_period_minutes: pulumi.Input[float]
-    """minutes the driver gets to move the car before idle fees start"""
-    idle_pricing_period_in_minutes: pulumi.Input[PeriodMinutes]
-    """length in minutes of a billed period of idle fees"""
-    idle_fee_limit: pulumi.Input[float]
-    """cap on the idle fees of one session"""
-    min_price: pulumi.Input[float]
-    """minimum total price of a session"""
-    pre_authorize_amount: pulumi.Input[float]
-    """amount pre-authorised on the driver's payment method before the session starts"""
-    tax_id: pulumi.Input[int | str]
-    """id of the tax to apply (default tax if unset); deprecated, used only with multi-tax"""
-    multi_price_per_kwh: pulumi.Input[Sequence[pulumi.Input[EnergyLevelArgs]]]
-    """energy price levels (standard): from 0 kWh, each starting where the one before ends"""
-    multi_price_per_duration: pulumi.Input[Sequence[pulumi.Input[UnitLevelArgs]]]
-    """duration price levels (standard), in price periods from the start of charging"""
-    multi_idle_fee: pulumi.Input[Sequence[pulumi.Input[UnitLevelArgs]]]
-    """idle fee levels (standard), in price periods of the idle time"""
-    lock_price_on_session_start: pulumi.Input[bool]
-    """freeze the price found at session start (duration+energy time of day, energy tou)"""
-    lock_energy_price_on_session_start: pulumi.Input[bool]
-    """freeze the energy price found at session start for the session (standard_tod)"""
-    lock_duration_price_on_session_start: pulumi.Input[bool]
-    """freeze the duration price found at session start for the session (standard_tod)"""
-    lock_idle_price_on_session_start: pulumi.Input[bool]
-    """freeze the idle price found at session start for the session (standard_tod)"""
-    duration_fee_from: pulumi.Input[str]
-    """start of the daily window in which duration fees apply, HH:MM"""
-    duration_fee_to: pulumi.Input[str]
-    """end of the daily window in which duration fees apply, HH:MM"""
-    day_idle_fee_per_minute: pulumi.Input[float]
-    """idle fee per minute in the day window (duration+energy time of day)"""
-    night_idle_fee_per_minute: pulumi.Input[float]
-    """idle fee per minute in the night window (duration+energy time of day)"""
-    idle_fee_period_start: pulumi.Input[str]
-    """start of the daily window in which idle fees apply, HH:MM"""
-    idle_fee_period_end: pulumi.Input[str]
-    """end of the daily window in which idle fees apply, HH:MM"""
-    charge_point_electricity_rate: pulumi.Input[bool]
-    """price energy from the electricity rate attached to the charge point"""
-    fallback_electricity_rate_id: pulumi.Input[int | str]
-    """id of the electricity rate to use; required if charge_point_electricity_rate is false"""
-    markup_percentage_per_kwh: pulumi.Input[float]
-    """markup on the electricity price per kWh, in percent"""
-    markup_fixed_fee_per_kwh: pulumi.Input[float]
-    """fixed markup added to the electricity price per kWh"""
-    subsidy_integration_id: pulumi.Input[int | str]
-    """id of the subsidy integration to apply (energy tou only)"""
-    regular_use_period: pulumi.Input[float]
-    """period of regular use in minutes (peak power levels)"""
-    threshold_price_for_energy: pulumi.Input[float]
-    """kWh price under which optimised charging schedules the charging"""
-    price_for_energy_when_optimized: pulumi.Input[float]
-    """price per kWh charged when the session is optimised"""
-    optimised_label: pulumi.Input[str]
-    """label shown for the optimised charging option"""
-    state_of_charge_idle_threshold: pulumi.Input[Literal[75, 80, 85, 90, 95, 100]]
-    """state of charge in percent above which the session is idle; unset: tenant default"""
-    average_power_idle_threshold: pulumi.Input[float]
-    """average power over 5 minutes in kW below which the session is idle"""
-
-
-class EnergyLevelArgs(TypedDict, total=False):
-    first_kwh: Required[pulumi.Input[float]]
-    """energy in kWh at which the level starts; 0 on the first level"""
-    last_kwh: pulumi.Input[float]
-    """energy in kWh at which the level ends; unset on the last (open) level"""
-    fee_per_kwh: pulumi.Input[float]
-    """price per kWh within the level"""
-    flat_fee: pulumi.Input[float]
-    """flat fee for the level, instead of a price per kWh"""
-
-
-class UnitLevelArgs(TypedDict, total=False):
-    first_unit: Required[pulumi.Input[int]]
-    """first price period of the level (see price_period_in_minutes); 0 on the first level"""
-    last_unit: pulumi.Input[int]
-    """last price period of the level; unset on the last (open) level"""
-    fee_per_unit: pulumi.Input[float]
-    """fee per price period within the level"""
-    flat_fee: pulumi.Input[float]
-    """flat fee for the level"""
-
-
-class StopSessionArgs(TypedDict, total=False):
-    time_limit_minutes: pulumi.Input[float]
-    """longest session in minutes; unset for no limit"""
-    stop_when_energy_exceeds_kwh: pulumi.Input[float]
-    """most energy per session in kWh; unset for no limit"""
-
-
-class RestrictionsArgs(TypedDict, total=False):
-    apply_to_users_of_charge_point_partner: pulumi.Input[bool]
-    """apply to users of the partner that owns the charge point"""
-    apply_to_users_of_all_roaming_emsps: pulumi.Input[bool]
-    """apply to drivers of every roaming eMSP"""
-    apply_to_ad_hoc_users: pulumi.Input[bool]
-    """apply to unregistered (ad hoc) drivers"""
-    ad_hoc_pre_authorize_amount: pulumi.Input[float]
-    """amount held on an ad hoc driver's card when the session starts"""
-    apply_to_users_of_partners: pulumi.Input[Sequence[pulumi.Input[int]]]
-    """ids of partners; apply to users invited by any of them"""
-    apply_to_user_group_ids: pulumi.Input[Sequence[pulumi.Input[int | str]]]
-    """ids of user groups; apply to members of any of them"""
-    apply_to_users_with_subscriptions: pulumi.Input[Sequence[pulumi.Input[int]]]
-    """ids of subscription plans; apply to users with an active one of them"""
-    start_date: pulumi.Input[str]
-    """first day on which the tariff is valid, YYYY-MM-DD"""
-    end_date: pulumi.Input[str]
-    """last day on which the tariff is valid (inclusive), YYYY-MM-DD"""
-
-
-class TariffPartnerArgs(TypedDict, total=False):
-    id: pulumi.Input[int]
-    """id of the partner allowed to manage the tariff"""
-
-
-class DisplayArgs(TypedDict, total=False):
-    default_price_information: pulumi.Input[str]
-    """text on the station's display before anyone authorises (base tariff only)"""
-    default_price_information_offline: pulumi.Input[str]
-    """text on the station's display while it is offline (base tariff only)"""
-    price_information: pulumi.Input[str]
-    """text on the station's display for users eligible for this tariff"""
-    total_cost_information: pulumi.Input[str]
-    """text on the station's display at session end, next to the totals"""
-
-
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class TariffArgs:
     """The arguments of a Tariff: a price plan. The program states the whole tariff: what it leaves out goes back to its default.
@@ -649,48 +486,6 @@ class TariffGroup(AmpecoResource, module="ampeco", name="TariffGroup"):
 # --- Location -------------------------------------------------------------------------------------
 
 
-class GeopositionArgs(TypedDict, total=False):
-    latitude: Required[pulumi.Input[float]]
-    """latitude of the site in decimal degrees (WGS84), -90 to 90"""
-    longitude: Required[pulumi.Input[float]]
-    """longitude of the site in decimal degrees (WGS84), -180 to 180"""
-
-
-class WorkingHoursArgs(TypedDict, total=False):
-    is_always_open: pulumi.Input[bool]
-    """true: open around the clock and `hours` is ignored; false: `hours` is required"""
-    stop_session_outside_working_hours: pulumi.Input[bool]
-    """end running sessions when the site closes (not for users in always-open groups)"""
-    always_open_for_user_group_ids: pulumi.Input[Sequence[pulumi.Input[int | str]]]
-    """ids of the user groups for which the site is open around the clock"""
-    hours: pulumi.Input[WeeklyHoursArgs]
-    """opening intervals per weekday, in the location's (or else the tenant's) time zone"""
-
-
-class WeeklyHoursArgs(TypedDict, total=False):
-    monday: pulumi.Input[Sequence[pulumi.Input[IntervalArgs]]]
-    """opening intervals on Mondays; a day without intervals is closed all day"""
-    tuesday: pulumi.Input[Sequence[pulumi.Input[IntervalArgs]]]
-    """opening intervals on Tuesdays; a day without intervals is closed all day"""
-    wednesday: pulumi.Input[Sequence[pulumi.Input[IntervalArgs]]]
-    """opening intervals on Wednesdays; a day without intervals is closed all day"""
-    thursday: pulumi.Input[Sequence[pulumi.Input[IntervalArgs]]]
-    """opening intervals on Thursdays; a day without intervals is closed all day"""
-    friday: pulumi.Input[Sequence[pulumi.Input[IntervalArgs]]]
-    """opening intervals on Fridays; a day without intervals is closed all day"""
-    saturday: pulumi.Input[Sequence[pulumi.Input[IntervalArgs]]]
-    """opening intervals on Saturdays; a day without intervals is closed all day"""
-    sunday: pulumi.Input[Sequence[pulumi.Input[IntervalArgs]]]
-    """opening intervals on Sundays; a day without intervals is closed all day"""
-
-
-class IntervalArgs(TypedDict, total=False):
-    start: Required[pulumi.Input[str]]
-    """start of the opening interval, HH:MM in 24-hour time"""
-    end: Required[pulumi.Input[str]]
-    """end of the opening interval, HH:MM in 24-hour time"""
-
-
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class LocationArgs:
     """The arguments of a Location: a site with chargers: a car park, a street, a depot.
@@ -830,15 +625,6 @@ class Location(AmpecoResource, module="ampeco", name="Location"):
 # --- ChargingZone ---------------------------------------------------------------------------------
 
 
-class AdditionalInfoArgs(TypedDict, total=False):
-    enabled: pulumi.Input[bool]
-    """whether the app shows the zone's extra information"""
-    title: pulumi.Input[TranslatedText]
-    """heading of the zone's extra information, per locale"""
-    description: pulumi.Input[TranslatedText]
-    """body text of the zone's extra information, per locale"""
-
-
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class ChargingZoneArgs:
     """The arguments of a ChargingZone: a named part of a location: a floor, an area.
@@ -899,49 +685,6 @@ class ChargingZone(AmpecoResource, module="ampeco", name="ChargingZone"):
 
 
 # --- ChargePoint ----------------------------------------------------------------------------------
-
-
-class NetworkArgs(TypedDict, total=False):
-    id: pulumi.Input[str]
-    """the station's OCPP identity (charge box id); unique in the tenant"""
-    protocol: pulumi.Input[Literal["ocpp 1.5", "ocpp 1.6", "ocpp 1.6 soap", "ocpp 2.0.1"]]
-    """protocol the station speaks, e.g. `ocpp 1.6`"""
-    password: pulumi.Input[str]
-    """basic-auth password of the station's OCPP connection"""
-    ip: pulumi.Input[str]
-    """address (IP) for the OCPP connection; required for OCPP 1.5 (SOAP)"""
-    port: pulumi.Input[int]
-    """port for the OCPP connection, 1-65535; required for OCPP 1.5 (SOAP)"""
-
-
-class SecurityArgs(TypedDict, total=False):
-    desired_profile: pulumi.Input[int]
-    """security profile to apply: 0 none, 1 basic auth, 2 TLS + basic auth, 3 TLS + client certs"""
-
-
-class SubscriptionArgs(TypedDict, total=False):
-    required: pulumi.Input[bool]
-    """whether users need an active subscription to use the charger (personal only)"""
-    plan_ids: pulumi.Input[Sequence[pulumi.Input[int | str]]]
-    """ids of subscription plans; an active one of any of them is enough (personal only)"""
-
-
-class OwnerArgs(TypedDict, total=False):
-    id: pulumi.Input[int]
-    """id of the user who owns the personal charger"""
-    automatic_firmware_updates_enabled: pulumi.Input[bool]
-    """whether the owner allows automatic firmware updates (default true)"""
-
-
-class ChargePointPartnerArgs(TypedDict, total=False):
-    id: pulumi.Input[int]
-    """id of the partner that owns or operates the station"""
-    contract_id: pulumi.Input[int | str]
-    """id of the contract with that partner"""
-    corporate_billing_as_default: pulumi.Input[bool]
-    """use the partner's corporate billing by default for users the partner invited"""
-    access_type: pulumi.Input[Literal["private_view_private_use", "private_view_public_use", "public_view_private_use"]]
-    """for private stations: who can see the station on the map and who can use it"""
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -1115,21 +858,6 @@ class ChargePoint(AmpecoResource, module="ampeco", name="ChargePoint"):
 
 
 # --- Evse -----------------------------------------------------------------------------------------
-
-
-class PowerOptionsArgs(TypedDict, total=False):
-    max_power: pulumi.Input[int]
-    """maximum power of the EVSE in watts"""
-    max_voltage: pulumi.Input[Literal["230", "380", "400", "480", "120", "208", "240", "110-130", "220-240", "277"]]
-    """nominal voltage or range in volts, e.g. `230` or `220-240`"""
-    max_amperage: pulumi.Input[float]
-    """maximum current of the EVSE in amperes"""
-    phases: pulumi.Input[Literal["single_phase", "three_phase", "split_phase"]]
-    """phase configuration: single_phase, three_phase or split_phase"""
-    connected_phase: pulumi.Input[Literal["L1", "L2", "L3", "L1_L2", "L1_L3", "L2_L3"]]
-    """line conductors in use, e.g. L1 (single phase, star) or L1_L2"""
-    phase_rotation: pulumi.Input[Literal["RST", "RTS", "SRT", "STR", "TRS", "TSR"]]
-    """phase order (R=L1, S=L2, T=L3); being phased out, connected_phase wins"""
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -1734,78 +1462,6 @@ class VendorErrorCode(AmpecoResource, module="ampeco", name="VendorErrorCode"):
 # --- Partner --------------------------------------------------------------------------------------
 
 
-class PartnerContactDetailsArgs(TypedDict, total=False):
-    administrative: pulumi.Input[PartnerContactDetailsAdministrativeArgs]
-    """administrative"""
-    technical: pulumi.Input[PartnerContactDetailsAdministrativeArgs]
-    """technical"""
-    billing: pulumi.Input[PartnerContactDetailsAdministrativeArgs]
-    """billing"""
-
-
-class PartnerContactDetailsAdministrativeArgs(TypedDict, total=False):
-    contact_person: pulumi.Input[str]
-    """contact person"""
-    email: pulumi.Input[str]
-    """email"""
-    phone: pulumi.Input[str]
-    """phone"""
-
-
-class PartnerNotificationsArgs(TypedDict, total=False):
-    technical: pulumi.Input[PartnerNotificationsTechnicalArgs]
-    """technical"""
-    billing: pulumi.Input[PartnerNotificationsBillingArgs]
-    """billing"""
-
-
-class PartnerNotificationsTechnicalArgs(TypedDict, total=False):
-    charge_point_faults: pulumi.Input[bool]
-    """charge point faults"""
-
-
-class PartnerNotificationsBillingArgs(TypedDict, total=False):
-    settlement_reports: pulumi.Input[bool]
-    """settlement reports"""
-
-
-class PartnerOptionsArgs(TypedDict, total=False):
-    create_users: pulumi.Input[bool]
-    """create users"""
-    add_user_balance: pulumi.Input[bool]
-    """when set to false the API tokens related to this partner would not receive the users' balance in the response"""
-    supplier_on_receipts: pulumi.Input[bool]
-    """supplier on receipts"""
-    allow_to_control_tariffs: pulumi.Input[bool]
-    """allows the Partner to update the tariff pricing"""
-    allow_to_control_tariff_groups: pulumi.Input[bool]
-    """in addition to allowToControlTariffs, the Partner would also be able to manage Tariff Groups - attach and remove Tariffs, change Tariffs order in the Tariff Group"""
-
-
-class PartnerCorporateBillingArgs(TypedDict, total=False):
-    enabled: pulumi.Input[bool]
-    """enabled"""
-    monthly_limit: pulumi.Input[float]
-    """monthly limit"""
-    discount: pulumi.Input[float]
-    """discount"""
-
-
-class PartnerBankDetailsArgs(TypedDict, total=False):
-    bank_iban: pulumi.Input[str]
-    """IBAN that is provided for the partner"""
-    bank_name: pulumi.Input[str]
-    """name of the Bank for which the partner has provided IBAN"""
-    bank_address: pulumi.Input[str]
-    """address of the partner's Bank"""
-    bank_code: pulumi.Input[str]
-    """bank code assigned by a central bank, a bank supervisory body or a Bankers Association in the country"""
-    bank_account_number: pulumi.Input[str]
-    """bank account ID provided by the partner"""
-    bank_account_type: pulumi.Input[str]
-    """type of account the Partner has provided"""
-
-
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class PartnerArgs:
     """The arguments of a Partner: a business the operator works with: a site host, a fleet, a reseller.
@@ -1933,51 +1589,6 @@ class Partner(AmpecoResource, module="ampeco", name="Partner"):
 
 
 # --- PartnerContract ------------------------------------------------------------------------------
-
-
-class PartnerContractAccessAndPermissionsArgs(TypedDict, total=False):
-    sessions_remote_control: pulumi.Input[bool]
-    """allows the partner to start/stop session, unlock connector, trigger message, set a charging profile and get the composite schedule"""
-    start_reservation: pulumi.Input[bool]
-    """allows the partner to make reservations"""
-    stop_reservation: pulumi.Input[bool]
-    """allows the partner to cancel reservations"""
-    reset_charge_point: pulumi.Input[bool]
-    """allows the partner to reset charge points"""
-    firmware_update: pulumi.Input[bool]
-    """allows the partner to make firmware updates to the charge points"""
-
-
-class PartnerContractRevenueSharingArgs(TypedDict, total=False):
-    partner_share_percentage_ac_evse: pulumi.Input[float]
-    """partner share percentage ac evse"""
-    partner_share_percentage_dc_evse: pulumi.Input[float]
-    """partner share percentage dc evse"""
-    exclude_connection_fee: pulumi.Input[bool]
-    """if the tariff has a Connection fee, this fee would not be included in the revenue sharing with the Partner and will remain entirely for the Operator"""
-    deduct_electricity_cost: pulumi.Input[bool]
-    """the cost of the electricity would first be deducted from the collected revenue and then the Revenue sharing rules will be applied"""
-    reimburse_for_electricity_cost: pulumi.Input[bool]
-    """if set to true, the Partner would receive not only their share of the revenue but also a reimbursement for the cost of the electricity"""
-    fixed_fee_per_session_ac: pulumi.Input[float]
-    """additional flat fee that is applied for every billed session and subtracted from the Partner's share of the revenue for each session on AC Charging Station"""
-    fixed_fee_per_session_dc: pulumi.Input[float]
-    """additional flat fee that is applied for every billed session and subtracted from the Partner's share of the revenue for each session on DC Charging Station"""
-    fee_per_kwh_ac: pulumi.Input[float]
-    """additional flat fee that is applied for every billed kWh and subtracted from the Partner's share of the revenue for each kWh billed on AC Charging Station"""
-    fee_per_kwh_dc: pulumi.Input[float]
-    """additional flat fee that is applied for every billed kWh and subtracted from the Partner's share of the revenue for each kWh billed on DC Charging Station"""
-    handling_fee: pulumi.Input[float]
-    """additional percentage fee to be applied on the total amount paid by the user for the session"""
-
-
-class PartnerContractMonthlyPlatformFeesArgs(TypedDict, total=False):
-    per_charge_point: pulumi.Input[float]
-    """the provided amount should be excluding VAT"""
-    per_ac_evse: pulumi.Input[float]
-    """the provided amount should be excluding VAT"""
-    per_dc_evse: pulumi.Input[float]
-    """the provided amount should be excluding VAT"""
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -2131,42 +1742,6 @@ class UserGroup(AmpecoResource, module="ampeco", name="UserGroup"):
 
 
 # --- SubscriptionPlan -----------------------------------------------------------------------------
-
-
-class SubscriptionPlanAllowanceArgs(TypedDict, total=False):
-    reset_cycle: pulumi.Input[Literal["as_renewal_cycle", "after_each_session", "after_24_hours", "after_each_week", "after_each_month", "after_each_year"]]
-    """reset cycle"""
-    type: pulumi.Input[Literal["none", "combined", "separate"]]
-    """type"""
-    home_chargers_only: pulumi.Input[bool]
-    """when true the allowance can only be used on the home charge points owned by the user"""
-    included_countries: pulumi.Input[Sequence[pulumi.Input[str]]]
-    """the allowance can only be used on charge points in countries in this list"""
-    excluded_countries: pulumi.Input[Sequence[pulumi.Input[str]]]
-    """the allowance cannot be used on charge points in the countries in this list"""
-    exclude_roaming: pulumi.Input[bool]
-    """when true the allowance cannot be used on roaming charge points"""
-    included_partner_charge_points: pulumi.Input[Sequence[pulumi.Input[int]]]
-    """an array of Partner IDs"""
-    excluded_partner_charge_points: pulumi.Input[Sequence[pulumi.Input[int]]]
-    """an array of Partner IDs"""
-    combined: pulumi.Input[int]
-    """the amount of kWh included - combined for AC and DC, should be provided if the type is combined"""
-    ac: pulumi.Input[int]
-    """the amount of kWh included for AC, should be provided if the type is separate"""
-    dc: pulumi.Input[int]
-    """the amount of kWh included for DC, should be provided if the type is separate"""
-
-
-class SubscriptionPlanVisibilityRestrictionsArgs(TypedDict, total=False):
-    included_partner_users: pulumi.Input[Sequence[pulumi.Input[int]]]
-    """an array of Partner IDs"""
-    excluded_partner_users: pulumi.Input[Sequence[pulumi.Input[int]]]
-    """an array of Partner IDs"""
-    included_user_groups: pulumi.Input[Sequence[pulumi.Input[int]]]
-    """an array of User Group IDs"""
-    excluded_user_groups: pulumi.Input[Sequence[pulumi.Input[int]]]
-    """an array of User Group IDs"""
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
