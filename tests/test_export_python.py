@@ -64,11 +64,14 @@ def seed(sim: Sim) -> dict[str, int]:
         ids["location"] = _post(api, "/locations/v2.0", f.location(1, city="Oslo"))
         location = ids["location"]
         ids["zone"] = _post(api, f"/locations/v2.0/{location}/charging-zones", f.charging_zone())
+        ids["utility"] = _post(api, "/utilities/v1.0", {"name": "Elvia"})
         network = {"id": "NET-1", "protocol": "ocpp 1.6", "password": PASSWORD}
         ids["cp"] = _post(
             api,
             "/charge-points/v2.0",
-            f.charge_point(location, chargingZoneId=ids["zone"], network=network),
+            f.charge_point(
+                location, chargingZoneId=ids["zone"], utilityId=ids["utility"], network=network
+            ),
         )
         evses = f"/charge-points/v2.0/{ids['cp']}/evses"
         ids["evse"] = _post(api, evses, f.evse(1))
@@ -204,6 +207,8 @@ def test_declarations_name_ids_references_and_parents(seeded: Seeded) -> None:
     cp, cp_args = by_id["ChargePoint", ids["cp"]]
     assert cp_args["location_id"] == f"{location}.id"
     assert cp_args["charging_zone_id"] == f"{zone}.id"
+    utility, _ = by_id["Utility", ids["utility"]]
+    assert cp_args["utility_id"] == f"{utility}.id"
     evse, evse_args = by_id["Evse", ids["evse"]]
     assert evse_args["charge_point_id"] == f"{cp}.id"
     assert "tariff_group_id" not in evse_args

@@ -483,6 +483,212 @@ class TariffGroup(AmpecoResource, module="ampeco", name="TariffGroup"):
         super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
 
 
+# --- Utility --------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UtilityArgs:
+    """The arguments of a Utility: a company that supplies electricity, which electricity rates and charge points name.
+
+    Required: ``name``."""
+
+    name: pulumi.Input[str]
+    """name"""
+
+
+class Utility(AmpecoResource, module="ampeco", name="Utility"):
+    """A company that supplies electricity, which electricity rates and charge points name (``/utilities/v1.0``)."""
+
+    _kind = "Utility"
+    _args_class = UtilityArgs
+
+    name: pulumi.Output[str]
+    """name"""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: UtilityArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+        name: pulumi.Input[str],
+    ) -> None: ...
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
+
+
+# --- ElectricityRate ------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ElectricityRateArgs:
+    """The arguments of a ElectricityRate: what electricity costs the operator: a default price per kWh, from a utility.
+
+    Required: ``name``, ``default_price``, ``tax_percentage``."""
+
+    name: pulumi.Input[str]
+    """name"""
+    default_price: pulumi.Input[float]
+    """the default price per kWh, which will be applied if there is no pricing supplied for a time interval"""
+    tax_percentage: pulumi.Input[float]
+    """this field is used only to indicate the applied tax"""
+    utility_id: pulumi.Input[int | str] | None = None
+    """the id of the utility providing the electricity"""
+
+
+class ElectricityRate(AmpecoResource, module="ampeco", name="ElectricityRate"):
+    """What electricity costs the operator: a default price per kWh, from a utility (``/electricity-rates/v2.0``)."""
+
+    _kind = "ElectricityRate"
+    _args_class = ElectricityRateArgs
+
+    name: pulumi.Output[str]
+    """name"""
+    default_price: pulumi.Output[float]
+    """the default price per kWh, which will be applied if there is no pricing supplied for a time interval"""
+    tax_percentage: pulumi.Output[float]
+    """this field is used only to indicate the applied tax"""
+    utility_id: pulumi.Output[int | None]
+    """the id of the utility providing the electricity"""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: ElectricityRateArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+        name: pulumi.Input[str],
+        default_price: pulumi.Input[float],
+        tax_percentage: pulumi.Input[float],
+        utility_id: pulumi.Input[int | str] | None = None,
+    ) -> None: ...
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
+
+
+# --- Circuit --------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CircuitArgs:
+    """The arguments of a Circuit: a circuit of dynamic load management: a current limit shared by the charge points on it.
+
+    Required: ``name``, ``phases``, ``max_current``."""
+
+    name: pulumi.Input[str]
+    """name"""
+    phases: pulumi.Input[Literal["single_phase", "three_phase", "split_phase"]]
+    """phases"""
+    max_current: pulumi.Input[float]
+    """the current (A) limit for the whole circuit"""
+    parent_circuit_id: pulumi.Input[int | str] | None = None
+    """specify parent circuit in Multi-level DLM"""
+    phase_rotation: pulumi.Input[Literal["RST", "RTS", "SRT", "STR", "TRS", "TSR"]] | None = None
+    """R stands for L1, S - for L2 T - for L3 So for example RST = L1, L2, L3, while RTS = L1, L3, L2, etc"""
+    connected_phase: pulumi.Input[Literal["L1", "L2", "L3", "L1_L2", "L1_L3", "L2_L3"]] | None = None
+    """specifies the active line conductors used in the circuit"""
+    electrical_configuration: pulumi.Input[Literal["star", "delta"]] | None = None
+    """defines the type of electrical configuration of the charge point"""
+    max_voltage: pulumi.Input[Literal["230", "380", "400", "480", "120", "208", "240", "110-130", "220-240", "277"]] | None = None
+    """max voltage"""
+    min_charge_point_current: pulumi.Input[float] | None = None
+    """defines what is the lowest current (A) allowed per charge point"""
+    electricity_meter_id: pulumi.Input[float] | None = None
+    """the ID of the Electricity Meter linked to the circuit (if any)"""
+    offline_reserved_current: pulumi.Input[float] | None = None
+    """the current (A) reserved for other loads on the circuit (non-managed loads) when the Electricity Meter is offline"""
+
+
+class Circuit(AmpecoResource, module="ampeco", name="Circuit"):
+    """A circuit of dynamic load management: a current limit shared by the charge points on it (``/circuits/v2.0``)."""
+
+    _kind = "Circuit"
+    _args_class = CircuitArgs
+
+    name: pulumi.Output[str]
+    """name"""
+    phases: pulumi.Output[str]
+    """phases"""
+    max_current: pulumi.Output[float]
+    """the current (A) limit for the whole circuit"""
+    parent_circuit_id: pulumi.Output[int | None]
+    """specify parent circuit in Multi-level DLM"""
+    phase_rotation: pulumi.Output[str | None]
+    """R stands for L1, S - for L2 T - for L3 So for example RST = L1, L2, L3, while RTS = L1, L3, L2, etc"""
+    connected_phase: pulumi.Output[str | None]
+    """specifies the active line conductors used in the circuit"""
+    electrical_configuration: pulumi.Output[str | None]
+    """defines the type of electrical configuration of the charge point"""
+    max_voltage: pulumi.Output[str | None]
+    """max voltage"""
+    min_charge_point_current: pulumi.Output[float | None]
+    """defines what is the lowest current (A) allowed per charge point"""
+    electricity_meter_id: pulumi.Output[float | None]
+    """the ID of the Electricity Meter linked to the circuit (if any)"""
+    offline_reserved_current: pulumi.Output[float | None]
+    """the current (A) reserved for other loads on the circuit (non-managed loads) when the Electricity Meter is offline"""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: CircuitArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+        name: pulumi.Input[str],
+        phases: pulumi.Input[Literal["single_phase", "three_phase", "split_phase"]],
+        max_current: pulumi.Input[float],
+        parent_circuit_id: pulumi.Input[int | str] | None = None,
+        phase_rotation: pulumi.Input[Literal["RST", "RTS", "SRT", "STR", "TRS", "TSR"]] | None = None,
+        connected_phase: pulumi.Input[Literal["L1", "L2", "L3", "L1_L2", "L1_L3", "L2_L3"]] | None = None,
+        electrical_configuration: pulumi.Input[Literal["star", "delta"]] | None = None,
+        max_voltage: pulumi.Input[Literal["230", "380", "400", "480", "120", "208", "240", "110-130", "220-240", "277"]] | None = None,
+        min_charge_point_current: pulumi.Input[float] | None = None,
+        electricity_meter_id: pulumi.Input[float] | None = None,
+        offline_reserved_current: pulumi.Input[float] | None = None,
+    ) -> None: ...
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
+
+
 # --- Location -------------------------------------------------------------------------------------
 
 
@@ -1024,212 +1230,6 @@ class Connector(AmpecoResource, module="ampeco", name="Connector"):
         type: pulumi.Input[ConnectorType],
         format: pulumi.Input[Literal["socket", "cable"]] | None = None,
         status: pulumi.Input[Literal["enabled", "disabled"]] | None = None,
-    ) -> None: ...
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
-
-
-# --- Utility --------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class UtilityArgs:
-    """The arguments of a Utility: a company that supplies electricity, which electricity rates and charge points name.
-
-    Required: ``name``."""
-
-    name: pulumi.Input[str]
-    """name"""
-
-
-class Utility(AmpecoResource, module="ampeco", name="Utility"):
-    """A company that supplies electricity, which electricity rates and charge points name (``/utilities/v1.0``)."""
-
-    _kind = "Utility"
-    _args_class = UtilityArgs
-
-    name: pulumi.Output[str]
-    """name"""
-
-    @overload
-    def __init__(
-        self,
-        resource_name: str,
-        args: UtilityArgs,
-        opts: pulumi.ResourceOptions | None = None,
-        *,
-        adopt: bool | int | Adopt = False,
-    ) -> None: ...
-
-    @overload
-    def __init__(
-        self,
-        resource_name: str,
-        args: None = None,
-        opts: pulumi.ResourceOptions | None = None,
-        *,
-        adopt: bool | int | Adopt = False,
-        name: pulumi.Input[str],
-    ) -> None: ...
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
-
-
-# --- ElectricityRate ------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class ElectricityRateArgs:
-    """The arguments of a ElectricityRate: what electricity costs the operator: a default price per kWh, from a utility.
-
-    Required: ``name``, ``default_price``, ``tax_percentage``."""
-
-    name: pulumi.Input[str]
-    """name"""
-    default_price: pulumi.Input[float]
-    """the default price per kWh, which will be applied if there is no pricing supplied for a time interval"""
-    tax_percentage: pulumi.Input[float]
-    """this field is used only to indicate the applied tax"""
-    utility_id: pulumi.Input[int | str] | None = None
-    """the id of the utility providing the electricity"""
-
-
-class ElectricityRate(AmpecoResource, module="ampeco", name="ElectricityRate"):
-    """What electricity costs the operator: a default price per kWh, from a utility (``/electricity-rates/v2.0``)."""
-
-    _kind = "ElectricityRate"
-    _args_class = ElectricityRateArgs
-
-    name: pulumi.Output[str]
-    """name"""
-    default_price: pulumi.Output[float]
-    """the default price per kWh, which will be applied if there is no pricing supplied for a time interval"""
-    tax_percentage: pulumi.Output[float]
-    """this field is used only to indicate the applied tax"""
-    utility_id: pulumi.Output[int | None]
-    """the id of the utility providing the electricity"""
-
-    @overload
-    def __init__(
-        self,
-        resource_name: str,
-        args: ElectricityRateArgs,
-        opts: pulumi.ResourceOptions | None = None,
-        *,
-        adopt: bool | int | Adopt = False,
-    ) -> None: ...
-
-    @overload
-    def __init__(
-        self,
-        resource_name: str,
-        args: None = None,
-        opts: pulumi.ResourceOptions | None = None,
-        *,
-        adopt: bool | int | Adopt = False,
-        name: pulumi.Input[str],
-        default_price: pulumi.Input[float],
-        tax_percentage: pulumi.Input[float],
-        utility_id: pulumi.Input[int | str] | None = None,
-    ) -> None: ...
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
-
-
-# --- Circuit --------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class CircuitArgs:
-    """The arguments of a Circuit: a circuit of dynamic load management: a current limit shared by the charge points on it.
-
-    Required: ``name``, ``phases``, ``max_current``."""
-
-    name: pulumi.Input[str]
-    """name"""
-    phases: pulumi.Input[Literal["single_phase", "three_phase", "split_phase"]]
-    """phases"""
-    max_current: pulumi.Input[float]
-    """the current (A) limit for the whole circuit"""
-    parent_circuit_id: pulumi.Input[int | str] | None = None
-    """specify parent circuit in Multi-level DLM"""
-    phase_rotation: pulumi.Input[Literal["RST", "RTS", "SRT", "STR", "TRS", "TSR"]] | None = None
-    """R stands for L1, S - for L2 T - for L3 So for example RST = L1, L2, L3, while RTS = L1, L3, L2, etc"""
-    connected_phase: pulumi.Input[Literal["L1", "L2", "L3", "L1_L2", "L1_L3", "L2_L3"]] | None = None
-    """specifies the active line conductors used in the circuit"""
-    electrical_configuration: pulumi.Input[Literal["star", "delta"]] | None = None
-    """defines the type of electrical configuration of the charge point"""
-    max_voltage: pulumi.Input[Literal["230", "380", "400", "480", "120", "208", "240", "110-130", "220-240", "277"]] | None = None
-    """max voltage"""
-    min_charge_point_current: pulumi.Input[float] | None = None
-    """defines what is the lowest current (A) allowed per charge point"""
-    electricity_meter_id: pulumi.Input[float] | None = None
-    """the ID of the Electricity Meter linked to the circuit (if any)"""
-    offline_reserved_current: pulumi.Input[float] | None = None
-    """the current (A) reserved for other loads on the circuit (non-managed loads) when the Electricity Meter is offline"""
-
-
-class Circuit(AmpecoResource, module="ampeco", name="Circuit"):
-    """A circuit of dynamic load management: a current limit shared by the charge points on it (``/circuits/v2.0``)."""
-
-    _kind = "Circuit"
-    _args_class = CircuitArgs
-
-    name: pulumi.Output[str]
-    """name"""
-    phases: pulumi.Output[str]
-    """phases"""
-    max_current: pulumi.Output[float]
-    """the current (A) limit for the whole circuit"""
-    parent_circuit_id: pulumi.Output[int | None]
-    """specify parent circuit in Multi-level DLM"""
-    phase_rotation: pulumi.Output[str | None]
-    """R stands for L1, S - for L2 T - for L3 So for example RST = L1, L2, L3, while RTS = L1, L3, L2, etc"""
-    connected_phase: pulumi.Output[str | None]
-    """specifies the active line conductors used in the circuit"""
-    electrical_configuration: pulumi.Output[str | None]
-    """defines the type of electrical configuration of the charge point"""
-    max_voltage: pulumi.Output[str | None]
-    """max voltage"""
-    min_charge_point_current: pulumi.Output[float | None]
-    """defines what is the lowest current (A) allowed per charge point"""
-    electricity_meter_id: pulumi.Output[float | None]
-    """the ID of the Electricity Meter linked to the circuit (if any)"""
-    offline_reserved_current: pulumi.Output[float | None]
-    """the current (A) reserved for other loads on the circuit (non-managed loads) when the Electricity Meter is offline"""
-
-    @overload
-    def __init__(
-        self,
-        resource_name: str,
-        args: CircuitArgs,
-        opts: pulumi.ResourceOptions | None = None,
-        *,
-        adopt: bool | int | Adopt = False,
-    ) -> None: ...
-
-    @overload
-    def __init__(
-        self,
-        resource_name: str,
-        args: None = None,
-        opts: pulumi.ResourceOptions | None = None,
-        *,
-        adopt: bool | int | Adopt = False,
-        name: pulumi.Input[str],
-        phases: pulumi.Input[Literal["single_phase", "three_phase", "split_phase"]],
-        max_current: pulumi.Input[float],
-        parent_circuit_id: pulumi.Input[int | str] | None = None,
-        phase_rotation: pulumi.Input[Literal["RST", "RTS", "SRT", "STR", "TRS", "TSR"]] | None = None,
-        connected_phase: pulumi.Input[Literal["L1", "L2", "L3", "L1_L2", "L1_L3", "L2_L3"]] | None = None,
-        electrical_configuration: pulumi.Input[Literal["star", "delta"]] | None = None,
-        max_voltage: pulumi.Input[Literal["230", "380", "400", "480", "120", "208", "240", "110-130", "220-240", "277"]] | None = None,
-        min_charge_point_current: pulumi.Input[float] | None = None,
-        electricity_meter_id: pulumi.Input[float] | None = None,
-        offline_reserved_current: pulumi.Input[float] | None = None,
     ) -> None: ...
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
