@@ -2,9 +2,10 @@
 the export, the simulator or the per-kind test tables fails here instead of going silently
 unexported, unserved or untested.
 
-The export's reading order, the fuzz's collections and the rhythm cases of generated kinds are
-derived from ``KINDS``; the simulator's catalogue and the conformance tables are the
-simulator's own (written from the API reference), and this test holds them in step.
+The export's reading order and the fuzz's collections are derived from ``KINDS``; every
+kind's sample (``tests/kind_samples.py``, which the rhythm, adoption and export tests read) is
+written by hand, as are the simulator's catalogue and the conformance tables (from the API
+reference): this test holds them in step.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pulumi_ampeco.export.snapshot import LISTED_KINDS, SITE_KINDS
 from pulumi_ampeco.kinds import KINDS
 
 from . import test_conformance, test_rhythm_all_kinds, test_sim_fuzz
+from .kind_samples import NEEDS, SAMPLES
 
 _PARAMETER = re.compile(r"\{(\w+)\}")
 
@@ -43,9 +45,14 @@ def test_the_simulator_serves_every_kind_and_its_items() -> None:
     assert missing == []
 
 
-def test_every_kind_has_a_rhythm_case() -> None:
-    cases = [case.kind for case in test_rhythm_all_kinds.CASES]
-    assert sorted(cases) == sorted(KINDS)
+def test_every_kind_has_one_sample_and_so_a_rhythm_case() -> None:
+    sampled = [sample.kind for sample in SAMPLES]
+    assert len(sampled) == len(set(sampled)), "a kind with two samples"
+    assert set(KINDS) - set(sampled) == set(), "declared kinds without a sample"
+    assert set(sampled) - set(KINDS) == set(), "samples of no declared kind"
+    assert test_rhythm_all_kinds.SAMPLES is SAMPLES
+    for sample in SAMPLES:
+        assert set(sample.needs) <= {"site", *NEEDS}, sample.kind
 
 
 def test_the_fuzz_covers_every_collection_without_a_parent() -> None:
