@@ -1,9 +1,12 @@
-"""One sample object per kind whose model is generated from AMPECO's document: the program's
-arguments (given the ids of the objects it needs), an update in place, a change made outside
-Pulumi (wire names), and an invalid argument with the field check names. The per-kind rhythm,
-adoption and the all-kinds export take-over read these rows, so a new kind is one row here.
+"""One sample object per declared kind: the program's arguments (given the ids of the objects
+it needs), an update in place, a change made outside Pulumi (wire names), and an invalid
+argument with the field check names. The per-kind rhythm, adoption and the all-kinds export
+take-over read these rows, so a new kind is one row here (a test fails until it has one).
 
-``needs``: the other objects a sample refers to, made first (:data:`NEEDS`).
+``needs``: the other objects a sample refers to, made first (:data:`NEEDS`; ``site``, a
+location with a charge point and an EVSE, is always there). Ids are named as in
+:data:`NEEDS`, the site's ``location``, ``charge_point`` and ``evse``: a kind's parent argument
+without ``_id``.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from pulumi_ampeco.kinds import KINDS
 
 Ids = Mapping[str, Any]
 
@@ -23,13 +28,27 @@ class Sample:
     drift: dict[str, Any]
     invalid: tuple[dict[str, Any], str]
     needs: tuple[str, ...] = ()
-    #: A second object of the kind that differs in its key (for a tenant holding several).
+    #: A second object of the kind that differs in its key (for a tenant holding several;
+    #: empty where no test makes two).
     other: dict[str, Any] = field(default_factory=dict)
+    #: The object as made outside Pulumi (wire names), for adoption, where it should differ
+    #: from the program's arguments (so that the adoption has something to update).
+    outside: Callable[[Ids], dict[str, Any]] | None = None
+    #: A change the API cannot make in place, where the family tests do not cover one.
+    replace: dict[str, Any] = field(default_factory=dict)
+
+    def made_outside(self, ids: Ids) -> dict[str, Any]:
+        """The wire body of the same object made outside Pulumi."""
+        if self.outside is not None:
+            return self.outside(ids)
+        return KINDS[self.kind].model(**self.args(ids)).to_wire()
 
 
 #: What a sample may need, as (kind, program arguments given the ids made before it), in the
-#: order they are made. ``site`` is a location with a charge point and an EVSE.
+#: order they are made.
 NEEDS: dict[str, tuple[str, Callable[[Ids], dict[str, Any]]]] = {
+    "tin": ("TaxIdentificationNumber", lambda i: {"name": "NO 1 MVA"}),
+    "tariff": ("Tariff", lambda i: {"name": "Parent tariff", "type": "free"}),
     "utility": ("Utility", lambda i: {"name": "Grid Co"}),
     "vendor": ("ChargePointVendor", lambda i: {"name": "Alpitronic"}),
     "partner": ("Partner", lambda i: {"name": "Fleet AS", "external_id": "fleet"}),
@@ -40,6 +59,52 @@ NEEDS: dict[str, tuple[str, Callable[[Ids], dict[str, Any]]]] = {
 }
 
 SAMPLES: tuple[Sample, ...] = (
+    Sample(
+        "Currency",
+        lambda i: {"alphabetic_code": "SEK", "decimal": 2},
+        {"decimal": 3},
+        {"alphabeticCode": "SEK", "decimal": 4},
+        ({"decimal": 9}, "decimal"),
+        outside=lambda i: {"alphabeticCode": "SEK"},
+    ),
+    Sample(
+        "TaxIdentificationNumber",
+        lambda i: {"name": "SE 1"},
+        {"name": "SE 2"},
+        {"name": "SE 3"},
+        ({"name": ""}, "name"),
+    ),
+    Sample(
+        "Tax",
+        lambda i: {"name": "It", "percentage": 25, "tax_identification_number_id": i["tin"]},
+        {"percentage": 12.5},
+        {"percentage": 10},
+        ({"percentage": 140}, "percentage"),
+        needs=("tin",),
+        outside=lambda i: {"name": "It", "percentage": 20},
+    ),
+    Sample(
+        "Tariff",
+        lambda i: {
+            "name": "It",
+            "type": "flat rate",
+            "external_id": "it",
+            "pricing": {"price_per_session": 2.5},
+        },
+        {"name": "It 2"},
+        {"name": "Changed"},
+        ({"type": "cheap"}, "type"),
+        outside=lambda i: {"name": "Old", "type": "flat rate", "externalId": "it"},
+    ),
+    Sample(
+        "TariffGroup",
+        lambda i: {"name": "It", "tariff_ids": [i["tariff"]]},
+        {"name": "It 2"},
+        {"name": "Changed"},
+        ({"tariff_ids": "all"}, "tariff_ids"),
+        needs=("tariff",),
+        outside=lambda i: {"name": "It"},
+    ),
     Sample(
         "Utility",
         lambda i: {"name": "Elvia"},
@@ -69,6 +134,95 @@ SAMPLES: tuple[Sample, ...] = (
         {"maxCurrent": 40},
         ({"phases": "four_phase"}, "phases"),
         other={"name": "Annex"},
+    ),
+    Sample(
+        "Location",
+        lambda i: {
+            "external_id": "it",
+            "name": "It",
+            "geoposition": {"latitude": 59.0, "longitude": 10.0},
+            "address": "Road 2",
+            "country": "NO",
+        },
+        {"city": "Oslo"},
+        {"city": "Bergen"},
+        ({"country": "Norway"}, "country"),
+        outside=lambda i: {
+            "externalId": "it",
+            "name": [{"locale": "en", "translation": "X"}],
+            "geoposition": {"latitude": 1, "longitude": 1},
+            "address": [{"locale": "en", "translation": "Y"}],
+            "country": "NO",
+        },
+    ),
+    Sample(
+        "ChargingZone",
+        lambda i: {"location_id": i["location"], "name": "Level 1", "status": "enabled"},
+        {"status": "disabled"},
+        {"name": "Renamed"},
+        ({"status": "closed"}, "status"),
+        needs=("site",),
+        outside=lambda i: {"name": "Level 1", "status": "disabled"},
+    ),
+    Sample(
+        "ChargePoint",
+        lambda i: {
+            "name": "It",
+            "type": "public",
+            "status": "enabled",
+            "location_id": i["location"],
+            "external_id": "it",
+            "network": {"id": "IT-1"},
+        },
+        {"name": "It 2"},
+        {"status": "disabled"},
+        ({"status": "broken"}, "status"),
+        needs=("site",),
+        outside=lambda i: {
+            "name": "Old",
+            "type": "public",
+            "status": "enabled",
+            "locationId": i["location"],
+            "externalId": "it",
+            "network": {"id": "IT-1"},
+        },
+        replace={"communication_mode": "none"},
+    ),
+    Sample(
+        "Evse",
+        lambda i: {
+            "charge_point_id": i["charge_point"],
+            "physical_reference": "IT*E2",
+            "current_type": "dc",
+            "network_id": "2",
+            "status": "enabled",
+            "external_id": "it",
+        },
+        {"label": "Fast"},
+        {"status": "disabled"},
+        ({"current_type": "ac/dc"}, "current_type"),
+        needs=("site",),
+        outside=lambda i: {
+            "chargePointId": i["charge_point"],
+            "physicalReference": "OLD",
+            "currentType": "dc",
+            "networkId": "2",
+            "status": "enabled",
+            "externalId": "it",
+        },
+    ),
+    Sample(
+        "Connector",
+        lambda i: {
+            "charge_point_id": i["charge_point"],
+            "evse_id": i["evse"],
+            "type": "ccs2",
+            "format": "cable",
+        },
+        {"status": "disabled"},
+        {"format": "socket"},
+        ({"type": "usb"}, "type"),
+        needs=("site",),
     ),
     Sample(
         "ConfigurationTemplate",

@@ -269,6 +269,7 @@ RULE_FIELDS: dict[str, dict[str, str]] = {
         "pin": "required for personal stations",
         r"network\.id": "D11: unique OCPP identity",
         "installationAndMaintenanceCompanyId": "an unknown or foreign company id is a 422",
+        "utilityId": "D39: reference to a utility",
     },
     "chargePointUpdate": {
         "locationId": "reference; D32 public/private keep a location",
@@ -276,6 +277,7 @@ RULE_FIELDS: dict[str, dict[str, str]] = {
         "pin": "D32: personal keeps a PIN",
         r"network\.id": "D11: unique OCPP identity",
         "installationAndMaintenanceCompanyId": "an unknown or foreign company id is a 422",
+        "utilityId": "D39: reference to a utility",
     },
     "chargePointEvseCreate": {
         "tariffGroupId": "reference to a tariff group",
@@ -693,6 +695,8 @@ def explain_422(
     if name == "installationAndMaintenanceCompanyId":
         # charge-points.md: an unknown or foreign id is a 422; the tenant holds no companies.
         return "unknown company: the simulator holds none" if found and value is not None else None
+    if name == "utilityId":
+        return missing("utility")
     if name == "chargePointId":
         return missing("charge_point")
     if name == "tariffGroupId":

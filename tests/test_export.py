@@ -122,12 +122,14 @@ def seed(api: httpx.Client) -> dict[str, Any]:
     del unnamed["externalId"]
     other = _post(api, "/locations/v2.0", unnamed)
     zone = _post(api, f"/locations/v2.0/{site['id']}/charging-zones", f.charging_zone(2))
+    utility = _post(api, "/utilities/v1.0", {"name": "Elvia"})
     cp = _post(
         api,
         "/charge-points/v2.0",
         {
             **f.charge_point(site["id"], 1),
             "chargingZoneId": zone["id"],
+            "utilityId": utility["id"],
             "network": {"id": "NET-1", "protocol": "ocpp 1.6", "password": PASSWORD},
         },
     )
@@ -141,7 +143,7 @@ def seed(api: httpx.Client) -> dict[str, Any]:
     twin = {**f.charge_point(other["id"], 2), "name": "CP 1", "pin": PIN}
     del twin["externalId"]
     _post(api, "/charge-points/v2.0", twin)  # the same name as `cp`, elsewhere
-    return {"site": site, "cp": cp, "tariff": flat, "energy": energy}
+    return {"site": site, "cp": cp, "tariff": flat, "energy": energy, "utility": utility}
 
 
 @pytest.fixture
@@ -201,6 +203,10 @@ def test_export_then_up_writes_nothing(
     assert data["currencies"]  # the base currency and NOK
     retained = [k for k, v in data["currencies"].items() if v.get("retain_on_delete")]
     assert len(retained) == 1
+    # A charge point names its zone and its utility by their keys.
+    cp = data["locations"]["site-1"]["charge_points"]["cp-1"]
+    assert (cp["charging_zone"], cp["utility"]) == ("Level--2", "Elvia")
+    assert "utility_id" not in cp and list(data["utilities"]) == ["Elvia"]
 
     config_keys = [line.rsplit(" ", 1)[1] for line in setters]
     values = {k: PASSWORD if k.endswith("password") else PIN for k in config_keys}
@@ -266,6 +272,7 @@ def _all_objects(sim: Sim) -> Iterator[dict[str, Any]]:
             "/tariff-groups/v1.0",
             "/locations/v2.0",
             "/charge-points/v2.0",
+            "/utilities/v1.0",
         ):
             yield from api.get(path, params={"per_page": 100}).json()["data"]
         for location in api.get("/locations/v2.0").json()["data"]:
@@ -304,7 +311,7 @@ def test_the_same_tenant_exports_the_same_bytes(
 def test_a_slice_refers_to_what_lies_outside_by_id(
     tenant: tuple[Sim, dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    sim, _ = tenant
+    sim, seeded = tenant
     out = tmp_path / "slice.yaml"
     export(
         sim,
@@ -319,8 +326,9 @@ def test_a_slice_refers_to_what_lies_outside_by_id(
     assert list(data) == ["ids_from", "locations"]
     assert data["ids_from"] == f"{sim.base_url}/public-api"
     assert list(data["locations"]) == ["site-1"]
-    evses = data["locations"]["site-1"]["charge_points"]["cp-1"]["evses"]
-    assert any(isinstance(e.get("tariff_group_id"), int) for e in evses)
+    cp = data["locations"]["site-1"]["charge_points"]["cp-1"]
+    assert any(isinstance(e.get("tariff_group_id"), int) for e in cp["evses"])
+    assert cp["utility_id"] == seeded["utility"]["id"]  # utilities are not in the slice
 
 
 def test_the_drift_report_workflow_exports_and_compares() -> None:

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+import pulumi_ampeco
 from pulumi_ampeco.client import AmpecoClient
 from pulumi_ampeco.export import document, program, snapshot
 from pulumi_ampeco.export.document import Exported
@@ -63,11 +64,14 @@ def seed(sim: Sim) -> dict[str, int]:
         ids["location"] = _post(api, "/locations/v2.0", f.location(1, city="Oslo"))
         location = ids["location"]
         ids["zone"] = _post(api, f"/locations/v2.0/{location}/charging-zones", f.charging_zone())
+        ids["utility"] = _post(api, "/utilities/v1.0", {"name": "Elvia"})
         network = {"id": "NET-1", "protocol": "ocpp 1.6", "password": PASSWORD}
         ids["cp"] = _post(
             api,
             "/charge-points/v2.0",
-            f.charge_point(location, chargingZoneId=ids["zone"], network=network),
+            f.charge_point(
+                location, chargingZoneId=ids["zone"], utilityId=ids["utility"], network=network
+            ),
         )
         evses = f"/charge-points/v2.0/{ids['cp']}/evses"
         ids["evse"] = _post(api, evses, f.evse(1))
@@ -151,6 +155,20 @@ def test_program_is_valid_stable_python_without_secrets(sim: Sim, seeded: Seeded
         assert formatted.returncode == 0, formatted.stdout + formatted.stderr
 
 
+def test_program_names_only_what_the_top_level_keeps(seeded: Seeded) -> None:
+    """Nested objects are written as dictionaries; every name the program takes from
+    ``pulumi_ampeco`` is one the top level keeps (none of the moved nested types)."""
+    named = {
+        node.attr
+        for node in ast.walk(ast.parse(seeded.code))
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "ampeco"
+    }
+    assert {"ChargePoint", "Location"} <= named
+    assert named <= set(pulumi_ampeco.__all__)
+
+
 def calls(code: str) -> dict[str, tuple[str, str, dict[str, str]]]:
     """Each declaration: variable → (class, resource name, keyword → source text)."""
     found: dict[str, tuple[str, str, dict[str, str]]] = {}
@@ -189,6 +207,8 @@ def test_declarations_name_ids_references_and_parents(seeded: Seeded) -> None:
     cp, cp_args = by_id["ChargePoint", ids["cp"]]
     assert cp_args["location_id"] == f"{location}.id"
     assert cp_args["charging_zone_id"] == f"{zone}.id"
+    utility, _ = by_id["Utility", ids["utility"]]
+    assert cp_args["utility_id"] == f"{utility}.id"
     evse, evse_args = by_id["Evse", ids["evse"]]
     assert evse_args["charge_point_id"] == f"{cp}.id"
     assert "tariff_group_id" not in evse_args

@@ -2,9 +2,10 @@
 the export, the simulator or the per-kind test tables fails here instead of going silently
 unexported, unserved or untested.
 
-The export's reading order, the fuzz's collections and the rhythm cases of generated kinds are
-derived from ``KINDS``; the simulator's catalogue and the conformance tables are the
-simulator's own (written from the API reference), and this test holds them in step.
+The export's reading order and the fuzz's collections are derived from ``KINDS``; every
+kind's sample (``tests/kind_samples.py``, which the rhythm, adoption and export tests read) is
+written by hand, as are the simulator's catalogue and the conformance tables (from the API
+reference): this test holds them in step.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from . import (
     test_stations,
     test_template_variables,
 )
+from .kind_samples import NEEDS, SAMPLES
 
 _PARAMETER = re.compile(r"\{(\w+)\}")
 
@@ -55,16 +57,21 @@ def test_the_simulator_serves_every_kind_and_its_items() -> None:
     assert missing == []
 
 
-def test_every_kind_has_a_rhythm_case() -> None:
-    cases = [case.kind for case in test_rhythm_all_kinds.CASES]
+def test_every_kind_has_one_sample_or_a_rhythm_of_its_own() -> None:
+    sampled = [sample.kind for sample in SAMPLES]
+    assert len(sampled) == len(set(sampled)), "a kind with two samples"
+    assert set(sampled) - set(KINDS) == set(), "samples of no declared kind"
+    assert test_rhythm_all_kinds.SAMPLES is SAMPLES
+    for sample in SAMPLES:
+        assert set(sample.needs) <= {"site", *NEEDS}, sample.kind
     # The kinds written through channels, or read only in listings, have a rhythm of their
-    # own (the generic one reads and writes the object's own path).
+    # own (the generic one reads and writes the object's own path), and no sample.
     own = [
         *test_stations.CHANNEL_KINDS,
         *test_rate_prices.CHANNEL_KINDS,
         *test_template_variables.OWN_RHYTHM,
     ]
-    assert sorted([*cases, *own]) == sorted(KINDS)
+    assert sorted([*sampled, *own]) == sorted(KINDS), "declared kinds without a rhythm"
     apart = {k.name for k in KINDS.values() if k.channel is not None or not k.item_reads}
     assert set(own) == apart
 

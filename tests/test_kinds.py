@@ -8,12 +8,13 @@ import dataclasses
 import re
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
 
 import pulumi_ampeco as ampeco
-from pulumi_ampeco import codegen, modelgen
+from pulumi_ampeco import codegen, modelgen, types
 from pulumi_ampeco.errors import AdoptionRequiredError
 from pulumi_ampeco.kinds import KINDS, SECTIONS, TOP_LEVEL, Key, Kind
 from pulumi_ampeco.lookup import lookup_for
@@ -50,6 +51,34 @@ def test_the_class_declares_every_argument_and_output(kind: Kind) -> None:
     assert declared == set(kind.output_names)
 
 
+def test_nested_types_are_in_the_types_module_and_the_top_level_keeps_the_resources() -> None:
+    nested = {f"{model.__name__}Args" for kind in KINDS.values() for model in codegen.nested(kind)}
+    assert nested and nested <= set(types.__all__)
+    assert ampeco.types is types
+    top = set(ampeco.__all__)
+    assert not nested & top
+    for kind in KINDS.values():
+        assert {kind.name, f"{kind.name}Args"} <= top
+    assert {"Tenant", "TenantDocumentError", "AmpecoError", "TranslatedText"} <= top
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # what stays at the top warns about nothing
+        for name in top:
+            getattr(ampeco, name)
+
+
+def test_an_old_top_level_name_of_a_nested_type_still_works_with_a_warning() -> None:
+    with pytest.warns(
+        DeprecationWarning, match=r"from pulumi_ampeco\.types import NetworkArgs"
+    ) as got:
+        from pulumi_ampeco import NetworkArgs
+    assert NetworkArgs is types.NetworkArgs
+    assert {w.filename for w in got} == {__file__}  # the line to change is the program's
+    with pytest.warns(DeprecationWarning, match="DisplayArgs"):
+        assert ampeco.DisplayArgs is types.DisplayArgs
+    with pytest.raises(AttributeError):
+        ampeco.NoSuchArgs  # noqa: B018
+
+
 @pytest.mark.parametrize("kind", KINDS.values(), ids=list(KINDS))
 def test_every_argument_has_a_one_line_doc(kind: Kind) -> None:
     args = codegen.arguments(kind)
@@ -75,12 +104,15 @@ def test_a_declared_name_that_is_no_argument_is_refused() -> None:
 
 
 def test_document_sections_come_from_the_declarations() -> None:
-    assert TOP_LEVEL[:6] == (
+    assert TOP_LEVEL[:9] == (
         "currencies",
         "tax_identification_numbers",
         "taxes",
         "tariffs",
         "tariff_groups",
+        "utilities",  # before the locations: their charge points name utilities
+        "electricity_rates",
+        "circuits",
         "locations",
     )
     nested = {child for section in SECTIONS.values() for child in section.children}

@@ -3,12 +3,12 @@ update, drift repaired, an object deleted outside Pulumi recreated, refresh, inv
 rejected in check with no API call, removal, destroy. Offline engine with the provider in
 process (the gRPC path is the CLI and engine tests'), simulator over sockets.
 
-Kinds whose model is generated take their case from ``kind_samples`` (one row per kind)."""
+Every kind takes its case from ``kind_samples`` (one row per kind); this module has no table
+of its own."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +25,9 @@ from .stack_harness import StackHarness, writes
 
 TOKEN = "all-kinds-SECRET-11"
 
-Parents = dict[str, pulumi.Output[str]]
 
-
-def site() -> Parents:
+def site() -> dict[str, pulumi.Output[str]]:
+    """A location with a charge point and an EVSE, by the names ``kind_samples`` gives them."""
     loc = ampeco.Location(
         "p-loc",
         external_id="p-loc",
@@ -54,207 +53,31 @@ def site() -> Parents:
         network_id="1",
         status="enabled",
     )
-    tin = ampeco.TaxIdentificationNumber("p-tin", name="NO 1 MVA")
-    tariff = ampeco.Tariff("p-tariff", name="Parent tariff", type="free")
-    return {"loc": loc.id, "cp": cp.id, "evse": evse.id, "tin": tin.id, "tariff": tariff.id}
+    return {"location": loc.id, "charge_point": cp.id, "evse": evse.id}
 
 
-@dataclass
-class Case:
-    kind: str
-    args: Callable[[Parents], dict[str, Any]]
-    change: dict[str, Any]  # an update in place (program names)
-    drift: dict[str, Any]  # a change made outside Pulumi (wire names)
-    invalid: tuple[dict[str, Any], str]  # a bad argument and the property check names
-    path: Callable[[dict[str, str]], str]  # the item path from the stack outputs
-    put: bool = False
-    needs: tuple[str, ...] = ()  # objects of kind_samples.NEEDS the case refers to
-
-
-def _case(sample: Sample) -> Case:
+def collection(sample: Sample, out: Mapping[str, str]) -> str:
+    """The kind's collection path, its parents' ids taken from the stack's outputs (exported
+    under the parent argument's name without ``_id``)."""
     kind = KINDS[sample.kind]
-    return Case(
-        sample.kind,
-        sample.args,
-        sample.change,
-        sample.drift,
-        sample.invalid,
-        lambda o: f"{kind.collection}/{o['it']}",
-        put=kind.update_verb == "PUT",
-        needs=sample.needs,
-    )
+    return kind.collection_path({p: out[p.removesuffix("_id")] for p in kind.parent_fields})
 
 
-CASES = [
-    Case(
-        "Location",
-        lambda p: {
-            "external_id": "it",
-            "name": "It",
-            "geoposition": {"latitude": 59.0, "longitude": 10.0},
-            "address": "Road 2",
-            "country": "NO",
-        },
-        {"city": "Oslo"},
-        {"city": "Bergen"},
-        ({"country": "Norway"}, "country"),
-        lambda o: f"/locations/v2.0/{o['it']}",
-    ),
-    Case(
-        "ChargingZone",
-        lambda p: {"location_id": p["loc"], "name": "Level 1", "status": "enabled"},
-        {"status": "disabled"},
-        {"name": "Renamed"},
-        ({"status": "closed"}, "status"),
-        lambda o: f"/locations/v2.0/{o['loc']}/charging-zones/{o['it']}",
-    ),
-    Case(
-        "ChargePoint",
-        lambda p: {
-            "name": "It",
-            "type": "public",
-            "status": "enabled",
-            "location_id": p["loc"],
-            "external_id": "it",
-            "network": {"id": "IT-1"},
-        },
-        {"name": "It 2"},
-        {"status": "disabled"},
-        ({"status": "broken"}, "status"),
-        lambda o: f"/charge-points/v2.0/{o['it']}",
-    ),
-    Case(
-        "Evse",
-        lambda p: {
-            "charge_point_id": p["cp"],
-            "physical_reference": "IT*E2",
-            "current_type": "dc",
-            "network_id": "2",
-            "status": "enabled",
-            "external_id": "it",
-        },
-        {"label": "Fast"},
-        {"status": "disabled"},
-        ({"current_type": "ac/dc"}, "current_type"),
-        lambda o: f"/evses/v2.1/{o['it']}",
-    ),
-    Case(
-        "Connector",
-        lambda p: {
-            "charge_point_id": p["cp"],
-            "evse_id": p["evse"],
-            "type": "ccs2",
-            "format": "cable",
-        },
-        {"status": "disabled"},
-        {"format": "socket"},
-        ({"type": "usb"}, "type"),
-        lambda o: f"/charge-points/v2.0/{o['cp']}/evses/{o['evse']}/connectors/{o['it']}",
-    ),
-    Case(
-        "Tariff",
-        lambda p: {
-            "name": "It",
-            "type": "flat rate",
-            "external_id": "it",
-            "pricing": {"price_per_session": 2.5},
-        },
-        {"name": "It 2"},
-        {"name": "Changed"},
-        ({"type": "cheap"}, "type"),
-        lambda o: f"/tariffs/v1.0/{o['it']}",
-        put=True,
-    ),
-    Case(
-        "TariffGroup",
-        lambda p: {"name": "It", "tariff_ids": [p["tariff"]]},
-        {"name": "It 2"},
-        {"name": "Changed"},
-        ({"tariff_ids": "all"}, "tariff_ids"),
-        lambda o: f"/tariff-groups/v1.0/{o['it']}",
-        put=True,
-    ),
-    Case(
-        "Tax",
-        lambda p: {"name": "It", "percentage": 25, "tax_identification_number_id": p["tin"]},
-        {"percentage": 12.5},
-        {"percentage": 10},
-        ({"percentage": 140}, "percentage"),
-        lambda o: f"/taxes/v2.0/{o['it']}",
-    ),
-    Case(
-        "TaxIdentificationNumber",
-        lambda p: {"name": "SE 1"},
-        {"name": "SE 2"},
-        {"name": "SE 3"},
-        ({"name": ""}, "name"),
-        lambda o: f"/tax-identification-numbers/v2.0/{o['it']}",
-    ),
-    Case(
-        "Currency",
-        lambda p: {"alphabetic_code": "SEK", "decimal": 2},
-        {"decimal": 3},
-        {"alphabeticCode": "SEK", "decimal": 4},
-        ({"decimal": 9}, "decimal"),
-        lambda o: f"/currencies/v2.0/{o['it']}",
-    ),
-    *(_case(sample) for sample in SAMPLES),
-]
+def item(sample: Sample, out: Mapping[str, str]) -> str:
+    return f"{collection(sample, out)}/{int(out['it'])}"
 
 
-#: The same object made outside Pulumi (wire body, from the parents' ids), for adoption. The
-#: connector is missing: connectors have no key to adopt by.
-ADOPTABLE: dict[str, Callable[[dict[str, str]], dict[str, Any]]] = {
-    "Location": lambda o: {
-        "externalId": "it",
-        "name": [{"locale": "en", "translation": "X"}],
-        "geoposition": {"latitude": 1, "longitude": 1},
-        "address": [{"locale": "en", "translation": "Y"}],
-        "country": "NO",
-    },
-    "ChargingZone": lambda o: {"name": "Level 1", "status": "disabled"},
-    "ChargePoint": lambda o: {
-        "name": "Old",
-        "type": "public",
-        "status": "enabled",
-        "locationId": int(o["loc"]),
-        "externalId": "it",
-        "network": {"id": "IT-1"},
-    },
-    "Evse": lambda o: {
-        "chargePointId": int(o["cp"]),
-        "physicalReference": "OLD",
-        "currentType": "dc",
-        "networkId": "2",
-        "status": "enabled",
-        "externalId": "it",
-    },
-    "Tariff": lambda o: {"name": "Old", "type": "flat rate", "externalId": "it"},
-    "TariffGroup": lambda o: {"name": "It"},
-    "Tax": lambda o: {"name": "It", "percentage": 20},
-    "TaxIdentificationNumber": lambda o: {"name": "SE 1"},
-    "Currency": lambda o: {"alphabeticCode": "SEK"},
-    **{
-        sample.kind: (lambda o, s=sample: KINDS[s.kind].model(**s.args(_ids(o))).to_wire())
-        for sample in SAMPLES
-        if any(key.identifying for key in KINDS[sample.kind].keys)
-    },
-}
+def put(sample: Sample) -> bool:
+    return KINDS[sample.kind].update_verb == "PUT"
 
 
-def _ids(outputs: dict[str, str]) -> dict[str, int]:
-    """The stack's exported ids under the names ``kind_samples`` gives them."""
-    ids = {name: int(value) for name, value in outputs.items()}
-    return {**ids, "location": ids["loc"], "charge_point": ids["cp"]}
-
-
-#: Changes the API cannot make in place, for kinds whose replacement the family tests do not
-#: already cover.
-REPLACE: dict[str, dict[str, Any]] = {"ChargePoint": {"communication_mode": "none"}}
+def adoptable(sample: Sample) -> bool:
+    """Whether an object of the kind can be adopted (connectors have no key to adopt by)."""
+    return any(key.identifying for key in KINDS[sample.kind].keys)
 
 
 class Run(StackHarness):
-    def __init__(self, sim: Sim, state: Path, case: Case) -> None:
+    def __init__(self, sim: Sim, state: Path, case: Sample) -> None:
         self.case = case
         self.overrides: dict[str, Any] = {}
         self.present = True
@@ -262,21 +85,20 @@ class Run(StackHarness):
         super().__init__(sim, state, TOKEN, transport="inprocess")
 
     def program(self) -> None:
-        parents = site()
-        ids = {**parents, "location": parents["loc"], "charge_point": parents["cp"]}
+        ids = site()
         for need in self.case.needs:
             if need in NEEDS:
                 kind, args = NEEDS[need]
                 ids[need] = getattr(ampeco, kind)(f"need-{need}", **args(ids)).id
-        for name in ("loc", "cp", "evse", *(n for n in self.case.needs if n in NEEDS)):
-            pulumi.export(name, ids[name])
+        for name, id_ in ids.items():
+            pulumi.export(name, id_)
         if self.present:
             args = {**self.case.args(ids), **self.overrides}
             it = getattr(ampeco, self.case.kind)("it", **args, adopt=self.adopt)
             pulumi.export("it", it.id)
 
 
-@pytest.fixture(params=CASES, ids=[c.kind for c in CASES])
+@pytest.fixture(params=SAMPLES, ids=[s.kind for s in SAMPLES])
 def run(request: pytest.FixtureRequest, sim: Sim, tmp_path: Path) -> Iterator[Run]:
     r = Run(sim, tmp_path / "state.json", request.param)
     yield r
@@ -292,7 +114,7 @@ def test_acceptance_rhythm(run: Run) -> None:
     declared = set(getattr(ampeco, case.kind).__annotations__)
     assert set(it["outputs"]) - {"adopt", "__provider"} <= declared
     out = {k: str(v).split(".")[0] for k, v in created.outputs.items()}
-    path = case.path(out)
+    path = item(case, out)
     with run.api() as api:
         assert api.get(path).status_code == 200
 
@@ -307,7 +129,7 @@ def test_acceptance_rhythm(run: Run) -> None:
 
     # drift: changed outside Pulumi, shown by preview, repaired by up
     with run.api() as api:
-        if case.put:
+        if put(case):
             live = api.get(path).json()["data"]
             api.put(path, json={**live, **case.drift}).raise_for_status()
         else:
@@ -318,7 +140,7 @@ def test_acceptance_rhythm(run: Run) -> None:
 
     # refresh records drift
     with run.api() as api:
-        if case.put:
+        if put(case):
             live = api.get(path).json()["data"]
             api.put(path, json={**live, **case.drift}).raise_for_status()
         else:
@@ -334,18 +156,18 @@ def test_acceptance_rhythm(run: Run) -> None:
     recreated = run.run("up")
     assert recreated.step("it").action == "replace"
     out = {k: str(v).split(".")[0] for k, v in recreated.outputs.items()}
-    path = case.path(out)
+    path = item(case, out)
     with run.api() as api:
         assert api.get(path).status_code == 200
 
     # a change the API cannot make in place: a replacement
-    replace = REPLACE.get(case.kind)
-    if replace is not None:
+    replace = case.replace
+    if replace:
         run.overrides = {**run.overrides, **replace}
         replaced = run.run("up")
         assert replaced.step("it").action == "replace"
         out = {k: str(v).split(".")[0] for k, v in replaced.outputs.items()}
-        path = case.path(out)
+        path = item(case, out)
 
     # invalid input: rejected in check, no API call at all
     bad, field = case.invalid
@@ -356,7 +178,7 @@ def test_acceptance_rhythm(run: Run) -> None:
     # The other resources were diffed (reads); the invalid one cost no call, and nothing was written.
     assert writes(run.last) == []
     assert not [e for e in run.last if e["path"].endswith(path.split("/public-api")[-1])]
-    run.overrides = {**case.change, **(replace or {})}
+    run.overrides = {**case.change, **replace}
 
     # removed from the program: deleted
     run.present = False
@@ -368,14 +190,14 @@ def test_acceptance_rhythm(run: Run) -> None:
     assert run.stack.state()["resources"] == {}
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.kind in ADOPTABLE], ids=lambda c: c.kind)
-def test_adoption(case: Case, sim: Sim, tmp_path: Path) -> None:
+@pytest.mark.parametrize("case", [s for s in SAMPLES if adoptable(s)], ids=lambda s: s.kind)
+def test_adoption(case: Sample, sim: Sim, tmp_path: Path) -> None:
     run = Run(sim, tmp_path / "state.json", case)
     run.present = False
     parents = {k: str(v).split(".")[0] for k, v in run.run("up").outputs.items()}
-    collection = case.path({**parents, "it": "0"}).rsplit("/", 1)[0]
     with run.api() as api:
-        made = api.post(collection, json=ADOPTABLE[case.kind](parents))
+        body = case.made_outside({name: int(id_) for name, id_ in parents.items()})
+        made = api.post(collection(case, parents), json=body)
         assert made.status_code == 201, made.text
         existing = made.json()["data"]["id"]
     run.present = True

@@ -74,6 +74,25 @@ def test_a_utility_counts_the_rates_that_name_it(api: httpx.Client) -> None:
     assert (shown["electricityRatesCount"], shown["chargePointsCount"]) == (1, 0)
 
 
+def test_a_charge_point_names_an_existing_utility_and_holds_it(api: httpx.Client) -> None:
+    location = _made(api, "/locations/v2.0", factories.location(1))
+    missing = api.post("/charge-points/v2.0", json=factories.charge_point(location, utilityId=999))
+    assert missing.status_code == 422
+    assert list(missing.json()["errors"]) == ["utilityId"]
+    utility = _made(api, "/utilities/v1.0", {"name": "Elvia"})
+    point = _made(api, "/charge-points/v2.0", factories.charge_point(location, utilityId=utility))
+    assert api.get(f"/utilities/v1.0/{utility}").json()["data"]["chargePointsCount"] == 1
+    assert api.patch(f"/charge-points/v2.0/{point}", json={"utilityId": 999}).status_code == 422
+    refused = api.delete(f"/utilities/v1.0/{utility}")
+    assert refused.status_code == 409
+    assert f"charge points {point}" in refused.json()["message"]
+    # A PATCH that leaves the utility out keeps it; one that clears it lets the utility go.
+    assert api.patch(f"/charge-points/v2.0/{point}", json={"name": "CP"}).status_code == 200
+    assert api.delete(f"/utilities/v1.0/{utility}").status_code == 409
+    assert api.patch(f"/charge-points/v2.0/{point}", json={"utilityId": None}).status_code == 200
+    assert api.delete(f"/utilities/v1.0/{utility}").status_code == 204
+
+
 def test_downtime_periods_cite_exempt_notices_and_show_times_in_utc(api: httpx.Client) -> None:
     _, point, _ = _site(api)
     downtime = _made(api, "/downtime-period-notices/v1.0", {"type": "downtime", "notice": "A"})

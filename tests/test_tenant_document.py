@@ -214,6 +214,36 @@ def test_references_are_scoped_to_the_enclosing_location() -> None:
     ]
 
 
+def test_a_charge_point_names_its_utility_by_key() -> None:
+    stations = """\
+    charge_points:
+      cp-1: {name: CP 1, type: public, status: enabled, utility: grid}
+      cp-2: {name: CP 2, type: public, status: enabled, utility_id: 7}
+"""
+    # Written after the locations, the utility is still declared before the stations.
+    plan = load(parse(SITE + stations + "utilities:\n  grid: {name: Grid Co}\n"))
+    assert plan.problems == []
+    assert plan.nodes[0].name == "utilities/grid"
+    by_name = {node.name: node for node in plan.nodes}
+    named = by_name["locations/depot/charge_points/cp-1"]
+    assert named.refs == {"utility_id": "utilities/grid"}
+    assert "utility" not in named.args
+    assert by_name["locations/depot/charge_points/cp-2"].args["utility_id"] == 7
+
+    wrong = stations.replace("utility_id: 7", "utility: grid, utility_id: 7")
+    found = problems_of(SITE + wrong + "utilities:\n  elvia: {name: Elvia}\n")
+    assert [(where, message[:40]) for where, _, message in found] == [
+        (
+            "locations.depot.charge_points.cp-1.utility",
+            "no utility `grid` in `utilities` (its ke",
+        ),
+        (
+            "locations.depot.charge_points.cp-2.utility",
+            "set `utility` (a key in `utilities`) or ",
+        ),
+    ]
+
+
 def test_a_reference_and_an_id_together_or_a_parent_id_are_refused() -> None:
     found = problems_of(
         SITE

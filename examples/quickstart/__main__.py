@@ -6,6 +6,9 @@ a tax identification number, a VAT rate, a standard tariff that applies it, and 
 holding the tariff. Every kind that has an ``external_id`` gets one, so a create whose answer
 was lost is found again instead of being made twice; taxes, tax identification numbers and
 tariff groups are found by their names.
+
+Nested objects are plain dictionaries; the types in ``pulumi_ampeco.types`` let an editor and a
+type checker check their keys (the charge points' ``network`` below).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import pulumi
 
 import pulumi_ampeco as ampeco
+from pulumi_ampeco.types import NetworkArgs
 
 # --- the site -----------------------------------------------------------------------------
 
@@ -62,7 +66,7 @@ ac_twin = ampeco.ChargePoint(
     location_id=depot.id,
     charging_zone_id=level_2.id,
     external_id="quickstart-ac-twin",
-    network={"id": "QS-AC-TWIN", "protocol": "ocpp 1.6"},
+    network=NetworkArgs(id="QS-AC-TWIN", protocol="ocpp 1.6"),
 )
 dc_fast = ampeco.ChargePoint(
     "dc-fast",
@@ -72,7 +76,7 @@ dc_fast = ampeco.ChargePoint(
     location_id=depot.id,
     charging_zone_id=level_2.id,
     external_id="quickstart-dc-fast",
-    network={"id": "QS-DC-FAST", "protocol": "ocpp 1.6"},
+    network=NetworkArgs(id="QS-DC-FAST", protocol="ocpp 1.6"),
 )
 
 evses: dict[str, ampeco.Evse] = {}

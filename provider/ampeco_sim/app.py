@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -21,7 +21,6 @@ from urllib.parse import parse_qsl, unquote
 
 from . import decisions, requestlog
 from .bodies import NotFinite, check_query, json_body, parse_json
-from .catalog import COLLECTIONS
 from .contract import (
     PREFIX,
     Contract,
@@ -137,12 +136,13 @@ def dispatch_table() -> dict[Route, Action]:
     return table
 
 
-def _referred_by() -> dict[str, tuple[tuple[str, str, bool], ...]]:
-    """Each kind's referrers among the catalogued collections (see ``Resource.referred_by``)."""
-    found: dict[str, list[tuple[str, str, bool]]] = {}
-    for entry in COLLECTIONS:
-        for field_, ref in entry.refs.items():
-            found.setdefault(ref.kind, []).append((entry.kind, field_, ref.many))
+def _referred_by(resources: Iterable[Resource]) -> dict[str, tuple[tuple[str, str, bool], ...]]:
+    """Each kind's referrers: the references the resources declare (``Resource.refs``; two
+    resources of one kind, nested EVSEs and EVSEs, count once)."""
+    found: dict[str, dict[tuple[str, str, bool], None]] = {}
+    for resource in resources:
+        for field_, ref in resource.refs.items():
+            found.setdefault(ref.kind, {})[(resource.kind, field_, ref.many)] = None
     return {kind: tuple(users) for kind, users in found.items()}
 
 
@@ -210,7 +210,7 @@ class Simulator:
                 owned.setdefault(id(owner), (owner, {}))[1][action.__name__] = op
         if missing:
             raise RuntimeError(f"operations without an action: {sorted(missing)}")
-        referred_by = _referred_by()
+        referred_by = _referred_by(owner for owner, _ in owned.values())
         for resource, ops in owned.values():
             resource.follow(ops.get("list"), ops.get("update"), ops.get("read"), ops.get("create"))
             resource.referred_by = referred_by.get(resource.kind, ())

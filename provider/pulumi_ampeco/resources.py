@@ -2,30 +2,56 @@
 """The resource classes a program uses: typed arguments in, typed outputs out.
 
 Each class takes its arguments as an ``…Args`` dataclass or as keywords, and ``adopt`` to
-take over an existing object. Nested objects are dictionaries typed with ``TypedDict``; a
-translated text is a string (in the stack's ``ampeco:defaultLocale``), a ``{locale: text}``
-mapping, or the API's list of ``{"locale", "translation"}``. See ``docs/reference/``.
+take over an existing object. Nested objects are dictionaries, typed with the ``TypedDict`` s
+of :mod:`pulumi_ampeco.types`; a translated text is a string (in the stack's
+``ampeco:defaultLocale``), a ``{locale: text}`` mapping, or the API's list of
+``{"locale", "translation"}``. See ``docs/reference/``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, TypedDict, overload
+from typing import Any, Literal, overload
 
 import pulumi
-from typing_extensions import Required
 
 from .adoption import Adopt
 from .models.charging import Capability, ChargePointType, ConnectorType
 from .models.locations import AccessMethod, Facility, ParkingType
-from .models.tariffs import PeriodMinutes, TariffType
+from .models.tariffs import TariffType
 from .resource_base import AmpecoResource
-
-TranslatedText = str | Mapping[str, str] | Sequence[Mapping[str, str]]
+from .types import (
+    AdditionalInfoArgs,
+    ChargePointPartnerArgs,
+    DatePricePeriodsArgs,
+    DisplayArgs,
+    GeopositionArgs,
+    NetworkArgs,
+    OwnerArgs,
+    PartnerBankDetailsArgs,
+    PartnerContactDetailsArgs,
+    PartnerContractAccessAndPermissionsArgs,
+    PartnerContractMonthlyPlatformFeesArgs,
+    PartnerContractRevenueSharingArgs,
+    PartnerCorporateBillingArgs,
+    PartnerNotificationsArgs,
+    PartnerOptionsArgs,
+    PowerOptionsArgs,
+    PricingArgs,
+    RestrictionsArgs,
+    SecurityArgs,
+    StopSessionArgs,
+    SubscriptionArgs,
+    SubscriptionPlanAllowanceArgs,
+    SubscriptionPlanVisibilityRestrictionsArgs,
+    TariffPartnerArgs,
+    TranslatedText,
+    WeekDayPricePeriodsArgs,
+    WorkingHoursArgs,
+)
 
 __all__ = [
-    "AdditionalInfoArgs",
     "Adopt",
     "ChargePoint",
     "ChargePointArgs",
@@ -35,7 +61,6 @@ __all__ = [
     "ChargePointDowntimePeriodArgs",
     "ChargePointModel",
     "ChargePointModelArgs",
-    "ChargePointPartnerArgs",
     "ChargePointVendor",
     "ChargePointVendorArgs",
     "ChargingZone",
@@ -54,8 +79,6 @@ __all__ = [
     "CurrencyArgs",
     "CurrencyRate",
     "CurrencyRateArgs",
-    "DatePricePeriodsArgs",
-    "DisplayArgs",
     "DowntimePeriodNotice",
     "DowntimePeriodNoticeArgs",
     "ElectricityRate",
@@ -64,54 +87,28 @@ __all__ = [
     "ElectricityRateEnergyMixArgs",
     "ElectricityRatePricePeriods",
     "ElectricityRatePricePeriodsArgs",
-    "EnergyLevelArgs",
     "Evse",
     "EvseArgs",
     "EvseDowntimePeriod",
     "EvseDowntimePeriodArgs",
     "Faq",
     "FaqArgs",
-    "GeopositionArgs",
     "IdTag",
     "IdTagArgs",
-    "IntervalArgs",
     "Location",
     "LocationArgs",
-    "NetworkArgs",
-    "OwnerArgs",
     "ParkingSpace",
     "ParkingSpaceArgs",
     "Partner",
     "PartnerArgs",
-    "PartnerBankDetailsArgs",
-    "PartnerContactDetailsAdministrativeArgs",
-    "PartnerContactDetailsArgs",
     "PartnerContract",
-    "PartnerContractAccessAndPermissionsArgs",
     "PartnerContractArgs",
-    "PartnerContractMonthlyPlatformFeesArgs",
-    "PartnerContractRevenueSharingArgs",
-    "PartnerCorporateBillingArgs",
-    "PartnerNotificationsArgs",
-    "PartnerNotificationsBillingArgs",
-    "PartnerNotificationsTechnicalArgs",
-    "PartnerOptionsArgs",
-    "PowerOptionsArgs",
-    "PricePeriodArgs",
-    "PricingArgs",
-    "RestrictionsArgs",
-    "SecurityArgs",
-    "StopSessionArgs",
-    "SubscriptionArgs",
     "SubscriptionPlan",
-    "SubscriptionPlanAllowanceArgs",
     "SubscriptionPlanArgs",
-    "SubscriptionPlanVisibilityRestrictionsArgs",
     "Tariff",
     "TariffArgs",
     "TariffGroup",
     "TariffGroupArgs",
-    "TariffPartnerArgs",
     "Tax",
     "TaxArgs",
     "TaxIdentificationNumber",
@@ -119,16 +116,12 @@ __all__ = [
     "TopUpPackage",
     "TopUpPackageArgs",
     "TranslatedText",
-    "UnitLevelArgs",
     "UserGroup",
     "UserGroupArgs",
     "Utility",
     "UtilityArgs",
     "VendorErrorCode",
     "VendorErrorCodeArgs",
-    "WeekDayPricePeriodsArgs",
-    "WeeklyHoursArgs",
-    "WorkingHoursArgs",
 ]
 
 # --- Currency -------------------------------------------------------------------------------------
@@ -328,163 +321,6 @@ class Tax(AmpecoResource, module="ampeco", name="Tax"):
 # --- Tariff ---------------------------------------------------------------------------------------
 
 
-class PricingArgs(TypedDict, total=False):
-    price_per_session: pulumi.Input[float]
-    """fixed price per session (flat rate)"""
-    connection_fee: pulumi.Input[float]
-    """fixed fee charged when the session starts"""
-    connection_fee_minimum_session_duration: pulumi.Input[int]
-    """charge the connection fee only if the session lasts at least this many minutes"""
-    connection_fee_minimum_session_energy: pulumi.Input[float]
-    """charge the connection fee only if at least this many kWh were delivered"""
-    price_per_kwh: pulumi.Input[float]
-    """price per kWh of energy"""
-    day_price_per_kwh: pulumi.Input[float]
-    """price per kWh in the day window (duration+energy time of day)"""
-    night_price_per_kwh: pulumi.Input[float]
-    """price per kWh in the night window (duration+energy time of day)"""
-    price_period_in_minutes: pulumi.Input[PeriodMinutes]
-    """billed period in minutes, charged at its start; also the unit of duration and idle levels"""
-    price_per_period: pulumi.Input[float]
-    """fee per price period (duration+energy)"""
-    day_price_per_period: pulumi.Input[float]
-    """fee per price period in the day window (duration+energy time of day)"""
-    night_price_per_period: pulumi.Input[float]
-    """fee per price period in the night window (duration+energy time of day)"""
-    duration_fee_limit: pulumi.Input[float]
-    """cap on the duration fees of one session"""
-    duration_fee_grace_period: pulumi.Input[int]
-    """minutes before duration fees start to apply"""
-    idle_fee_per_minute: pulumi.Input[float]
-    """fee per minute while the car is connected but not charging"""
-    idle_fee_grace_period_minutes: pulumi.Input[float]
-    """minutes the driver gets to move the car before idle fees start"""
-    idle_pricing_period_in_minutes: pulumi.Input[PeriodMinutes]
-    """length in minutes of a billed period of idle fees"""
-    idle_fee_limit: pulumi.Input[float]
-    """cap on the idle fees of one session"""
-    min_price: pulumi.Input[float]
-    """minimum total price of a session"""
-    pre_authorize_amount: pulumi.Input[float]
-    """amount pre-authorised on the driver's payment method before the session starts"""
-    tax_id: pulumi.Input[int | str]
-    """id of the tax to apply (default tax if unset); deprecated, used only with multi-tax"""
-    multi_price_per_kwh: pulumi.Input[Sequence[pulumi.Input[EnergyLevelArgs]]]
-    """energy price levels (standard): from 0 kWh, each starting where the one before ends"""
-    multi_price_per_duration: pulumi.Input[Sequence[pulumi.Input[UnitLevelArgs]]]
-    """duration price levels (standard), in price periods from the start of charging"""
-    multi_idle_fee: pulumi.Input[Sequence[pulumi.Input[UnitLevelArgs]]]
-    """idle fee levels (standard), in price periods of the idle time"""
-    lock_price_on_session_start: pulumi.Input[bool]
-    """freeze the price found at session start (duration+energy time of day, energy tou)"""
-    lock_energy_price_on_session_start: pulumi.Input[bool]
-    """freeze the energy price found at session start for the session (standard_tod)"""
-    lock_duration_price_on_session_start: pulumi.Input[bool]
-    """freeze the duration price found at session start for the session (standard_tod)"""
-    lock_idle_price_on_session_start: pulumi.Input[bool]
-    """freeze the idle price found at session start for the session (standard_tod)"""
-    duration_fee_from: pulumi.Input[str]
-    """start of the daily window in which duration fees apply, HH:MM"""
-    duration_fee_to: pulumi.Input[str]
-    """end of the daily window in which duration fees apply, HH:MM"""
-    day_idle_fee_per_minute: pulumi.Input[float]
-    """idle fee per minute in the day window (duration+energy time of day)"""
-    night_idle_fee_per_minute: pulumi.Input[float]
-    """idle fee per minute in the night window (duration+energy time of day)"""
-    idle_fee_period_start: pulumi.Input[str]
-    """start of the daily window in which idle fees apply, HH:MM"""
-    idle_fee_period_end: pulumi.Input[str]
-    """end of the daily window in which idle fees apply, HH:MM"""
-    charge_point_electricity_rate: pulumi.Input[bool]
-    """price energy from the electricity rate attached to the charge point"""
-    fallback_electricity_rate_id: pulumi.Input[int | str]
-    """id of the electricity rate to use; required if charge_point_electricity_rate is false"""
-    markup_percentage_per_kwh: pulumi.Input[float]
-    """markup on the electricity price per kWh, in percent"""
-    markup_fixed_fee_per_kwh: pulumi.Input[float]
-    """fixed markup added to the electricity price per kWh"""
-    subsidy_integration_id: pulumi.Input[int | str]
-    """id of the subsidy integration to apply (energy tou only)"""
-    regular_use_period: pulumi.Input[float]
-    """period of regular use in minutes (peak power levels)"""
-    threshold_price_for_energy: pulumi.Input[float]
-    """kWh price under which optimised charging schedules the charging"""
-    price_for_energy_when_optimized: pulumi.Input[float]
-    """price per kWh charged when the session is optimised"""
-    optimised_label: pulumi.Input[str]
-    """label shown for the optimised charging option"""
-    state_of_charge_idle_threshold: pulumi.Input[Literal[75, 80, 85, 90, 95, 100]]
-    """state of charge in percent above which the session is idle; unset: tenant default"""
-    average_power_idle_threshold: pulumi.Input[float]
-    """average power over 5 minutes in kW below which the session is idle"""
-
-
-class EnergyLevelArgs(TypedDict, total=False):
-    first_kwh: Required[pulumi.Input[float]]
-    """energy in kWh at which the level starts; 0 on the first level"""
-    last_kwh: pulumi.Input[float]
-    """energy in kWh at which the level ends; unset on the last (open) level"""
-    fee_per_kwh: pulumi.Input[float]
-    """price per kWh within the level"""
-    flat_fee: pulumi.Input[float]
-    """flat fee for the level, instead of a price per kWh"""
-
-
-class UnitLevelArgs(TypedDict, total=False):
-    first_unit: Required[pulumi.Input[int]]
-    """first price period of the level (see price_period_in_minutes); 0 on the first level"""
-    last_unit: pulumi.Input[int]
-    """last price period of the level; unset on the last (open) level"""
-    fee_per_unit: pulumi.Input[float]
-    """fee per price period within the level"""
-    flat_fee: pulumi.Input[float]
-    """flat fee for the level"""
-
-
-class StopSessionArgs(TypedDict, total=False):
-    time_limit_minutes: pulumi.Input[float]
-    """longest session in minutes; unset for no limit"""
-    stop_when_energy_exceeds_kwh: pulumi.Input[float]
-    """most energy per session in kWh; unset for no limit"""
-
-
-class RestrictionsArgs(TypedDict, total=False):
-    apply_to_users_of_charge_point_partner: pulumi.Input[bool]
-    """apply to users of the partner that owns the charge point"""
-    apply_to_users_of_all_roaming_emsps: pulumi.Input[bool]
-    """apply to drivers of every roaming eMSP"""
-    apply_to_ad_hoc_users: pulumi.Input[bool]
-    """apply to unregistered (ad hoc) drivers"""
-    ad_hoc_pre_authorize_amount: pulumi.Input[float]
-    """amount held on an ad hoc driver's card when the session starts"""
-    apply_to_users_of_partners: pulumi.Input[Sequence[pulumi.Input[int]]]
-    """ids of partners; apply to users invited by any of them"""
-    apply_to_user_group_ids: pulumi.Input[Sequence[pulumi.Input[int | str]]]
-    """ids of user groups; apply to members of any of them"""
-    apply_to_users_with_subscriptions: pulumi.Input[Sequence[pulumi.Input[int]]]
-    """ids of subscription plans; apply to users with an active one of them"""
-    start_date: pulumi.Input[str]
-    """first day on which the tariff is valid, YYYY-MM-DD"""
-    end_date: pulumi.Input[str]
-    """last day on which the tariff is valid (inclusive), YYYY-MM-DD"""
-
-
-class TariffPartnerArgs(TypedDict, total=False):
-    id: pulumi.Input[int]
-    """id of the partner allowed to manage the tariff"""
-
-
-class DisplayArgs(TypedDict, total=False):
-    default_price_information: pulumi.Input[str]
-    """text on the station's display before anyone authorises (base tariff only)"""
-    default_price_information_offline: pulumi.Input[str]
-    """text on the station's display while it is offline (base tariff only)"""
-    price_information: pulumi.Input[str]
-    """text on the station's display for users eligible for this tariff"""
-    total_cost_information: pulumi.Input[str]
-    """text on the station's display at session end, next to the totals"""
-
-
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class TariffArgs:
     """The arguments of a Tariff: a price plan. The program states the whole tariff: what it leaves out goes back to its default.
@@ -659,662 +495,6 @@ class TariffGroup(AmpecoResource, module="ampeco", name="TariffGroup"):
         super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
 
 
-# --- Location -------------------------------------------------------------------------------------
-
-
-class GeopositionArgs(TypedDict, total=False):
-    latitude: Required[pulumi.Input[float]]
-    """latitude of the site in decimal degrees (WGS84), -90 to 90"""
-    longitude: Required[pulumi.Input[float]]
-    """longitude of the site in decimal degrees (WGS84), -180 to 180"""
-
-
-class WorkingHoursArgs(TypedDict, total=False):
-    is_always_open: pulumi.Input[bool]
-    """true: open around the clock and `hours` is ignored; false: `hours` is required"""
-    stop_session_outside_working_hours: pulumi.Input[bool]
-    """end running sessions when the site closes (not for users in always-open groups)"""
-    always_open_for_user_group_ids: pulumi.Input[Sequence[pulumi.Input[int | str]]]
-    """ids of the user groups for which the site is open around the clock"""
-    hours: pulumi.Input[WeeklyHoursArgs]
-    """opening intervals per weekday, in the location's (or else the tenant's) time zone"""
-
-
-class WeeklyHoursArgs(TypedDict, total=False):
-    monday: pulumi.Input[Sequence[pulumi.Input[IntervalArgs]]]
-    """opening intervals on Mondays; a day without intervals is closed all day"""
-    tuesday: pulumi.Input[Sequence[pulumi.Input[IntervalArgs]]]
-    """opening intervals on Tuesdays; a day without intervals is closed all day"""
-    wednesday: pulumi.Input[Sequence[pulumi.Input[IntervalArgs]]]
-    """opening intervals on Wednesdays; a day without intervals is closed all day"""
-    thursday: pulumi.Input[Sequence[pulumi.Input[IntervalArgs]]]
-    """opening intervals on Thursdays; a day without intervals is closed all day"""
-    friday: pulumi.Input[Sequence[pulumi.Input[IntervalArgs]]]
-    """opening intervals on Fridays; a day without intervals is closed all day"""
-    saturday: pulumi.Input[Sequence[pulumi.Input[IntervalArgs]]]
-    """opening intervals on Saturdays; a day without intervals is closed all day"""
-    sunday: pulumi.Input[Sequence[pulumi.Input[IntervalArgs]]]
-    """opening intervals on Sundays; a day without intervals is closed all day"""
-
-
-class IntervalArgs(TypedDict, total=False):
-    start: Required[pulumi.Input[str]]
-    """start of the opening interval, HH:MM in 24-hour time"""
-    end: Required[pulumi.Input[str]]
-    """end of the opening interval, HH:MM in 24-hour time"""
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class LocationArgs:
-    """The arguments of a Location: a site with chargers: a car park, a street, a depot.
-
-    Required: ``name``, ``geoposition``, ``country``, ``address``."""
-
-    name: pulumi.Input[TranslatedText]
-    """display name of the site, per locale; at least one entry"""
-    geoposition: pulumi.Input[GeopositionArgs]
-    """coordinates of the site (WGS84)"""
-    country: pulumi.Input[str]
-    """country of the site as an ISO 3166-1 alpha-2 code (XK for Kosovo), e.g. NO"""
-    address: pulumi.Input[TranslatedText]
-    """full postal address of the site on one line, per locale"""
-    external_id: pulumi.Input[str] | None = None
-    """your own reference for the site (free text); listings can filter by it"""
-    description: pulumi.Input[TranslatedText] | None = None
-    """long description of the site shown to drivers, per locale"""
-    short_description: pulumi.Input[TranslatedText] | None = None
-    """one-line description of the site, per locale"""
-    additional_description: pulumi.Input[TranslatedText] | None = None
-    """extra free text about the site, such as access hints, per locale"""
-    street_address: pulumi.Input[TranslatedText] | None = None
-    """street and house number only, per locale"""
-    city: pulumi.Input[str] | None = None
-    """city of the site (plain text, not translated)"""
-    region: pulumi.Input[str] | None = None
-    """free-text region; for countries other than US, AU, CA, UM and RO"""
-    state: pulumi.Input[str] | None = None
-    """state code from the country's list; only for US, AU, CA, UM and RO"""
-    post_code: pulumi.Input[str] | None = None
-    """postal code of the site"""
-    timezone: pulumi.Input[str] | None = None
-    """time zone as an IANA name, e.g. Europe/Oslo; needed if the tenant allows several zones"""
-    parking_type: pulumi.Input[ParkingType] | None = None
-    """kind of parking at the site, e.g. PARKING_LOT or UNDERGROUND_GARAGE"""
-    access_methods: pulumi.Input[Sequence[pulumi.Input[AccessMethod]]] | None = None
-    """how drivers get physical access to the site, e.g. OPEN, TOKEN, ACCESS_CODE"""
-    facilities: pulumi.Input[Sequence[pulumi.Input[Facility]]] | None = None
-    """amenities at or near the site, e.g. CAFE, WIFI"""
-    working_hours: pulumi.Input[WorkingHoursArgs] | None = None
-    """when charging is allowed at the site"""
-    tags: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
-    """labels for filtering and grouping locations"""
-
-
-class Location(AmpecoResource, module="ampeco", name="Location"):
-    """A site with chargers: a car park, a street, a depot (``/locations/v2.0``)."""
-
-    _kind = "Location"
-    _args_class = LocationArgs
-
-    name: pulumi.Output[list[dict[str, str]]]
-    """display name of the site, per locale; at least one entry"""
-    geoposition: pulumi.Output[dict[str, Any]]
-    """coordinates of the site (WGS84)"""
-    country: pulumi.Output[str]
-    """country of the site as an ISO 3166-1 alpha-2 code (XK for Kosovo), e.g. NO"""
-    address: pulumi.Output[list[dict[str, str]]]
-    """full postal address of the site on one line, per locale"""
-    external_id: pulumi.Output[str | None]
-    """your own reference for the site (free text); listings can filter by it"""
-    description: pulumi.Output[list[dict[str, str]] | None]
-    """long description of the site shown to drivers, per locale"""
-    short_description: pulumi.Output[list[dict[str, str]] | None]
-    """one-line description of the site, per locale"""
-    additional_description: pulumi.Output[list[dict[str, str]] | None]
-    """extra free text about the site, such as access hints, per locale"""
-    street_address: pulumi.Output[list[dict[str, str]] | None]
-    """street and house number only, per locale"""
-    city: pulumi.Output[str | None]
-    """city of the site (plain text, not translated)"""
-    region: pulumi.Output[str | None]
-    """free-text region; for countries other than US, AU, CA, UM and RO"""
-    state: pulumi.Output[str | None]
-    """state code from the country's list; only for US, AU, CA, UM and RO"""
-    post_code: pulumi.Output[str | None]
-    """postal code of the site"""
-    timezone: pulumi.Output[str | None]
-    """time zone as an IANA name, e.g. Europe/Oslo; needed if the tenant allows several zones"""
-    parking_type: pulumi.Output[str | None]
-    """kind of parking at the site, e.g. PARKING_LOT or UNDERGROUND_GARAGE"""
-    access_methods: pulumi.Output[list[str] | None]
-    """how drivers get physical access to the site, e.g. OPEN, TOKEN, ACCESS_CODE"""
-    facilities: pulumi.Output[list[str] | None]
-    """amenities at or near the site, e.g. CAFE, WIFI"""
-    working_hours: pulumi.Output[dict[str, Any] | None]
-    """when charging is allowed at the site"""
-    tags: pulumi.Output[list[str] | None]
-    """labels for filtering and grouping locations"""
-    last_updated_at: pulumi.Output[str]
-    """when the tenant last changed the object (ISO 8601)"""
-
-    @overload
-    def __init__(
-        self,
-        resource_name: str,
-        args: LocationArgs,
-        opts: pulumi.ResourceOptions | None = None,
-        *,
-        adopt: bool | int | Adopt = False,
-    ) -> None: ...
-
-    @overload
-    def __init__(
-        self,
-        resource_name: str,
-        args: None = None,
-        opts: pulumi.ResourceOptions | None = None,
-        *,
-        adopt: bool | int | Adopt = False,
-        name: pulumi.Input[TranslatedText],
-        geoposition: pulumi.Input[GeopositionArgs],
-        country: pulumi.Input[str],
-        address: pulumi.Input[TranslatedText],
-        external_id: pulumi.Input[str] | None = None,
-        description: pulumi.Input[TranslatedText] | None = None,
-        short_description: pulumi.Input[TranslatedText] | None = None,
-        additional_description: pulumi.Input[TranslatedText] | None = None,
-        street_address: pulumi.Input[TranslatedText] | None = None,
-        city: pulumi.Input[str] | None = None,
-        region: pulumi.Input[str] | None = None,
-        state: pulumi.Input[str] | None = None,
-        post_code: pulumi.Input[str] | None = None,
-        timezone: pulumi.Input[str] | None = None,
-        parking_type: pulumi.Input[ParkingType] | None = None,
-        access_methods: pulumi.Input[Sequence[pulumi.Input[AccessMethod]]] | None = None,
-        facilities: pulumi.Input[Sequence[pulumi.Input[Facility]]] | None = None,
-        working_hours: pulumi.Input[WorkingHoursArgs] | None = None,
-        tags: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
-    ) -> None: ...
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
-
-
-# --- ChargingZone ---------------------------------------------------------------------------------
-
-
-class AdditionalInfoArgs(TypedDict, total=False):
-    enabled: pulumi.Input[bool]
-    """whether the app shows the zone's extra information"""
-    title: pulumi.Input[TranslatedText]
-    """heading of the zone's extra information, per locale"""
-    description: pulumi.Input[TranslatedText]
-    """body text of the zone's extra information, per locale"""
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class ChargingZoneArgs:
-    """The arguments of a ChargingZone: a named part of a location: a floor, an area.
-
-    Required: ``location_id``, ``name``, ``status``."""
-
-    location_id: pulumi.Input[int | str]
-    """id of the Location it belongs to (changing it replaces the ChargingZone)"""
-    name: pulumi.Input[str]
-    """internal name of the zone (e.g. a floor); not shown to drivers in the app"""
-    status: pulumi.Input[Literal["enabled", "disabled"]]
-    """whether the zone is in use: enabled or disabled"""
-    additional_info: pulumi.Input[AdditionalInfoArgs] | None = None
-    """extra information about the zone, shown in the app with the location"""
-
-
-class ChargingZone(AmpecoResource, module="ampeco", name="ChargingZone"):
-    """A named part of a location: a floor, an area (``/locations/v2.0/{location_id}/charging-zones``)."""
-
-    _kind = "ChargingZone"
-    _args_class = ChargingZoneArgs
-
-    location_id: pulumi.Output[int]
-    """id of the Location it belongs to"""
-    name: pulumi.Output[str]
-    """internal name of the zone (e.g. a floor); not shown to drivers in the app"""
-    status: pulumi.Output[str]
-    """whether the zone is in use: enabled or disabled"""
-    additional_info: pulumi.Output[dict[str, Any] | None]
-    """extra information about the zone, shown in the app with the location"""
-
-    @overload
-    def __init__(
-        self,
-        resource_name: str,
-        args: ChargingZoneArgs,
-        opts: pulumi.ResourceOptions | None = None,
-        *,
-        adopt: bool | int | Adopt = False,
-    ) -> None: ...
-
-    @overload
-    def __init__(
-        self,
-        resource_name: str,
-        args: None = None,
-        opts: pulumi.ResourceOptions | None = None,
-        *,
-        adopt: bool | int | Adopt = False,
-        location_id: pulumi.Input[int | str],
-        name: pulumi.Input[str],
-        status: pulumi.Input[Literal["enabled", "disabled"]],
-        additional_info: pulumi.Input[AdditionalInfoArgs] | None = None,
-    ) -> None: ...
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
-
-
-# --- ChargePoint ----------------------------------------------------------------------------------
-
-
-class NetworkArgs(TypedDict, total=False):
-    id: pulumi.Input[str]
-    """the station's OCPP identity (charge box id); unique in the tenant"""
-    protocol: pulumi.Input[Literal["ocpp 1.5", "ocpp 1.6", "ocpp 1.6 soap", "ocpp 2.0.1"]]
-    """protocol the station speaks, e.g. `ocpp 1.6`"""
-    password: pulumi.Input[str]
-    """basic-auth password of the station's OCPP connection"""
-    ip: pulumi.Input[str]
-    """address (IP) for the OCPP connection; required for OCPP 1.5 (SOAP)"""
-    port: pulumi.Input[int]
-    """port for the OCPP connection, 1-65535; required for OCPP 1.5 (SOAP)"""
-
-
-class SecurityArgs(TypedDict, total=False):
-    desired_profile: pulumi.Input[int]
-    """security profile to apply: 0 none, 1 basic auth, 2 TLS + basic auth, 3 TLS + client certs"""
-
-
-class SubscriptionArgs(TypedDict, total=False):
-    required: pulumi.Input[bool]
-    """whether users need an active subscription to use the charger (personal only)"""
-    plan_ids: pulumi.Input[Sequence[pulumi.Input[int | str]]]
-    """ids of subscription plans; an active one of any of them is enough (personal only)"""
-
-
-class OwnerArgs(TypedDict, total=False):
-    id: pulumi.Input[int]
-    """id of the user who owns the personal charger"""
-    automatic_firmware_updates_enabled: pulumi.Input[bool]
-    """whether the owner allows automatic firmware updates (default true)"""
-
-
-class ChargePointPartnerArgs(TypedDict, total=False):
-    id: pulumi.Input[int]
-    """id of the partner that owns or operates the station"""
-    contract_id: pulumi.Input[int | str]
-    """id of the contract with that partner"""
-    corporate_billing_as_default: pulumi.Input[bool]
-    """use the partner's corporate billing by default for users the partner invited"""
-    access_type: pulumi.Input[Literal["private_view_private_use", "private_view_public_use", "public_view_private_use"]]
-    """for private stations: who can see the station on the map and who can use it"""
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class ChargePointArgs:
-    """The arguments of a ChargePoint: a charging station.
-
-    Required: ``name``, ``type``, ``status``."""
-
-    name: pulumi.Input[str]
-    """display name of the charge point, up to 255 characters"""
-    type: pulumi.Input[ChargePointType]
-    """public (on the map for all), private (a company's people) or personal (home charger)"""
-    status: pulumi.Input[Literal["enabled", "disabled", "out of order", "demo"]]
-    """system status: enabled, disabled, out of order, or demo (acts as a simulator)"""
-    location_id: pulumi.Input[int | str] | None = None
-    """id of the location; required for public and private charge points"""
-    charging_zone_id: pulumi.Input[int | str] | None = None
-    """id of a charging zone of the charge point's location"""
-    pin: pulumi.Input[str] | None = None
-    """code of 1 to 4 digits the owner enters to claim the charger; required for personal ones (kept secret)"""
-    communication_mode: pulumi.Input[Literal["none", "direct_ocpp", "via_ocpp_connected_charge_point"]] | None = None
-    """how the station connects (none, direct_ocpp, via another station); set only at creation (changing it replaces the ChargePoint)"""
-    ocpp_connected_charge_point_id: pulumi.Input[int | str] | None = None
-    """id of the station that relays this one's OCPP traffic; set only at creation (changing it replaces the ChargePoint)"""
-    external_id: pulumi.Input[str] | None = None
-    """your own reference for the charge point; listings can filter by it"""
-    network: pulumi.Input[NetworkArgs] | None = None
-    """settings of the station's OCPP connection (kept secret)"""
-    network_type: pulumi.Input[Literal["cellular", "ethernet", "wlan"]] | None = None
-    """uplink of the station: cellular, ethernet or wlan"""
-    capabilities: pulumi.Input[Sequence[pulumi.Input[Capability]]] | None = None
-    """features the station has, e.g. remote_start_stop_capable, meter_values"""
-    auto_start_without_authorization: pulumi.Input[bool] | None = None
-    """accept sessions the station starts itself, remote-starting them if it does not"""
-    disable_auto_start_emulation: pulumi.Input[bool] | None = None
-    """with auto-start on, send no emulated remote start; rely on the station"""
-    security: pulumi.Input[SecurityArgs] | None = None
-    """security profile settings of the station's OCPP connection"""
-    model_id: pulumi.Input[int | str] | None = None
-    """id of the charge point model; the station's boot notification overwrites it"""
-    enable_auto_fault_recovery: pulumi.Input[bool] | None = None
-    """try to recover automatically from a faulted state (default true)"""
-    electricity_rate_id: pulumi.Input[int | str] | None = None
-    """id of a non-dynamic electricity rate used to track each session's energy cost"""
-    utility_id: pulumi.Input[int | str] | None = None
-    """id of the utility that supplies the site's electricity"""
-    uses_renewable_energy: pulumi.Input[bool] | None = None
-    """mark roaming sessions as green when no electricity rate gives the energy mix"""
-    subscription: pulumi.Input[SubscriptionArgs] | None = None
-    """subscription needed to use a personal charger"""
-    user: pulumi.Input[OwnerArgs] | None = None
-    """owner of a personal charger and the owner's preferences"""
-    partner: pulumi.Input[ChargePointPartnerArgs] | None = None
-    """business partner that owns or operates the station"""
-    notice_id: pulumi.Input[int | str] | None = None
-    """id of an informational notice shown with the station"""
-    tags: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
-    """labels for filtering and grouping; tags left out are removed from the station"""
-
-
-class ChargePoint(AmpecoResource, module="ampeco", name="ChargePoint"):
-    """A charging station (``/charge-points/v2.0``)."""
-
-    _kind = "ChargePoint"
-    _args_class = ChargePointArgs
-
-    name: pulumi.Output[str]
-    """display name of the charge point, up to 255 characters"""
-    type: pulumi.Output[str]
-    """public (on the map for all), private (a company's people) or personal (home charger)"""
-    status: pulumi.Output[str]
-    """system status: enabled, disabled, out of order, or demo (acts as a simulator)"""
-    location_id: pulumi.Output[int | None]
-    """id of the location; required for public and private charge points"""
-    charging_zone_id: pulumi.Output[int | None]
-    """id of a charging zone of the charge point's location"""
-    pin: pulumi.Output[str | None]
-    """code of 1 to 4 digits the owner enters to claim the charger; required for personal ones"""
-    communication_mode: pulumi.Output[str | None]
-    """how the station connects (none, direct_ocpp, via another station); set only at creation"""
-    ocpp_connected_charge_point_id: pulumi.Output[int | None]
-    """id of the station that relays this one's OCPP traffic; set only at creation"""
-    external_id: pulumi.Output[str | None]
-    """your own reference for the charge point; listings can filter by it"""
-    network: pulumi.Output[dict[str, Any] | None]
-    """settings of the station's OCPP connection"""
-    network_type: pulumi.Output[str | None]
-    """uplink of the station: cellular, ethernet or wlan"""
-    capabilities: pulumi.Output[list[str] | None]
-    """features the station has, e.g. remote_start_stop_capable, meter_values"""
-    auto_start_without_authorization: pulumi.Output[bool | None]
-    """accept sessions the station starts itself, remote-starting them if it does not"""
-    disable_auto_start_emulation: pulumi.Output[bool | None]
-    """with auto-start on, send no emulated remote start; rely on the station"""
-    security: pulumi.Output[dict[str, Any] | None]
-    """security profile settings of the station's OCPP connection"""
-    model_id: pulumi.Output[int | None]
-    """id of the charge point model; the station's boot notification overwrites it"""
-    enable_auto_fault_recovery: pulumi.Output[bool | None]
-    """try to recover automatically from a faulted state (default true)"""
-    electricity_rate_id: pulumi.Output[int | None]
-    """id of a non-dynamic electricity rate used to track each session's energy cost"""
-    utility_id: pulumi.Output[int | None]
-    """id of the utility that supplies the site's electricity"""
-    uses_renewable_energy: pulumi.Output[bool | None]
-    """mark roaming sessions as green when no electricity rate gives the energy mix"""
-    subscription: pulumi.Output[dict[str, Any] | None]
-    """subscription needed to use a personal charger"""
-    user: pulumi.Output[dict[str, Any] | None]
-    """owner of a personal charger and the owner's preferences"""
-    partner: pulumi.Output[dict[str, Any] | None]
-    """business partner that owns or operates the station"""
-    notice_id: pulumi.Output[int | None]
-    """id of an informational notice shown with the station"""
-    tags: pulumi.Output[list[str] | None]
-    """labels for filtering and grouping; tags left out are removed from the station"""
-    network_status: pulumi.Output[str]
-    """whether the station is connected"""
-    created_at: pulumi.Output[str]
-    """when the object was created (ISO 8601)"""
-    last_updated_at: pulumi.Output[str]
-    """when the tenant last changed the object (ISO 8601)"""
-
-    @overload
-    def __init__(
-        self,
-        resource_name: str,
-        args: ChargePointArgs,
-        opts: pulumi.ResourceOptions | None = None,
-        *,
-        adopt: bool | int | Adopt = False,
-    ) -> None: ...
-
-    @overload
-    def __init__(
-        self,
-        resource_name: str,
-        args: None = None,
-        opts: pulumi.ResourceOptions | None = None,
-        *,
-        adopt: bool | int | Adopt = False,
-        name: pulumi.Input[str],
-        type: pulumi.Input[ChargePointType],
-        status: pulumi.Input[Literal["enabled", "disabled", "out of order", "demo"]],
-        location_id: pulumi.Input[int | str] | None = None,
-        charging_zone_id: pulumi.Input[int | str] | None = None,
-        pin: pulumi.Input[str] | None = None,
-        communication_mode: pulumi.Input[Literal["none", "direct_ocpp", "via_ocpp_connected_charge_point"]] | None = None,
-        ocpp_connected_charge_point_id: pulumi.Input[int | str] | None = None,
-        external_id: pulumi.Input[str] | None = None,
-        network: pulumi.Input[NetworkArgs] | None = None,
-        network_type: pulumi.Input[Literal["cellular", "ethernet", "wlan"]] | None = None,
-        capabilities: pulumi.Input[Sequence[pulumi.Input[Capability]]] | None = None,
-        auto_start_without_authorization: pulumi.Input[bool] | None = None,
-        disable_auto_start_emulation: pulumi.Input[bool] | None = None,
-        security: pulumi.Input[SecurityArgs] | None = None,
-        model_id: pulumi.Input[int | str] | None = None,
-        enable_auto_fault_recovery: pulumi.Input[bool] | None = None,
-        electricity_rate_id: pulumi.Input[int | str] | None = None,
-        utility_id: pulumi.Input[int | str] | None = None,
-        uses_renewable_energy: pulumi.Input[bool] | None = None,
-        subscription: pulumi.Input[SubscriptionArgs] | None = None,
-        user: pulumi.Input[OwnerArgs] | None = None,
-        partner: pulumi.Input[ChargePointPartnerArgs] | None = None,
-        notice_id: pulumi.Input[int | str] | None = None,
-        tags: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
-    ) -> None: ...
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
-
-
-# --- Evse -----------------------------------------------------------------------------------------
-
-
-class PowerOptionsArgs(TypedDict, total=False):
-    max_power: pulumi.Input[int]
-    """maximum power of the EVSE in watts"""
-    max_voltage: pulumi.Input[Literal["230", "380", "400", "480", "120", "208", "240", "110-130", "220-240", "277"]]
-    """nominal voltage or range in volts, e.g. `230` or `220-240`"""
-    max_amperage: pulumi.Input[float]
-    """maximum current of the EVSE in amperes"""
-    phases: pulumi.Input[Literal["single_phase", "three_phase", "split_phase"]]
-    """phase configuration: single_phase, three_phase or split_phase"""
-    connected_phase: pulumi.Input[Literal["L1", "L2", "L3", "L1_L2", "L1_L3", "L2_L3"]]
-    """line conductors in use, e.g. L1 (single phase, star) or L1_L2"""
-    phase_rotation: pulumi.Input[Literal["RST", "RTS", "SRT", "STR", "TRS", "TSR"]]
-    """phase order (R=L1, S=L2, T=L3); being phased out, connected_phase wins"""
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class EvseArgs:
-    """The arguments of a Evse: one charging position of a charge point.
-
-    Required: ``charge_point_id``, ``physical_reference``, ``current_type``, ``network_id``, ``status``."""
-
-    charge_point_id: pulumi.Input[int | str]
-    """id of the charge point the EVSE belongs to; set only at creation (changing it replaces the Evse)"""
-    physical_reference: pulumi.Input[str]
-    """identifier shown to drivers at the site, e.g. the printed EVSE label or QR code"""
-    current_type: pulumi.Input[Literal["ac", "dc"]]
-    """type of current the EVSE delivers: ac or dc"""
-    network_id: pulumi.Input[str]
-    """the EVSE's number in OCPP (`1`, `2`, ...); unique within the charge point"""
-    status: pulumi.Input[Literal["enabled", "disabled", "out of order"]]
-    """administrative status: enabled, disabled or out of order"""
-    label: pulumi.Input[str] | None = None
-    """name of the EVSE shown in the mobile app"""
-    tariff_group_id: pulumi.Input[int | str] | None = None
-    """id of the tariff group that prices the EVSE; without one the free default applies"""
-    allows_reservation: pulumi.Input[bool] | None = None
-    """whether drivers can reserve the EVSE (needs reservations enabled in the tenant)"""
-    booking_enabled: pulumi.Input[bool] | None = None
-    """whether the EVSE can be booked (needs bookings enabled); also allows reservations"""
-    mid_meter_certification_end_year: pulumi.Input[int] | None = None
-    """year in which the MID certification of the EVSE's meter ends"""
-    power_options: pulumi.Input[PowerOptionsArgs] | None = None
-    """electrical data of the EVSE"""
-    external_id: pulumi.Input[str] | None = None
-    """your own reference for the EVSE; listings can filter by it"""
-
-
-class Evse(AmpecoResource, module="ampeco", name="Evse"):
-    """One charging position of a charge point (``/evses/v2.1``)."""
-
-    _kind = "Evse"
-    _args_class = EvseArgs
-
-    charge_point_id: pulumi.Output[int]
-    """id of the charge point the EVSE belongs to; set only at creation"""
-    physical_reference: pulumi.Output[str]
-    """identifier shown to drivers at the site, e.g. the printed EVSE label or QR code"""
-    current_type: pulumi.Output[str]
-    """type of current the EVSE delivers: ac or dc"""
-    network_id: pulumi.Output[str]
-    """the EVSE's number in OCPP (`1`, `2`, ...); unique within the charge point"""
-    status: pulumi.Output[str]
-    """administrative status: enabled, disabled or out of order"""
-    label: pulumi.Output[str | None]
-    """name of the EVSE shown in the mobile app"""
-    tariff_group_id: pulumi.Output[int | None]
-    """id of the tariff group that prices the EVSE; without one the free default applies"""
-    allows_reservation: pulumi.Output[bool | None]
-    """whether drivers can reserve the EVSE (needs reservations enabled in the tenant)"""
-    booking_enabled: pulumi.Output[bool | None]
-    """whether the EVSE can be booked (needs bookings enabled); also allows reservations"""
-    mid_meter_certification_end_year: pulumi.Output[int | None]
-    """year in which the MID certification of the EVSE's meter ends"""
-    power_options: pulumi.Output[dict[str, Any] | None]
-    """electrical data of the EVSE"""
-    external_id: pulumi.Output[str | None]
-    """your own reference for the EVSE; listings can filter by it"""
-    created_at: pulumi.Output[str]
-    """when the object was created (ISO 8601)"""
-    last_updated_at: pulumi.Output[str]
-    """when the tenant last changed the object (ISO 8601)"""
-
-    @overload
-    def __init__(
-        self,
-        resource_name: str,
-        args: EvseArgs,
-        opts: pulumi.ResourceOptions | None = None,
-        *,
-        adopt: bool | int | Adopt = False,
-    ) -> None: ...
-
-    @overload
-    def __init__(
-        self,
-        resource_name: str,
-        args: None = None,
-        opts: pulumi.ResourceOptions | None = None,
-        *,
-        adopt: bool | int | Adopt = False,
-        charge_point_id: pulumi.Input[int | str],
-        physical_reference: pulumi.Input[str],
-        current_type: pulumi.Input[Literal["ac", "dc"]],
-        network_id: pulumi.Input[str],
-        status: pulumi.Input[Literal["enabled", "disabled", "out of order"]],
-        label: pulumi.Input[str] | None = None,
-        tariff_group_id: pulumi.Input[int | str] | None = None,
-        allows_reservation: pulumi.Input[bool] | None = None,
-        booking_enabled: pulumi.Input[bool] | None = None,
-        mid_meter_certification_end_year: pulumi.Input[int] | None = None,
-        power_options: pulumi.Input[PowerOptionsArgs] | None = None,
-        external_id: pulumi.Input[str] | None = None,
-    ) -> None: ...
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
-
-
-# --- Connector ------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class ConnectorArgs:
-    """The arguments of a Connector: a plug or socket of an EVSE.
-
-    Required: ``charge_point_id``, ``evse_id``, ``type``."""
-
-    charge_point_id: pulumi.Input[int | str]
-    """id of the ChargePoint it belongs to (changing it replaces the Connector)"""
-    evse_id: pulumi.Input[int | str]
-    """id of the Evse it belongs to (changing it replaces the Connector)"""
-    type: pulumi.Input[ConnectorType]
-    """plug standard of the connector, e.g. type2, ccs2 or chademo"""
-    format: pulumi.Input[Literal["socket", "cable"]] | None = None
-    """socket on the station, or cable attached to it"""
-    status: pulumi.Input[Literal["enabled", "disabled"]] | None = None
-    """administrative status: enabled or disabled"""
-
-
-class Connector(AmpecoResource, module="ampeco", name="Connector"):
-    """A plug or socket of an EVSE (``/charge-points/v2.0/{charge_point_id}/evses/{evse_id}/connectors``)."""
-
-    _kind = "Connector"
-    _args_class = ConnectorArgs
-
-    charge_point_id: pulumi.Output[int]
-    """id of the ChargePoint it belongs to"""
-    evse_id: pulumi.Output[int]
-    """id of the Evse it belongs to"""
-    type: pulumi.Output[str]
-    """plug standard of the connector, e.g. type2, ccs2 or chademo"""
-    format: pulumi.Output[str | None]
-    """socket on the station, or cable attached to it"""
-    status: pulumi.Output[str | None]
-    """administrative status: enabled or disabled"""
-
-    @overload
-    def __init__(
-        self,
-        resource_name: str,
-        args: ConnectorArgs,
-        opts: pulumi.ResourceOptions | None = None,
-        *,
-        adopt: bool | int | Adopt = False,
-    ) -> None: ...
-
-    @overload
-    def __init__(
-        self,
-        resource_name: str,
-        args: None = None,
-        opts: pulumi.ResourceOptions | None = None,
-        *,
-        adopt: bool | int | Adopt = False,
-        charge_point_id: pulumi.Input[int | str],
-        evse_id: pulumi.Input[int | str],
-        type: pulumi.Input[ConnectorType],
-        format: pulumi.Input[Literal["socket", "cable"]] | None = None,
-        status: pulumi.Input[Literal["enabled", "disabled"]] | None = None,
-    ) -> None: ...
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
-
-
 # --- Utility --------------------------------------------------------------------------------------
 
 
@@ -1425,29 +605,6 @@ class ElectricityRate(AmpecoResource, module="ampeco", name="ElectricityRate"):
 
 
 # --- ElectricityRatePricePeriods ------------------------------------------------------------------
-
-
-class WeekDayPricePeriodsArgs(TypedDict, total=False):
-    week_day: Required[pulumi.Input[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun", "any"]]]
-    """the week day the periods apply to, or ``any`` for every day"""
-    periods: Required[pulumi.Input[Sequence[pulumi.Input[PricePeriodArgs]]]]
-    """the day's periods; the rate's default price applies outside them"""
-
-
-class PricePeriodArgs(TypedDict, total=False):
-    starts_at: Required[pulumi.Input[str]]
-    """when the period starts, local time (``HH:MM``)"""
-    ends_at: Required[pulumi.Input[str]]
-    """when it ends, local time (``HH:MM``; ``24:00`` is midnight at the end of the day)"""
-    price: Required[pulumi.Input[float]]
-    """the price per kWh in the period, tax included"""
-
-
-class DatePricePeriodsArgs(TypedDict, total=False):
-    date: Required[pulumi.Input[str]]
-    """the date the periods apply to (``YYYY-MM-DD``), over its week day's"""
-    periods: Required[pulumi.Input[Sequence[pulumi.Input[PricePeriodArgs]]]]
-    """the date's periods; the rate's default price applies outside them"""
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -1739,6 +896,553 @@ class CircuitChargePoint(AmpecoResource, module="ampeco", name="CircuitChargePoi
         circuit_id: pulumi.Input[int | str],
         charge_point_id: pulumi.Input[int | str],
         priority: pulumi.Input[float] | None = None,
+    ) -> None: ...
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
+
+
+# --- Location -------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class LocationArgs:
+    """The arguments of a Location: a site with chargers: a car park, a street, a depot.
+
+    Required: ``name``, ``geoposition``, ``country``, ``address``."""
+
+    name: pulumi.Input[TranslatedText]
+    """display name of the site, per locale; at least one entry"""
+    geoposition: pulumi.Input[GeopositionArgs]
+    """coordinates of the site (WGS84)"""
+    country: pulumi.Input[str]
+    """country of the site as an ISO 3166-1 alpha-2 code (XK for Kosovo), e.g. NO"""
+    address: pulumi.Input[TranslatedText]
+    """full postal address of the site on one line, per locale"""
+    external_id: pulumi.Input[str] | None = None
+    """your own reference for the site (free text); listings can filter by it"""
+    description: pulumi.Input[TranslatedText] | None = None
+    """long description of the site shown to drivers, per locale"""
+    short_description: pulumi.Input[TranslatedText] | None = None
+    """one-line description of the site, per locale"""
+    additional_description: pulumi.Input[TranslatedText] | None = None
+    """extra free text about the site, such as access hints, per locale"""
+    street_address: pulumi.Input[TranslatedText] | None = None
+    """street and house number only, per locale"""
+    city: pulumi.Input[str] | None = None
+    """city of the site (plain text, not translated)"""
+    region: pulumi.Input[str] | None = None
+    """free-text region; for countries other than US, AU, CA, UM and RO"""
+    state: pulumi.Input[str] | None = None
+    """state code from the country's list; only for US, AU, CA, UM and RO"""
+    post_code: pulumi.Input[str] | None = None
+    """postal code of the site"""
+    timezone: pulumi.Input[str] | None = None
+    """time zone as an IANA name, e.g. Europe/Oslo; needed if the tenant allows several zones"""
+    parking_type: pulumi.Input[ParkingType] | None = None
+    """kind of parking at the site, e.g. PARKING_LOT or UNDERGROUND_GARAGE"""
+    access_methods: pulumi.Input[Sequence[pulumi.Input[AccessMethod]]] | None = None
+    """how drivers get physical access to the site, e.g. OPEN, TOKEN, ACCESS_CODE"""
+    facilities: pulumi.Input[Sequence[pulumi.Input[Facility]]] | None = None
+    """amenities at or near the site, e.g. CAFE, WIFI"""
+    working_hours: pulumi.Input[WorkingHoursArgs] | None = None
+    """when charging is allowed at the site"""
+    tags: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
+    """labels for filtering and grouping locations"""
+
+
+class Location(AmpecoResource, module="ampeco", name="Location"):
+    """A site with chargers: a car park, a street, a depot (``/locations/v2.0``)."""
+
+    _kind = "Location"
+    _args_class = LocationArgs
+
+    name: pulumi.Output[list[dict[str, str]]]
+    """display name of the site, per locale; at least one entry"""
+    geoposition: pulumi.Output[dict[str, Any]]
+    """coordinates of the site (WGS84)"""
+    country: pulumi.Output[str]
+    """country of the site as an ISO 3166-1 alpha-2 code (XK for Kosovo), e.g. NO"""
+    address: pulumi.Output[list[dict[str, str]]]
+    """full postal address of the site on one line, per locale"""
+    external_id: pulumi.Output[str | None]
+    """your own reference for the site (free text); listings can filter by it"""
+    description: pulumi.Output[list[dict[str, str]] | None]
+    """long description of the site shown to drivers, per locale"""
+    short_description: pulumi.Output[list[dict[str, str]] | None]
+    """one-line description of the site, per locale"""
+    additional_description: pulumi.Output[list[dict[str, str]] | None]
+    """extra free text about the site, such as access hints, per locale"""
+    street_address: pulumi.Output[list[dict[str, str]] | None]
+    """street and house number only, per locale"""
+    city: pulumi.Output[str | None]
+    """city of the site (plain text, not translated)"""
+    region: pulumi.Output[str | None]
+    """free-text region; for countries other than US, AU, CA, UM and RO"""
+    state: pulumi.Output[str | None]
+    """state code from the country's list; only for US, AU, CA, UM and RO"""
+    post_code: pulumi.Output[str | None]
+    """postal code of the site"""
+    timezone: pulumi.Output[str | None]
+    """time zone as an IANA name, e.g. Europe/Oslo; needed if the tenant allows several zones"""
+    parking_type: pulumi.Output[str | None]
+    """kind of parking at the site, e.g. PARKING_LOT or UNDERGROUND_GARAGE"""
+    access_methods: pulumi.Output[list[str] | None]
+    """how drivers get physical access to the site, e.g. OPEN, TOKEN, ACCESS_CODE"""
+    facilities: pulumi.Output[list[str] | None]
+    """amenities at or near the site, e.g. CAFE, WIFI"""
+    working_hours: pulumi.Output[dict[str, Any] | None]
+    """when charging is allowed at the site"""
+    tags: pulumi.Output[list[str] | None]
+    """labels for filtering and grouping locations"""
+    last_updated_at: pulumi.Output[str]
+    """when the tenant last changed the object (ISO 8601)"""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: LocationArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+        name: pulumi.Input[TranslatedText],
+        geoposition: pulumi.Input[GeopositionArgs],
+        country: pulumi.Input[str],
+        address: pulumi.Input[TranslatedText],
+        external_id: pulumi.Input[str] | None = None,
+        description: pulumi.Input[TranslatedText] | None = None,
+        short_description: pulumi.Input[TranslatedText] | None = None,
+        additional_description: pulumi.Input[TranslatedText] | None = None,
+        street_address: pulumi.Input[TranslatedText] | None = None,
+        city: pulumi.Input[str] | None = None,
+        region: pulumi.Input[str] | None = None,
+        state: pulumi.Input[str] | None = None,
+        post_code: pulumi.Input[str] | None = None,
+        timezone: pulumi.Input[str] | None = None,
+        parking_type: pulumi.Input[ParkingType] | None = None,
+        access_methods: pulumi.Input[Sequence[pulumi.Input[AccessMethod]]] | None = None,
+        facilities: pulumi.Input[Sequence[pulumi.Input[Facility]]] | None = None,
+        working_hours: pulumi.Input[WorkingHoursArgs] | None = None,
+        tags: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
+    ) -> None: ...
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
+
+
+# --- ChargingZone ---------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ChargingZoneArgs:
+    """The arguments of a ChargingZone: a named part of a location: a floor, an area.
+
+    Required: ``location_id``, ``name``, ``status``."""
+
+    location_id: pulumi.Input[int | str]
+    """id of the Location it belongs to (changing it replaces the ChargingZone)"""
+    name: pulumi.Input[str]
+    """internal name of the zone (e.g. a floor); not shown to drivers in the app"""
+    status: pulumi.Input[Literal["enabled", "disabled"]]
+    """whether the zone is in use: enabled or disabled"""
+    additional_info: pulumi.Input[AdditionalInfoArgs] | None = None
+    """extra information about the zone, shown in the app with the location"""
+
+
+class ChargingZone(AmpecoResource, module="ampeco", name="ChargingZone"):
+    """A named part of a location: a floor, an area (``/locations/v2.0/{location_id}/charging-zones``)."""
+
+    _kind = "ChargingZone"
+    _args_class = ChargingZoneArgs
+
+    location_id: pulumi.Output[int]
+    """id of the Location it belongs to"""
+    name: pulumi.Output[str]
+    """internal name of the zone (e.g. a floor); not shown to drivers in the app"""
+    status: pulumi.Output[str]
+    """whether the zone is in use: enabled or disabled"""
+    additional_info: pulumi.Output[dict[str, Any] | None]
+    """extra information about the zone, shown in the app with the location"""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: ChargingZoneArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+        location_id: pulumi.Input[int | str],
+        name: pulumi.Input[str],
+        status: pulumi.Input[Literal["enabled", "disabled"]],
+        additional_info: pulumi.Input[AdditionalInfoArgs] | None = None,
+    ) -> None: ...
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
+
+
+# --- ChargePoint ----------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ChargePointArgs:
+    """The arguments of a ChargePoint: a charging station.
+
+    Required: ``name``, ``type``, ``status``."""
+
+    name: pulumi.Input[str]
+    """display name of the charge point, up to 255 characters"""
+    type: pulumi.Input[ChargePointType]
+    """public (on the map for all), private (a company's people) or personal (home charger)"""
+    status: pulumi.Input[Literal["enabled", "disabled", "out of order", "demo"]]
+    """system status: enabled, disabled, out of order, or demo (acts as a simulator)"""
+    location_id: pulumi.Input[int | str] | None = None
+    """id of the location; required for public and private charge points"""
+    charging_zone_id: pulumi.Input[int | str] | None = None
+    """id of a charging zone of the charge point's location"""
+    pin: pulumi.Input[str] | None = None
+    """code of 1 to 4 digits the owner enters to claim the charger; required for personal ones (kept secret)"""
+    communication_mode: pulumi.Input[Literal["none", "direct_ocpp", "via_ocpp_connected_charge_point"]] | None = None
+    """how the station connects (none, direct_ocpp, via another station); set only at creation (changing it replaces the ChargePoint)"""
+    ocpp_connected_charge_point_id: pulumi.Input[int | str] | None = None
+    """id of the station that relays this one's OCPP traffic; set only at creation (changing it replaces the ChargePoint)"""
+    external_id: pulumi.Input[str] | None = None
+    """your own reference for the charge point; listings can filter by it"""
+    network: pulumi.Input[NetworkArgs] | None = None
+    """settings of the station's OCPP connection (kept secret)"""
+    network_type: pulumi.Input[Literal["cellular", "ethernet", "wlan"]] | None = None
+    """uplink of the station: cellular, ethernet or wlan"""
+    capabilities: pulumi.Input[Sequence[pulumi.Input[Capability]]] | None = None
+    """features the station has, e.g. remote_start_stop_capable, meter_values"""
+    auto_start_without_authorization: pulumi.Input[bool] | None = None
+    """accept sessions the station starts itself, remote-starting them if it does not"""
+    disable_auto_start_emulation: pulumi.Input[bool] | None = None
+    """with auto-start on, send no emulated remote start; rely on the station"""
+    security: pulumi.Input[SecurityArgs] | None = None
+    """security profile settings of the station's OCPP connection"""
+    model_id: pulumi.Input[int | str] | None = None
+    """id of the charge point model; the station's boot notification overwrites it"""
+    enable_auto_fault_recovery: pulumi.Input[bool] | None = None
+    """try to recover automatically from a faulted state (default true)"""
+    electricity_rate_id: pulumi.Input[int | str] | None = None
+    """id of a non-dynamic electricity rate used to track each session's energy cost"""
+    utility_id: pulumi.Input[int | str] | None = None
+    """id of the utility that supplies the site's electricity"""
+    uses_renewable_energy: pulumi.Input[bool] | None = None
+    """mark roaming sessions as green when no electricity rate gives the energy mix"""
+    subscription: pulumi.Input[SubscriptionArgs] | None = None
+    """subscription needed to use a personal charger"""
+    user: pulumi.Input[OwnerArgs] | None = None
+    """owner of a personal charger and the owner's preferences"""
+    partner: pulumi.Input[ChargePointPartnerArgs] | None = None
+    """business partner that owns or operates the station"""
+    notice_id: pulumi.Input[int | str] | None = None
+    """id of an informational notice shown with the station"""
+    tags: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
+    """labels for filtering and grouping; tags left out are removed from the station"""
+
+
+class ChargePoint(AmpecoResource, module="ampeco", name="ChargePoint"):
+    """A charging station (``/charge-points/v2.0``)."""
+
+    _kind = "ChargePoint"
+    _args_class = ChargePointArgs
+
+    name: pulumi.Output[str]
+    """display name of the charge point, up to 255 characters"""
+    type: pulumi.Output[str]
+    """public (on the map for all), private (a company's people) or personal (home charger)"""
+    status: pulumi.Output[str]
+    """system status: enabled, disabled, out of order, or demo (acts as a simulator)"""
+    location_id: pulumi.Output[int | None]
+    """id of the location; required for public and private charge points"""
+    charging_zone_id: pulumi.Output[int | None]
+    """id of a charging zone of the charge point's location"""
+    pin: pulumi.Output[str | None]
+    """code of 1 to 4 digits the owner enters to claim the charger; required for personal ones"""
+    communication_mode: pulumi.Output[str | None]
+    """how the station connects (none, direct_ocpp, via another station); set only at creation"""
+    ocpp_connected_charge_point_id: pulumi.Output[int | None]
+    """id of the station that relays this one's OCPP traffic; set only at creation"""
+    external_id: pulumi.Output[str | None]
+    """your own reference for the charge point; listings can filter by it"""
+    network: pulumi.Output[dict[str, Any] | None]
+    """settings of the station's OCPP connection"""
+    network_type: pulumi.Output[str | None]
+    """uplink of the station: cellular, ethernet or wlan"""
+    capabilities: pulumi.Output[list[str] | None]
+    """features the station has, e.g. remote_start_stop_capable, meter_values"""
+    auto_start_without_authorization: pulumi.Output[bool | None]
+    """accept sessions the station starts itself, remote-starting them if it does not"""
+    disable_auto_start_emulation: pulumi.Output[bool | None]
+    """with auto-start on, send no emulated remote start; rely on the station"""
+    security: pulumi.Output[dict[str, Any] | None]
+    """security profile settings of the station's OCPP connection"""
+    model_id: pulumi.Output[int | None]
+    """id of the charge point model; the station's boot notification overwrites it"""
+    enable_auto_fault_recovery: pulumi.Output[bool | None]
+    """try to recover automatically from a faulted state (default true)"""
+    electricity_rate_id: pulumi.Output[int | None]
+    """id of a non-dynamic electricity rate used to track each session's energy cost"""
+    utility_id: pulumi.Output[int | None]
+    """id of the utility that supplies the site's electricity"""
+    uses_renewable_energy: pulumi.Output[bool | None]
+    """mark roaming sessions as green when no electricity rate gives the energy mix"""
+    subscription: pulumi.Output[dict[str, Any] | None]
+    """subscription needed to use a personal charger"""
+    user: pulumi.Output[dict[str, Any] | None]
+    """owner of a personal charger and the owner's preferences"""
+    partner: pulumi.Output[dict[str, Any] | None]
+    """business partner that owns or operates the station"""
+    notice_id: pulumi.Output[int | None]
+    """id of an informational notice shown with the station"""
+    tags: pulumi.Output[list[str] | None]
+    """labels for filtering and grouping; tags left out are removed from the station"""
+    network_status: pulumi.Output[str]
+    """whether the station is connected"""
+    created_at: pulumi.Output[str]
+    """when the object was created (ISO 8601)"""
+    last_updated_at: pulumi.Output[str]
+    """when the tenant last changed the object (ISO 8601)"""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: ChargePointArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+        name: pulumi.Input[str],
+        type: pulumi.Input[ChargePointType],
+        status: pulumi.Input[Literal["enabled", "disabled", "out of order", "demo"]],
+        location_id: pulumi.Input[int | str] | None = None,
+        charging_zone_id: pulumi.Input[int | str] | None = None,
+        pin: pulumi.Input[str] | None = None,
+        communication_mode: pulumi.Input[Literal["none", "direct_ocpp", "via_ocpp_connected_charge_point"]] | None = None,
+        ocpp_connected_charge_point_id: pulumi.Input[int | str] | None = None,
+        external_id: pulumi.Input[str] | None = None,
+        network: pulumi.Input[NetworkArgs] | None = None,
+        network_type: pulumi.Input[Literal["cellular", "ethernet", "wlan"]] | None = None,
+        capabilities: pulumi.Input[Sequence[pulumi.Input[Capability]]] | None = None,
+        auto_start_without_authorization: pulumi.Input[bool] | None = None,
+        disable_auto_start_emulation: pulumi.Input[bool] | None = None,
+        security: pulumi.Input[SecurityArgs] | None = None,
+        model_id: pulumi.Input[int | str] | None = None,
+        enable_auto_fault_recovery: pulumi.Input[bool] | None = None,
+        electricity_rate_id: pulumi.Input[int | str] | None = None,
+        utility_id: pulumi.Input[int | str] | None = None,
+        uses_renewable_energy: pulumi.Input[bool] | None = None,
+        subscription: pulumi.Input[SubscriptionArgs] | None = None,
+        user: pulumi.Input[OwnerArgs] | None = None,
+        partner: pulumi.Input[ChargePointPartnerArgs] | None = None,
+        notice_id: pulumi.Input[int | str] | None = None,
+        tags: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
+    ) -> None: ...
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
+
+
+# --- Evse -----------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EvseArgs:
+    """The arguments of a Evse: one charging position of a charge point.
+
+    Required: ``charge_point_id``, ``physical_reference``, ``current_type``, ``network_id``, ``status``."""
+
+    charge_point_id: pulumi.Input[int | str]
+    """id of the charge point the EVSE belongs to; set only at creation (changing it replaces the Evse)"""
+    physical_reference: pulumi.Input[str]
+    """identifier shown to drivers at the site, e.g. the printed EVSE label or QR code"""
+    current_type: pulumi.Input[Literal["ac", "dc"]]
+    """type of current the EVSE delivers: ac or dc"""
+    network_id: pulumi.Input[str]
+    """the EVSE's number in OCPP (`1`, `2`, ...); unique within the charge point"""
+    status: pulumi.Input[Literal["enabled", "disabled", "out of order"]]
+    """administrative status: enabled, disabled or out of order"""
+    label: pulumi.Input[str] | None = None
+    """name of the EVSE shown in the mobile app"""
+    tariff_group_id: pulumi.Input[int | str] | None = None
+    """id of the tariff group that prices the EVSE; without one the free default applies"""
+    allows_reservation: pulumi.Input[bool] | None = None
+    """whether drivers can reserve the EVSE (needs reservations enabled in the tenant)"""
+    booking_enabled: pulumi.Input[bool] | None = None
+    """whether the EVSE can be booked (needs bookings enabled); also allows reservations"""
+    mid_meter_certification_end_year: pulumi.Input[int] | None = None
+    """year in which the MID certification of the EVSE's meter ends"""
+    power_options: pulumi.Input[PowerOptionsArgs] | None = None
+    """electrical data of the EVSE"""
+    external_id: pulumi.Input[str] | None = None
+    """your own reference for the EVSE; listings can filter by it"""
+
+
+class Evse(AmpecoResource, module="ampeco", name="Evse"):
+    """One charging position of a charge point (``/evses/v2.1``)."""
+
+    _kind = "Evse"
+    _args_class = EvseArgs
+
+    charge_point_id: pulumi.Output[int]
+    """id of the charge point the EVSE belongs to; set only at creation"""
+    physical_reference: pulumi.Output[str]
+    """identifier shown to drivers at the site, e.g. the printed EVSE label or QR code"""
+    current_type: pulumi.Output[str]
+    """type of current the EVSE delivers: ac or dc"""
+    network_id: pulumi.Output[str]
+    """the EVSE's number in OCPP (`1`, `2`, ...); unique within the charge point"""
+    status: pulumi.Output[str]
+    """administrative status: enabled, disabled or out of order"""
+    label: pulumi.Output[str | None]
+    """name of the EVSE shown in the mobile app"""
+    tariff_group_id: pulumi.Output[int | None]
+    """id of the tariff group that prices the EVSE; without one the free default applies"""
+    allows_reservation: pulumi.Output[bool | None]
+    """whether drivers can reserve the EVSE (needs reservations enabled in the tenant)"""
+    booking_enabled: pulumi.Output[bool | None]
+    """whether the EVSE can be booked (needs bookings enabled); also allows reservations"""
+    mid_meter_certification_end_year: pulumi.Output[int | None]
+    """year in which the MID certification of the EVSE's meter ends"""
+    power_options: pulumi.Output[dict[str, Any] | None]
+    """electrical data of the EVSE"""
+    external_id: pulumi.Output[str | None]
+    """your own reference for the EVSE; listings can filter by it"""
+    created_at: pulumi.Output[str]
+    """when the object was created (ISO 8601)"""
+    last_updated_at: pulumi.Output[str]
+    """when the tenant last changed the object (ISO 8601)"""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: EvseArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+        charge_point_id: pulumi.Input[int | str],
+        physical_reference: pulumi.Input[str],
+        current_type: pulumi.Input[Literal["ac", "dc"]],
+        network_id: pulumi.Input[str],
+        status: pulumi.Input[Literal["enabled", "disabled", "out of order"]],
+        label: pulumi.Input[str] | None = None,
+        tariff_group_id: pulumi.Input[int | str] | None = None,
+        allows_reservation: pulumi.Input[bool] | None = None,
+        booking_enabled: pulumi.Input[bool] | None = None,
+        mid_meter_certification_end_year: pulumi.Input[int] | None = None,
+        power_options: pulumi.Input[PowerOptionsArgs] | None = None,
+        external_id: pulumi.Input[str] | None = None,
+    ) -> None: ...
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
+
+
+# --- Connector ------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ConnectorArgs:
+    """The arguments of a Connector: a plug or socket of an EVSE.
+
+    Required: ``charge_point_id``, ``evse_id``, ``type``."""
+
+    charge_point_id: pulumi.Input[int | str]
+    """id of the ChargePoint it belongs to (changing it replaces the Connector)"""
+    evse_id: pulumi.Input[int | str]
+    """id of the Evse it belongs to (changing it replaces the Connector)"""
+    type: pulumi.Input[ConnectorType]
+    """plug standard of the connector, e.g. type2, ccs2 or chademo"""
+    format: pulumi.Input[Literal["socket", "cable"]] | None = None
+    """socket on the station, or cable attached to it"""
+    status: pulumi.Input[Literal["enabled", "disabled"]] | None = None
+    """administrative status: enabled or disabled"""
+
+
+class Connector(AmpecoResource, module="ampeco", name="Connector"):
+    """A plug or socket of an EVSE (``/charge-points/v2.0/{charge_point_id}/evses/{evse_id}/connectors``)."""
+
+    _kind = "Connector"
+    _args_class = ConnectorArgs
+
+    charge_point_id: pulumi.Output[int]
+    """id of the ChargePoint it belongs to"""
+    evse_id: pulumi.Output[int]
+    """id of the Evse it belongs to"""
+    type: pulumi.Output[str]
+    """plug standard of the connector, e.g. type2, ccs2 or chademo"""
+    format: pulumi.Output[str | None]
+    """socket on the station, or cable attached to it"""
+    status: pulumi.Output[str | None]
+    """administrative status: enabled or disabled"""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: ConnectorArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+        charge_point_id: pulumi.Input[int | str],
+        evse_id: pulumi.Input[int | str],
+        type: pulumi.Input[ConnectorType],
+        format: pulumi.Input[Literal["socket", "cable"]] | None = None,
+        status: pulumi.Input[Literal["enabled", "disabled"]] | None = None,
     ) -> None: ...
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -2115,78 +1819,6 @@ class ChargePointConfiguration(AmpecoResource, module="ampeco", name="ChargePoin
 # --- Partner --------------------------------------------------------------------------------------
 
 
-class PartnerContactDetailsArgs(TypedDict, total=False):
-    administrative: pulumi.Input[PartnerContactDetailsAdministrativeArgs]
-    """administrative"""
-    technical: pulumi.Input[PartnerContactDetailsAdministrativeArgs]
-    """technical"""
-    billing: pulumi.Input[PartnerContactDetailsAdministrativeArgs]
-    """billing"""
-
-
-class PartnerContactDetailsAdministrativeArgs(TypedDict, total=False):
-    contact_person: pulumi.Input[str]
-    """contact person"""
-    email: pulumi.Input[str]
-    """email"""
-    phone: pulumi.Input[str]
-    """phone"""
-
-
-class PartnerNotificationsArgs(TypedDict, total=False):
-    technical: pulumi.Input[PartnerNotificationsTechnicalArgs]
-    """technical"""
-    billing: pulumi.Input[PartnerNotificationsBillingArgs]
-    """billing"""
-
-
-class PartnerNotificationsTechnicalArgs(TypedDict, total=False):
-    charge_point_faults: pulumi.Input[bool]
-    """charge point faults"""
-
-
-class PartnerNotificationsBillingArgs(TypedDict, total=False):
-    settlement_reports: pulumi.Input[bool]
-    """settlement reports"""
-
-
-class PartnerOptionsArgs(TypedDict, total=False):
-    create_users: pulumi.Input[bool]
-    """create users"""
-    add_user_balance: pulumi.Input[bool]
-    """when set to false the API tokens related to this partner would not receive the users' balance in the response"""
-    supplier_on_receipts: pulumi.Input[bool]
-    """supplier on receipts"""
-    allow_to_control_tariffs: pulumi.Input[bool]
-    """allows the Partner to update the tariff pricing"""
-    allow_to_control_tariff_groups: pulumi.Input[bool]
-    """in addition to allowToControlTariffs, the Partner would also be able to manage Tariff Groups - attach and remove Tariffs, change Tariffs order in the Tariff Group"""
-
-
-class PartnerCorporateBillingArgs(TypedDict, total=False):
-    enabled: pulumi.Input[bool]
-    """enabled"""
-    monthly_limit: pulumi.Input[float]
-    """monthly limit"""
-    discount: pulumi.Input[float]
-    """discount"""
-
-
-class PartnerBankDetailsArgs(TypedDict, total=False):
-    bank_iban: pulumi.Input[str]
-    """IBAN that is provided for the partner"""
-    bank_name: pulumi.Input[str]
-    """name of the Bank for which the partner has provided IBAN"""
-    bank_address: pulumi.Input[str]
-    """address of the partner's Bank"""
-    bank_code: pulumi.Input[str]
-    """bank code assigned by a central bank, a bank supervisory body or a Bankers Association in the country"""
-    bank_account_number: pulumi.Input[str]
-    """bank account ID provided by the partner"""
-    bank_account_type: pulumi.Input[str]
-    """type of account the Partner has provided"""
-
-
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class PartnerArgs:
     """The arguments of a Partner: a business the operator works with: a site host, a fleet, a reseller.
@@ -2314,51 +1946,6 @@ class Partner(AmpecoResource, module="ampeco", name="Partner"):
 
 
 # --- PartnerContract ------------------------------------------------------------------------------
-
-
-class PartnerContractAccessAndPermissionsArgs(TypedDict, total=False):
-    sessions_remote_control: pulumi.Input[bool]
-    """allows the partner to start/stop session, unlock connector, trigger message, set a charging profile and get the composite schedule"""
-    start_reservation: pulumi.Input[bool]
-    """allows the partner to make reservations"""
-    stop_reservation: pulumi.Input[bool]
-    """allows the partner to cancel reservations"""
-    reset_charge_point: pulumi.Input[bool]
-    """allows the partner to reset charge points"""
-    firmware_update: pulumi.Input[bool]
-    """allows the partner to make firmware updates to the charge points"""
-
-
-class PartnerContractRevenueSharingArgs(TypedDict, total=False):
-    partner_share_percentage_ac_evse: pulumi.Input[float]
-    """partner share percentage ac evse"""
-    partner_share_percentage_dc_evse: pulumi.Input[float]
-    """partner share percentage dc evse"""
-    exclude_connection_fee: pulumi.Input[bool]
-    """if the tariff has a Connection fee, this fee would not be included in the revenue sharing with the Partner and will remain entirely for the Operator"""
-    deduct_electricity_cost: pulumi.Input[bool]
-    """the cost of the electricity would first be deducted from the collected revenue and then the Revenue sharing rules will be applied"""
-    reimburse_for_electricity_cost: pulumi.Input[bool]
-    """if set to true, the Partner would receive not only their share of the revenue but also a reimbursement for the cost of the electricity"""
-    fixed_fee_per_session_ac: pulumi.Input[float]
-    """additional flat fee that is applied for every billed session and subtracted from the Partner's share of the revenue for each session on AC Charging Station"""
-    fixed_fee_per_session_dc: pulumi.Input[float]
-    """additional flat fee that is applied for every billed session and subtracted from the Partner's share of the revenue for each session on DC Charging Station"""
-    fee_per_kwh_ac: pulumi.Input[float]
-    """additional flat fee that is applied for every billed kWh and subtracted from the Partner's share of the revenue for each kWh billed on AC Charging Station"""
-    fee_per_kwh_dc: pulumi.Input[float]
-    """additional flat fee that is applied for every billed kWh and subtracted from the Partner's share of the revenue for each kWh billed on DC Charging Station"""
-    handling_fee: pulumi.Input[float]
-    """additional percentage fee to be applied on the total amount paid by the user for the session"""
-
-
-class PartnerContractMonthlyPlatformFeesArgs(TypedDict, total=False):
-    per_charge_point: pulumi.Input[float]
-    """the provided amount should be excluding VAT"""
-    per_ac_evse: pulumi.Input[float]
-    """the provided amount should be excluding VAT"""
-    per_dc_evse: pulumi.Input[float]
-    """the provided amount should be excluding VAT"""
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -2512,42 +2099,6 @@ class UserGroup(AmpecoResource, module="ampeco", name="UserGroup"):
 
 
 # --- SubscriptionPlan -----------------------------------------------------------------------------
-
-
-class SubscriptionPlanAllowanceArgs(TypedDict, total=False):
-    reset_cycle: pulumi.Input[Literal["as_renewal_cycle", "after_each_session", "after_24_hours", "after_each_week", "after_each_month", "after_each_year"]]
-    """reset cycle"""
-    type: pulumi.Input[Literal["none", "combined", "separate"]]
-    """type"""
-    home_chargers_only: pulumi.Input[bool]
-    """when true the allowance can only be used on the home charge points owned by the user"""
-    included_countries: pulumi.Input[Sequence[pulumi.Input[str]]]
-    """the allowance can only be used on charge points in countries in this list"""
-    excluded_countries: pulumi.Input[Sequence[pulumi.Input[str]]]
-    """the allowance cannot be used on charge points in the countries in this list"""
-    exclude_roaming: pulumi.Input[bool]
-    """when true the allowance cannot be used on roaming charge points"""
-    included_partner_charge_points: pulumi.Input[Sequence[pulumi.Input[int]]]
-    """an array of Partner IDs"""
-    excluded_partner_charge_points: pulumi.Input[Sequence[pulumi.Input[int]]]
-    """an array of Partner IDs"""
-    combined: pulumi.Input[int]
-    """the amount of kWh included - combined for AC and DC, should be provided if the type is combined"""
-    ac: pulumi.Input[int]
-    """the amount of kWh included for AC, should be provided if the type is separate"""
-    dc: pulumi.Input[int]
-    """the amount of kWh included for DC, should be provided if the type is separate"""
-
-
-class SubscriptionPlanVisibilityRestrictionsArgs(TypedDict, total=False):
-    included_partner_users: pulumi.Input[Sequence[pulumi.Input[int]]]
-    """an array of Partner IDs"""
-    excluded_partner_users: pulumi.Input[Sequence[pulumi.Input[int]]]
-    """an array of Partner IDs"""
-    included_user_groups: pulumi.Input[Sequence[pulumi.Input[int]]]
-    """an array of User Group IDs"""
-    excluded_user_groups: pulumi.Input[Sequence[pulumi.Input[int]]]
-    """an array of User Group IDs"""
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, NoReturn
 
+from ..catalog import Reference
 from ..contract import Operation, schema_properties
 from ..errors import ApiError, Conflict, FieldErrors, Invalid, NotFound
 from ..pagination import ListingRequest, Selection, cursor_page, page_page
@@ -242,9 +243,13 @@ class Resource:
     id_parameter: ClassVar[str | None] = None
     #: The parents' path parameters, where they are not named after their kinds.
     parent_parameters: ClassVar[tuple[str, ...] | None] = None
+    #: Body fields holding ids of other objects (D39): a write that names no existing object is
+    #: a 422 on the field, and the object named is held (:attr:`referred_by` of its resource).
+    refs: ClassVar[Mapping[str, Reference]] = {}
     #: Objects that refer to this kind's objects, as (their kind, the field, whether it holds a
-    #: list of ids), set by the simulator from the catalogue: a delete is refused while an
-    #: object refers to the one deleted through a single id, and a list lets go of it (D39).
+    #: list of ids), set by the simulator from every resource's :attr:`refs`: a delete is
+    #: refused while an object refers to the one deleted through a single id, and a list lets
+    #: go of it (D39).
     referred_by: tuple[tuple[str, str, bool], ...] = ()
 
     #: The row's timestamps the read shows (``createdAt``, ``lastUpdatedAt``, ``updatedAt``), as
@@ -358,6 +363,12 @@ class Resource:
         self, tx: Tx, body: dict[str, Any], row: Row | None, parent_id: int | None
     ) -> None:
         errors = self.check(tx, body, row, parent_id)
+        for name, ref in self.refs.items():
+            if name not in body:  # a PATCH without it keeps the reference it had
+                continue
+            values = body[name] if ref.many and isinstance(body[name], list) else [body[name]]
+            for value in values:
+                require_ref(tx, errors, name, ref.kind, value)
         if errors:
             raise Invalid(errors)
 

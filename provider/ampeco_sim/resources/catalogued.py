@@ -10,7 +10,7 @@ from ..catalog import COLLECTIONS, Collection
 from ..contract import Operation, schema_properties
 from ..errors import FieldErrors
 from ..store import Row, Tx
-from .base import Filter, Resource, eq, read_properties, require_ref
+from .base import Filter, Resource, eq, read_properties
 
 
 class Catalogued(Resource):
@@ -69,12 +69,6 @@ class Catalogued(Resource):
     ) -> FieldErrors:
         errors: FieldErrors = {}
         merged = {**(row.body if row is not None else {}), **body}
-        for name, ref in self.entry.refs.items():
-            if name not in body:
-                continue
-            values = body[name] if ref.many and isinstance(body[name], list) else [body[name]]
-            for value in values:
-                require_ref(tx, errors, name, ref.kind, value)
         for fields in self.entry.unique:
             if not any(name in body for name in fields):
                 continue
@@ -179,7 +173,13 @@ def catalogued(entry: Collection) -> Catalogued:
     base, extra = _SPECIAL.get(entry.kind, (Catalogued, {}))
     filters: dict[str, Filter] = {name: eq(field) for name, field in entry.filters.items()}
     name = "".join(part.capitalize() for part in entry.kind.split("_"))
-    attributes = {"kind": entry.kind, "entry": entry, "filters": filters, **extra}
+    attributes = {
+        "kind": entry.kind,
+        "entry": entry,
+        "filters": filters,
+        "refs": entry.refs,
+        **extra,
+    }
     cls = type(name, (base,), {**attributes, "id_parameter": entry.id_parameter})
     resource: Catalogued = cls()
     return resource

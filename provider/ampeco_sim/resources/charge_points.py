@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from .. import decisions
+from ..catalog import Reference
 from ..errors import FieldErrors
 from ..store import Row, Tx
 from .base import (
@@ -32,6 +34,9 @@ class ChargePoints(Resource):
     # D3: EVSEs and their connectors go with the charge point, and so do the OCPP keys set on
     # it (D41).
     dependents = (Evses, OcppKeys)
+    # D39: a station names an existing utility and holds it (location, zone and master
+    # station are checked in ``check``, each by its own rule).
+    refs: ClassVar[Mapping[str, Reference]] = {"utilityId": Reference("utility")}
     defaults: ClassVar[dict[str, Any]] = {
         "managedByOperator": True,
         "autoStartWithoutAuthorization": False,

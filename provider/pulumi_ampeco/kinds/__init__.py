@@ -25,9 +25,9 @@ KINDS: dict[str, Kind] = {
     for kind in (
         *billing.KINDS,
         *tariffs.KINDS,
+        *energy.KINDS,  # before the sites: a charge point names its utility
         *locations.KINDS,
         *charging.KINDS,
-        *energy.KINDS,
         *fleet.KINDS,
         *commercial.KINDS,
         *sites.KINDS,

@@ -59,7 +59,10 @@ CHARGE_POINT = Kind(
     section=Section(
         "charge_points",
         "charge point",
-        refs=(Ref("charging_zone", "charging_zone_id", "charging_zones"),),
+        refs=(
+            Ref("charging_zone", "charging_zone_id", "charging_zones"),
+            Ref("utility", "utility_id", "utilities"),
+        ),
         parent_fields=("location_id",),
         children=("evses", "ocpp_configuration"),
     ),

@@ -13,7 +13,10 @@ UTILITY = Kind(
     collection="/utilities/v1.0",
     update_verb="PUT",
     keys=(Key(("name",)),),
-    quirks=("The tenant refuses to delete a utility that an electricity rate names (D39).",),
+    quirks=(
+        "The tenant refuses to delete a utility that an electricity rate or a charge point"
+        " names (D39).",
+    ),
     section=Section("utilities", "utility"),
 )
 
