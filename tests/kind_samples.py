@@ -3,14 +3,17 @@ arguments (given the ids of the objects it needs), an update in place, a change 
 Pulumi (wire names), and an invalid argument with the field check names. The per-kind rhythm,
 adoption and the all-kinds export take-over read these rows, so a new kind is one row here.
 
-``needs``: the other objects a sample refers to, made first (:data:`NEEDS`).
+``needs``: the other objects a sample refers to, made first (:data:`NEEDS`), or brought in
+through the simulator's admin API where no program can make them (:data:`SEEDED`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+import httpx
 
 Ids = Mapping[str, Any]
 
@@ -38,6 +41,28 @@ NEEDS: dict[str, tuple[str, Callable[[Ids], dict[str, Any]]]] = {
         lambda i: {"type": "exempt", "notice": "Planned maintenance"},
     ),
 }
+
+#: What a sample may need that no program makes, as the simulator's admin API brings it in
+#: (roaming operators come from the tenant's roaming connections, D44): path → fields.
+SEEDED: dict[str, tuple[str, dict[str, Any]]] = {
+    "roaming_operator": (
+        "/roaming-operators",
+        {"businessName": "Charge Net", "platformId": 1, "countryCode": "DE", "partyId": "CNT"},
+    ),
+}
+
+
+def seed(admin: httpx.Client, needs: Iterable[str]) -> dict[str, int]:
+    """The ids of the :data:`SEEDED` objects among ``needs``, brought into the simulator."""
+    ids = {}
+    for name in needs:
+        if name in SEEDED:
+            path, body = SEEDED[name]
+            made = admin.post(path, json=body)
+            assert made.status_code == 201, made.text
+            ids[name] = int(made.json()["data"]["id"])
+    return ids
+
 
 SAMPLES: tuple[Sample, ...] = (
     Sample(
@@ -230,6 +255,55 @@ SAMPLES: tuple[Sample, ...] = (
         {"status": "suspended"},
         ({"type": "nfc"}, "type"),
         other={"id_tag_uid": "04A1B2C4"},
+    ),
+    Sample(
+        "PaymentTerminal",
+        lambda i: {
+            "name": "Kiosk",
+            "terminal_type": "Payter",
+            "integration_id": 1,
+            "operator_id": 1,
+            "serial_number": "PT-0001",
+            "default_language": "en",
+            "charge_point_id": i["charge_point"],
+            "preauthorize_amount": 50,
+            "external_id": "kiosk",
+        },
+        {"display_text": "Tap to pay"},
+        {"name": "Changed"},
+        ({"merchant_account": "acme"}, "merchant_account"),
+        needs=("site",),
+        other={"name": "Kiosk 2", "serial_number": "PT-0002", "external_id": "kiosk-2"},
+    ),
+    Sample(
+        "RoamingProvider",
+        lambda i: {
+            "platform_id": 1,
+            "country_code": "NO",
+            "party_id": "EMP",
+            "business_name": "Roam AS",
+            "partner_id": i["partner"],
+        },
+        {"business_name": "Roam Norge AS"},
+        {"businessName": "Changed"},
+        ({"hubject_id": "NO*EMP"}, "hubject_id"),
+        needs=("partner",),
+        other={"party_id": "EMQ", "business_name": "Roam Two AS"},
+    ),
+    Sample(
+        "CustomTariffFilter",
+        lambda i: {
+            "roaming_operator_id": i["roaming_operator"],
+            "name": "Fast DC",
+            "status": "enabled",
+            "applicable_current_types": ["DC"],
+            "order": 1,
+        },
+        {"power_below_kw": 150},
+        {"name": "Changed"},
+        ({"country_code": "no"}, "country_code"),
+        needs=("roaming_operator",),
+        other={"name": "Slow AC", "applicable_current_types": ["AC"], "order": 2},
     ),
 )
 

@@ -1,7 +1,8 @@
 """A tenant read for export: every object of the chosen kinds, by listings only.
 
 Pages of 100; connectors come with their EVSEs (``include[]=connectors``); charging zones are
-listed once per location. No write is ever sent.
+listed once per location, a roaming operator's tariff filters once per operator. No write is
+ever sent.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic.alias_generators import to_camel
+
 from ..client import AmpecoClient
-from ..kinds import KINDS
+from ..kinds import KINDS, Kind
 
 #: Progress: (kind, objects read so far).
 Progress = Callable[[str, int], None]
@@ -71,7 +74,10 @@ def read(
     if "Tariff" in wanted:
         wanted.add("TariffGroup")  # to know each group's base tariff, even in a slice
     for name in LISTED_KINDS:
-        if name in wanted:
+        if name in wanted and KINDS[name].given_parents:
+            _under_parents(client, KINDS[name], snap.of(name))
+            report(name, len(snap.of(name)))
+        elif name in wanted:
             listing(name, KINDS[name].collection)
     for group in snap.of("TariffGroup").values():
         if isinstance(group.get("tariffIds"), list) and group["tariffIds"]:
@@ -111,6 +117,17 @@ def read(
                 }
         report("Connector", len(connectors))
     return _only(snap, wanted)
+
+
+def _under_parents(client: AmpecoClient, kind: Kind, into: dict[int, dict[str, Any]]) -> None:
+    """The objects of a kind whose parents are no kind here (a roaming operator's filters):
+    the parents' listing, then each parent's collection; each object with its parent's id."""
+    (parent,) = kind.given_parents
+    assert parent.collection is not None
+    for owner in client.list(parent.collection):
+        path = kind.collection_path({parent.field: owner["id"]})
+        for obj in client.list(path):
+            into[int(obj["id"])] = {**obj, to_camel(parent.field): int(owner["id"])}
 
 
 def _only(snap: Snapshot, kinds: set[str]) -> Snapshot:

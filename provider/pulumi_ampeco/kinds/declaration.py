@@ -64,10 +64,27 @@ CREATED_AT = Output("createdAt", str, "when the object was created (ISO 8601)")
 
 @dataclass(frozen=True)
 class Parent:
-    """An enclosing object whose id is part of the collection path (``{location_id}``)."""
+    """An enclosing object whose id is part of the collection path (``{location_id}``).
+
+    ``collection``: where such parents are listed, for a parent that is no kind here (a
+    roaming operator comes from the tenant's roaming connections, never from a program): a
+    tenant document then gives its id as an argument instead of nesting the object in it, and
+    an export lists the parents to reach their objects."""
 
     field: str
     kind: str
+    collection: str | None = None
+
+
+@dataclass(frozen=True)
+class Ordering:
+    """A field that ranks the objects of one collection (a tariff filter's ``order``): the
+    program's values are compared and applied relatively, through the collection's reorder
+    action (``action``, a PUT whose body lists ``{id, order}`` under ``items``), D45."""
+
+    field: str
+    action: str
+    items: str
 
 
 @dataclass(frozen=True)
@@ -176,6 +193,7 @@ class Kind:
     #: quoted in an error message.
     secrets: frozenset[str] = frozenset()
     embedded_in: Embedding | None = None
+    ordering: Ordering | None = None
     #: Server behaviour a user should know, each citing ``docs/decisions.md`` where it is one.
     quirks: tuple[str, ...] = ()
     section: Section | None = None
@@ -186,11 +204,13 @@ class Kind:
         if required - self.always_send:
             object.__setattr__(self, "always_send", self.always_send | required)
         if self.section is not None:
-            # The section knows its kind, and the nesting fills the collection's parents too.
+            # The section knows its kind, and the nesting fills the collection's parents too
+            # (those that are objects of the document).
+            nested = (p.field for p in self.parents if p.collection is None)
             section = dataclasses.replace(
                 self.section,
                 kind=self.name,
-                parent_fields=(*self.section.parent_fields, *self.parent_fields),
+                parent_fields=(*self.section.parent_fields, *nested),
             )
             object.__setattr__(self, "section", section)
 
@@ -199,6 +219,11 @@ class Kind:
     @property
     def parent_fields(self) -> tuple[str, ...]:
         return tuple(p.field for p in self.parents)
+
+    @property
+    def given_parents(self) -> tuple[Parent, ...]:
+        """Parents that are no objects of a tenant document: it gives their ids."""
+        return tuple(p for p in self.parents if p.collection is not None)
 
     @property
     def replaces(self) -> frozenset[str]:
@@ -245,6 +270,7 @@ class Kind:
             "kept_when_removed": self.kept_when_removed,
             "secrets": self.secrets,
             "server_first_item": set(self.server_first_item),
+            "ordering": {self.ordering.field} if self.ordering is not None else set(),
         }
         for what, names in named.items():
             stray = set(names) - known
