@@ -4,16 +4,19 @@ argument with the field check names. The per-kind rhythm, adoption and the all-k
 take-over read these rows, so a new kind is one row here (a test fails until it has one).
 
 ``needs``: the other objects a sample refers to, made first (:data:`NEEDS`; ``site``, a
-location with a charge point and an EVSE, is always there). Ids are named as in
+location with a charge point and an EVSE, is always there), or brought in through the
+simulator's admin API where no program can make them (:data:`SEEDED`). Ids are named as in
 :data:`NEEDS`, the site's ``location``, ``charge_point`` and ``evse``: a kind's parent argument
 without ``_id``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+import httpx
 
 from pulumi_ampeco.kinds import KINDS
 
@@ -41,7 +44,9 @@ class Sample:
         """The wire body of the same object made outside Pulumi."""
         if self.outside is not None:
             return self.outside(ids)
-        return KINDS[self.kind].model(**self.args(ids)).to_wire()
+        parents = KINDS[self.kind].parent_fields  # in the path, not the body
+        args = {k: v for k, v in self.args(ids).items() if k not in parents}
+        return KINDS[self.kind].model(**args).to_wire()
 
 
 #: What a sample may need, as (kind, program arguments given the ids made before it), in the
@@ -57,6 +62,28 @@ NEEDS: dict[str, tuple[str, Callable[[Ids], dict[str, Any]]]] = {
         lambda i: {"type": "exempt", "notice": "Planned maintenance"},
     ),
 }
+
+#: What a sample may need that no program makes, as the simulator's admin API brings it in
+#: (roaming operators come from the tenant's roaming connections, D45): path → fields.
+SEEDED: dict[str, tuple[str, dict[str, Any]]] = {
+    "roaming_operator": (
+        "/roaming-operators",
+        {"businessName": "Charge Net", "platformId": 1, "countryCode": "DE", "partyId": "CNT"},
+    ),
+}
+
+
+def seed(admin: httpx.Client, needs: Iterable[str]) -> dict[str, int]:
+    """The ids of the :data:`SEEDED` objects among ``needs``, brought into the simulator."""
+    ids = {}
+    for name in needs:
+        if name in SEEDED:
+            path, body = SEEDED[name]
+            made = admin.post(path, json=body)
+            assert made.status_code == 201, made.text
+            ids[name] = int(made.json()["data"]["id"])
+    return ids
+
 
 SAMPLES: tuple[Sample, ...] = (
     Sample(
@@ -384,6 +411,55 @@ SAMPLES: tuple[Sample, ...] = (
         {"status": "suspended"},
         ({"type": "nfc"}, "type"),
         other={"id_tag_uid": "04A1B2C4"},
+    ),
+    Sample(
+        "PaymentTerminal",
+        lambda i: {
+            "name": "Kiosk",
+            "terminal_type": "Payter",
+            "integration_id": 1,
+            "operator_id": 1,
+            "serial_number": "PT-0001",
+            "default_language": "en",
+            "charge_point_id": i["charge_point"],
+            "preauthorize_amount": 50,
+            "external_id": "kiosk",
+        },
+        {"display_text": "Tap to pay"},
+        {"name": "Changed"},
+        ({"merchant_account": "acme"}, "merchant_account"),
+        needs=("site",),
+        other={"name": "Kiosk 2", "serial_number": "PT-0002", "external_id": "kiosk-2"},
+    ),
+    Sample(
+        "RoamingProvider",
+        lambda i: {
+            "platform_id": 1,
+            "country_code": "NO",
+            "party_id": "EMP",
+            "business_name": "Roam AS",
+            "partner_id": i["partner"],
+        },
+        {"business_name": "Roam Norge AS"},
+        {"businessName": "Changed"},
+        ({"hubject_id": "NO*EMP"}, "hubject_id"),
+        needs=("partner",),
+        other={"party_id": "EMQ", "business_name": "Roam Two AS"},
+    ),
+    Sample(
+        "CustomTariffFilter",
+        lambda i: {
+            "roaming_operator_id": i["roaming_operator"],
+            "name": "Fast DC",
+            "status": "enabled",
+            "applicable_current_types": ["DC"],
+            "order": 1,
+        },
+        {"power_below_kw": 150},
+        {"name": "Changed"},
+        ({"country_code": "no"}, "country_code"),
+        needs=("roaming_operator",),
+        other={"name": "Slow AC", "applicable_current_types": ["AC"], "order": 2},
     ),
 )
 

@@ -336,6 +336,29 @@ def test_connectors_are_found_among_lookalikes(tenant: SimTenant) -> None:
     assert len(list(client.list(path))) == 2
 
 
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (
+            "/payment-terminals/v1.0",
+            {"name": "Web", "integrationId": 1, "operatorId": 1, "terminalType": "Web portal"},
+        ),
+        ("/roaming-providers/v2.0", {"platformId": 1, "countryCode": "NO", "partyId": "EMP"}),
+        ("/roaming-operators/v2.0/3700/custom-tariff-filters", {"name": "DC", "status": "enabled"}),
+    ],
+    ids=["terminal by name", "roaming provider by party", "filter by name"],
+)
+def test_a_lost_create_is_found_by_the_kinds_key(
+    tenant: SimTenant, path: str, body: dict[str, Any]
+) -> None:
+    tenant.insert("roaming_operator", [{"businessName": "Charge Net", "platformId": 1}])
+    tenant.fault(method="POST", ghost=True, count=1)
+    client = tenant.client(quick(), sleep=FakeTime().sleep)
+    created = client.create(path, body)
+    assert [o["id"] for o in client.list(path)] == [created["id"]]
+    assert tenant.calls("POST") == 1
+
+
 def test_429_on_create_is_waited_out_and_sent_once(tenant: SimTenant) -> None:
     tenant.fault(method="POST", status=429, retry_after=2, count=2)
     time = FakeTime()

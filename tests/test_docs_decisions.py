@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "docs" / "decisions.md"
 PROVIDER = ROOT / "provider"
 TESTS = ROOT / "tests"
-NUMBERS = range(1, 44)
+NUMBERS = range(1, 47)
 OUTSIDE_REFERENCE = "shared/ampeco-api"
 
 # A citation is ``D`` and a number 1–99 without a leading zero, standing on its own: at the start

@@ -19,7 +19,7 @@ from pulumi_ampeco.testing import OfflineStack
 
 from . import factories
 from .conftest import API, Sim
-from .kind_samples import NEEDS, SAMPLES
+from .kind_samples import NEEDS, SAMPLES, seed
 
 TOKEN = "all-kinds-export-7c1d"
 #: Kinds outside a site that this tenant does not hold: billing and tariffs, whose export and
@@ -37,13 +37,14 @@ GENERATED = [
 
 
 def _made(api: httpx.Client, kind: str, args: dict[str, Any]) -> int:
-    body = KINDS[kind].model(**args).to_wire()
-    response = api.post(KINDS[kind].collection, json=body)
-    assert response.status_code == 201, (kind, response.text)
+    parents = KINDS[kind].parent_fields
+    body = KINDS[kind].model(**{k: v for k, v in args.items() if k not in parents}).to_wire()
+    response = api.post(KINDS[kind].collection_path(args), json=body)
+    assert response.status_code < 300, (kind, response.text)
     return int(response.json()["data"]["id"])
 
 
-def seed(api: httpx.Client) -> dict[str, list[int]]:
+def make(api: httpx.Client, admin: httpx.Client) -> dict[str, list[int]]:
     """Two objects of every sampled kind, and what they refer to; ids by kind."""
     location = int(api.post("/locations/v2.0", json=factories.location(1)).json()["data"]["id"])
     point = api.post("/charge-points/v2.0", json=factories.charge_point(location, 1))
@@ -53,6 +54,7 @@ def seed(api: httpx.Client) -> dict[str, list[int]]:
         "location": location,
         "charge_point": point_id,
         "evse": int(evse.json()["data"]["id"]),
+        **seed(admin, dict.fromkeys(n for sample in SAMPLES for n in sample.needs)),
     }
     seeded: dict[str, list[int]] = {}
     needed = {need for sample in GENERATED for need in sample.needs}
@@ -96,8 +98,8 @@ def test_every_kind_exports_and_is_taken_over_without_a_write(
     assert sim.simulator is not None
     sim.simulator.config.tokens = (TOKEN,)
     headers = {"Authorization": f"Bearer {TOKEN}"}
-    with httpx.Client(base_url=sim.base_url + API, headers=headers) as api:
-        seeded = seed(api)
+    with httpx.Client(base_url=sim.base_url + API, headers=headers) as api, sim.admin() as admin:
+        seeded = make(api, admin)
     outside_a_site = {
         name
         for name, kind in KINDS.items()

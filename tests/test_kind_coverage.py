@@ -25,7 +25,7 @@ from . import (
     test_stations,
     test_template_variables,
 )
-from .kind_samples import NEEDS, SAMPLES
+from .kind_samples import NEEDS, SAMPLES, SEEDED
 
 _PARAMETER = re.compile(r"\{(\w+)\}")
 
@@ -63,7 +63,7 @@ def test_every_kind_has_one_sample_or_a_rhythm_of_its_own() -> None:
     assert set(sampled) - set(KINDS) == set(), "samples of no declared kind"
     assert test_rhythm_all_kinds.SAMPLES is SAMPLES
     for sample in SAMPLES:
-        assert set(sample.needs) <= {"site", *NEEDS}, sample.kind
+        assert set(sample.needs) <= {"site", *NEEDS, *SEEDED}, sample.kind
     # The kinds written through channels, or read only in listings, have a rhythm of their
     # own (the generic one reads and writes the object's own path), and no sample.
     own = [

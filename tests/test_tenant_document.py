@@ -717,3 +717,61 @@ def test_two_evse_numbers_that_are_the_same_number_are_refused() -> None:
             " unique here",
         )
     ]
+
+
+ROAMING = """\
+partners:
+  fleet: {name: Fleet AS}
+roaming_providers:
+  emp:
+    platform_id: 1
+    country_code: NO
+    party_id: EMP
+    partner: fleet
+custom_tariff_filters:
+  fast-dc: {roaming_operator_id: 3700, name: Fast DC, status: enabled, order: 10}
+payment_terminals:
+  kiosk:
+    name: Kiosk
+    terminal_type: Crane
+    integration_id: 1
+    operator_id: 1
+    serial_number: C-1
+    charge_point_id: 90000
+"""
+
+
+def test_roaming_providers_filters_and_terminals_in_a_document() -> None:
+    plan = load(parse(ROAMING))
+    assert plan.problems == []
+    by_name = {n.name: n for n in plan.nodes}
+    assert by_name["roaming_providers/emp"].refs == {"partner_id": "partners/fleet"}
+    # A roaming operator is no object of the document: the filter gives its id (D45).
+    assert by_name["custom_tariff_filters/fast-dc"].args["roaming_operator_id"] == 3700
+    assert by_name["custom_tariff_filters/fast-dc"].parents == {}
+    jsonschema.validate(parse(ROAMING).data, document_schema())
+
+
+def test_a_filter_needs_its_operator_and_a_terminal_its_variant() -> None:
+    text = ROAMING.replace("roaming_operator_id: 3700, ", "").replace(
+        "charge_point_id: 90000", "charge_point_id: 90000\n    merchant_account: m"
+    )
+    assert [(w, m) for w, _, m in problems_of(text)] == [
+        (
+            "custom_tariff_filters.fast-dc.roaming_operator_id",
+            "required: set `roaming_operator_id`, the id of the roaming operator it belongs to",
+        ),
+        (
+            "payment_terminals.kiosk.merchant_account",
+            "`merchant_account` is not a field of a Crane payment terminal (an AdyenCastles one"
+            " has it)",
+        ),
+    ]
+    wrong = ROAMING.replace("roaming_operator_id: 3700", "roaming_operator_id: first")
+    assert [m for _, _, m in problems_of(wrong)] == [
+        "must be the id of the roaming operator it belongs to (a whole number)"
+    ]
+    schema_errors = jsonschema.Draft202012Validator(document_schema()).iter_errors(
+        parse(ROAMING.replace("roaming_operator_id: 3700, ", "")).data
+    )
+    assert any("roaming_operator_id" in e.message for e in schema_errors)

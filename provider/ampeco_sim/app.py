@@ -99,9 +99,12 @@ def dispatch_table() -> dict[Route, Action]:
             "/tax-identification-numbers/v2.0/{taxIdentificationNumber}",
         ),
         (Currencies(), "/currencies/v2.0", "/currencies/v2.0/{currency}"),
-        *catalogued.resources(),
     ):
         table.update(_crud(resource, collection, item))
+    for served, collection, item in catalogued.resources():
+        table.update(_crud(served, collection, item))
+        for action in served.entry.actions:
+            table[("PUT", f"{collection}/{action}")] = getattr(served, action)
     table[("GET", "/settings/v1.0")] = Settings().read
     keys = OcppKeys()
     table[("GET", "/charge-points/v2.0/{chargePoint}/configurations")] = keys.list
@@ -118,12 +121,12 @@ def dispatch_table() -> dict[Route, Action]:
     for by, segment in (("weekDay", "week-day"), ("date", "date")):
         periods = PricePeriods(by)
         table[("GET", f"{rate}/price-periods/{segment}")] = periods.list
-        for method, action in (
+        for method, served_by in (
             ("GET", periods.read),
             ("PUT", periods.update),
             ("DELETE", periods.delete),
         ):
-            table[(method, f"{rate}/price-periods/{segment}/{{{by}}}")] = action
+            table[(method, f"{rate}/price-periods/{segment}/{{{by}}}")] = served_by
     mix = EnergyMix()
     table[("GET", f"{rate}/energy-mix")] = mix.read
     table[("PUT", f"{rate}/energy-mix")] = mix.update
@@ -214,6 +217,8 @@ class Simulator:
         for resource, ops in owned.values():
             resource.follow(ops.get("list"), ops.get("update"), ops.get("read"), ops.get("create"))
             resource.referred_by = referred_by.get(resource.kind, ())
+        #: The resource of each kind, for the admin API.
+        self.resources = {resource.kind: resource for resource, _ in owned.values()}
         self.limiter = RateLimiter(config.rate_limit, config.rate_window)
         self.faults = Faults(config.fault_seed)
         self.log = RequestLog(config.log_size, config.log_bytes)
@@ -464,6 +469,15 @@ class Simulator:
         if route == ("POST", "/_sim/reset"):
             self.reset()
             return Outcome(204)
+        if route == ("POST", "/_sim/roaming-operators"):
+            # D45: roaming operators come from the tenant's roaming connections, which the
+            # simulator has none of; a test brings one in with the fields a read shows.
+            if not isinstance(data, dict):
+                return _json_outcome(422, {"message": "send the operator as a JSON object"})
+            operators = self.resources["roaming_operator"]
+            assert isinstance(operators, catalogued.RoamingOperators)
+            with self.store.transaction() as tx:
+                return _json_outcome(201, {"data": operators.seed(tx, data)})
         return _json_outcome(404, {"message": "Not Found."})
 
 

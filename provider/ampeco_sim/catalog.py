@@ -43,6 +43,13 @@ class Collection:
     #: charge point memberships, D40; a rate's price periods and energy mix, D42; a template's
     #: variables, D43).
     dependents: tuple[str, ...] = ()
+    #: Kinds of the parents in the collection's path, outermost first.
+    parents: tuple[str, ...] = ()
+    #: Fields of which an object gives exactly one, where its variant has them (the reference
+    #: says so in words: a terminal is on a charging zone or on a charge point).
+    exactly_one: tuple[tuple[str, ...], ...] = ()
+    #: Paths under the collection that act on it (``reorder``), each a method of the resource.
+    actions: tuple[str, ...] = ()
 
     @property
     def id_parameter(self) -> str:
@@ -180,7 +187,50 @@ COLLECTIONS: tuple[Collection, ...] = (
         },
         unique=(("idTagUid",),),
     ),
+    Collection(
+        "payment_terminal",
+        *_paths("/payment-terminals/v1.0", "paymentTerminal"),
+        6100,
+        refs={
+            "chargingZoneId": Reference("charging_zone"),
+            "chargePointId": Reference("charge_point"),
+        },
+        filters={"serialNumber": "serialNumber"},
+        unique=(("serialNumber",),),
+        exactly_one=(("chargingZoneId", "chargePointId"),),
+    ),
+    Collection(
+        "roaming_provider",
+        *_paths("/roaming-providers/v2.0", "roamingProvider"),
+        820,
+        refs={"partnerId": Reference("partner")},
+        filters={"platformId": "platformId", "countryCode": "countryCode", "partyId": "partyId"},
+        unique=(("platformId", "countryCode", "partyId"), ("platformId", "hubjectId")),
+        defaults={"role": "EMSP"},
+    ),
+    Collection(
+        "roaming_operator",
+        *_paths("/roaming-operators/v2.0", "roamingOperator"),
+        3700,
+        refs={"partnerId": Reference("partner")},
+        defaults={"role": "CPO", "enabled": True, "cpoSettings": {}},
+    ),
+    Collection(
+        "custom_tariff_filter",
+        *_paths(
+            "/roaming-operators/v2.0/{roamingOperator}/custom-tariff-filters", "customTariffFilter"
+        ),
+        46000,
+        parents=("roaming_operator",),
+        filters={"status": "status"},
+        defaults={"applicableCurrentTypes": []},
+        actions=("reorder",),
+    ),
 )
 
 #: Every catalogued path template.
-PATHS: tuple[str, ...] = tuple(p for c in COLLECTIONS for p in (c.collection, c.item))
+PATHS: tuple[str, ...] = tuple(
+    p
+    for c in COLLECTIONS
+    for p in (c.collection, *(f"{c.collection}/{a}" for a in c.actions), c.item)
+)

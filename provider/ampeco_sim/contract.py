@@ -163,7 +163,7 @@ class Operation:
     @cached_property
     def _write_validator(self) -> Any:
         assert self.body_schema is not None
-        return _writer(_variants_alike(_without_read_only(self.body_schema)))
+        return _writer(_without_read_only(self.body_schema))
 
     @cached_property
     def _read_validators(self) -> dict[str, Any]:
@@ -261,7 +261,7 @@ def _operations(document: Mapping[str, Any]) -> Iterator[Operation]:
             named = {
                 p["name"]: p.get("schema", {})
                 for p in params
-                if p.get("in") == "path" and p.get("schema", {}).get("type") != "integer"
+                if p.get("in") == "path" and _names_no_id(p.get("schema", {}))
             }
             body = op.get("requestBody")
             responses = {
@@ -276,6 +276,13 @@ def _operations(document: Mapping[str, Any]) -> Iterator[Operation]:
                 responses=responses,
                 named=named,
             )
+
+
+def _names_no_id(schema: Mapping[str, Any]) -> bool:
+    """Whether a path parameter is a name rather than an object's id: one with values of its
+    own (an enum, a date, an OCPP key's ``anyOf``). AMPECO's ids are integers, also where the
+    document types one as a plain string (a payment terminal's)."""
+    return schema.get("type") != "integer" and bool({"enum", "format", "anyOf"} & set(schema))
 
 
 def _formats(base: Any) -> Any:
@@ -313,26 +320,105 @@ def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterat
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
+# --- variants: a oneOf of objects (D44) ----------------------------------------------------
+
+
+def object_variants(schema: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+    """The alternatives of a ``oneOf`` (or ``anyOf``) whose every alternative is an object."""
+    alternatives = schema.get("oneOf") or schema.get("anyOf")
+    if not isinstance(alternatives, list) or not alternatives:
+        return None
+    if all(_is_object(a) for a in alternatives):
+        return alternatives
+    return None
+
+
+def _is_object(schema: Any) -> bool:
+    return isinstance(schema, dict) and (
+        schema.get("type") == "object" or bool({"properties", "allOf"} & set(schema))
+    )
+
+
+_DISCRIMINATORS: dict[int, tuple[list[Any], tuple[str, list[Any]] | None]] = {}
+
+
+def discriminator(alternatives: list[dict[str, Any]]) -> tuple[str, list[Any]] | None:
+    """The property every variant has whose values name the variants (its ``enum`` holds
+    their titles; an untitled variant is named by the one value no title takes), with each
+    variant's value; ``None`` when no property does."""
+    cached = _DISCRIMINATORS.get(id(alternatives))
+    if cached is not None and cached[0] is alternatives:
+        return cached[1]
+    found: tuple[str, list[Any]] | None = None
+    titles = [a.get("title") for a in alternatives]
+    shapes = [schema_properties(a) for a in alternatives]
+    for name, prop in shapes[0].items():
+        values = [v for v in (prop.get("enum") or []) if v is not None]
+        spare = [v for v in values if v not in titles]
+        if (
+            all(name in shape for shape in shapes)
+            and len(values) == len(alternatives)
+            and len(spare) == titles.count(None)
+        ):
+            left = iter(spare)
+            found = (name, [t if t is not None else next(left) for t in titles])
+            break
+    _DISCRIMINATORS[id(alternatives)] = (alternatives, found)
+    return found
+
+
+def chosen_variants(alternatives: list[dict[str, Any]], instance: Any) -> list[dict[str, Any]]:
+    """The variant the instance's discriminator value names; without one, every variant (the
+    instance is then one of those it fits)."""
+    named = discriminator(alternatives)
+    if named is not None and isinstance(instance, dict) and instance.get(named[0]) in named[1]:
+        return [alternatives[named[1].index(instance[named[0]])]]
+    return alternatives
+
+
+def _variants(standard: Any) -> Any:
+    """A ``oneOf``/``anyOf`` keyword that reads object variants as D44 says: the instance
+    must fit the variant its discriminator names, or else any one variant; other
+    alternatives keep JSON Schema's reading (``standard``)."""
+
+    def check(validator: Any, alternatives: Any, instance: Any, schema: Any) -> Iterator[Any]:
+        variants = object_variants(schema)
+        if variants is None or variants is not alternatives:
+            yield from standard(validator, alternatives, instance, schema)
+            return
+        chosen = chosen_variants(variants, instance)
+        failures: list[ValidationError] = []
+        for variant in chosen:
+            errors = list(validator.descend(instance, variant))
+            if not errors:
+                return
+            failures += errors
+        if len(chosen) == 1:
+            yield from failures  # the named variant's own errors, field by field
+        else:
+            yield ValidationError(f"{instance!r} fits none of the variants", context=failures)
+
+    return check
+
+
 _KEYWORDS = {"multipleOf": _multiple_of, "pattern": _pattern}
-_Writer = extend(OAS30WriteValidator, _KEYWORDS)
-_Reader = extend(OAS30ReadValidator, _KEYWORDS)
+_WRITE_KEYWORDS = {
+    **_KEYWORDS,
+    "oneOf": _variants(OAS30WriteValidator.VALIDATORS["oneOf"]),
+    "anyOf": _variants(OAS30WriteValidator.VALIDATORS["anyOf"]),
+}
+_READ_KEYWORDS = {
+    **_KEYWORDS,
+    "oneOf": _variants(OAS30ReadValidator.VALIDATORS["oneOf"]),
+    "anyOf": _variants(OAS30ReadValidator.VALIDATORS["anyOf"]),
+}
+_Writer = extend(OAS30WriteValidator, _WRITE_KEYWORDS)
+_Reader = extend(OAS30ReadValidator, _READ_KEYWORDS)
 
 
 def _writer(schema: dict[str, Any]) -> Any:
     """A request validator that also checks formats (date-time, date, time of day, …)."""
     return _Writer(schema, format_checker=WRITE_FORMATS)
-
-
-def _variants_alike(schema: dict[str, Any]) -> dict[str, Any]:
-    """A body that is a ``oneOf`` of object shapes is valid when one of them takes it: the
-    shapes need not exclude each other (a template variable's PATCH ``{"value": …}`` fits
-    both OCPP versions), and the tenant tells them apart by what the object is."""
-    options = schema.get("oneOf")
-    if isinstance(options, list) and all(
-        isinstance(o, dict) and o.get("type") == "object" for o in options
-    ):
-        return {**{k: v for k, v in schema.items() if k != "oneOf"}, "anyOf": options}
-    return schema
 
 
 # --- read-only properties ------------------------------------------------------------------
@@ -358,7 +444,7 @@ def _without_read_only(schema: Any) -> Any:
             }
             out[key] = kept
         elif key == "required" and isinstance(value, list):
-            props = schema.get("properties", {})
+            props = schema_properties(schema)  # a variant requires what its parts declare
             out[key] = [
                 name
                 for name in value
@@ -376,7 +462,7 @@ def _declared_only(value: Any, schema: Any) -> Any:
         return [_declared_only(item, schema["items"]) for item in value]
     if not isinstance(value, dict):
         return value
-    props = schema_properties(schema)
+    props = schema_properties(schema, value)
     open_ended = schema.get("additionalProperties") not in (None, False)
     if not props:
         return value  # a free-form object (a translation map, externalAppData, ...)
@@ -392,12 +478,19 @@ def _declared_only(value: Any, schema: Any) -> Any:
     return out
 
 
-def schema_properties(schema: dict[str, Any]) -> dict[str, Any]:
-    """The properties an object schema declares, its ``allOf`` parts included."""
+def schema_properties(schema: dict[str, Any], instance: Any = None) -> dict[str, Any]:
+    """The properties an object schema declares, its ``allOf`` parts included, and those of
+    its object variants (D44): the one ``instance`` is by its discriminator, else all."""
     props: dict[str, Any] = {}
-    for part in [schema, *schema.get("allOf", [])]:
-        if isinstance(part, dict) and isinstance(part.get("properties"), dict):
-            props.update(part["properties"])
+    if isinstance(schema.get("properties"), dict):
+        props.update(schema["properties"])
+    for part in schema.get("allOf", []):
+        if isinstance(part, dict):
+            props.update(schema_properties(part, instance))
+    variants = object_variants(schema) or []
+    for variant in chosen_variants(variants, instance) if variants else ():
+        for name, prop in schema_properties(variant, instance).items():
+            props.setdefault(name, prop)
     return props
 
 

@@ -30,6 +30,11 @@ from .jsontree import objects
 #   D35, D36    base.py,              include-only relations absent; cursor links first/last null
 #               pagination.py
 #   D37         tariffs.py            a deleted group's base tariff stays
+#   D44         contract.py,          a oneOf of objects: the variant its discriminator names,
+#               catalogued.py         else any it fits; an update keeps an object of its variant
+#   D45         app.py (admin API),   roaming operators are brought in, never created by the API
+#               catalogued.py
+#   D46         catalogued.py         custom tariff filters hold places 1, 2, …; reorder
 
 # D11: charge point network.id unique per tenant; D12: EVSE networkId unique per charge point.
 CHARGE_POINT_NETWORK_ID_UNIQUE: Final = True

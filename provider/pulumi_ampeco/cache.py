@@ -106,6 +106,14 @@ class ReadCache:
             return None
         return fetched if isinstance(fetched, dict) else None
 
+    def all(
+        self, client: AmpecoClient, collection: str, params: Params | None
+    ) -> list[dict[str, Any]]:
+        """Every object of the collection."""
+        entry = self._load(client, collection, params)
+        with entry.lock:
+            return [copy.deepcopy(o) for o in entry.objects.values()]
+
     def find(
         self, client: AmpecoClient, key: Lookup, params: Params | None
     ) -> list[dict[str, Any]]:

@@ -552,6 +552,7 @@ def reference_page(kind: Kind) -> str:
             rows = [_field(n, i, set()) for n, i in model.model_fields.items()]
             python = f"`{TYPES_MODULE}.{model.__name__}Args`"
             lines += [f"### {model.__name__}", "", f"Python: {python}", "", *_table(rows, None), ""]
+    lines += _variants(kind)
     lines += [
         "## Outputs",
         "",
@@ -610,6 +611,41 @@ def _where(kind: Kind) -> str:
         return f"- API: not a collection of its own. {calls}"
     how = " (the whole object)" if kind.update_verb == "PUT" else " (only what changed)"
     return f"- API collection: `{kind.collection}`; updated with {kind.update_verb}{how}"
+
+
+def _variants(kind: Kind) -> list[str]:
+    """The shapes the object may take (a ``oneOf`` in AMPECO's document), each with the
+    arguments it needs and those it also takes."""
+    variants = kind.model.variants
+    if variants is None:
+        return []
+    named = f"by `{variants.discriminator}`" if variants.discriminator else "by its fields"
+    common = set.intersection(*(set(v.required) for v in variants.variants))
+    every = ", ".join(f"`{n}`" for n in variants.variants[0].required if n in common)
+    lines = [
+        "## Variants",
+        "",
+        f"One of these, named {named}; an argument of another variant is refused. Every variant"
+        f" needs {every}.",
+        "",
+        "| variant | also needs | also takes |",
+        "|---|---|---|",
+    ]
+    for variant in variants.variants:
+        needs = [f"`{n}`" for n in variant.required if n not in common]
+        if variant.options:
+            needs.append(
+                " or ".join(
+                    f"{' and '.join(f'`{n}`' for n in o.required)} ({o.title})"
+                    for o in variant.options
+                )
+            )
+        takes = [f"`{n}`" for n in variant.fields if n not in variant.required]
+        lines.append(f"| {variant.title} | {', '.join(needs)} | {', '.join(takes)} |")
+    for group in variants.exactly_one:
+        either = " or ".join(f"`{n}`" for n in group)
+        lines.append(f"\nA variant that takes {either} needs exactly one of them.")
+    return [*lines, ""]
 
 
 def _placement(name: str) -> str:

@@ -8,6 +8,12 @@ enum, whether the create requires it, ``maxLength`` and numeric bounds, and the 
 of its description as the docstring. ``readOnly`` and ``deprecated`` fields are left out.
 Where AMPECO behaves beyond its schema, the kind's declaration says so, not the model.
 
+A create body that is a ``oneOf`` of objects (one shape per terminal type, say) becomes one
+model: the union of the variants' writable fields, required where every variant requires
+them, and the variants as data (``Variants`` of :mod:`.models.base`), which the model checks:
+the variant the discriminator names (a field whose values name the variants), else any the
+body fits.
+
 The document is read from the simulator's package, which ships AMPECO's copy verbatim: the
 generated code is committed, so the provider never reads the document at run time.
 """
@@ -44,7 +50,9 @@ class Spec:
     """One generated model: its class name and the collection whose create (or set) body it is.
 
     ``exclude``: wire names the model leaves out (a relation managed elsewhere, or a body
-    with no fixed shape), each with the reason, which the reference page repeats."""
+    with no fixed shape), each with the reason, which the reference page repeats.
+    ``exactly_one``: wire names of which a body gives exactly one, where the document says
+    so in its descriptions rather than its schema (the kind's quirks give the reason)."""
 
     name: str
     collection: str
@@ -52,6 +60,18 @@ class Spec:
     #: The operation whose body the model is: a create (``post``), or the ``put`` that sets an
     #: object every parent has (an electricity rate's energy mix).
     verb: str = "post"
+    exactly_one: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass
+class _Shape:
+    """An object schema with its ``allOf`` parts merged, and the ``oneOf`` (or ``anyOf``) of
+    objects in it as options."""
+
+    title: str | None
+    properties: dict[str, Any]
+    required: list[str]
+    options: list[_Shape] = field(default_factory=list)
 
 
 #: The generated modules, each with its docstring and models (in dependency order).
@@ -100,8 +120,15 @@ GENERATED: dict[str, tuple[str, tuple[Spec, ...]]] = {
         ),
     ),
     "sites": (
-        "Parking spaces v1.0: the desired state.",
-        (Spec("ParkingSpace", "/parking-spaces/v1.0"),),
+        "Parking spaces v1.0 and payment terminals v1.0: the desired state.",
+        (
+            Spec("ParkingSpace", "/parking-spaces/v1.0"),
+            Spec(
+                "PaymentTerminal",
+                "/payment-terminals/v1.0",
+                exactly_one=(("chargingZoneId", "chargePointId"),),
+            ),
+        ),
     ),
     "content": (
         "FAQs v2.0, downtime period notices v1.0 and charge point and EVSE downtime periods"
@@ -114,6 +141,17 @@ GENERATED: dict[str, tuple[str, tuple[Spec, ...]]] = {
         ),
     ),
     "access": ("ID tags v2.0: the desired state.", (Spec("IdTag", "/id-tags/v2.0"),)),
+    "roaming": (
+        "Roaming providers v2.0 and the custom tariff filters of roaming operators v2.0: the"
+        " desired state.",
+        (
+            Spec("RoamingProvider", "/roaming-providers/v2.0"),
+            Spec(
+                "CustomTariffFilter",
+                "/roaming-operators/v2.0/{roamingOperator}/custom-tariff-filters",
+            ),
+        ),
+    ),
 }
 
 
@@ -156,15 +194,33 @@ class _Writer:
             out["required"] += part.get("required", [])
         return out
 
+    def shape(self, schema: Any) -> _Shape:
+        schema = self.deref(schema)
+        out = _Shape(schema.get("title"), dict(schema.get("properties", {})), [])
+        out.required = list(schema.get("required", []))
+        for part in schema.get("allOf", []):
+            inner = self.shape(part)
+            out.properties.update(inner.properties)
+            out.required += inner.required
+            out.options += inner.options
+        alternatives = schema.get("oneOf") or schema.get("anyOf") or []
+        if alternatives and all(self._is_object(a) for a in alternatives):
+            out.options += [self.shape(a) for a in alternatives]
+        return out
+
+    def _is_object(self, schema: Any) -> bool:
+        schema = self.deref(schema)
+        return schema.get("type") == "object" or bool({"properties", "allOf"} & set(schema))
+
     def model(
         self,
         name: str,
         schema: Any,
         exclude: Mapping[str, str] = {},
         update_requires: tuple[str, ...] = (),
+        exactly_one: tuple[tuple[str, ...], ...] = (),
     ) -> str:
-        schema = self.merged(schema)
-        required = set(schema.get("required", []))
+        variants = self.shape(schema)
         lines = [f"class {name}(AmpecoModel):"]
         if update_requires:
             self.uses_classvar = True
@@ -173,7 +229,18 @@ class _Writer:
                 f"    update_requires: ClassVar[frozenset[str]] = frozenset({{{names}}})",
                 '    """what every PATCH must carry, changed or not (the update schema requires it)"""',
             ]
-        for wire, prop in schema.get("properties", {}).items():
+        if variants.options:
+            properties, required, source = self.union(name, variants, exclude, exactly_one)
+            self.uses_classvar = True
+            self.base_names |= {"Variant", "Variants"}
+            lines += [
+                f"    variants: ClassVar[Variants] = {source}",
+                '    """the shapes the create body may take: one model, checked as one of them"""',
+            ]
+        else:
+            merged = self.merged(schema)
+            properties, required = merged.get("properties", {}), set(merged.get("required", []))
+        for wire, prop in properties.items():
             prop = self.merged(prop)
             if prop.get("readOnly") or prop.get("deprecated") or wire in exclude:
                 continue
@@ -186,6 +253,78 @@ class _Writer:
         self.shapes[shape] = name
         self.classes.append("\n".join(lines))
         return name
+
+    def _writable(self, shape: _Shape, exclude: Mapping[str, str]) -> dict[str, Any]:
+        out = {}
+        for wire, prop in shape.properties.items():
+            merged = self.merged(prop)
+            if not (merged.get("readOnly") or merged.get("deprecated") or wire in exclude):
+                out[wire] = merged
+        return out
+
+    def union(
+        self,
+        name: str,
+        shape: _Shape,
+        exclude: Mapping[str, str],
+        exactly_one: tuple[tuple[str, ...], ...],
+    ) -> tuple[dict[str, Any], set[str], str]:
+        """The fields of every variant, those every variant requires, and the variants as
+        the source of a ``Variants``."""
+        tops = shape.options
+        if shape.properties:  # fields beside the oneOf: every variant has them too
+            tops = [
+                _Shape(o.title, {**shape.properties, **o.properties}, shape.required + o.required)
+                for o in shape.options
+            ]
+            for top, option in zip(tops, shape.options, strict=True):
+                top.options = option.options
+        if any(v.title is None for v in tops):
+            raise ValueError(f"{name}: a variant has no title")
+        titles = [str(v.title) for v in tops]
+        fields: dict[str, Any] = {}
+        for top in tops:
+            for part in (top, *top.options):
+                for wire, prop in self._writable(part, exclude).items():
+                    known = fields.setdefault(wire, prop)
+                    if _essential(known) != _essential(prop):
+                        raise ValueError(f"{name}.{wire}: the variants give it different types")
+        writable = [self._writable(v, exclude) for v in tops]
+        required = set.intersection(
+            *(set(v.required) & set(w) for v, w in zip(tops, writable, strict=True))
+        )
+        # The discriminator: a field of every variant whose values are the variants' titles.
+        discriminator = next(
+            (
+                to_snake(wire)
+                for wire, prop in writable[0].items()
+                if all(wire in w for w in writable)
+                and {v for v in prop.get("enum") or [] if v is not None} == set(titles)
+            ),
+            None,
+        )
+
+        def render(title: str, part: _Shape, options: str = "") -> str:
+            own = self._writable(part, exclude)
+            names = tuple(to_snake(w) for w in own)
+            needs = tuple(to_snake(w) for w in part.required if w in own)
+            return f"Variant({title!r}, {names!r}, {needs!r}{options})"
+
+        rendered = []
+        for title, top in zip(titles, tops, strict=True):
+            options = ", ".join(
+                render(o.title or f"{title} {n}", o) for n, o in enumerate(top.options, 1)
+            )
+            rendered.append(render(title, top, f", options=({options},)" if options else ""))
+        groups = tuple(tuple(to_snake(w) for w in group) for group in exactly_one)
+        unknown = {w for group in exactly_one for w in group} - set(fields)
+        if unknown:
+            raise ValueError(f"{name}: exactly_one names no field: {sorted(unknown)}")
+        noun = re.sub(r"(?<!^)(?=[A-Z])", " ", name).lower()
+        extra = f", discriminator={discriminator!r}" if discriminator else ""
+        extra += f", exactly_one={groups!r}" if groups else ""
+        source = f"Variants({noun!r}, ({', '.join(rendered)},){extra})"
+        return fields, required, source
 
     def field(self, owner: str, wire: str, prop: dict[str, Any], required: bool) -> list[str]:
         snake = to_snake(wire)
@@ -215,6 +354,8 @@ class _Writer:
         for key, arg in (("maxLength", "max_length"), ("minimum", "ge"), ("maximum", "le")):
             if key in prop:
                 out.append(f"{arg}={prop[key]!r}")
+        if "pattern" in prop:
+            out.append(f"pattern={prop['pattern']!r}")
         return out
 
     def type_of(self, owner: str, wire: str, prop: dict[str, Any]) -> tuple[str, bool]:
@@ -269,6 +410,14 @@ class _Writer:
         return f"Literal[{', '.join(json.dumps(v) for v in values)}]"
 
 
+#: What a property says in words only: variants may word one field differently.
+_PROSE = frozenset({"description", "title", "example", "default"})
+
+
+def _essential(prop: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in prop.items() if k not in _PROSE}
+
+
 def _sentence(text: str) -> str:
     """The description's first sentence, on one line, without Markdown emphasis or HTML."""
     plain = re.sub(r"<[^>]*>", " ", str(text)).replace("*", "").replace("`", "")
@@ -314,7 +463,7 @@ def render(module: str, document: Mapping[str, Any] | None = None) -> str:
     for spec in specs:
         schema = body_schema(document, spec.collection, spec.verb)
         requires = patch_requires(document, spec.collection) if spec.verb == "post" else ()
-        writer.model(spec.name, schema, spec.exclude, requires)
+        writer.model(spec.name, schema, spec.exclude, requires, spec.exactly_one)
     imports = ["from __future__ import annotations", ""]
     typing_names = [
         n

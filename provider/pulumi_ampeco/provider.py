@@ -91,6 +91,7 @@ class AmpecoProvider(ResourceProvider):
         runtime.read_cache.forget(self.declaration.collection.split("{")[0])
         runtime.verify_cache.forget(self.declaration.collection.split("{")[0])
         runtime.unclaim(self.declaration.collection.split("{")[0])
+        runtime.ranks.forget(self.declaration.collection.split("{")[0])
         if self.declaration.embedded_in is not None:
             runtime.read_cache.forget(self.declaration.embedded_in.collection)
 
@@ -245,6 +246,8 @@ class AmpecoProvider(ResourceProvider):
         for name, value in managed.items():
             if value is None:
                 body[self.declaration.alias(name)] = None
+        if self.declaration.ordering is not None:  # a rank, set by reordering only (D46)
+            body.pop(self.declaration.alias(self.declaration.ordering.field), None)
         return body
 
     def _state(self, live: Mapping[str, Any], managed: Mapping[str, Any]) -> dict[str, Any]:
@@ -423,9 +426,49 @@ class AmpecoProvider(ResourceProvider):
         body = {key: full[key] for key in (decl.alias(n) for n in sent)}
         return client.update(path, body, "PATCH")
 
+    # --- ranks (D46) --------------------------------------------------------------------------
+
+    def _siblings(self, values: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Every object of the collection as the tenant has it (through the read cache)."""
+        collection = self.declaration.collection_path(values)
+        if runtime.cache_enabled():
+            return runtime.read_cache.all(runtime.client(), collection, self._params())
+        return list(runtime.client().list(collection, self._params()))
+
+    def _in_place(self, id_: str, values: Mapping[str, Any]) -> bool:
+        """Note the program's rank of the object; whether the tenant orders it so too."""
+        ordering = self.declaration.ordering
+        if ordering is None:
+            return True
+        collection = self.declaration.collection_path(values)
+        with runtime.ranks.lock(collection):
+            runtime.ranks.note(collection, int(id_), values.get(ordering.field))
+            live = self._siblings(values)
+            return not runtime.ranks.misplaced(collection, int(id_), live, ordering.field)
+
+    def _rank(self, id_: str, values: Mapping[str, Any]) -> None:
+        """Note the program's rank of the object, and sort the objects met so far with one
+        reorder where the tenant's order differs."""
+        ordering = self.declaration.ordering
+        if ordering is None:
+            return
+        collection = self.declaration.collection_path(values)
+        with runtime.ranks.lock(collection):
+            runtime.ranks.note(collection, int(id_), values.get(ordering.field))
+            moves = runtime.ranks.moves(collection, self._siblings(values), ordering.field)
+            if moves:
+                path = f"{collection}/{ordering.action}"
+                runtime.client().update(path, {ordering.items: moves}, "PUT")
+                runtime.read_cache.forget(collection)  # every place may have moved
+
     # --- create, read, update, delete, diff ----------------------------------------------------
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        created = self._create(props)
+        self._rank(created.id, props)
+        return created
+
+    def _create(self, props: dict[str, Any]) -> CreateResult:
         decl = self.declaration
         resume = props.pop(RESUME, None)
         desired = self._managed(props)
@@ -626,6 +669,9 @@ class AmpecoProvider(ResourceProvider):
             if _normalise(inputs[name], True) == _normalise(managed.get(name), True):
                 inputs[name] = managed[name]
         inputs.update({p: props[p] for p in decl.parent_fields if p in props})
+        rank = decl.ordering.field if decl.ordering is not None else ""
+        if managed.get(rank) is not None and self._in_place(id_, props):
+            inputs[rank] = managed[rank]  # the tenant's place agrees with the program's rank
         if props.get(ADOPT):
             inputs[ADOPT] = props[ADOPT]
         outs = self._outs(id_, inputs, live, props)
@@ -649,6 +695,8 @@ class AmpecoProvider(ResourceProvider):
             return DiffResult(changes=True, replaces=[GONE], delete_before_replace=True)
         visible = self._visible(live, olds)
         changed = self._changed(desired, visible)
+        if decl.ordering is not None and not self._in_place(id_, news):
+            changed.append(decl.ordering.field)
         replaces = [name for name in changed if name in decl.replaces]
         # Recorded inputs that differ from the program, though the tenant already agrees, still
         # make an update (one GET, no write), so the outputs follow the program.
@@ -687,6 +735,7 @@ class AmpecoProvider(ResourceProvider):
             )
         result = self._write(path, self._desired(olds, news), live, olds)
         self._remember(news, result)
+        self._rank(id_, news)
         outs = self._outs(id_, news, result, olds)
         suspicion = Suspicion.from_output(olds.get(MARKER))
         if suspicion is not None:
@@ -696,8 +745,15 @@ class AmpecoProvider(ResourceProvider):
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         decl = self.declaration
-        runtime.client().delete(decl.item_path(id_, props))
-        runtime.read_cache.drop(decl.collection_path(props), int(id_))
+        collection = decl.collection_path(props)
+        if decl.ordering is None:
+            runtime.client().delete(decl.item_path(id_, props))
+            runtime.read_cache.drop(collection, int(id_))
+            return
+        with runtime.ranks.lock(collection):  # the places after it move up
+            runtime.client().delete(decl.item_path(id_, props))
+            runtime.ranks.note(collection, int(id_), None)
+            runtime.read_cache.forget(collection)
 
     def _desired(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
         """The managed fields of the program, and a clearing value for each field (also inside

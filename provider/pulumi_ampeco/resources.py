@@ -79,6 +79,8 @@ __all__ = [
     "CurrencyArgs",
     "CurrencyRate",
     "CurrencyRateArgs",
+    "CustomTariffFilter",
+    "CustomTariffFilterArgs",
     "DowntimePeriodNotice",
     "DowntimePeriodNoticeArgs",
     "ElectricityRate",
@@ -103,6 +105,10 @@ __all__ = [
     "PartnerArgs",
     "PartnerContract",
     "PartnerContractArgs",
+    "PaymentTerminal",
+    "PaymentTerminalArgs",
+    "RoamingProvider",
+    "RoamingProviderArgs",
     "SubscriptionPlan",
     "SubscriptionPlanArgs",
     "Tariff",
@@ -2400,6 +2406,153 @@ class ParkingSpace(AmpecoResource, module="ampeco", name="ParkingSpace"):
         super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
 
 
+# --- PaymentTerminal ------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PaymentTerminalArgs:
+    """The arguments of a PaymentTerminal: a card terminal where drivers pay: on a charge point, in a charging zone, or on the web.
+
+    Required: ``name``, ``integration_id``, ``terminal_type``, ``operator_id``."""
+
+    name: pulumi.Input[str]
+    """name"""
+    integration_id: pulumi.Input[int | str]
+    """integration id"""
+    terminal_type: pulumi.Input[Literal["Payter", "Valina", "Crane", "Ampeco", "Nayax", "Embedded", "Pax", "Windcave", "Web portal", "AdyenCastles", "Printec Castles", "Cardlink Castles"]]
+    """terminal type"""
+    operator_id: pulumi.Input[int | str]
+    """operator id"""
+    charging_zone_id: pulumi.Input[int | str] | None = None
+    """the charging zone the terminal belongs to"""
+    charge_point_id: pulumi.Input[int | str] | None = None
+    """the Charge point the terminal belongs to"""
+    serial_number: pulumi.Input[str] | None = None
+    """serial number"""
+    default_language: pulumi.Input[str] | None = None
+    """default language"""
+    display_text_timeout: pulumi.Input[int] | None = None
+    """display text timeout"""
+    display_text: pulumi.Input[str] | None = None
+    """display text"""
+    external_id: pulumi.Input[str] | None = None
+    """external id"""
+    preauthorize_amount: pulumi.Input[float] | None = None
+    """provide a Pre-authorize amount when the terminal is linked to a single charger"""
+    transaction_timeout: pulumi.Input[int] | None = None
+    """provide a transaction timeout when the terminal is linked to a Location"""
+    network_status: pulumi.Input[Literal["online", "offline", "unknown"]] | None = None
+    """network status"""
+    phone: pulumi.Input[str] | None = None
+    """phone"""
+    present_card_on_stop_session: pulumi.Input[bool] | None = None
+    """present card on stop session"""
+    info: pulumi.Input[TranslatedText] | None = None
+    """info"""
+    terminal_id: pulumi.Input[str] | None = None
+    """this is the Device Number of the relevant Nayax terminal that is set up in the Nayax system"""
+    verification_code: pulumi.Input[str] | None = None
+    """verification code"""
+    merchant_account: pulumi.Input[str] | None = None
+    """unique identifier of the merchant in Adyen's portal"""
+    adyen_api_key: pulumi.Input[str] | None = None
+    """API key to authenticate requests to Adyen (kept secret)"""
+
+
+class PaymentTerminal(AmpecoResource, module="ampeco", name="PaymentTerminal"):
+    """A card terminal where drivers pay: on a charge point, in a charging zone, or on the web (``/payment-terminals/v1.0``)."""
+
+    _kind = "PaymentTerminal"
+    _args_class = PaymentTerminalArgs
+
+    name: pulumi.Output[str]
+    """name"""
+    integration_id: pulumi.Output[int]
+    """integration id"""
+    terminal_type: pulumi.Output[str]
+    """terminal type"""
+    operator_id: pulumi.Output[int]
+    """operator id"""
+    charging_zone_id: pulumi.Output[int | None]
+    """the charging zone the terminal belongs to"""
+    charge_point_id: pulumi.Output[int | None]
+    """the Charge point the terminal belongs to"""
+    serial_number: pulumi.Output[str | None]
+    """serial number"""
+    default_language: pulumi.Output[str | None]
+    """default language"""
+    display_text_timeout: pulumi.Output[int | None]
+    """display text timeout"""
+    display_text: pulumi.Output[str | None]
+    """display text"""
+    external_id: pulumi.Output[str | None]
+    """external id"""
+    preauthorize_amount: pulumi.Output[float | None]
+    """provide a Pre-authorize amount when the terminal is linked to a single charger"""
+    transaction_timeout: pulumi.Output[int | None]
+    """provide a transaction timeout when the terminal is linked to a Location"""
+    network_status: pulumi.Output[str | None]
+    """network status"""
+    phone: pulumi.Output[str | None]
+    """phone"""
+    present_card_on_stop_session: pulumi.Output[bool | None]
+    """present card on stop session"""
+    info: pulumi.Output[list[dict[str, str]] | None]
+    """info"""
+    terminal_id: pulumi.Output[str | None]
+    """this is the Device Number of the relevant Nayax terminal that is set up in the Nayax system"""
+    verification_code: pulumi.Output[str | None]
+    """verification code"""
+    merchant_account: pulumi.Output[str | None]
+    """unique identifier of the merchant in Adyen's portal"""
+    adyen_api_key: pulumi.Output[str | None]
+    """API key to authenticate requests to Adyen"""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: PaymentTerminalArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+        name: pulumi.Input[str],
+        integration_id: pulumi.Input[int | str],
+        terminal_type: pulumi.Input[Literal["Payter", "Valina", "Crane", "Ampeco", "Nayax", "Embedded", "Pax", "Windcave", "Web portal", "AdyenCastles", "Printec Castles", "Cardlink Castles"]],
+        operator_id: pulumi.Input[int | str],
+        charging_zone_id: pulumi.Input[int | str] | None = None,
+        charge_point_id: pulumi.Input[int | str] | None = None,
+        serial_number: pulumi.Input[str] | None = None,
+        default_language: pulumi.Input[str] | None = None,
+        display_text_timeout: pulumi.Input[int] | None = None,
+        display_text: pulumi.Input[str] | None = None,
+        external_id: pulumi.Input[str] | None = None,
+        preauthorize_amount: pulumi.Input[float] | None = None,
+        transaction_timeout: pulumi.Input[int] | None = None,
+        network_status: pulumi.Input[Literal["online", "offline", "unknown"]] | None = None,
+        phone: pulumi.Input[str] | None = None,
+        present_card_on_stop_session: pulumi.Input[bool] | None = None,
+        info: pulumi.Input[TranslatedText] | None = None,
+        terminal_id: pulumi.Input[str] | None = None,
+        verification_code: pulumi.Input[str] | None = None,
+        merchant_account: pulumi.Input[str] | None = None,
+        adyen_api_key: pulumi.Input[str] | None = None,
+    ) -> None: ...
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
+
+
 # --- Faq ------------------------------------------------------------------------------------------
 
 
@@ -2737,6 +2890,168 @@ class IdTag(AmpecoResource, module="ampeco", name="IdTag"):
         user_id: pulumi.Input[int | str] | None = None,
         external_id: pulumi.Input[str] | None = None,
         partner_id: pulumi.Input[int | str] | None = None,
+    ) -> None: ...
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
+
+
+# --- RoamingProvider ------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RoamingProviderArgs:
+    """The arguments of a RoamingProvider: an e-mobility service provider whose drivers charge here through a roaming platform.
+
+    Required: ``platform_id``."""
+
+    platform_id: pulumi.Input[int | str]
+    """platform id"""
+    business_name: pulumi.Input[str] | None = None
+    """business name"""
+    partner_id: pulumi.Input[int | str] | None = None
+    """partner id"""
+    hubject_id: pulumi.Input[str] | None = None
+    """hubject id"""
+    country_code: pulumi.Input[str] | None = None
+    """the code provided during the token exchange process"""
+    party_id: pulumi.Input[str] | None = None
+    """ID of the Operator or Provider of roaming"""
+
+
+class RoamingProvider(AmpecoResource, module="ampeco", name="RoamingProvider"):
+    """An e-mobility service provider whose drivers charge here through a roaming platform (``/roaming-providers/v2.0``)."""
+
+    _kind = "RoamingProvider"
+    _args_class = RoamingProviderArgs
+
+    platform_id: pulumi.Output[int]
+    """platform id"""
+    business_name: pulumi.Output[str | None]
+    """business name"""
+    partner_id: pulumi.Output[int | None]
+    """partner id"""
+    hubject_id: pulumi.Output[str | None]
+    """hubject id"""
+    country_code: pulumi.Output[str | None]
+    """the code provided during the token exchange process"""
+    party_id: pulumi.Output[str | None]
+    """ID of the Operator or Provider of roaming"""
+    role: pulumi.Output[str]
+    """the provider's role on the platform"""
+    last_updated_at: pulumi.Output[str]
+    """when the tenant last changed the object (ISO 8601)"""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: RoamingProviderArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+        platform_id: pulumi.Input[int | str],
+        business_name: pulumi.Input[str] | None = None,
+        partner_id: pulumi.Input[int | str] | None = None,
+        hubject_id: pulumi.Input[str] | None = None,
+        country_code: pulumi.Input[str] | None = None,
+        party_id: pulumi.Input[str] | None = None,
+    ) -> None: ...
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # AmpecoResource takes both forms
+
+
+# --- CustomTariffFilter ---------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CustomTariffFilterArgs:
+    """The arguments of a CustomTariffFilter: a rule that picks EVSEs of a roaming operator for a custom tariff.
+
+    Required: ``roaming_operator_id``, ``name``, ``status``."""
+
+    roaming_operator_id: pulumi.Input[int | str]
+    """id of the RoamingOperator it belongs to (changing it replaces the CustomTariffFilter)"""
+    name: pulumi.Input[str]
+    """name"""
+    status: pulumi.Input[Literal["enabled", "disabled"]]
+    """status"""
+    country_code: pulumi.Input[str] | None = None
+    """ISO 3166-1 alpha-2 country code"""
+    applicable_current_types: pulumi.Input[Sequence[pulumi.Input[Literal["AC", "DC"]]]] | None = None
+    """array of current types (AC, DC) that this filter applies to, pass an empty array to clear all current type restrictions"""
+    power_below_kw: pulumi.Input[float] | None = None
+    """filter EVSEs with power below specified kW value"""
+    evse_id_prefix: pulumi.Input[str] | None = None
+    """filter EVSEs whose IDs start with specified prefix(es)"""
+    order: pulumi.Input[int] | None = None
+    """position of the tariff filter in the ordering sequence"""
+
+
+class CustomTariffFilter(AmpecoResource, module="ampeco", name="CustomTariffFilter"):
+    """A rule that picks EVSEs of a roaming operator for a custom tariff (``/roaming-operators/v2.0/{roaming_operator_id}/custom-tariff-filters``)."""
+
+    _kind = "CustomTariffFilter"
+    _args_class = CustomTariffFilterArgs
+
+    roaming_operator_id: pulumi.Output[int]
+    """id of the RoamingOperator it belongs to"""
+    name: pulumi.Output[str]
+    """name"""
+    status: pulumi.Output[str]
+    """status"""
+    country_code: pulumi.Output[str | None]
+    """ISO 3166-1 alpha-2 country code"""
+    applicable_current_types: pulumi.Output[list[str] | None]
+    """array of current types (AC, DC) that this filter applies to, pass an empty array to clear all current type restrictions"""
+    power_below_kw: pulumi.Output[float | None]
+    """filter EVSEs with power below specified kW value"""
+    evse_id_prefix: pulumi.Output[str | None]
+    """filter EVSEs whose IDs start with specified prefix(es)"""
+    order: pulumi.Output[int | None]
+    """position of the tariff filter in the ordering sequence"""
+    created_at: pulumi.Output[str]
+    """when the object was created (ISO 8601)"""
+    updated_at: pulumi.Output[str]
+    """when the tenant last changed the filter"""
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: CustomTariffFilterArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool | int | Adopt = False,
+        roaming_operator_id: pulumi.Input[int | str],
+        name: pulumi.Input[str],
+        status: pulumi.Input[Literal["enabled", "disabled"]],
+        country_code: pulumi.Input[str] | None = None,
+        applicable_current_types: pulumi.Input[Sequence[pulumi.Input[Literal["AC", "DC"]]]] | None = None,
+        power_below_kw: pulumi.Input[float] | None = None,
+        evse_id_prefix: pulumi.Input[str] | None = None,
+        order: pulumi.Input[int] | None = None,
     ) -> None: ...
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 from . import config
 from .cache import ReadCache
 from .client import AmpecoClient
+from .ordering import Ranks
 
 #: Stack config keys read from the engine's configuration.
 KEYS = tuple(s.config_key for s in config.SETTINGS)
@@ -29,6 +30,8 @@ read_cache = ReadCache()
 #: Collections read by ``check`` to see that an id names the object a program describes: apart
 #: from ``read_cache``, so the listings a preview takes never stand in for an up's reads.
 verify_cache = ReadCache()
+#: The program's ranks of ranked objects met during this operation (D46).
+ranks = Ranks()
 
 
 def configure(values: Mapping[str, object]) -> None:

@@ -11,14 +11,14 @@ import copy
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, ClassVar, NoReturn
 
 from ..catalog import Reference
 from ..contract import Operation, schema_properties
 from ..errors import ApiError, Conflict, FieldErrors, Invalid, NotFound
 from ..pagination import ListingRequest, Selection, cursor_page, page_page
-from ..store import Row, Tx
+from ..store import Row, Tx, iso
 
 #: A filter turns the (validated) query value into an SQL condition and its parameters.
 Filter = Callable[[Any], tuple[str, list[Any]]]
@@ -112,6 +112,19 @@ def updated_before(value: Any) -> tuple[str, list[Any]]:
     return "updated_ts <= ?", [_epoch(value)]
 
 
+def created_after(value: Any) -> tuple[str, list[Any]]:
+    return "created_at >= ?", [_stamp(value)]
+
+
+def created_before(value: Any) -> tuple[str, list[Any]]:
+    return "created_at <= ?", [_stamp(value)]
+
+
+def _stamp(value: Any) -> str:
+    """A date-time as the store writes ``created_at`` (UTC, seconds), so text compares."""
+    return iso(datetime.fromtimestamp(_epoch(value), timezone.utc))
+
+
 _RFC3339 = re.compile(
     r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})[Tt ](?P<time>[0-9]{2}:[0-9]{2}:[0-9]{2})"
     r"(?:\.(?P<fraction>[0-9]+))?(?P<zone>[Zz]|[+-][0-9]{2}:[0-9]{2})?"
@@ -135,6 +148,10 @@ def _epoch(value: Any) -> int:
 TIME_FILTERS: dict[str, Filter] = {
     "lastUpdatedAfter": updated_after,
     "lastUpdatedBefore": updated_before,
+}
+CREATED_FILTERS: dict[str, Filter] = {
+    "createdAfter": created_after,
+    "createdBefore": created_before,
 }
 
 
@@ -255,6 +272,8 @@ class Resource:
     #: The row's timestamps the read shows (``createdAt``, ``lastUpdatedAt``, ``updatedAt``), as
     #: the served document's read response declares them (:meth:`follow`).
     row_times: tuple[str, ...] = ()
+    #: The status of a create's answer, as the served document's create documents it.
+    created: str = "201"
 
     def follow(
         self,
@@ -265,7 +284,9 @@ class Resource:
     ) -> None:
         """Take from the resource's operations what it does not set itself: the pagination
         (``cursor`` and ``page`` among the listing's query parameters), the update mode (PUT
-        or PATCH), and the timestamps its read shows."""
+        or PATCH), the timestamps its read shows and its create's status."""
+        if create is not None:
+            self.created = next((s for s in create.responses if s.startswith("2")), "201")
         if read is not None:
             data = data_schema(read, "200")
             shown = set(read_properties(read))
@@ -308,6 +329,14 @@ class Resource:
     def after_create(self, tx: Tx, row: Row) -> Row:
         return row
 
+    def after_update(self, tx: Tx, row: Row, body: dict[str, Any]) -> Row:
+        """Carry out what an update of ``body`` does beyond storing it."""
+        return row
+
+    def shown_defaults(self, row: Row) -> dict[str, Any]:
+        """What the read shows for the object's fields never written."""
+        return self.defaults
+
     def before_delete(self, tx: Tx, row: Row) -> None:
         """Refuse a delete with :meth:`refuse_delete` or :meth:`refuse_delete_while_used`."""
 
@@ -343,7 +372,7 @@ class Resource:
         # The id leads, as in AMPECO's responses; server-managed values win over stored ones.
         out = {
             "id": row.id,
-            **copy.deepcopy(self.defaults),
+            **copy.deepcopy(self.shown_defaults(row)),
             **copy.deepcopy(row.body),
             **self.server_fields(tx, row),
         }
@@ -408,7 +437,7 @@ class Resource:
         parent_id = self.body_parent(body, parent_id)
         row = tx.insert(self.kind, self.stored(body, None), parent_id)
         row = self.after_create(tx, row)
-        return Response(201, {"data": self._shown(tx, req, row, "201")})
+        return Response(int(self.created), {"data": self._shown(tx, req, row, self.created)})
 
     def read(self, tx: Tx, req: Request) -> Response:
         row = self.load(tx, req)
@@ -418,7 +447,7 @@ class Resource:
         row = self.load(tx, req)
         body = {k: v for k, v in req.body.items() if k not in self.create_only}
         self._validate(tx, body, row, row.parent_id)
-        row = tx.update(row, self.stored(body, row))
+        row = self.after_update(tx, tx.update(row, self.stored(body, row)), body)
         return Response(200, {"data": self._shown(tx, req, row, "200")})
 
     def stored(self, body: dict[str, Any], row: Row | None) -> dict[str, Any]:

@@ -1,16 +1,26 @@
 """The resources of :mod:`..catalog`: the generic resource driven by a catalogue entry, and
-the few behaviours an entry cannot say as data (a downtime period's server fields)."""
+the few behaviours an entry cannot say as data (a downtime period's server fields, a
+terminal's, a roaming operator's switch, the order of tariff filters)."""
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
 from ..catalog import COLLECTIONS, Collection
-from ..contract import Operation, schema_properties
-from ..errors import FieldErrors
+from ..contract import Operation, object_variants, schema_properties
+from ..errors import FieldErrors, Invalid
 from ..store import Row, Tx
-from .base import Filter, Resource, eq, read_properties
+from .base import (
+    CREATED_FILTERS,
+    Filter,
+    Request,
+    Resource,
+    Response,
+    data_schema,
+    eq,
+)
 
 
 class Catalogued(Resource):
@@ -19,6 +29,10 @@ class Catalogued(Resource):
     entry: ClassVar[Collection]
     #: Top-level fields holding a date-time (D38), from the create schema.
     date_times: tuple[str, ...] = ()
+    #: The create operation, whose body an object of variants keeps fitting (D44).
+    creating: Operation | None = None
+    #: The read's object schema, whose variant says what an object of variants shows (D44).
+    showing: dict[str, Any] | None = None
 
     def follow(
         self,
@@ -27,11 +41,30 @@ class Catalogued(Resource):
         read: Operation | None = None,
         create: Operation | None = None,
     ) -> None:
-        """Also: what a read shows for a field never written, from the document: the create
-        schema's ``default``, else ``null`` where the read schema allows it."""
-        super().follow(listing, update, read)
-        shown = read_properties(read)
-        written = schema_properties(create.body_schema or {}) if create is not None else {}
+        """Also: what a read shows for a field never written (see :meth:`derived`)."""
+        super().follow(listing, update, read, create)
+        self.creating = create
+        data = data_schema(read, "200") if read is not None else None
+        self.showing = data if isinstance(data, dict) else None
+        # Each catalogued resource is a class of its own (see ``catalogued``).
+        type(self).defaults = self.derived(None)
+        written = self._written(None)
+        self.date_times = tuple(
+            name
+            for name, prop in written.items()
+            if isinstance(prop, dict) and prop.get("format") == "date-time"
+        )
+
+    def _written(self, body: Any) -> dict[str, Any]:
+        schema = self.creating.body_schema if self.creating is not None else None
+        return schema_properties(schema, body) if schema else {}
+
+    def derived(self, body: Any) -> dict[str, Any]:
+        """What a read shows for a field never written, from the document: the create schema's
+        ``default``, else ``null`` where the read schema allows it; for an object of variants,
+        those of its variant (``body``)."""
+        shown = schema_properties(self.showing, body) if self.showing is not None else {}
+        written = self._written(body)
         derived: dict[str, Any] = {}
         for name, prop in shown.items():
             if name == "id" or name in self.row_times or not isinstance(prop, dict):
@@ -41,13 +74,15 @@ class Catalogued(Resource):
                 derived[name] = given["default"]
             elif prop.get("nullable"):
                 derived[name] = None
-        # Each catalogued resource is a class of its own (see ``catalogued``).
-        type(self).defaults = {**derived, **self.entry.defaults}
-        self.date_times = tuple(
-            name
-            for name, prop in written.items()
-            if isinstance(prop, dict) and prop.get("format") == "date-time"
-        )
+        return {**derived, **self.entry.defaults}
+
+    def _variants(self) -> bool:
+        """Whether the create body is a ``oneOf`` of objects (D44)."""
+        schema = self.creating.body_schema if self.creating is not None else None
+        return schema is not None and object_variants(schema) is not None
+
+    def shown_defaults(self, row: Row) -> dict[str, Any]:
+        return self.derived(row.body) if self._variants() else self.defaults
 
     def cascade(self, tx: Tx, row: Row) -> None:
         super().cascade(tx, row)
@@ -56,12 +91,16 @@ class Catalogued(Resource):
                 tx.delete(kind, child.id)
 
     def stored(self, body: dict[str, Any], row: Row | None) -> dict[str, Any]:
-        """D38: date-times are kept (and shown) in UTC with an explicit offset."""
+        """D38: date-times are kept (and shown) in UTC with an explicit offset. D44: an
+        object of variants keeps the fields of its variant only."""
         out = super().stored(body, row)
         for name in self.date_times:
             value = out.get(name)
             if isinstance(value, str):
                 out[name] = _utc(value)
+        if self._variants():
+            own = self._written(out)
+            out = {name: value for name, value in out.items() if name in own}
         return out
 
     def check(
@@ -69,6 +108,23 @@ class Catalogued(Resource):
     ) -> FieldErrors:
         errors: FieldErrors = {}
         merged = {**(row.body if row is not None else {}), **body}
+        if row is not None and self._variants() and self.creating is not None:
+            # D44: what an update leaves is still an object of its (perhaps new) variant.
+            errors.update(self.creating.validate_body(self.stored(body, row)))
+        own = self._written(merged)
+        for group in self.entry.exactly_one:
+            if not all(name in own for name in group):
+                continue
+            named = [name for name in group if merged.get(name) is not None]
+            first, second = group[0], group[1]
+            if not named:
+                errors.setdefault(first, []).append(
+                    f"The {_words(first)} field is required when {_words(second)} is not present."
+                )
+            for name in named[1:]:
+                errors.setdefault(name, []).append(
+                    f"The {_words(name)} field prohibits {_words(named[0])} from being present."
+                )
         for fields in self.entry.unique:
             if not any(name in body for name in fields):
                 continue
@@ -161,23 +217,144 @@ class DowntimePeriods(Catalogued):
         return tx.get("charge_point", id_) if isinstance(id_, int) else None
 
 
+class PaymentTerminals(Catalogued):
+    """Payment terminals: what the tenant sets on a terminal of the types that show it (an
+    access token, the Android bundle it should run, its monitoring and kiosk flags)."""
+
+    def server_fields(self, tx: Tx, row: Row) -> dict[str, Any]:
+        out = super().server_fields(tx, row)
+        shown = schema_properties(self.showing, row.body) if self.showing is not None else {}
+        values = {
+            "adminToken": f"terminal-{row.id:08d}",
+            "bundle": {
+                "version": "1.0.0",
+                "downloadUrl": f"https://bundles.example.com/terminal-{row.id}/1.0.0.zip",
+            },
+            "networkStatusMonitoringEnabled": False,
+        }
+        if row.body.get("chargePointId") is not None:  # omitted for zone terminals
+            values["kioskModeEnabled"] = False
+        return {**out, **{name: v for name, v in values.items() if name in shown}}
+
+
+class RoamingOperators(Catalogued):
+    """Roaming operators (D45): a PATCH of the deprecated ``partnerId`` turns the operator on
+    (a partner) or off (``null``), as the reference says; settings left unset show their
+    documented defaults."""
+
+    nested_defaults: ClassVar[dict[str, dict[str, Any]]] = {
+        "cpoSettings": {
+            "cpoQrcodePrefix": None,
+            "manualEvseManagement": False,
+            "applyCustomTariffsToEvsesWithRoamingTariff": False,
+            "sendsPeriodicMeterUpdates": True,
+            "externalTariffIntegration": None,
+            "threatEvseStatusUnknownAs": "unavailable",
+            "phaseAcPowerFormula": "amperage_voltage_3",
+        }
+    }
+
+    def stored(self, body: dict[str, Any], row: Row | None) -> dict[str, Any]:
+        out = super().stored(body, row)
+        if "partnerId" in body and "enabled" not in body:
+            out["enabled"] = body["partnerId"] is not None
+        return out
+
+    def seed(self, tx: Tx, body: dict[str, Any]) -> dict[str, Any]:
+        """A roaming operator as a roaming connection brings it (the admin API's seed)."""
+        shown = schema_properties(self.showing) if self.showing is not None else {}
+        kept = {k: copy.deepcopy(v) for k, v in body.items() if k in shown and k != "id"}
+        return self.render(tx, tx.insert(self.kind, kept))
+
+
+class CustomTariffFilters(Catalogued):
+    """A roaming operator's custom tariff filters, ranked 1, 2, … by ``order`` (D46): a filter
+    created without one goes last; one given a taken place (on create or PATCH) takes it, the
+    others moving down to make room; a delete closes the gap; ``reorder`` puts the filters it
+    names at their places, the others keeping their order in the places left."""
+
+    filters: ClassVar[dict[str, Filter]] = CREATED_FILTERS
+
+    def _ranked(self, tx: Tx, parent_id: int | None) -> list[Row]:
+        rows = tx.children(self.kind, parent_id) if parent_id is not None else []
+        return sorted(rows, key=lambda r: (r.body.get("order", len(rows) + 1), r.id))
+
+    def _rank(self, tx: Tx, rows: list[Row]) -> None:
+        for place, row in enumerate(rows, 1):
+            if row.body.get("order") != place:
+                tx.update(row, {**row.body, "order": place})
+
+    def _place(self, tx: Tx, row: Row, wanted: Any) -> Row:
+        others = [r for r in self._ranked(tx, row.parent_id) if r.id != row.id]
+        at = min(max(wanted, 1), len(others) + 1) - 1 if isinstance(wanted, int) else len(others)
+        self._rank(tx, [*others[:at], row, *others[at:]])
+        return tx.get(self.kind, row.id) or row
+
+    def after_create(self, tx: Tx, row: Row) -> Row:
+        return self._place(tx, row, row.body.get("order"))
+
+    def after_update(self, tx: Tx, row: Row, body: dict[str, Any]) -> Row:
+        return self._place(tx, row, body["order"]) if "order" in body else row
+
+    def delete(self, tx: Tx, req: Request) -> Response:
+        row = self.load(tx, req)
+        response = super().delete(tx, req)
+        self._rank(tx, self._ranked(tx, row.parent_id))
+        return response
+
+    def reorder(self, tx: Tx, req: Request) -> Response:
+        ranked = self._ranked(tx, self.parent_id(tx, req))
+        by_id = {r.id: r for r in ranked}
+        moves: list[dict[str, Any]] = req.body["filters"]
+        errors: FieldErrors = {}
+        seen: dict[str, set[int]] = {"id": set(), "order": set()}
+        for index, move in enumerate(moves):
+            for name in ("id", "order"):
+                if move[name] in seen[name]:
+                    errors.setdefault(f"filters.{index}.{name}", []).append(
+                        f"The filters.{index}.{name} field has a duplicate value."
+                    )
+                seen[name].add(move[name])
+            if move["id"] not in by_id:
+                errors.setdefault(f"filters.{index}.id", []).append(
+                    f"The selected filters.{index}.id is invalid."
+                )
+            if move["order"] > len(ranked):
+                errors.setdefault(f"filters.{index}.order", []).append(
+                    f"The filters.{index}.order must not be greater than {len(ranked)}."
+                )
+        if errors:
+            raise Invalid(errors)
+        placed = {move["order"]: by_id[move["id"]] for move in moves}
+        rest = iter(r for r in ranked if r.id not in seen["id"])
+        self._rank(tx, [placed.get(place) or next(rest) for place in range(1, len(ranked) + 1)])
+        return Response(200, {"message": "Order updated successfully"})
+
+
 #: Entries whose resource adds behaviour to the generic one.
 _SPECIAL: dict[str, tuple[type[Catalogued], dict[str, Any]]] = {
     "charge_point_downtime_period": (DowntimePeriods, {"station": "chargePoint"}),
     "evse_downtime_period": (DowntimePeriods, {"station": "evse"}),
+    "payment_terminal": (PaymentTerminals, {}),
+    "roaming_operator": (RoamingOperators, {}),
+    "custom_tariff_filter": (CustomTariffFilters, {}),
 }
 
 
 def catalogued(entry: Collection) -> Catalogued:
     """The resource serving a catalogue entry."""
     base, extra = _SPECIAL.get(entry.kind, (Catalogued, {}))
-    filters: dict[str, Filter] = {name: eq(field) for name, field in entry.filters.items()}
+    filters: dict[str, Filter] = {
+        **base.filters,
+        **{name: eq(field) for name, field in entry.filters.items()},
+    }
     name = "".join(part.capitalize() for part in entry.kind.split("_"))
     attributes = {
         "kind": entry.kind,
         "entry": entry,
         "filters": filters,
         "refs": entry.refs,
+        "parents": entry.parents,
         **extra,
     }
     cls = type(name, (base,), {**attributes, "id_parameter": entry.id_parameter})

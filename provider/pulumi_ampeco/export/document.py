@@ -81,8 +81,15 @@ def _readable(value: Any) -> Any:
 def arguments(
     kind: Kind, live: Mapping[str, Any], dropped: list[str], where: str
 ) -> dict[str, Any]:
-    """The program's arguments that reproduce ``live`` (its own fields, no parents)."""
+    """The program's arguments that reproduce ``live`` (its own fields, no parents; of an
+    object of variants, those of its variant)."""
     picked = _project(kind.model, live)
+    variants = kind.model.variants
+    named = variants.discriminator if variants is not None else None
+    chosen = variants.chosen({named: picked.get(kind.alias(named))}) if variants and named else None
+    if chosen is not None:
+        own = {wire_path(kind.model, name) for name in chosen.every_field}
+        picked = {wire: value for wire, value in picked.items() if wire in own}
     try:
         state = kind.model.model_validate(picked).to_state()
     except pydantic.ValidationError as exc:
@@ -293,6 +300,8 @@ def build(
                 if ids:
                     entry["tariff_ids"] = ids
             _refer(b, kind, entry)
+            # A parent the document holds no objects of is given by id (a roaming operator).
+            entry = {**{p.field: obj[to_camel(p.field)] for p in kind.given_parents}, **entry}
             if name == "Location":
                 _site(b, entry, id_, key)
             else:
@@ -318,7 +327,7 @@ def build(
 #: The arguments that refer to another object by its id (``tax_id``, ``tariff_ids``, …).
 _ID_REFERENCES = frozenset(
     ref.id_field.rsplit(".", 1)[-1] for section in SECTIONS.values() for ref in section.refs
-)
+) | {parent.field for kind in KINDS.values() for parent in kind.given_parents}
 
 
 def _holds_id(value: Any) -> bool:

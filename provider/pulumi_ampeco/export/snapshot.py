@@ -1,7 +1,8 @@
 """A tenant read for export: every object of the chosen kinds, by listings only.
 
 Pages of 100; connectors come with their EVSEs (``include[]=connectors``); charging zones are
-listed once per location. No write is ever sent.
+listed once per location, a roaming operator's tariff filters once per operator. No write is
+ever sent.
 """
 
 from __future__ import annotations
@@ -21,18 +22,19 @@ Progress = Callable[[str, int], None]
 
 #: The kinds of a site, read location by location: a location and what it holds.
 SITE_KINDS = ("Location", "ChargingZone", "ChargePoint", "Evse", "Connector")
-#: The kinds read by listing their collection: every exported kind outside a site without a
-#: parent, in declaration order.
+#: The kinds read by listing their collection: every exported kind outside a site whose
+#: parents (if any) are no kinds here (a roaming operator's filters, listed operator by
+#: operator), in declaration order.
 LISTED_KINDS = tuple(
     name
     for name, kind in KINDS.items()
-    if name not in SITE_KINDS and kind.exported and not kind.parents
+    if name not in SITE_KINDS and kind.exported and len(kind.given_parents) == len(kind.parents)
 )
 #: The kinds read parent by parent, after their parents (a circuit's charge points).
 NESTED_KINDS = tuple(
     name
     for name, kind in KINDS.items()
-    if name not in SITE_KINDS and kind.exported and kind.parents
+    if name not in SITE_KINDS and kind.exported and name not in LISTED_KINDS
 )
 
 
@@ -87,7 +89,10 @@ def read(
     if "Tariff" in wanted:
         wanted.add("TariffGroup")  # to know each group's base tariff, even in a slice
     for name in LISTED_KINDS:
-        if name in wanted:
+        if name in wanted and KINDS[name].given_parents:
+            _under_parents(client, KINDS[name], snap.of(name))
+            report(name, len(snap.of(name)))
+        elif name in wanted:
             listing(name, KINDS[name].collection)
     for name in NESTED_KINDS:
         if name in wanted:
@@ -143,6 +148,17 @@ def _children(client: AmpecoClient, snap: Snapshot, kind: Kind) -> None:
         for obj in client.list(path):
             if kind.channel is None or not kind.channel.empty(obj):
                 into[int(obj["id"])] = {**obj, to_camel(parent.field): parent_id}
+
+
+def _under_parents(client: AmpecoClient, kind: Kind, into: dict[int, dict[str, Any]]) -> None:
+    """The objects of a kind whose parents are no kind here (a roaming operator's filters):
+    the parents' listing, then each parent's collection; each object with its parent's id."""
+    (parent,) = kind.given_parents
+    assert parent.collection is not None
+    for owner in client.list(parent.collection):
+        path = kind.collection_path({parent.field: owner["id"]})
+        for obj in client.list(path):
+            into[int(obj["id"])] = {**obj, to_camel(parent.field): int(owner["id"])}
 
 
 def _only(snap: Snapshot, kinds: set[str]) -> Snapshot:

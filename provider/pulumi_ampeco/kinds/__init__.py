@@ -15,10 +15,11 @@ from . import (
     energy,
     fleet,
     locations,
+    roaming,
     sites,
     tariffs,
 )
-from .declaration import Embedding, Key, Kind, Output, Parent, Ref, Section, wire_path
+from .declaration import Embedding, Key, Kind, Ordering, Output, Parent, Ref, Section, wire_path
 
 KINDS: dict[str, Kind] = {
     kind.name: kind
@@ -33,6 +34,7 @@ KINDS: dict[str, Kind] = {
         *sites.KINDS,
         *content.KINDS,
         *access.KINDS,
+        *roaming.KINDS,
     )
 }
 for _kind in KINDS.values():
@@ -54,6 +56,7 @@ __all__ = [
     "Embedding",
     "Key",
     "Kind",
+    "Ordering",
     "Output",
     "Parent",
     "Ref",

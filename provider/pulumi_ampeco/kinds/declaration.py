@@ -65,10 +65,27 @@ CREATED_AT = Output("createdAt", str, "when the object was created (ISO 8601)")
 
 @dataclass(frozen=True)
 class Parent:
-    """An enclosing object whose id is part of the collection path (``{location_id}``)."""
+    """An enclosing object whose id is part of the collection path (``{location_id}``).
+
+    ``collection``: where such parents are listed, for a parent that is no kind here (a
+    roaming operator comes from the tenant's roaming connections, never from a program): a
+    tenant document then gives its id as an argument instead of nesting the object in it, and
+    an export lists the parents to reach their objects."""
 
     field: str
     kind: str
+    collection: str | None = None
+
+
+@dataclass(frozen=True)
+class Ordering:
+    """A field that ranks the objects of one collection (a tariff filter's ``order``): the
+    program's values are compared and applied relatively, through the collection's reorder
+    action (``action``, a PUT whose body lists ``{id, order}`` under ``items``), D46."""
+
+    field: str
+    action: str
+    items: str
 
 
 @dataclass(frozen=True)
@@ -195,6 +212,8 @@ class Kind:
     #: Whether the API reads one object (``GET …/{id}``); where not (a template's variables),
     #: an object is read from its collection's listing.
     item_reads: bool = True
+    #: How the objects are ordered among their siblings, where they are (D45).
+    ordering: Ordering | None = None
     #: Server behaviour a user should know, each citing ``docs/decisions.md`` where it is one.
     quirks: tuple[str, ...] = ()
     section: Section | None = None
@@ -208,12 +227,14 @@ class Kind:
         if required - self.always_send:
             object.__setattr__(self, "always_send", self.always_send | required)
         if self.section is not None:
-            # The section knows its kind, and the nesting fills the collection's parents too.
+            # The section knows its kind, and the nesting fills the collection's parents too
+            # (those that are objects of the document).
+            nested = (p.field for p in self.parents if p.collection is None)
             section = dataclasses.replace(
                 self.section,
                 kind=self.name,
                 keyed=self.section.keyed and not self.section.single,
-                parent_fields=(*self.section.parent_fields, *self.parent_fields),
+                parent_fields=(*self.section.parent_fields, *nested),
             )
             object.__setattr__(self, "section", section)
 
@@ -222,6 +243,11 @@ class Kind:
     @property
     def parent_fields(self) -> tuple[str, ...]:
         return tuple(p.field for p in self.parents)
+
+    @property
+    def given_parents(self) -> tuple[Parent, ...]:
+        """Parents that are no objects of a tenant document: it gives their ids."""
+        return tuple(p for p in self.parents if p.collection is not None)
 
     @property
     def replaces(self) -> frozenset[str]:
@@ -269,6 +295,7 @@ class Kind:
             "secrets": self.secrets,
             "server_first_item": set(self.server_first_item),
             "open_maps": self.open_maps,
+            "ordering": {self.ordering.field} if self.ordering is not None else set(),
         }
         for what, names in named.items():
             stray = set(names) - known

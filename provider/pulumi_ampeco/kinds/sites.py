@@ -1,4 +1,4 @@
-"""Parking spaces (``D<n>``: ``docs/decisions.md``)."""
+"""Parking spaces and payment terminals (``D<n>``: ``docs/decisions.md``)."""
 
 from __future__ import annotations
 
@@ -29,4 +29,29 @@ PARKING_SPACE = Kind(
     ),
 )
 
-KINDS = (PARKING_SPACE,)
+PAYMENT_TERMINAL = Kind(
+    name="PaymentTerminal",
+    model=sites.PaymentTerminal,
+    doc="A card terminal where drivers pay: on a charge point, in a charging zone, or on the web.",
+    collection="/payment-terminals/v1.0",
+    keys=(
+        Key(("external_id",), ours=True),
+        Key(("serial_number",), {"serialNumber": "serial_number"}),
+        Key(("name",)),
+    ),
+    secrets=frozenset({"adyen_api_key"}),
+    quirks=(
+        "Each `terminal_type` has its own fields (D44): a field of another type, or one the"
+        " type needs left out, is refused before any API call. A terminal is on a charging"
+        " zone or on a charge point (`charging_zone_id` or `charge_point_id`, one of them),"
+        " except a `Web portal` one; a Payter terminal needs `preauthorize_amount` (on a"
+        " charge point) or `transaction_timeout` (in a zone).",
+        "A terminal's serial number is unique in the tenant (D44). The tenant refuses to delete"
+        " a charging zone or a charge point that a terminal is on (D39).",
+        "Zones and charge points are keyed within their location in a tenant document, and a"
+        " terminal is not written in one: it names them by id.",
+    ),
+    section=Section("payment_terminals", "payment terminal"),
+)
+
+KINDS = (PARKING_SPACE, PAYMENT_TERMINAL)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     AfterValidator,
@@ -19,10 +20,13 @@ from pydantic import (
     ConfigDict,
     Field,
     TypeAdapter,
+    ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from pydantic.alias_generators import to_camel
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from .enums import COUNTRIES
 
@@ -72,8 +76,100 @@ HOLDER_LIMITED = frozenset({"translation"})
 FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
+@dataclass(frozen=True)
+class Variant:
+    """One shape a body may take: an alternative of a ``oneOf`` in AMPECO's document, with
+    the fields it has and those it needs (program names). ``options``: a ``oneOf`` nested in
+    it, of which the body must fit one too."""
+
+    title: str
+    fields: tuple[str, ...]
+    required: tuple[str, ...] = ()
+    options: tuple[Variant, ...] = ()
+
+    @property
+    def every_field(self) -> frozenset[str]:
+        return frozenset(self.fields).union(*(o.fields for o in self.options))
+
+    def fits(self, given: frozenset[str], siblings: tuple[Variant, ...]) -> bool:
+        """As an option: ``given`` has what it needs and no field only another option has."""
+        others = frozenset().union(*(o.fields for o in siblings if o is not self))
+        return set(self.required) <= given and not given & (others - set(self.fields))
+
+
+@dataclass(frozen=True)
+class Variants:
+    """The shapes of a model whose create body is a ``oneOf`` of objects: the model holds the
+    fields of them all, and :meth:`problems` says what keeps a body from being one of them.
+
+    ``discriminator``: the field whose value names the variant (a terminal's
+    ``terminal_type``); without it, any variant the body fits will do. ``exactly_one``: fields
+    of which a body gives exactly one, in a variant that has them (the document says so in its
+    descriptions, not in its schema)."""
+
+    noun: str
+    variants: tuple[Variant, ...]
+    discriminator: str | None = None
+    exactly_one: tuple[tuple[str, ...], ...] = ()
+
+    def chosen(self, values: Mapping[str, Any]) -> Variant | None:
+        """The variant the discriminator's value names, if the values give one."""
+        if self.discriminator is None:
+            return None
+        value = values.get(self.discriminator)
+        return next((v for v in self.variants if v.title == value), None)
+
+    def problems(self, values: Mapping[str, Any]) -> list[tuple[str | None, str]]:
+        """What keeps ``values`` (the fields set, by program name) from being a variant, each
+        with the field it is about (``None``: the object as a whole); empty when none."""
+        given = frozenset(k for k, v in values.items() if v is not None)
+        chosen = self.chosen(values)
+        if chosen is not None:
+            return list(self._problems(chosen, given))
+        found = [list(self._problems(v, given)) for v in self.variants]
+        if any(not problems for problems in found):
+            return []
+        return min(found, key=len)  # the closest variant's: the first of the closest
+
+    def _problems(
+        self, variant: Variant, given: frozenset[str]
+    ) -> Iterator[tuple[str | None, str]]:
+        a_variant = f"{_article(variant.title)} {variant.title} {self.noun}"
+        for name in variant.required:
+            if name not in given:
+                yield name, f"{a_variant} needs `{name}`"
+        for name in sorted(given - variant.every_field):
+            having = [v.title for v in self.variants if name in v.every_field]
+            hint = f" ({_article(having[0])} {' or '.join(having)} one has it)" if having else ""
+            yield name, f"`{name}` is not a field of {a_variant}{hint}"
+        if variant.options and not any(o.fits(given, variant.options) for o in variant.options):
+            needs = " or ".join(
+                f"{', '.join(f'`{r}`' for r in o.required) or 'none of the others'} ({o.title})"
+                for o in variant.options
+            )
+            mixed = sum(1 for o in variant.options if given & set(o.fields)) > 1
+            wanted = f"takes {needs}, only one" if mixed else f"needs either {needs}"
+            yield None, f"{a_variant} {wanted}"
+        for group in self.exactly_one:
+            if not set(group) <= variant.every_field:
+                continue
+            named = [name for name in group if name in given]
+            if not named:  # the object's problem: either field may be the one to set
+                yield None, f"{a_variant} needs {' or '.join(f'`{n}`' for n in group)}"
+            for name in named[1:]:
+                yield name, f"set `{named[0]}` or `{name}`, not both"
+
+
+def _article(word: str) -> str:
+    """``an`` before a vowel sound (``an Ampeco``, ``an OCPI``), else ``a``."""
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
 class AmpecoModel(BaseModel):
     """Base of every model: camelCase aliases, unknown fields rejected, numbers coerced."""
+
+    #: The shapes the create body may take, where AMPECO's document gives several (a oneOf).
+    variants: ClassVar[Variants | None] = None
 
     model_config = ConfigDict(
         alias_generator=to_camel,
@@ -102,6 +198,28 @@ class AmpecoModel(BaseModel):
         if name is not None and _documented_limit(cls, name):
             return api_holds(name, value, limited=False)
         return api_holds(name, value)
+
+    @model_validator(mode="after")
+    def _one_variant(self) -> AmpecoModel:
+        """The fields set make one of the body's variants (:class:`Variants`), each problem
+        reported at the field it is about, before any API call."""
+        if self.variants is None:
+            return self
+        values = {name: getattr(self, name) for name in self.model_fields_set}
+        problems = self.variants.problems(values)
+        if not problems:
+            return self
+        raise ValidationError.from_exception_data(
+            type(self).__name__,
+            [
+                InitErrorDetails(
+                    type=PydanticCustomError("variant", message),
+                    loc=(name,) if name is not None else (),
+                    input=values,  # the object: a message never quotes a value
+                )
+                for name, message in problems
+            ],
+        )
 
     def to_wire(self) -> dict[str, Any]:
         """The API body for the fields the user set (``None`` where the user cleared one)."""

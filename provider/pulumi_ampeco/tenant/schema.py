@@ -108,6 +108,11 @@ def _entry(defs: dict[str, Any], section: Section, entry_names: dict[str, str]) 
         props.pop(name, None)
     if "required" in schema:
         schema["required"] = [r for r in schema["required"] if r not in section.parent_fields]
+    for parent in KINDS[section.kind].given_parents:  # no object of the document: by id
+        props[parent.field] = _or_config_reference(
+            {"type": "integer", "minimum": 1, "description": f"id of the {parent.kind}"}
+        )
+        schema["required"] = [parent.field, *schema.get("required", [])]
     for ref in section.refs:
         target = SECTIONS[ref.target]
         key = {

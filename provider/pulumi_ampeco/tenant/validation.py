@@ -463,6 +463,7 @@ class _Walker:
         section = node.section
         decl = KINDS[section.kind]
         fields = {f for f in decl.model.model_fields if f not in section.parent_fields}
+        fields |= {p.field for p in decl.given_parents}
         allowed = fields | {r.field.split(".")[0] for r in section.refs}
         allowed |= set(section.children) | {ADOPT, RETAIN}
         if section.keyed:
@@ -497,6 +498,21 @@ class _Walker:
                 )
             else:
                 args[name] = copy.deepcopy(value)
+        for given in decl.given_parents:
+            # A parent the document holds no objects of: its id is an argument (from a
+            # config value, a text of digits).
+            value = args.get(given.field)
+            if isinstance(value, str) and value.isascii() and value.isdigit():
+                value = args[given.field] = int(value)
+            if isinstance(value, bool) or not (isinstance(value, int) and value > 0):
+                what = _words(given.kind)
+                self._problem(
+                    (*node.path, given.field),
+                    f"required: set `{given.field}`, the id of the {what} it belongs to"
+                    if value is None
+                    else f"must be the id of the {what} it belongs to (a whole number)",
+                )
+                return None
         if section.external_id_from_key and "external_id" not in args:
             # A renamed object keeps the external id its first old key gave it: a rename
             # changes the document, not the tenant's object (decisions: renames).
@@ -563,6 +579,11 @@ class _Walker:
 
     def _problem(self, path: DocPath, message: str) -> None:
         self.problems.append(Problem(path, message))
+
+
+def _words(name: str) -> str:
+    """``RoamingOperator`` → ``roaming operator``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", name).lower()
 
 
 def _pop(values: dict[str, Any], dotted: str) -> Any:
