@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .conftest import Sim
-from .kind_samples import NEEDS, SAMPLES
+from .kind_samples import NEEDS, SAMPLES, seed
 from .pulumi_cli import Cli
 
 TOKEN = "cli-config-SECRET-5e1a"
@@ -50,8 +50,9 @@ def main() -> None:
 """
 
 
-def plan() -> list[tuple[str, str, dict[str, Any]]]:
-    """Every object of the program, in the order it is declared: ``(name, kind, arguments)``."""
+def plan(seeded: dict[str, int]) -> list[tuple[str, str, dict[str, Any]]]:
+    """Every object of the program, in the order it is declared: ``(name, kind, arguments)``;
+    ``seeded``: the ids of what the simulator's admin API brought in (a roaming operator)."""
     site: list[tuple[str, str, dict[str, Any]]] = [
         (
             "location",
@@ -88,7 +89,10 @@ def plan() -> list[tuple[str, str, dict[str, Any]]]:
             },
         ),
     ]
-    ids = {name: f"@{name}" for name in (*NEEDS, "location", "charge_point", "evse")}
+    ids: dict[str, Any] = {
+        name: f"@{name}" for name in (*NEEDS, "location", "charge_point", "evse")
+    }
+    ids.update(seeded)
     needs = [(name, kind, args(ids)) for name, (kind, args) in NEEDS.items()]
     samples = [(f"sample-{s.kind}", s.kind, s.args(ids)) for s in SAMPLES]
     own: list[tuple[str, str, dict[str, Any]]] = [
@@ -141,7 +145,8 @@ def test_the_configuration_kinds_under_the_real_engine(
     pulumi_cli: str, sim: Sim, tmp_path: Path
 ) -> None:
     sim.use_token(TOKEN)
-    objects = plan()
+    with sim.admin() as admin:
+        objects = plan(seed(admin, {n for s in SAMPLES for n in s.needs}))
     cli = Cli(pulumi_cli, tmp_path / "cli", PROGRAM, name="ampeco-cli-configuration")
     (cli.project / "plan.json").write_text(json.dumps(objects))
     cli.new_stack("test", sim.base_url, TOKEN)

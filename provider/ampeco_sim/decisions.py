@@ -1,6 +1,6 @@
 """The simulator's answers to what AMPECO does not document.
 
-The decision table (D1–D37, ``docs/decisions.md``; decision D7 is ``docs/decisions.md#d7``)
+The decision table (D1–D46, ``docs/decisions.md``; decision D7 is ``docs/decisions.md#d7``)
 is the source; change a choice there first. The values and schema patches the decisions need
 live here; rules that are the behaviour of one resource live in its module, and the index below
 says where.
