@@ -67,7 +67,14 @@ from schemathesis.specs.openapi.checks import (
 
 from ampeco_sim import RunningSimulator, Simulator, SimulatorConfig
 from ampeco_sim.catalog import PATHS as CATALOGUED_PATHS
-from ampeco_sim.contract import PREFIX, Contract, full_path
+from ampeco_sim.contract import (
+    PREFIX,
+    Contract,
+    full_path,
+    parse_query,
+    schema_properties,
+    validate_query,
+)
 from tests import factories
 
 pytestmark = pytest.mark.conformance
@@ -835,6 +842,10 @@ def verify(tenant: SimTenant, label: str, case: Any, response: Any, violations_b
             return "negative, a one-item array on the wire: " + verify_valid(
                 tenant, label, case, status, body
             )
+        if str(status) not in REJECTION_STATUSES and ignored_parts_only(label, case):
+            return "negative in what the tenant ignores: " + verify_valid(
+                tenant, label, case, status, body
+            )
         # schemathesis judges whether the invalid part reached the server as invalid
         run_checks(case, response, [negative_data_rejection])
         if str(status) in REJECTION_STATUSES:
@@ -843,6 +854,45 @@ def verify(tenant: SimTenant, label: str, case: Any, response: Any, violations_b
         # server received is valid data, so the rules for valid data apply.
         return "negative, valid on the wire: " + verify_valid(tenant, label, case, status, body)
     return "positive: " + verify_valid(tenant, label, case, status, body)
+
+
+def _read_only_sent(value: Any, schema: Any) -> bool:
+    """Whether ``value`` holds a property the schema marks ``readOnly`` (at any depth)."""
+    if not isinstance(value, dict) or not isinstance(schema, dict):
+        return False
+    props = schema_properties(schema)
+    return any(
+        isinstance(props.get(name), dict)
+        and (props[name].get("readOnly") or _read_only_sent(item, props[name]))
+        for name, item in value.items()
+    )
+
+
+def ignored_parts_only(label: str, case: Any) -> bool:
+    """Whether the case is invalid only in what the tenant ignores, so that the request as
+    received is valid data: read-only properties sent back (the reference: "ignored when
+    sent"), and query pairs without a name, which name no parameter at all. Only cases that
+    hold one of these count; the rest of the request must then be valid."""
+    meta = case.meta
+    if meta is not None and meta.is_negative_at(ParameterLocation.PATH):
+        return False
+    op = CONTRACT.by_id[OPERATION_IDS[label]]
+    body = case.body if isinstance(case.body, dict) else None
+    query = dict(case.query or {})
+    read_only = body is not None and _read_only_sent(body, op.body_schema)
+    if "" not in query and not read_only:
+        return False
+    pairs: list[tuple[str, str]] = []
+    for key, value in query.items():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, dict | list):
+                return False
+            if key != "":
+                pairs.append((key, item if isinstance(item, str) else json.dumps(item)))
+    if any(re.split(r"\[", key, maxsplit=1)[0] not in op.query for key, _ in pairs):
+        return False
+    _values, errors = validate_query(op, parse_query(pairs))
+    return not errors and (body is None or not op.validate_body(body))
 
 
 def one_item_arrays_only(label: str, case: Any) -> bool:
