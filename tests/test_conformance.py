@@ -871,26 +871,27 @@ def _read_only_sent(value: Any, schema: Any) -> bool:
 def ignored_parts_only(label: str, case: Any) -> bool:
     """Whether the case is invalid only in what the tenant ignores, so that the request as
     received is valid data: read-only properties sent back (the reference: "ignored when
-    sent"), and query pairs without a name, which name no parameter at all. Only cases that
-    hold one of these count; the rest of the request must then be valid."""
+    sent"), and query parameters the operation does not declare (Laravel reads only the
+    declared ones; unknown filter keys alike, D24). Only cases that hold one of these count;
+    the rest of the request must then be valid."""
     meta = case.meta
     if meta is not None and meta.is_negative_at(ParameterLocation.PATH):
         return False
     op = CONTRACT.by_id[OPERATION_IDS[label]]
     body = case.body if isinstance(case.body, dict) else None
     query = dict(case.query or {})
+    undeclared = [k for k in query if re.split(r"\[", k, maxsplit=1)[0] not in op.query]
     read_only = body is not None and _read_only_sent(body, op.body_schema)
-    if "" not in query and not read_only:
+    if not undeclared and not read_only:
         return False
     pairs: list[tuple[str, str]] = []
     for key, value in query.items():
+        if key in undeclared:
+            continue
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, dict | list):
                 return False
-            if key != "":
-                pairs.append((key, item if isinstance(item, str) else json.dumps(item)))
-    if any(re.split(r"\[", key, maxsplit=1)[0] not in op.query for key, _ in pairs):
-        return False
+            pairs.append((key, item if isinstance(item, str) else json.dumps(item)))
     _values, errors = validate_query(op, parse_query(pairs))
     return not errors and (body is None or not op.validate_body(body))
 
