@@ -69,6 +69,7 @@ from ampeco_sim import RunningSimulator, Simulator, SimulatorConfig
 from ampeco_sim.catalog import PATHS as CATALOGUED_PATHS
 from ampeco_sim.contract import (
     PREFIX,
+    SUB_COLLECTION_PATHS,
     Contract,
     full_path,
     parse_query,
@@ -141,23 +142,7 @@ OPERATION_IDS = {
 #: ids of the seeded kinds alone (``{key}``, ``{weekDay}`` are names).
 #: ``tests/test_stations.py``, ``tests/test_rate_prices.py`` and
 #: ``tests/test_template_variables.py`` cover them.
-CHANNEL_PATHS = (
-    "/charge-points/v2.0/{chargePoint}/configurations",
-    "/charge-points/v2.0/{chargePoint}/configurations/{key}",
-    "/circuits/v2.0/{circuit}/charge-point-priorities",
-    "/configuration-templates/v1.0/{template}/variables",
-    "/configuration-templates/v1.0/{template}/variables/{variable}",
-    "/electricity-rates/v2.0/{electricityRate}/price-periods",
-    "/electricity-rates/v2.0/{electricityRate}/price-periods/week-day",
-    "/electricity-rates/v2.0/{electricityRate}/price-periods/week-day/{weekDay}",
-    "/electricity-rates/v2.0/{electricityRate}/price-periods/date",
-    "/electricity-rates/v2.0/{electricityRate}/price-periods/date/{date}",
-    "/electricity-rates/v2.0/{electricityRate}/energy-mix",
-    "/public-api/actions/circuit/v2.0/{circuit}/attach-charge-point",
-    "/public-api/actions/circuit/v2.0/{circuit}/detach-charge-point/{chargePoint}",
-    "/public-api/actions/circuit/v2.0/{circuit}/set-charge-point-priority/{chargePoint}",
-)
-NOT_FUZZED = frozenset(full_path(path) for path in (*CATALOGUED_PATHS, *CHANNEL_PATHS))
+NOT_FUZZED = frozenset(full_path(path) for path in (*CATALOGUED_PATHS, *SUB_COLLECTION_PATHS))
 LABELS = sorted(
     (label for label in OPERATIONS if label.split(" ", 1)[1] not in NOT_FUZZED),
     key=lambda label: (label.split(" ", 1)[1], label),

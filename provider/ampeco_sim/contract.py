@@ -31,6 +31,25 @@ from .jsontree import objects
 
 DOCUMENT_NAME = "openapi-3.110.0.json"
 
+#: What a charge point, a circuit, a template and an electricity rate hold under their own
+#: paths (a station's OCPP keys, the circuit's actions, variables, price periods, energy mix).
+SUB_COLLECTION_PATHS: tuple[str, ...] = (
+    "/charge-points/v2.0/{chargePoint}/configurations",
+    "/charge-points/v2.0/{chargePoint}/configurations/{key}",
+    "/circuits/v2.0/{circuit}/charge-point-priorities",
+    "/configuration-templates/v1.0/{template}/variables",
+    "/configuration-templates/v1.0/{template}/variables/{variable}",
+    "/electricity-rates/v2.0/{electricityRate}/price-periods",
+    "/electricity-rates/v2.0/{electricityRate}/price-periods/week-day",
+    "/electricity-rates/v2.0/{electricityRate}/price-periods/week-day/{weekDay}",
+    "/electricity-rates/v2.0/{electricityRate}/price-periods/date",
+    "/electricity-rates/v2.0/{electricityRate}/price-periods/date/{date}",
+    "/electricity-rates/v2.0/{electricityRate}/energy-mix",
+    "/public-api/actions/circuit/v2.0/{circuit}/attach-charge-point",
+    "/public-api/actions/circuit/v2.0/{circuit}/detach-charge-point/{chargePoint}",
+    "/public-api/actions/circuit/v2.0/{circuit}/set-charge-point-priority/{chargePoint}",
+)
+
 #: The path templates the simulator serves: under ``/public-api/resources`` unless written in
 #: full (the actions, under ``/public-api/actions``).
 SERVED_PATHS: tuple[str, ...] = (
@@ -57,20 +76,7 @@ SERVED_PATHS: tuple[str, ...] = (
     "/currencies/v2.0",
     "/currencies/v2.0/{currency}",
     "/settings/v1.0",
-    "/charge-points/v2.0/{chargePoint}/configurations",
-    "/charge-points/v2.0/{chargePoint}/configurations/{key}",
-    "/circuits/v2.0/{circuit}/charge-point-priorities",
-    "/configuration-templates/v1.0/{template}/variables",
-    "/configuration-templates/v1.0/{template}/variables/{variable}",
-    "/electricity-rates/v2.0/{electricityRate}/price-periods",
-    "/electricity-rates/v2.0/{electricityRate}/price-periods/week-day",
-    "/electricity-rates/v2.0/{electricityRate}/price-periods/week-day/{weekDay}",
-    "/electricity-rates/v2.0/{electricityRate}/price-periods/date",
-    "/electricity-rates/v2.0/{electricityRate}/price-periods/date/{date}",
-    "/electricity-rates/v2.0/{electricityRate}/energy-mix",
-    "/public-api/actions/circuit/v2.0/{circuit}/attach-charge-point",
-    "/public-api/actions/circuit/v2.0/{circuit}/detach-charge-point/{chargePoint}",
-    "/public-api/actions/circuit/v2.0/{circuit}/set-charge-point-priority/{chargePoint}",
+    *SUB_COLLECTION_PATHS,
     *CATALOGUED_PATHS,
 )
 PREFIX = "/public-api/resources"
