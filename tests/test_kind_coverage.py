@@ -4,15 +4,15 @@ unexported, unserved or untested.
 
 The export's reading order, the fuzz's collections and the rhythm cases of generated kinds are
 derived from ``KINDS``; the simulator's catalogue and the conformance tables are the
-simulator's own (written from the API reference), and this test holds them in step.
+simulator's own (written from the API reference, the catalogued collections' tables derived
+from the catalogue), and this test holds them in step.
 """
 
 from __future__ import annotations
 
 import re
 
-from ampeco_sim.catalog import PATHS as CATALOGUED_PATHS
-from ampeco_sim.contract import SERVED_PATHS
+from ampeco_sim.contract import SERVED_PATHS, default_contract
 from pulumi_ampeco.export.snapshot import LISTED_KINDS, SITE_KINDS
 from pulumi_ampeco.kinds import KINDS
 
@@ -53,11 +53,9 @@ def test_the_fuzz_covers_every_collection_without_a_parent() -> None:
     assert set(test_sim_fuzz.COLLECTIONS) == top
 
 
-def test_conformance_knows_every_path_parameter_it_fuzzes() -> None:
-    fuzzed = [
-        p for p in SERVED_PATHS if test_conformance.PREFIX + p not in test_conformance.NOT_FUZZED
-    ]
-    parameters = {name for path in fuzzed for name in _PARAMETER.findall(path)}
+def test_conformance_fuzzes_every_served_operation() -> None:
+    served = {f"{op.method} {op.template}" for op in default_contract().operations}
+    assert set(test_conformance.LABELS) == served
+    # ... and knows the kind of object each path parameter names (to seed, steer and explain).
+    parameters = {name for label in served for name in _PARAMETER.findall(label)}
     assert parameters == set(test_conformance.PATH_KINDS)
-    # What is left out is exactly the catalogued collections (their own test covers them).
-    assert {p for p in SERVED_PATHS if p not in fuzzed} == set(CATALOGUED_PATHS)

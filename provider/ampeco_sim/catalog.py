@@ -2,9 +2,10 @@
 
 Each entry names its store kind, its paths, the references its bodies make (checked on write,
 and holding their target: a delete of an object still referred to is refused, D39), the
-listing filters it answers, and the fields whose value the tenant keeps unique. Everything
-else (pagination, PUT or PATCH, timestamps, the values a read shows for fields never written)
-comes from AMPECO's document (:meth:`.resources.base.Resource.follow`).
+listing filters it answers, the fields whose value the tenant keeps unique, and the
+date-times that must follow another. Everything else (pagination, PUT or PATCH, timestamps,
+the values a read shows for fields never written) comes from AMPECO's document
+(:meth:`.resources.base.Resource.follow`).
 
 Written from the API reference, independently of the provider's models.
 """
@@ -17,10 +18,12 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Reference:
-    """A body field holding the id of an object of ``kind`` (a list of ids if ``many``)."""
+    """A body field holding the id of an object of ``kind`` (a list of ids if ``many``); the
+    object must hold the values ``where`` (a downtime period cites an ``exempt`` notice)."""
 
     kind: str
     many: bool = False
+    where: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,8 @@ class Collection:
     defaults: Mapping[str, object] = field(default_factory=dict)
     #: Read fields that count the objects referring to this one: name → (their kind, field).
     counts: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    #: Date-times that must be later than another: field → the field it follows (422 on it).
+    after: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def id_parameter(self) -> str:
@@ -47,6 +52,10 @@ class Collection:
 
 def _paths(root: str, parameter: str) -> tuple[str, str]:
     return root, f"{root}/{{{parameter}}}"
+
+
+#: The document: "Allowed only notice with `type = exempt`!"
+_EXEMPT_NOTICE = Reference("downtime_period_notice", where={"type": "exempt"})
 
 
 COLLECTIONS: tuple[Collection, ...] = (
@@ -146,18 +155,17 @@ COLLECTIONS: tuple[Collection, ...] = (
         "charge_point_downtime_period",
         *_paths("/charge-point-downtime-periods/v1.0", "chargePointDowntimePeriod"),
         88000,
-        refs={
-            "chargePointId": Reference("charge_point"),
-            "noticeId": Reference("downtime_period_notice"),
-        },
+        refs={"chargePointId": Reference("charge_point"), "noticeId": _EXEMPT_NOTICE},
         filters={"chargePointId": "chargePointId"},
+        after={"endedAt": "startedAt"},
     ),
     Collection(
         "evse_downtime_period",
         *_paths("/evse-downtime-periods/v1.0", "evseDowntimePeriod"),
         99000,
-        refs={"evseId": Reference("evse"), "noticeId": Reference("downtime_period_notice")},
+        refs={"evseId": Reference("evse"), "noticeId": _EXEMPT_NOTICE},
         filters={"evseId": "evseId"},
+        after={"endedAt": "startedAt"},
     ),
     Collection(
         "id_tag",
@@ -177,3 +185,25 @@ COLLECTIONS: tuple[Collection, ...] = (
 
 #: Every catalogued path template.
 PATHS: tuple[str, ...] = tuple(p for c in COLLECTIONS for p in (c.collection, c.item))
+
+
+@dataclass(frozen=True)
+class Referrer:
+    """A field of the collection ``kind`` that refers to objects of another kind."""
+
+    kind: str
+    field: str
+    reference: Reference
+
+
+def _referrers() -> dict[str, tuple[Referrer, ...]]:
+    found: dict[str, list[Referrer]] = {}
+    for entry in COLLECTIONS:
+        for name, ref in entry.refs.items():
+            found.setdefault(ref.kind, []).append(Referrer(entry.kind, name, ref))
+    return {kind: tuple(users) for kind, users in found.items()}
+
+
+#: Each kind's referrers (any kind, catalogued or not, may be referred to): what holds an
+#: object from being deleted, or lets go of it, under D39.
+REFERRERS: Mapping[str, tuple[Referrer, ...]] = _referrers()

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, NoReturn
 
+from ..catalog import REFERRERS
 from ..contract import Operation, schema_properties
 from ..errors import ApiError, Conflict, FieldErrors, Invalid, NotFound
 from ..pagination import ListingRequest, Selection, cursor_page, page_page
@@ -238,11 +239,6 @@ class Resource:
 
     #: The item path's parameter, where it is not named after the kind (``{template}``).
     id_parameter: ClassVar[str | None] = None
-    #: Objects that refer to this kind's objects, as (their kind, the field, whether it holds a
-    #: list of ids), set by the simulator from the catalogue: a delete is refused while an
-    #: object refers to the one deleted through a single id, and a list lets go of it (D39).
-    referred_by: tuple[tuple[str, str, bool], ...] = ()
-
     #: The row's timestamps the read shows (``createdAt``, ``lastUpdatedAt``, ``updatedAt``), as
     #: the served document's read response declares them (:meth:`follow`).
     row_times: tuple[str, ...] = ()
@@ -420,23 +416,28 @@ class Resource:
         return Response(204)
 
     def let_go(self, tx: Tx, row: Row) -> None:
-        """D39: refuse while an object refers to ``row`` by a single id; drop ``row``'s id from
-        the lists of ids that hold it."""
-        for kind, path, many in self.referred_by:
-            if not many:
-                users = tx.referencing(kind, path, row.id)
-                self.refuse_delete_while_used(kind.replace("_", " ") + "s", users)
-        for kind, path, many in self.referred_by:
-            if many:
+        """D39: refuse while an object refers to ``row`` by a single id (the catalogue's
+        references, :data:`..catalog.REFERRERS`); drop ``row``'s id from the lists of ids that
+        hold it."""
+        referrers = REFERRERS.get(self.kind, ())
+        for referrer in referrers:
+            if not referrer.reference.many:
+                users = tx.referencing(referrer.kind, referrer.field, row.id)
+                self.refuse_delete_while_used(referrer.kind.replace("_", " ") + "s", users)
+        for referrer in referrers:
+            if referrer.reference.many:
+                path = referrer.field
                 holds = f"EXISTS (SELECT 1 FROM json_each(body, '$.{path}') WHERE value = ?)"
-                for user in tx.select(kind, [holds], [row.id]):
+                for user in tx.select(referrer.kind, [holds], [row.id]):
                     ids = [i for i in user.body.get(path) or [] if i != row.id]
                     tx.update(user, {**user.body, path: ids})
 
     def cascade(self, tx: Tx, row: Row) -> None:
-        """Delete the dependents of the object, and theirs."""
+        """Delete the dependents of the object, and theirs, each as a delete of its own would
+        (D39: refused while referred to; lists let go of it)."""
         for dependent in self.dependents:
             for child in tx.children(dependent.kind, row.id):
+                dependent().let_go(tx, child)
                 dependent().cascade(tx, child)
                 tx.delete(dependent.kind, child.id)
 
