@@ -2,18 +2,18 @@
 the export, the simulator or the per-kind test tables fails here instead of going silently
 unexported, unserved or untested.
 
-The export's reading order and the fuzz's collections are derived from ``KINDS``; every
-kind's sample (``tests/kind_samples.py``, which the rhythm, adoption and export tests read) is
-written by hand, as are the simulator's catalogue and the conformance tables (from the API
-reference): this test holds them in step.
+The export's reading order, the fuzz's collections and the conformance's operations are
+derived from ``KINDS`` and the catalogue; every kind's sample (``tests/kind_samples.py``, which
+the rhythm, adoption and export tests read) is written by hand, as are the simulator's
+catalogue and the conformance tables (from the API reference): this test holds them in step.
 """
 
 from __future__ import annotations
 
 import re
 
-from ampeco_sim.catalog import PATHS as CATALOGUED_PATHS
-from ampeco_sim.contract import SERVED_PATHS, SUB_COLLECTION_PATHS, full_path
+from ampeco_sim.catalog import COLLECTIONS
+from ampeco_sim.contract import SERVED_PATHS, SUB_COLLECTION_PATHS, default_contract, full_path
 from pulumi_ampeco.export.snapshot import LISTED_KINDS, NESTED_KINDS, SITE_KINDS
 from pulumi_ampeco.kinds import KINDS
 
@@ -81,11 +81,21 @@ def test_the_fuzz_covers_every_collection_without_a_parent() -> None:
     assert set(test_sim_fuzz.COLLECTIONS) == top
 
 
-def test_conformance_knows_every_path_parameter_it_fuzzes() -> None:
-    fuzzed = [p for p in SERVED_PATHS if full_path(p) not in test_conformance.NOT_FUZZED]
-    parameters = {name for path in fuzzed for name in _PARAMETER.findall(path)}
+def test_conformance_fuzzes_every_served_operation() -> None:
+    served = {f"{op.method} {op.template}" for op in default_contract().operations}
+    # All but the calls the channels make (test_stations and its siblings cover them) and the
+    # catalogued collections the conformance cannot seed yet (their own tests cover them).
+    left_out = {label for label in served if label.split(" ", 1)[1] in test_conformance.NOT_FUZZED}
+    unseeded = {
+        full_path(p)
+        for entry in COLLECTIONS
+        if entry.kind in test_conformance.UNSEEDED_KINDS
+        for p in (entry.collection, entry.item, *(f"{entry.collection}/{a}" for a in entry.actions))
+    }
+    assert {label.split(" ", 1)[1] for label in left_out} == {
+        full_path(p) for p in SUB_COLLECTION_PATHS
+    } | unseeded
+    assert set(test_conformance.LABELS) == served - left_out
+    # ... and knows the kind of object each path parameter names (to seed, steer and explain).
+    parameters = {name for label in served - left_out for name in _PARAMETER.findall(label)}
     assert parameters == set(test_conformance.PATH_KINDS)
-    # What is left out is exactly the catalogued collections (their own test covers them) and
-    # the calls the channels make (test_stations covers them).
-    left_out = {p for p in SERVED_PATHS if p not in fuzzed}
-    assert left_out == set(CATALOGUED_PATHS) | set(SUB_COLLECTION_PATHS)

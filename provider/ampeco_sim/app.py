@@ -149,6 +149,16 @@ def _referred_by(resources: Iterable[Resource]) -> dict[str, tuple[tuple[str, st
     return {kind: tuple(users) for kind, users in found.items()}
 
 
+def _hold(
+    cls: type[Resource], referred_by: Mapping[str, tuple[tuple[str, str, bool], ...]]
+) -> None:
+    """Give a resource class, and the classes deleted with its objects, their referrers (the
+    same in every simulator: they come from the classes)."""
+    cls.referred_by = referred_by.get(cls.kind, ())
+    for dependent in cls.dependents:
+        _hold(dependent, referred_by)
+
+
 @dataclass
 class Outcome:
     """What the transport must do: answer, or drop the connection (``drop``)."""
@@ -216,7 +226,7 @@ class Simulator:
         referred_by = _referred_by(owner for owner, _ in owned.values())
         for resource, ops in owned.values():
             resource.follow(ops.get("list"), ops.get("update"), ops.get("read"), ops.get("create"))
-            resource.referred_by = referred_by.get(resource.kind, ())
+            _hold(type(resource), referred_by)
         #: The resource of each kind, for the admin API.
         self.resources = {resource.kind: resource for resource, _ in owned.values()}
         self.limiter = RateLimiter(config.rate_limit, config.rate_window)

@@ -2,9 +2,10 @@
 
 Each entry names its store kind, its paths, the references its bodies make (checked on write,
 and holding their target: a delete of an object still referred to is refused, D39), the
-listing filters it answers, and the fields whose value the tenant keeps unique. Everything
-else (pagination, PUT or PATCH, timestamps, the values a read shows for fields never written)
-comes from AMPECO's document (:meth:`.resources.base.Resource.follow`).
+listing filters it answers, the fields whose value the tenant keeps unique, and the
+date-times that must follow another. Everything else (pagination, PUT or PATCH, timestamps,
+the values a read shows for fields never written) comes from AMPECO's document
+(:meth:`.resources.base.Resource.follow`).
 
 Written from the API reference, independently of the provider's models.
 """
@@ -17,10 +18,12 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Reference:
-    """A body field holding the id of an object of ``kind`` (a list of ids if ``many``)."""
+    """A body field holding the id of an object of ``kind`` (a list of ids if ``many``); the
+    object must hold the values ``where`` (a downtime period cites an ``exempt`` notice)."""
 
     kind: str
     many: bool = False
+    where: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,8 @@ class Collection:
     exactly_one: tuple[tuple[str, ...], ...] = ()
     #: Paths under the collection that act on it (``reorder``), each a method of the resource.
     actions: tuple[str, ...] = ()
+    #: Date-times that must be later than another: field → the field it follows (422 on it).
+    after: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def id_parameter(self) -> str:
@@ -58,6 +63,10 @@ class Collection:
 
 def _paths(root: str, parameter: str) -> tuple[str, str]:
     return root, f"{root}/{{{parameter}}}"
+
+
+#: The document: "Allowed only notice with `type = exempt`!"
+_EXEMPT_NOTICE = Reference("downtime_period_notice", where={"type": "exempt"})
 
 
 COLLECTIONS: tuple[Collection, ...] = (
@@ -160,18 +169,17 @@ COLLECTIONS: tuple[Collection, ...] = (
         "charge_point_downtime_period",
         *_paths("/charge-point-downtime-periods/v1.0", "chargePointDowntimePeriod"),
         88000,
-        refs={
-            "chargePointId": Reference("charge_point"),
-            "noticeId": Reference("downtime_period_notice"),
-        },
+        refs={"chargePointId": Reference("charge_point"), "noticeId": _EXEMPT_NOTICE},
         filters={"chargePointId": "chargePointId"},
+        after={"endedAt": "startedAt"},
     ),
     Collection(
         "evse_downtime_period",
         *_paths("/evse-downtime-periods/v1.0", "evseDowntimePeriod"),
         99000,
-        refs={"evseId": Reference("evse"), "noticeId": Reference("downtime_period_notice")},
+        refs={"evseId": Reference("evse"), "noticeId": _EXEMPT_NOTICE},
         filters={"evseId": "evseId"},
+        after={"endedAt": "startedAt"},
     ),
     Collection(
         "id_tag",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import ipaddress
 import json
 import math
 import re
@@ -292,18 +293,59 @@ def _names_no_id(schema: Mapping[str, Any]) -> bool:
 
 
 def _formats(base: Any) -> Any:
-    """The OpenAPI format checks, with ``time`` read as AMPECO's ``HH:MM`` time of day.
+    """The OpenAPI format checks, with ``time`` read as AMPECO's ``HH:MM`` time of day, and
+    ``uri`` checked whatever is installed.
 
     AMPECO types working hours and tariff times as ``time`` and documents them as ``HH:MM``
     (24-hour); RFC 3339's full-time (with seconds and offset) would reject every real value.
+    jsonschema checks ``uri`` only where the optional ``rfc3987`` package is installed: without
+    it, a model's ``userManual`` took ``""`` and was shown so, against the document.
     """
     checker = FormatChecker(formats=())
     checker.checkers = dict(base.checkers)
     checker.checkers["time"] = (lambda v: not isinstance(v, str) or bool(_TIME.match(v)), ())
+    checker.checkers["uri"] = (lambda v: not isinstance(v, str) or is_uri(v), ())
     return checker
 
 
 _TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$")
+
+# RFC 3986, appendix A: the characters each part of a URI may hold.
+_PCT = "%[0-9A-Fa-f]{2}"
+_UNRESERVED = r"A-Za-z0-9\-._~"
+_SUB_DELIMS = "!$&'()*+,;="
+_PCHAR = rf"(?:[{_UNRESERVED}{_SUB_DELIMS}:@]|{_PCT})"
+_AUTHORITY = (
+    rf"(?:(?:[{_UNRESERVED}{_SUB_DELIMS}:]|{_PCT})*@)?"  # userinfo
+    rf"(?P<host>\[[^\]]*\]|(?:[{_UNRESERVED}{_SUB_DELIMS}]|{_PCT})*)"
+    r"(?::[0-9]*)?"  # port
+)
+_URI = re.compile(
+    r"[A-Za-z][A-Za-z0-9+.\-]*:"  # scheme
+    rf"(?://{_AUTHORITY}(?:/{_PCHAR}*)*|/?(?:{_PCHAR}+(?:/{_PCHAR}*)*)?)"  # hier-part
+    rf"(?:\?(?:{_PCHAR}|[/?])*)?(?:#(?:{_PCHAR}|[/?])*)?"  # query, fragment
+)
+_IP_FUTURE = re.compile(rf"v[0-9A-Fa-f]+\.[{_UNRESERVED}{_SUB_DELIMS}:]+")
+
+
+def is_uri(text: str) -> bool:
+    """An absolute URI as RFC 3986 writes it (a scheme, no spaces, non-ASCII percent-encoded)."""
+    match = _URI.fullmatch(text)
+    if match is None:
+        return False
+    host = match.group("host") or ""
+    if not host.startswith("["):
+        return True
+    literal = host[1:-1]
+    if _IP_FUTURE.fullmatch(literal):
+        return True
+    try:
+        ipaddress.IPv6Address(literal)
+    except ValueError:
+        return False
+    return "%" not in literal  # a zone id is RFC 6874's, not RFC 3986's
+
+
 WRITE_FORMATS = _formats(OAS30WriteValidator.FORMAT_CHECKER)
 READ_FORMATS = _formats(OAS30ReadValidator.FORMAT_CHECKER)
 

@@ -264,10 +264,11 @@ class Resource:
     #: a 422 on the field, and the object named is held (:attr:`referred_by` of its resource).
     refs: ClassVar[Mapping[str, Reference]] = {}
     #: Objects that refer to this kind's objects, as (their kind, the field, whether it holds a
-    #: list of ids), set by the simulator from every resource's :attr:`refs`: a delete is
+    #: list of ids), set on the class by the simulator from every resource's :attr:`refs` (on
+    #: the class, so that a dependent deleted in a :meth:`cascade` sees it too): a delete is
     #: refused while an object refers to the one deleted through a single id, and a list lets
     #: go of it (D39).
-    referred_by: tuple[tuple[str, str, bool], ...] = ()
+    referred_by: ClassVar[tuple[tuple[str, str, bool], ...]] = ()
 
     #: The row's timestamps the read shows (``createdAt``, ``lastUpdatedAt``, ``updatedAt``), as
     #: the served document's read response declares them (:meth:`follow`).
@@ -397,7 +398,9 @@ class Resource:
                 continue
             values = body[name] if ref.many and isinstance(body[name], list) else [body[name]]
             for value in values:
-                require_ref(tx, errors, name, ref.kind, value)
+                found = require_ref(tx, errors, name, ref.kind, value)
+                if found is not None and any(found.body.get(k) != v for k, v in ref.where.items()):
+                    errors.setdefault(name, []).append(f"The selected {name} is invalid.")
         if errors:
             raise Invalid(errors)
 
@@ -465,8 +468,8 @@ class Resource:
         return Response(204)
 
     def let_go(self, tx: Tx, row: Row) -> None:
-        """D39: refuse while an object refers to ``row`` by a single id; drop ``row``'s id from
-        the lists of ids that hold it."""
+        """D39: refuse while an object refers to ``row`` by a single id (:attr:`referred_by`);
+        drop ``row``'s id from the lists of ids that hold it."""
         for kind, path, many in self.referred_by:
             if not many:
                 users = tx.referencing(kind, path, row.id)
@@ -479,9 +482,11 @@ class Resource:
                     tx.update(user, {**user.body, path: ids})
 
     def cascade(self, tx: Tx, row: Row) -> None:
-        """Delete the dependents of the object, and theirs."""
+        """Delete the dependents of the object, and theirs, each as a delete of its own would
+        (D39: refused while referred to; lists let go of it)."""
         for dependent in self.dependents:
             for child in tx.children(dependent.kind, row.id):
+                dependent().let_go(tx, child)
                 dependent().cascade(tx, child)
                 tx.delete(dependent.kind, child.id)
 

@@ -107,7 +107,7 @@ class Catalogued(Resource):
         self, tx: Tx, body: dict[str, Any], row: Row | None, parent_id: int | None
     ) -> FieldErrors:
         errors: FieldErrors = {}
-        merged = {**(row.body if row is not None else {}), **body}
+        merged = self.stored(dict(body), row)  # what the write would leave
         if row is not None and self._variants() and self.creating is not None:
             # D44: what an update leaves is still an object of its (perhaps new) variant.
             errors.update(self.creating.validate_body(self.stored(body, row)))
@@ -137,6 +137,17 @@ class Catalogued(Resource):
             if taken:
                 first = fields[-1]
                 errors.setdefault(first, []).append(f"The {_words(first)} has already been taken.")
+        for name in self.date_times:
+            moment = _instant(body.get(name))
+            if moment is not None and _in_utc(moment) is None:
+                errors.setdefault(name, []).append(f"The {_words(name)} is not a valid date.")
+        for later, earlier in self.entry.after.items():
+            if later not in body and earlier not in body:
+                continue
+            end, start = _instant(merged.get(later)), _instant(merged.get(earlier))
+            if end is not None and start is not None and end <= start:
+                message = f"The {_words(later)} must be a date after {_words(earlier)}."
+                errors.setdefault(later, []).append(message)
         return errors
 
     def server_fields(self, tx: Tx, row: Row) -> dict[str, Any]:
@@ -147,16 +158,34 @@ class Catalogued(Resource):
         return {**super().server_fields(tx, row), **counted}
 
 
-def _utc(value: str) -> str:
-    """An RFC 3339 date-time in UTC (``+00:00``); a value that is none stays as it is (the
-    document's validation has refused it already)."""
+def _instant(value: object) -> datetime | None:
+    """The moment an RFC 3339 date-time names (offsets count: text order is not time order),
+    or ``None`` for a value that names none."""
+    if not isinstance(value, str):
+        return None
     try:
-        moment = datetime.fromisoformat(value)
+        moment = datetime.fromisoformat(value.upper())
     except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def _in_utc(moment: datetime) -> datetime | None:
+    """The moment in UTC, or ``None`` if its UTC date is outside years 1–9999
+    (``0001-01-01T00:00:00+05:00``): such a moment cannot be written in UTC (D38)."""
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:
+        return None
+
+
+def _utc(value: str) -> str:
+    """An RFC 3339 date-time in UTC (``+00:00``); a value that is none, or has no UTC form,
+    stays as it is (the document's validation or :meth:`Catalogued.check` refused it)."""
+    moment = _instant(value)
+    utc = _in_utc(moment) if moment is not None else None
+    if utc is None:
         return value
-    if moment.tzinfo is None:
-        return value
-    utc = moment.astimezone(timezone.utc)
     return utc.isoformat(timespec="seconds" if utc.microsecond == 0 else "microseconds")
 
 
@@ -166,25 +195,11 @@ def _words(name: str) -> str:
 
 
 class DowntimePeriods(Catalogued):
-    """A charge point's or an EVSE's downtime: the type is its notice's, which must be an
-    ``exempt`` notice (the document: "allowed only notice with type = exempt"); the location
-    and statuses are the station's; a period entered through the API is ``manual``."""
+    """A charge point's or an EVSE's downtime: the type is its notice's (the catalogue holds
+    the notice to ``exempt`` ones and the end after the start); the location and statuses are
+    the station's; a period entered through the API is ``manual``."""
 
     station: ClassVar[str]
-
-    def check(
-        self, tx: Tx, body: dict[str, Any], row: Row | None, parent_id: int | None
-    ) -> FieldErrors:
-        errors = super().check(tx, body, row, parent_id)
-        notice_id = body.get("noticeId")
-        notice = tx.get("downtime_period_notice", notice_id) if isinstance(notice_id, int) else None
-        if notice is not None and notice.body.get("type") != "exempt":
-            errors.setdefault("noticeId", []).append("The selected notice id is invalid.")
-        merged = {**(row.body if row is not None else {}), **body}
-        started, ended = merged.get("startedAt"), merged.get("endedAt")
-        if isinstance(started, str) and isinstance(ended, str) and ended <= started:
-            errors.setdefault("endedAt", []).append("The ended at must be a date after started at.")
-        return errors
 
     def server_fields(self, tx: Tx, row: Row) -> dict[str, Any]:
         out = super().server_fields(tx, row)
