@@ -110,6 +110,14 @@ class Cli:
         (cli.project / "Pulumi.yaml").write_text(yaml.safe_dump(settings, sort_keys=False))
         return cli
 
+    @classmethod
+    def empty(cls, executable: str, root: Path) -> Cli:
+        """The CLI in an empty project directory, for a command that makes the project
+        (``ampeco-iac init``, ``export --project``)."""
+        cli = cls.__new__(cls)
+        cli._prepare(executable, root)
+        return cli
+
     def _prepare(self, executable: str, root: Path) -> None:
         """The directories and the environment, with an empty project directory."""
         self.executable = executable

@@ -16,6 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from pulumi_ampeco.cli import main
+
 from .conftest import API, Sim
 from .live_objects import paths_in_export
 from .pulumi_cli import Cli
@@ -80,3 +82,37 @@ def test_an_exported_tenant_is_taken_over_without_a_write(
         assert secret not in exported
     shown = cli.stdout("stack", "export", "--show-secrets")
     assert PASSWORD in shown and PIN in shown
+
+
+def test_an_exported_project_previews_and_adopts_under_the_real_engine(
+    pulumi_cli: str, sim: Sim, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``export --project`` writes a project the CLI runs as it is: ``pulumi stack init`` of
+    the stack it wrote, the secrets it names, then preview and up with no write."""
+    sim.use_token(TOKEN)
+    with httpx.Client(
+        base_url=sim.base_url + API, headers={"Authorization": f"Bearer {TOKEN}"}
+    ) as api:
+        seed(api)
+    live = {str(o["id"]) for o in _all_objects(sim)}
+    cli = Cli.empty(pulumi_cli, tmp_path / "cli")
+    args = ["export", "--project", str(cli.project), "-c", f"ampeco:tenantUrl={sim.base_url}"]
+    assert main([*args, "-c", f"ampeco:apiToken={TOKEN}"]) == 0
+    err = capsys.readouterr().err
+    assert "pulumi stack init dev && pulumi preview" in err
+
+    cli("stack", "init", "dev")
+    cli.env["AMPECO_API_TOKEN"] = TOKEN  # the stack file says: the token from the environment
+    stack = (cli.project / "Pulumi.dev.yaml").read_text()
+    assert f"ampeco:tenantUrl: {sim.base_url}" in stack  # kept by stack init
+    for key in [line.split()[1] for line in stack.splitlines() if " is secret too: " in line]:
+        cli("config", "set", "--secret", key, PASSWORD if key.endswith("password") else PIN)
+
+    sim.clear_requests()
+    cli("preview")
+    cli("up", "--yes", "--skip-preview")
+    assert writes(sim) == []
+    adopted = paths_in_export(json.loads(cli.stdout("stack", "export")))
+    assert {path.rsplit("/", 1)[1] for path in adopted} == live
+    cli("preview", "--expect-no-changes")
+    assert writes(sim) == []

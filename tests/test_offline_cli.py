@@ -468,6 +468,8 @@ def test_a_create_sent_again_after_a_lost_answer_fails_the_run_and_is_repeated_l
         f" than id {depot}"
     )
     assert err.count("possible duplicate: POST") == 2  # as it happened, and again at the end
+    # How far it got, in requests that wrote: the two POSTs of the location.
+    assert "2 write requests had been sent to the tenant when it stopped" in err
 
 
 def test_a_damaged_state_file_stops_before_any_api_call_and_names_the_entry(

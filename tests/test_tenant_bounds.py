@@ -190,7 +190,10 @@ def test_validate_lists_each_problem_with_exit_status_1_and_no_traceback(
         )
         assert run.returncode == 1, (name, run.stderr)
         assert "Traceback" not in run.stderr + run.stdout, name
-        assert f"{tmp_path / name}: 1 problem; nothing was changed in the tenant." in run.stderr
+        assert (
+            f"{tmp_path / name}: 1 problem; Pulumi would refuse it before any API call."
+            in run.stderr
+        )
 
 
 def test_validate_refuses_a_huge_document_in_process(

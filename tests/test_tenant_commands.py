@@ -53,7 +53,7 @@ def test_problems_are_listed_and_the_exit_status_is_1(
     status = main(["validate", str(document), "--stack", "dev", "--config", "tenant:env=qa"])
     assert status == 1
     err = capsys.readouterr().err
-    assert "1 problem; nothing was changed in the tenant." in err
+    assert "1 problem; Pulumi would refuse it before any API call." in err
     assert "line 14: taxes.vat-25.percentage: Input should be less than or equal to 100" in err
 
 
@@ -111,6 +111,6 @@ def test_hostile_yaml_gets_one_clear_problem_and_no_traceback(
     document.write_text(text)
     assert main(["validate", str(document)]) == 1
     err = capsys.readouterr().err
-    assert "1 problem; nothing was changed in the tenant." in err
+    assert "1 problem; Pulumi would refuse it before any API call." in err
     assert expected in err
     assert "Traceback" not in err

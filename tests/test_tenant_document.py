@@ -327,7 +327,9 @@ def test_a_missing_config_value_names_the_command_that_sets_it() -> None:
         (
             "tax_identification_numbers.tin.name",
             2,
-            "`${config:tenant:env}` is not set for this stack: `pulumi config set tenant:env <value>`",
+            "`${config:tenant:env}` is not set for this stack: `pulumi config set tenant:env"
+            " <value>`, with `--secret` for a secret (ampeco-iac offline:"
+            " `-c tenant:env=<value>`, or `--secret-env tenant:env=VARIABLE` for a secret)",
         )
     ]
 

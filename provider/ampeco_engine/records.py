@@ -191,6 +191,8 @@ class Records:
             inputs=_shown(new),
             id="" if self.dry_run else id_,
             renamed_from=self._aliases.renamed.get(subject.urn, ""),
+            dependencies={k: list(v) for k, v in subject.property_dependencies.items()},
+            custom=subject.custom,
         )
 
     def _fail(

@@ -44,6 +44,12 @@ class Step:
     note: str = dataclasses.field(default="", compare=False, repr=False)
     #: The URN the resource had before this run, when an alias found it under another one.
     renamed_from: str = dataclasses.field(default="", compare=False)
+    #: The resources each input's value comes from (the program's property dependencies).
+    dependencies: dict[str, list[str]] = dataclasses.field(
+        default_factory=dict, compare=False, repr=False
+    )
+    #: A custom resource (an object a provider manages), not a component.
+    custom: bool = dataclasses.field(default=True, compare=False)
 
     def changed_values(self) -> dict[str, tuple[Any, Any]]:
         """``{name: (old, new)}`` for the names in ``changes`` (``None`` where absent)."""

@@ -14,11 +14,16 @@ from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import Any
 
-from . import offline
+from . import offline, scaffold
 from .export import commands as export_commands
 from .tenant import commands as tenant_commands
 
 TOKENS_ENV = "AMPECO_SIM_TOKENS"
+
+DESCRIPTION = """\
+Infrastructure as code for an AMPECO tenant. Start a project with init (or export --project
+from a tenant that has objects already), check it with validate, and apply it with
+pulumi up or, without the Pulumi CLI, with offline up. Each command has its own --help."""
 
 
 def _rate_limit(text: str) -> tuple[int, float]:
@@ -36,8 +41,9 @@ def _rate_limit(text: str) -> tuple[int, float]:
 def _parser() -> argparse.ArgumentParser:
     """``ampeco-iac`` and its subcommands; each one sets ``handler`` (argparse.Namespace -> exit
     status), so adding a subcommand is one more ``_add_...`` call here."""
-    parser = argparse.ArgumentParser(prog="ampeco-iac", description=__doc__)
+    parser = argparse.ArgumentParser(prog="ampeco-iac", description=DESCRIPTION)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    scaffold.add_parser(sub)
     _add_sim(sub)
     offline.add_parser(sub)
     tenant_commands.add_parsers(sub)
@@ -179,7 +185,15 @@ def run_sim(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handler: Callable[[argparse.Namespace], int] = args.handler
-    return handler(args)
+    try:
+        return handler(args)
+    except BrokenPipeError:
+        # The reader went away (``| head``): end quietly, as a command killed by SIGPIPE
+        # would, and keep the interpreter's last flush of standard output from failing too.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 128 + signal.SIGPIPE
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -26,7 +26,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from . import __version__, throttle
+from . import __version__, throttle, write_tally
 from .channels import route
 from .config import ClientSettings, TenantConfig
 from .errors import (
@@ -326,6 +326,8 @@ class AmpecoClient:
             except httpx.TransportError as exc:
                 failure = exc
             self.stats.record(method, api_path)
+            if failure is None or not isinstance(failure, NOT_SENT):
+                write_tally.record(method, api_path)
             took = (time.perf_counter() - began) * 1000
             if failure is not None:
                 reason = _describe_transport(failure)

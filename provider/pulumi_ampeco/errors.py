@@ -37,15 +37,25 @@ class DocumentError(AmpecoError):
     """A tenant document has problems; each is listed with its line and path, and nothing was
     declared."""
 
+    #: What the document's problems mean for the run that met them.
+    consequence = "nothing was changed in the tenant."
+
     def __init__(self, source: str, problems: Sequence[Problem]) -> None:
         self.source = source
         self.problems = list(problems)
         count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
-        lines = [f"{source}: {count}; nothing was changed in the tenant."]
+        lines = [f"{source}: {count}; {self.consequence}"]
         for problem in problems:
             line = f"line {problem.line}: " if problem.line else ""
             lines.append(f"  {line}{problem.where}: {problem.message}")
         super().__init__("\n".join(lines))
+
+
+class InvalidDocument(DocumentError):
+    """``ampeco-iac validate``'s finding: the document would be refused (it never reaches a
+    tenant)."""
+
+    consequence = "Pulumi would refuse it before any API call."
 
 
 class Problem(Protocol):

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
 
-from . import moving
+from . import moving, write_tally
 from .config import BY_KEY, DEFAULT_STACK, NAMESPACE, qualified
 from .errors import POSSIBLE_DUPLICATE, UsageError
 
@@ -151,7 +151,7 @@ def add_parser(commands: Any) -> None:
         description=(
             "Run a Pulumi project through pulumi-ampeco's offline engine: the real program and "
             "providers, an emulated engine, a local state file. For machines without the Pulumi "
-            "CLI; changes are applied without asking, like `pulumi up --yes`. Encrypted values "
+            "CLI; changes are applied without asking, like pulumi up --yes. Encrypted values "
             "of the stack file are read from the environment (ampeco:apiToken from "
             "AMPECO_API_TOKEN). Exit status: 0 done, 1 the operation failed (or --expect-no-"
             "changes saw changes), 2 it could not start."
@@ -345,9 +345,17 @@ def _run(args: argparse.Namespace, settings: Settings, out: IO[str], err: IO[str
         guard = not getattr(args, "allow_mass_delete", False)
         operation = functools.partial(stack.up, guard_deletes=guard)
     interrupted: list[int] = []
+    written = [0]  # write requests sent, also when the operation fails
     try:
-        with _cancelled_by_signals(stack, interrupted, err), watcher.logging():
-            result = operation()
+        with (
+            write_tally.tallying() as writes,
+            _cancelled_by_signals(stack, interrupted, err),
+            watcher.logging(),
+        ):
+            try:
+                result = operation()
+            finally:
+                written[0] = writes()
         outputs = decode_from_state(stack.state().get("outputs", {}))
     except EngineStartError as exc:  # nothing was sent to the tenant
         print(f"ampeco-iac offline: error: {exc}", file=err)
@@ -362,6 +370,13 @@ def _run(args: argparse.Namespace, settings: Settings, out: IO[str], err: IO[str
             out.write(format_steps(exc.result, args.operation))
         out.flush()
         err.write(format_error(exc, verbose=args.verbose))
+        if args.operation != "preview" and written[0] and not checked_only:
+            print(
+                f"ampeco-iac offline: {written[0]} write request{'' if written[0] == 1 else 's'}"
+                " had been sent to the tenant when it stopped; the state records every step"
+                " that finished, and a new run goes on from there.",
+                file=err,
+            )
         for warning in watcher.duplicates:
             print(f"warning: {warning}", file=err)
         if interrupted:
@@ -370,6 +385,7 @@ def _run(args: argparse.Namespace, settings: Settings, out: IO[str], err: IO[str
             return 128 + interrupted[0]
         if checked_only and args.operation == "up":
             print("ampeco-iac offline: nothing was changed.", file=err)
+
         if isinstance(exc, MassDeleteError):
             print("To apply it anyway: ampeco-iac offline up --allow-mass-delete", file=err)
         return 1
@@ -387,7 +403,8 @@ def _run(args: argparse.Namespace, settings: Settings, out: IO[str], err: IO[str
         ids = {urn: str(item.get("id") or "") for urn, item in recorded.items()}
         plans.update(drift_plans(result, settings.config, ids))
     out.write(format_steps(result, args.operation, plans))
-    out.write(format_summary(result, args.operation) + "\n")
+    shown_writes = None if args.operation == "preview" else written[0]
+    out.write(format_summary(result, args.operation, shown_writes) + "\n")
     for warning in [*result.warnings, *watcher.duplicates]:
         print(f"warning: {warning}", file=err)
     if args.operation == "up":
@@ -740,12 +757,56 @@ def adopts(step: Step) -> bool:
     return step.action == "create" and bool(step.inputs.get("adopt"))
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """An adoption whose plan needs the ids of objects the same run creates or finds by key."""
+
+    names: tuple[str, ...]
+
+
 def adoption_plans(
     result: RunResult, config: Mapping[str, Any]
-) -> dict[str, dict[str, tuple[Any, Any]] | None]:
-    """For each adoption of a preview, what the ``up`` will change on the tenant's object."""
-    steps = [s for s in result.steps if adopts(s) and s.type.startswith(DYNAMIC_PREFIX)]
-    return _plans(steps, config, lambda provider, _step, known: provider.adoption_plan(known))
+) -> dict[str, dict[str, tuple[Any, Any]] | Waiting | None]:
+    """For each adoption of a preview, what the ``up`` will change on the tenant's object.
+
+    A reference to an object adopted by its id in the same run is that id already (a
+    preview knows no outputs, but an adoption keeps the id it names); a reference to one
+    created, or found by its key, waits for the up (:class:`Waiting`)."""
+    from ampeco_engine.values import UNKNOWN
+
+    adopted = {  # an id (a whole number; ints cross the wire as floats), not True (by key)
+        s.urn: int(s.inputs["adopt"])
+        for s in result.steps
+        if adopts(s)
+        and isinstance(s.inputs["adopt"], int | float)
+        and not isinstance(s.inputs["adopt"], bool)
+        and float(s.inputs["adopt"]).is_integer()
+    }
+    names = {s.urn: s.name for s in result.steps}
+    ready: list[Step] = []
+    waiting: dict[str, dict[str, tuple[Any, Any]] | Waiting | None] = {}
+    for step in result.steps:
+        if not (adopts(step) and step.type.startswith(DYNAMIC_PREFIX)):
+            continue
+        inputs = dict(step.inputs)
+        pending: list[str] = []
+        for key, value in step.inputs.items():
+            if value is not UNKNOWN:
+                continue
+            sources = step.dependencies.get(key, [])
+            if len(sources) == 1 and sources[0] in adopted:
+                inputs[key] = adopted[sources[0]]
+            else:
+                pending += [names.get(urn, urn) for urn in sources] or [key]
+        if pending:
+            waiting[step.urn] = Waiting(tuple(sorted(set(pending))))
+        else:
+            ready.append(dataclasses.replace(step, inputs=inputs))
+    plans: dict[str, dict[str, tuple[Any, Any]] | Waiting | None] = dict(
+        _plans(ready, config, lambda provider, _step, known: provider.adoption_plan(known))
+    )
+    plans.update(waiting)
+    return plans
 
 
 Plan = dict[str, tuple[Any, Any]]
@@ -811,7 +872,7 @@ def _holds(value: Any, unknown: Any) -> bool:
 
 
 def step_lines(
-    step: Step, operation: str, plan: Mapping[str, tuple[Any, Any]] | None = None
+    step: Step, operation: str, plan: Mapping[str, tuple[Any, Any]] | Waiting | None = None
 ) -> list[str]:
     """A step as the plan shows it: a head line, then its fields or changes."""
     action = "refresh" if step.action == "read" and operation == "refresh" else step.action
@@ -819,8 +880,11 @@ def step_lines(
         how = step.inputs["adopt"]
         how = "by its key" if how is True else f"id {int(how)}"
         head = "= adopt".ljust(11) + f"{short_type(step.type)}  {step.name}  ({how})"
+        if isinstance(plan, Waiting):
+            exist = "exists" if len(plan.names) == 1 else "exist"
+            return [head, f"      (what it changes shows once {', '.join(plan.names)} {exist})"]
         if plan is None:
-            return [head, "      (what it changes shows once the objects it depends on exist)"]
+            return [head, "      (what it changes shows at up, which reads the object again)"]
         if not plan:
             return [head, "      (as the tenant has it: no change)"]
         lines = [head]
@@ -863,7 +927,7 @@ def step_lines(
     if other:
         lines.append(f"{indent}(also changed: {', '.join(other)})")
     if len(lines) == 1 and step.action in ("update", "replace"):
-        if plan:
+        if plan and not isinstance(plan, Waiting):
             lines.append(f"{indent}(changed on the tenant; the tenant's value => the program's)")
             for name, (before, after) in sorted(plan.items()):
                 lines.append(
@@ -890,7 +954,7 @@ def _shown(step: Step, operation: str) -> bool:
 def format_steps(
     result: RunResult,
     operation: str,
-    plans: Mapping[str, Mapping[str, tuple[Any, Any]] | None] | None = None,
+    plans: Mapping[str, Mapping[str, tuple[Any, Any]] | Waiting | None] | None = None,
 ) -> str:
     """Every step that changes something, in the order the engine took them; an adoption
     with what it will change (``plans``, from :func:`adoption_plans`)."""
@@ -906,12 +970,20 @@ def has_changes(result: RunResult) -> bool:
     return any(_shown(step, result.operation) for step in result.steps)
 
 
-def format_summary(result: RunResult, operation: str) -> str:
-    """One line: ``Plan: 3 to create, 8 unchanged``, ``Done: ...`` or ``No changes: ...``."""
+def format_summary(result: RunResult, operation: str, writes: int | None = None) -> str:
+    """One line: ``Plan: 3 to create, 8 unchanged``, ``Done: ...`` or ``No changes: ...``.
+
+    Components (a ``Tenant``) hold no object of the tenant: they are named apart, and do not
+    count among the resources. ``writes``: the requests sent that may change the tenant (an
+    adoption that finds everything as the program has it sends none)."""
     counts: dict[str, int] = {}
+    components: dict[str, int] = {}
     unchanged = 0
     for step in result.steps:
-        if step.action == "read" and not _shown(step, operation):
+        if not step.custom:
+            if step.action not in ("same", "read"):
+                components[step.action] = components.get(step.action, 0) + 1
+        elif step.action == "read" and not _shown(step, operation):
             unchanged += 1
         elif operation == "refresh" and step.action == "read":
             if step.changes:
@@ -929,27 +1001,40 @@ def format_summary(result: RunResult, operation: str) -> str:
         else:
             counts[step.action] = counts.get(step.action, 0) + 1
     resources = f"{unchanged} resource{'' if unchanged == 1 else 's'}"
+    tail = ""
+    if components:
+        shown = ", ".join(
+            _counted(action, n, operation, "component" if n == 1 else "components")
+            for action, n in components.items()
+        )
+        tail = f" (and {shown})"
+    if writes is not None:
+        tail += f"; {writes} write request{'' if writes == 1 else 's'} to the tenant"
     if not counts:
         if not unchanged:
-            return "No changes: the stack has no resources"
-        if operation == "refresh":
-            return f"No changes: {resources} as the tenant has them"
-        return f"No changes: {resources} unchanged"
-    order = ["adopt", "rename", "create", "update", "replace", "delete", "read", "changed", "gone"]
-    parts = []
-    for action in order:
-        if action not in counts:
-            continue
-        if operation == "preview":
-            parts.append(f"{counts[action]} to {action}")
-        elif action in _DONE:
-            parts.append(f"{counts[action]} {_DONE[action]}")
+            line = "No changes: the stack has no resources"
+        elif operation == "refresh":
+            line = f"No changes: {resources} as the tenant has them"
         else:
-            parts.append(f"{counts[action]} {action}")
+            line = f"No changes: {resources} unchanged"
+        if components:
+            line = f"{'Plan' if operation == 'preview' else 'Done'}: {resources} unchanged"
+        return line + tail
+    order = ["adopt", "rename", "create", "update", "replace", "delete", "read", "changed", "gone"]
+    parts = [_counted(action, counts[action], operation) for action in order if action in counts]
     if unchanged:
         parts.append(f"{unchanged} unchanged")
     label = "Plan" if operation == "preview" else "Done"
-    return f"{label}: {', '.join(parts)}"
+    return f"{label}: {', '.join(parts)}{tail}"
+
+
+def _counted(action: str, count: int, operation: str, noun: str = "") -> str:
+    """``3 to create`` in a preview, ``3 created`` after the operation (``noun`` after the
+    count: ``1 component created``)."""
+    counted = f"{count} {noun}" if noun else str(count)
+    if operation == "preview":
+        return f"{counted} to {action}"
+    return f"{counted} {_DONE.get(action, action)}"
 
 
 def format_ids(steps: Sequence[Step]) -> str:

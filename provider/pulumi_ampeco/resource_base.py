@@ -7,8 +7,12 @@ declarations into :mod:`pulumi_ampeco.resources`.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import threading
+import traceback
 import weakref
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, ClassVar
 
 import pulumi
@@ -28,6 +32,33 @@ class DeclarationError(AmpecoError, pulumi.RunError):
     """The program declares two objects the tenant cannot tell apart; raised while the
     program runs, before any of its resources reaches the tenant. A ``RunError``, so Pulumi
     prints it without a traceback."""
+
+
+class ArgumentError(AmpecoError, pulumi.RunError, TypeError):
+    """A resource declared with an argument its kind does not have. A ``RunError``, so Pulumi
+    prints it without a traceback: the message names the program's file and line instead."""
+
+
+def _unknown_argument(name: str, names: Sequence[str]) -> str:
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"no argument {name!r}{hint}"
+
+
+def _declared_at() -> str:
+    """``file:line: `` of the program's line that declared the resource: the innermost
+    caller outside this package and the Pulumi SDK."""
+    here = Path(__file__).resolve().parent
+    sdk = Path(pulumi.__file__).resolve().parent
+    for frame in reversed(traceback.extract_stack()):
+        path = Path(frame.filename).resolve()
+        if not (path.is_relative_to(here) or path.is_relative_to(sdk)):
+            try:
+                shown = path.relative_to(Path.cwd())
+            except ValueError:
+                shown = path
+            return f"{shown}:{frame.lineno}: "
+    return ""
 
 
 class _Numbers:
@@ -124,14 +155,15 @@ class AmpecoResource(pulumi.dynamic.Resource):
         names = [f.name for f in dataclasses.fields(self._args_class)]
         unknown = sorted(set(kwargs) - set(names))
         if unknown:
-            raise TypeError(
-                f"{type(self).__name__}: unknown argument(s) {', '.join(unknown)};"
-                f" the arguments are: {', '.join(names)}"
+            raise ArgumentError(
+                f"{_declared_at()}{type(self).__name__} {resource_name!r}: "
+                + "; ".join(_unknown_argument(name, names) for name in unknown)
+                + f" (its arguments: {', '.join(names)}, adopt, opts)"
             )
         if args is not None and not isinstance(args, self._args_class):
-            raise TypeError(
-                f"{type(self).__name__}: args must be a {self._args_class.__name__},"
-                f" not {type(args).__name__}"
+            raise ArgumentError(
+                f"{_declared_at()}{type(self).__name__} {resource_name!r}: args must be a"
+                f" {self._args_class.__name__}, not {type(args).__name__}"
             )
         # Shallow, attribute by attribute: Outputs inside must stay Outputs.
         props: dict[str, Any] = {}

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .. import config
+from .. import config, scaffold
 from ..errors import AmpecoError, UsageError
 from ..kinds import KINDS
 
@@ -25,10 +25,19 @@ def add_parser(sub: Any) -> None:
         help="write a tenant document (or program) that adopts what the tenant holds",
         description="Read the tenant (listings only, no write) and write a tenant document "
         "that the Tenant component applies as it is: every object adopted by its id, "
-        "references by key, secrets as ${config:...} references. The first `up` after it "
+        "references by key, secrets as ${config:...} references. The first up after it "
         "writes nothing.",
     )
     export.add_argument("-o", "--output", type=Path, default=None, help="write to this file")
+    export.add_argument(
+        "--project",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="make a new Pulumi project in DIR around the export (as init does): Pulumi.yaml,"
+        " the program, the document and its schema, Pulumi.<STACK>.yaml naming the tenant; its"
+        " first preview, with either engine, adopts everything and writes nothing",
+    )
     export.add_argument(
         "--format",
         choices=("yaml", "python"),
@@ -36,9 +45,19 @@ def add_parser(sub: Any) -> None:
         help="a tenant document (yaml) or a Pulumi Python program (__main__.py)",
     )
     export.add_argument(
-        "--cwd", type=Path, default=None, help="the Pulumi project directory (default: .)"
+        "-C",
+        "--cwd",
+        type=Path,
+        default=None,
+        help="the Pulumi project directory whose stack file --stack reads (default: .)",
     )
-    export.add_argument("--stack", default=None, help="take settings from Pulumi.<STACK>.yaml")
+    export.add_argument(
+        "-s",
+        "--stack",
+        default=None,
+        help="take settings from Pulumi.<STACK>.yaml (with --project: also the stack file"
+        f" written, by default {config.DEFAULT_STACK})",
+    )
     export.add_argument(
         "-c",
         "--config",
@@ -57,7 +76,7 @@ def add_parser(sub: Any) -> None:
     export.add_argument(
         "--portable",
         action="store_true",
-        help="write no ids: objects with a key are adopted by it (`adopt: true`), the others"
+        help="write no ids: objects with a key are adopted by it (adopt: true), the others"
         " created; for templates and other tenants",
     )
     export.add_argument(
@@ -81,6 +100,34 @@ def _settings(args: argparse.Namespace) -> dict[str, str]:
         values.update({k: str(v) for k, v in found.values.items() if isinstance(v, str)})
     values.update(config.config_options(args.config))
     return values
+
+
+def _project(
+    args: argparse.Namespace,
+    text: str,
+    given: dict[str, str],
+    tenant_url: str,
+    secrets: list[str],
+) -> scaffold.Project:
+    """The project around an export: the stack names the tenant read (and keeps the other
+    plain ``ampeco:`` settings given), never the token."""
+    url_key = config.BY_KEY["tenantUrl"].config_key
+    kept = {
+        key: value
+        for key, value in given.items()
+        if key.startswith(f"{config.NAMESPACE}:")
+        and key not in (url_key, config.BY_KEY["apiToken"].config_key)
+    }
+    directory: Path = args.project
+    return scaffold.Project(
+        name=scaffold.project_name(directory),
+        stack=args.stack or config.DEFAULT_STACK,
+        document=text if args.format == "yaml" else None,
+        program=text if args.format == "python" else None,
+        settings={url_key: tenant_url, **kept},
+        secrets=list(secrets),
+        virtualenv=scaffold.running_virtualenv(directory),
+    )
 
 
 #: Kinds a document holds inside others: exporting them exports their holders too.
@@ -114,8 +161,16 @@ def run_export(args: argparse.Namespace) -> int:
 
     started = time.monotonic()
     try:
+        if args.project is not None and args.output is not None:
+            raise UsageError("--project writes the document into the project: drop --output")
         kinds = _kinds(args.kinds)
-        settings = config.load(_settings(args))
+        given = _settings(args)
+        settings = config.load(given)
+        if args.project is not None:  # before reading the tenant
+            names = scaffold.Project("", args.stack or config.DEFAULT_STACK, None).names()
+            if args.format == "yaml":
+                names += [scaffold.DOCUMENT, scaffold.SCHEMA]
+            scaffold.refuse_taken(args.project, names)
     except AmpecoError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -139,12 +194,24 @@ def run_export(args: argparse.Namespace) -> int:
         text = program.render(exported)
     else:
         text = yaml_text.render(exported)
-    if args.output is None:
+    count = sum(len(objects) for objects in snap.objects.values())
+    project = None
+    if args.project is not None:
+        project = _project(args, text, given, settings.tenant_url, exported.secrets)
+        try:
+            written = scaffold.write(args.project, project.files())
+        except (AmpecoError, OSError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        where = (
+            f" to {args.project / (scaffold.DOCUMENT if args.format == 'yaml' else '__main__.py')}"
+        )
+    elif args.output is None:
         sys.stdout.write(text)
+        where = ""
     else:
         args.output.write_text(text, encoding="utf-8")
-    count = sum(len(objects) for objects in snap.objects.values())
-    where = f" to {args.output}" if args.output else ""
+        where = f" to {args.output}"
     print(
         f"==> exported {count} objects{where} in {time.monotonic() - started:.1f} s"
         + f" ({calls or 'no request'})",
@@ -169,8 +236,18 @@ def run_export(args: argparse.Namespace) -> int:
         )
         for item in exported.ambiguous:
             print(f"  {item}", file=sys.stderr)
-    if exported.secrets:
-        print("==> secrets stay in the tenant; set each before `up`:", file=sys.stderr)
+    if project is not None:
+        scaffold.report(args.project, project, written)
+    elif exported.secrets:
+        print(
+            "==> secrets stay in the tenant; set each before up, with the Pulumi CLI:",
+            file=sys.stderr,
+        )
         for key in exported.secrets:
             print(f"pulumi config set --secret {key}", file=sys.stderr)
+        print(
+            "    (ampeco-iac offline: --secret-env KEY=VARIABLE for each, the variable holding"
+            " its value)",
+            file=sys.stderr,
+        )
     return 1 if exported.dropped or (args.portable and exported.ambiguous) else 0

@@ -11,6 +11,8 @@ from ..tenant.loading import _Loader
 from .document import Exported
 
 SCHEMA_LINE = "# yaml-language-server: $schema=tenant.schema.json"
+#: The schema the first line names: ``export --project`` writes it beside the document.
+SCHEMA_HINT = "# (the schema, for editors: ampeco-iac schema -o tenant.schema.json)"
 
 
 #: libyaml's emitter where PyYAML has it (twice as fast on a big tenant), else PyYAML's own.
@@ -42,6 +44,7 @@ def header(exported: Exported) -> list[str]:
     if exported.ids_from:
         lines = [
             SCHEMA_LINE,
+            SCHEMA_HINT,
             "# Exported by `ampeco-iac export`. Every object carries `adopt: <id>`: the first `up`",
             "# takes it over by that id and writes nothing. Objects refer to each other by key.",
             "# The ids are those of the tenant in `ids_from`: on any other tenant they are not",
@@ -50,6 +53,7 @@ def header(exported: Exported) -> list[str]:
     else:
         lines = [
             SCHEMA_LINE,
+            SCHEMA_HINT,
             "# Exported by `ampeco-iac export --portable`: no ids. An object with a key carries",
             "# `adopt: true`: `up` takes over the tenant's object with that key, or creates it.",
             "# Objects refer to each other by key.",

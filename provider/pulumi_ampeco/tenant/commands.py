@@ -17,12 +17,13 @@ def add_parsers(sub: Any) -> None:
     validate = sub.add_parser(
         "validate",
         help="check a tenant document without Pulumi",
-        description="Check a tenant document as `Tenant` does before any API call: every "
-        "problem with its line and path. Values of `${config:…}` come from the stack file "
+        description="Check a tenant document as the Tenant component does before any API call: "
+        "every problem with its line and path. Values of ${config:…} come from the stack file "
         "and --config; fields whose value the stack keeps encrypted are not checked.",
     )
     validate.add_argument("document", type=Path, help="the tenant document (YAML)")
     validate.add_argument(
+        "-C",
         "--cwd",
         type=Path,
         default=None,
@@ -33,9 +34,10 @@ def add_parsers(sub: Any) -> None:
         "--stack",
         default=None,
         help=f"take config from Pulumi.<STACK>.yaml in --cwd (default: {config.DEFAULT_STACK},"
-        " as for `offline`, when that file exists)",
+        " as for offline, when that file exists)",
     )
     validate.add_argument(
+        "-c",
         "--config",
         action="append",
         default=[],
@@ -72,7 +74,7 @@ def run_schema(args: argparse.Namespace) -> int:
 def run_validate(args: argparse.Namespace) -> int:
     from ampeco_engine.project import ProjectFileError, project_name, stack_config
 
-    from ..errors import DocumentError, UsageError
+    from ..errors import InvalidDocument, UsageError
     from .loading import UNREADABLE
     from .validation import load
 
@@ -114,9 +116,12 @@ def run_validate(args: argparse.Namespace) -> int:
     locale = config.value(
         "defaultLocale", {k: str(v) for k, v in values.items() if k == "ampeco:defaultLocale"}
     )
+    if not args.document.is_file():
+        print(f"error: there is no file {args.document}", file=sys.stderr)
+        return 2
     plan = load(args.document, config=lookup, project=project, default_locale=locale or "en")
     if plan.problems:
-        print(DocumentError(str(args.document), plan.problems), file=sys.stderr)
+        print(InvalidDocument(str(args.document), plan.problems), file=sys.stderr)
         return 1
     kinds = Counter(node.section.kind for node in plan.nodes)
     summary = ", ".join(f"{count} {kind}" for kind, count in kinds.items())

@@ -488,8 +488,9 @@ def _substitute(
             result.problems.append(
                 Problem(
                     path,
-                    f"`${{config:{full}}}` is not set for this stack:"
-                    f" `pulumi config set {full} <value>`",
+                    f"`${{config:{full}}}` is not set for this stack: `pulumi config set"
+                    f" {full} <value>`, with `--secret` for a secret (ampeco-iac offline:"
+                    f" `-c {full}=<value>`, or `--secret-env {full}=VARIABLE` for a secret)",
                 )
             )
             unknown = True
