@@ -79,6 +79,6 @@ def test_the_token_is_not_shown() -> None:
     assert "t0k" not in repr(cfg) and "t0k" not in str(cfg)
 
 
-def test_readme_has_the_configuration_table() -> None:
-    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
-    assert settings_table() in readme
+def test_the_configuration_page_has_the_table() -> None:
+    page = (Path(__file__).parents[1] / "docs" / "configuration.md").read_text(encoding="utf-8")
+    assert settings_table() in page

@@ -86,7 +86,7 @@ def test_quickstart_twice_then_destroy(tmp_path: Path) -> None:
     assert "demo-token" in out and "==> engine: " in out
     offline = "==> engine: ampeco-iac offline" in out
     if offline:
-        assert f"Done: {RESOURCES} created" in out
+        assert f"Done: {RESOURCES} created; {RESOURCES} write requests to the tenant" in out
         assert "+ create   ampeco:Location  depot-north" in out
         assert len(ids(out).splitlines()) == RESOURCES
         assert (directory / "offline" / "quickstart.json").is_file()
@@ -99,7 +99,8 @@ def test_quickstart_twice_then_destroy(tmp_path: Path) -> None:
     second = quickstart(directory)
     assert second.returncode == 0, second.stdout + second.stderr
     if offline:
-        assert f"No changes: {RESOURCES} resources unchanged" in second.stdout
+        unchanged = f"No changes: {RESOURCES} resources unchanged; 0 write requests to the tenant"
+        assert unchanged in second.stdout
         assert "+ create" not in second.stdout
     else:
         assert re.search(rf"\b{RESOURCES + 1} unchanged", second.stdout), second.stdout

@@ -530,9 +530,9 @@ def test_the_schema_offers_references_and_nesting_for_editors() -> None:
     assert plain in name["anyOf"], "a translated text may be plain"
 
 
-def test_the_readme_example_document_is_valid() -> None:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Tenant documents", 1)[1]
+def test_the_guide_example_document_is_valid() -> None:
+    guide = Path(__file__).resolve().parent.parent / "docs" / "tenant-documents.md"
+    section = guide.read_text(encoding="utf-8").split("# Tenant documents", 1)[1]
     example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
     plan = load(parse(example), config=config_of({"tenant:pricePerKwh": "0.35"}), project="tenant")
     assert plan.problems == []

@@ -2,7 +2,7 @@
 
 Each setting is read from the stack config (``ampeco:<key>``) first and from the environment
 (``AMPECO_<KEY>``) second. The table ``SETTINGS`` is the single source for both names, the
-defaults and the README's configuration table.
+defaults and the configuration table of docs/configuration.md.
 """
 
 from __future__ import annotations
@@ -268,7 +268,7 @@ def config_options(items: Iterable[str]) -> dict[str, str]:
 
 
 def settings_table() -> str:
-    """The configuration table in Markdown (kept in the README)."""
+    """The configuration table in Markdown (kept in docs/configuration.md)."""
     rows = ["| stack config | environment | default | meaning |", "|---|---|---|---|"]
     for s in SETTINGS:
         default = "—" if s.default in (None, frozenset()) else f"`{str(s.default).lower()}`"
