@@ -175,8 +175,13 @@ def run_export(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
+    empty: list[str] = []
+
     def progress(kind: str, count: int) -> None:
-        print(f"  read {count} {kind}", file=sys.stderr, flush=True)
+        if count:
+            print(f"  read {count} {kind}", file=sys.stderr, flush=True)
+        else:
+            empty.append(kind)  # named once, at the end
 
     print(f"==> reading {settings.tenant_url}", file=sys.stderr)
     try:
@@ -194,6 +199,8 @@ def run_export(args: argparse.Namespace) -> int:
         text = program.render(exported)
     else:
         text = yaml_text.render(exported)
+    if empty:
+        print(f"  none of: {', '.join(empty)}", file=sys.stderr)
     count = sum(len(objects) for objects in snap.objects.values())
     project = None
     if args.project is not None:
