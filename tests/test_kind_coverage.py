@@ -3,9 +3,10 @@ the export, the simulator or the per-kind test tables fails here instead of goin
 unexported, unserved or untested.
 
 The export's reading order, the fuzz's collections and the conformance's operations are
-derived from ``KINDS`` and the catalogue; every kind's sample (``tests/kind_samples.py``, which
-the rhythm, adoption and export tests read) is written by hand, as are the simulator's
-catalogue and the conformance tables (from the API reference): this test holds them in step.
+derived from ``KINDS`` and the catalogue; every kind's sample (``tests/kind_samples.py``: the
+kind's declared example, which the rhythm, adoption and export tests make) is written by hand,
+as are the simulator's catalogue and the conformance tables (from the API reference): this test
+holds them in step.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from . import (
     test_stations,
     test_template_variables,
 )
-from .kind_samples import NEEDS, SAMPLES, SEEDED
+from .kind_samples import NEEDS, SAMPLES, SEEDED, SITE
 
 _PARAMETER = re.compile(r"\{(\w+)\}")
 
@@ -63,7 +64,7 @@ def test_every_kind_has_one_sample_or_a_rhythm_of_its_own() -> None:
     assert set(sampled) - set(KINDS) == set(), "samples of no declared kind"
     assert test_rhythm_all_kinds.SAMPLES is SAMPLES
     for sample in SAMPLES:
-        assert set(sample.needs) <= {"site", *NEEDS, *SEEDED}, sample.kind
+        assert set(sample.needs) <= {*SITE, *NEEDS, *SEEDED}, sample.kind
     # The kinds written through channels, or read only in listings, have a rhythm of their
     # own (the generic one reads and writes the object's own path), and no sample.
     own = [

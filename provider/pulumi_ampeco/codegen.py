@@ -4,27 +4,31 @@
 resource classes and their ``…Args``), ``provider/pulumi_ampeco/types.py`` (the ``TypedDict`` s
 of the nested objects) and ``docs/reference/``; ``--check`` only says what is stale (CI runs the
 same check as a test). Generated, so that the typed ``…Args``, the declared outputs and the
-docs cannot drift from what the provider does.
+docs cannot drift from what the provider does. Each page opens with its kind's declared example
+as a tenant document and as a program, each with the objects it refers to (the tests validate,
+type-check and run them).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import keyword
 import re
 import sys
 import types
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
+import yaml
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from .kinds import KINDS, SECTIONS, Kind, Ref
-from .kinds.declaration import nested_models
+from .kinds import KINDS, SECTIONS, TOP_LEVEL, Kind, Ref, Section
+from .kinds.declaration import Example, IdOf, nested_models
 from .models import base, enums
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -200,9 +204,11 @@ _DOC = _Style(
 )
 
 
-def _field(name: str, info: FieldInfo, used: set[str]) -> Arg:
+def _field(name: str, info: FieldInfo, used: set[str], *, ids: bool = False) -> Arg:
+    """``ids``: the field holds ids of other objects whatever its name (a parking space's
+    ``evses``)."""
     given = _input(info.annotation, used)
-    if name.endswith(("_id", "_ids")) and "int" in given:
+    if (ids or name.endswith(("_id", "_ids"))) and "int" in given:
         # An id may come straight from another resource's ``.id`` (an Output of str).
         given = given.replace("int", "int | str")
     return Arg(
@@ -222,12 +228,26 @@ def arguments(kind: Kind, used: set[str] | None = None) -> list[Arg]:
         Arg(p.field, True, "int | str", "int", "int", f"id of the {p.kind} it belongs to")
         for p in kind.parents
     ]
-    fields = [_field(n, i, used) for n, i in kind.model.model_fields.items()]
+    ids = _id_fields(kind)
+    fields = [_field(n, i, used, ids=n in ids) for n, i in kind.model.model_fields.items()]
     return [
         *parents,
         *(a for a in fields if a.required),
         *(a for a in fields if not a.required),
     ]
+
+
+def _id_fields(kind: Kind) -> set[str]:
+    """Arguments whose example value names another object (an :class:`IdOf`, or a list of
+    them): they take ids, and so another resource's ``.id``."""
+    if kind.example is None:
+        return set()
+    return {
+        name
+        for name, value in kind.example.args.items()
+        if isinstance(value, IdOf)
+        or (isinstance(value, list) and value and all(isinstance(v, IdOf) for v in value))
+    }
 
 
 def server_outputs(kind: Kind) -> list[Arg]:
@@ -544,7 +564,8 @@ def reference_page(kind: Kind) -> str:
     ]
     if section is not None:
         lines.append(f"- Tenant document: section `{section.name}`" + _placement(section.name))
-    lines += ["", "## Arguments", "", *_table(arguments(kind), kind), ""]
+    lines += ["", *_examples(kind)]
+    lines += ["## Arguments", "", *_table(arguments(kind), kind), ""]
     models = nested(kind)
     if models:
         lines += ["## Nested objects", ""]
@@ -682,6 +703,345 @@ def _named_literals(kind: Kind) -> list[tuple[str, tuple[Any, ...]]]:
     return sorted(found.items())
 
 
+# --- examples ------------------------------------------------------------------------------------
+
+#: The id an example writes for an object it cannot name (by key in a tenant document, by
+#: variable in a program): one the reader puts in its place.
+STAND_IN_ID = 1
+#: The formatter's line length, which the Python examples keep to.
+LINE_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class _Code:
+    """Python source written as it is (``vat_25.id``)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class _StandIn:
+    """An id the reader replaces, with the comment that says what it names."""
+
+    note: str
+
+
+def _example(kind: Kind) -> Example:
+    if kind.example is None:
+        raise ValueError(f"{kind.name}: no `example` (its reference page shows one)")
+    return kind.example
+
+
+def _about(kind: str) -> str:
+    """``# the id of a charge point`` for an :class:`IdOf` written as a stand-in id."""
+    declared = KINDS.get(kind)
+    if declared is not None and declared.section is not None:
+        return f"the id of {declared.section.a_singular}"
+    words = re.sub(r"(?<!^)(?=[A-Z])", " ", kind).lower()
+    return f"the id of {'an' if words[0] in 'aeiou' else 'a'} {words}"
+
+
+def example_kinds(names: Iterable[str]) -> list[Kind]:
+    """The kinds whose examples a program declaring those of ``names`` declares: each after
+    the declared kinds its example names."""
+    order: list[str] = []
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if name in path:
+            raise ValueError(f"examples name each other: {' → '.join((*path, name))}")
+        if name not in order:
+            for named in _example(KINDS[name]).named():
+                if named in KINDS:
+                    visit(named, (*path, name))
+            order.append(name)
+
+    for name in names:
+        visit(name, ())
+    return [KINDS[name] for name in order]
+
+
+def variable(kind: Kind) -> str:
+    """The Python name of a kind's example object: its key, ``-`` made ``_``."""
+    name = _example(kind).key.replace("-", "_")
+    if not name.isidentifier() or keyword.iskeyword(name):
+        raise ValueError(f"{kind.name}: the example's key `{_example(kind).key}` is no Python name")
+    return name
+
+
+def example_program(names: Iterable[str]) -> str:
+    """A Python program declaring the examples of ``names`` and every object they name."""
+
+    def id_of(named: str) -> _Code | _StandIn:
+        """The object's ``.id`` where the program declares it, else a stand-in."""
+        if named in KINDS:
+            return _Code(f"{variable(KINDS[named])}.id")
+        return _StandIn(_about(named))
+
+    lines = ["import pulumi_ampeco as ampeco", ""]
+    for kind in example_kinds(names):
+        example = _example(kind)
+        args = example.filled(id_of)
+        items = [("", _Code(json.dumps(example.key))), *((f"{k}=", v) for k, v in args.items())]
+        lines += _py_block(f"{variable(kind)} = ampeco.{kind.name}", items, "()", "", "")
+    return "\n".join(lines) + "\n"
+
+
+def _py_flat(value: Any, notes: list[str]) -> str:
+    """A value as Python source on one line; the comments it needs go to ``notes``."""
+    if isinstance(value, _Code):
+        return value.text
+    if isinstance(value, _StandIn):
+        notes.append(value.note)
+        return str(STAND_IN_ID)
+    if isinstance(value, Mapping):
+        inner = ", ".join(f"{json.dumps(k)}: {_py_flat(v, notes)}" for k, v in value.items())
+        return f"{{{inner}}}"
+    if isinstance(value, list):
+        return f"[{', '.join(_py_flat(v, notes) for v in value)}]"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return repr(value)  # numbers, True, False, None
+
+
+def _note(notes: list[str]) -> str:
+    return f"  # {'; '.join(dict.fromkeys(notes))}" if notes else ""
+
+
+def _py_block(
+    head: str, items: list[tuple[str, Any]], brackets: str, tail: str, indent: str
+) -> list[str]:
+    """``head(items)tail`` (or ``{…}``, ``[…]``) as the formatter lays it out: on one line if
+    it fits and has no comment, else one item per line with a trailing comma."""
+    notes: list[str] = []
+    inner = ", ".join(label + _py_flat(value, notes) for label, value in items)
+    flat = f"{indent}{head}{brackets[0]}{inner}{brackets[1]}{tail}"
+    if not notes and len(flat) <= LINE_LENGTH:
+        return [flat]
+    lines = [f"{indent}{head}{brackets[0]}"]
+    for label, value in items:
+        lines += _py_item(label, value, indent + "    ")
+    return [*lines, f"{indent}{brackets[1]}{tail}"]
+
+
+def _py_item(label: str, value: Any, indent: str) -> list[str]:
+    notes: list[str] = []
+    line = f"{indent}{label}{_py_flat(value, notes)},"
+    if len(line) <= LINE_LENGTH or not isinstance(value, Mapping | list):
+        return [line + _note(notes)]
+    if isinstance(value, Mapping):
+        items = [(f"{json.dumps(k)}: ", v) for k, v in value.items()]
+        return _py_block(label, items, "{}", ",", indent)
+    return _py_block(label, [("", v) for v in value], "[]", ",", indent)
+
+
+def example_document(kind: Kind) -> dict[str, Any]:
+    """The tenant document of a kind's example: its section, with the objects it is written in
+    and those it names by key (an object it names by id gets a stand-in id)."""
+    top: dict[str, Any] = {}
+    placed: dict[str, dict[str, Any]] = {}
+
+    def place(name: str) -> dict[str, Any]:
+        """The document's entry of the kind's example, written in where it belongs."""
+        if name in placed:
+            return placed[name]
+        declared = KINDS[name]
+        section, example = declared.section, _example(declared)
+        if section is None:
+            raise ValueError(f"{name}: no section in a tenant document")
+        holder = top
+        if section.parent_fields:  # written inside the object it belongs to
+            parent = example.args.get(section.parent_fields[-1])
+            if not isinstance(parent, IdOf):
+                raise ValueError(f"{name}.example: `{section.parent_fields[-1]}` is no IdOf")
+            holder = place(parent.kind)
+        entry: dict[str, Any] = _document_fields(section, example.args, "", place)
+        placed[name] = entry
+        if section.single:
+            holder[section.name] = entry
+        elif section.keyed:
+            holder.setdefault(section.name, {})[example.key] = entry
+        else:
+            holder.setdefault(section.name, []).append(entry)
+        return entry
+
+    place(kind.name)
+    return {name: _in_order(SECTIONS[name], top[name]) for name in TOP_LEVEL if name in top}
+
+
+def _document_fields(
+    section: Section,
+    value: Any,
+    path: str,
+    place: Callable[[str], dict[str, Any]],
+) -> Any:
+    """An example's arguments as a tenant document writes them: parents by nesting,
+    references by key (``pricing.tax_id`` → ``pricing.tax``), other ids as stand-ins."""
+    if isinstance(value, IdOf):
+        return _StandIn(_about(value.kind))
+    if isinstance(value, list):
+        return [_document_fields(section, v, path, place) for v in value]
+    if not isinstance(value, Mapping):
+        return value
+    refs = {ref.id_field: ref for ref in section.refs}
+    out: dict[str, Any] = {}
+    for name, inner in value.items():
+        dotted = f"{path}{name}"
+        if dotted in section.parent_fields:
+            continue
+        ref = refs.get(dotted)
+        named = inner if isinstance(inner, list) else [inner]
+        if ref is None or not all(isinstance(n, IdOf) for n in named):
+            out[name] = _document_fields(section, inner, f"{dotted}.", place)
+            continue
+        target = SECTIONS[ref.target]
+        keys = []
+        for n in named:
+            if n.kind != target.kind:
+                raise ValueError(f"{section.kind}.example: `{dotted}` names no {target.kind}")
+            place(n.kind)
+            keys.append(_example(KINDS[n.kind]).key)
+        out[ref.field.rsplit(".", 1)[-1]] = keys if ref.many else keys[0]
+    return out
+
+
+def _in_order(section: Section, value: Any) -> Any:
+    """A section's objects with each one's fields first, then its children in their order."""
+    if section.single:
+        return _entry_in_order(section, value)
+    if section.keyed:
+        return {key: _entry_in_order(section, entry) for key, entry in value.items()}
+    return [_entry_in_order(section, entry) for entry in value]
+
+
+class _Object(dict[str, Any]):
+    """An object of a tenant document: written in block style, however short."""
+
+
+def _entry_in_order(section: Section, entry: dict[str, Any]) -> _Object:
+    out = _Object((k, v) for k, v in entry.items() if k not in section.children)
+    for child in section.children:
+        if child in entry:
+            out[child] = _in_order(SECTIONS[child], entry[child])
+    return out
+
+
+def example_yaml(document: Mapping[str, Any]) -> str:
+    """A tenant document as YAML in block style, short flat values in flow style, and each
+    stand-in id with a comment that says what it names."""
+    return "\n".join(_yaml_mapping(document, "")) + "\n"
+
+
+def _yaml_mapping(value: Mapping[str, Any], indent: str) -> list[str]:
+    lines: list[str] = []
+    for key, inner in value.items():
+        label = f"{indent}{_yaml_flow(key, [])}:"
+        notes: list[str] = []
+        flow = f"{label} {_yaml_flow(inner, notes)}"
+        if _flat(inner) and len(flow) <= LINE_LENGTH:
+            lines.append(flow + _note(notes))
+        elif isinstance(inner, Mapping):
+            lines += [label, *_yaml_mapping(inner, indent + "  ")]
+        else:
+            lines += [label, *(line for item in inner for line in _yaml_item(item, indent + "  "))]
+    return lines
+
+
+def _yaml_item(item: Any, indent: str) -> list[str]:
+    notes: list[str] = []
+    flow = f"{indent}- {_yaml_flow(item, notes)}"
+    if _flat(item) and len(flow) <= LINE_LENGTH:
+        return [flow + _note(notes)]
+    if isinstance(item, Mapping):
+        lines = _yaml_mapping(item, indent + "  ")
+        return [f"{indent}- {lines[0].lstrip()}", *lines[1:]]
+    return [f"{indent}-", *(line for inner in item for line in _yaml_item(inner, indent + "  "))]
+
+
+def _objects(value: Any) -> int:
+    """How many objects a tenant document (or a part of one) holds."""
+    inner = (
+        value.values() if isinstance(value, Mapping) else value if isinstance(value, list) else []
+    )
+    return int(isinstance(value, _Object)) + sum(_objects(v) for v in inner)
+
+
+def _flat(value: Any) -> bool:
+    """Whether a value is written on one line: a scalar, or a collection of scalars."""
+    if isinstance(value, _Object):
+        return False
+    if isinstance(value, Mapping):
+        return all(not isinstance(v, Mapping | list) for v in value.values())
+    if isinstance(value, list):
+        return all(not isinstance(v, Mapping | list) for v in value)
+    return True
+
+
+def _yaml_flow(value: Any, notes: list[str]) -> str:
+    """A value in YAML's flow style, quoted where a YAML reader would take it for something
+    else (``'NO'``, ``'00:00'``)."""
+    plain = _plain_ids(value, notes)
+    text = yaml.dump(
+        plain,
+        Dumper=_Dumper,
+        default_flow_style=True,
+        allow_unicode=True,
+        sort_keys=False,
+        width=10**6,
+    )
+    return text.removesuffix("\n...\n").rstrip("\n")
+
+
+class _Dumper(yaml.SafeDumper):
+    """PyYAML's dumper, which quotes text that YAML 1.1 reads as something else (``NO``), also
+    quoting text that YAML 1.2 reads as a number (``0191``), as editors do."""
+
+
+_Dumper.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"), None
+)
+_Dumper.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$"),
+    None,
+)
+
+
+def _plain_ids(value: Any, notes: list[str]) -> Any:
+    if isinstance(value, _StandIn):
+        notes.append(value.note)
+        return STAND_IN_ID
+    if isinstance(value, Mapping):
+        return {k: _plain_ids(v, notes) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_ids(v, notes) for v in value]
+    return value
+
+
+def _examples(kind: Kind) -> list[str]:
+    """The page's examples: the kind's section of a tenant document, and a program."""
+    lines = ["## Example", ""]
+    others = ", with the objects it refers to"
+    if kind.section is not None:
+        document = example_document(kind)
+        lines += [
+            f"In a tenant document (`tenant.yaml`){others if _objects(document) > 1 else ''}:",
+            "",
+            "```yaml",
+            *example_yaml(document).splitlines(),
+            "```",
+            "",
+        ]
+    lines += [
+        f"In a Python program{others if len(example_kinds([kind.name])) > 1 else ''}:",
+        "",
+        "```python",
+        *example_program([kind.name]).splitlines(),
+        "```",
+        "",
+    ]
+    return lines
+
+
 def reference_index() -> str:
     lines = [
         HEADER.replace("# ", "<!-- ", 1).rstrip() + " -->",
@@ -689,6 +1049,9 @@ def reference_index() -> str:
         "# Resource reference",
         "",
         "One page per kind, generated from its declaration (`provider/pulumi_ampeco/kinds/`).",
+        "Each opens with the kind's example in a tenant document and in a Python program, with the",
+        f"objects it refers to; an id an example cannot name there is a stand-in (`{STAND_IN_ID}`) with a",
+        "comment.",
         "Decisions about behaviour AMPECO does not document: [decisions.md](../decisions.md).",
         "",
         "In Python, `pulumi_ampeco` holds each kind's resource class and its `…Args`; the types",

@@ -2348,7 +2348,7 @@ class ParkingSpaceArgs:
     """occupancy status"""
     disabilities_accessible: pulumi.Input[bool] | None = None
     """disabilities accessible"""
-    evses: pulumi.Input[Sequence[pulumi.Input[int]]] | None = None
+    evses: pulumi.Input[Sequence[pulumi.Input[int | str]]] | None = None
     """the list of Evses at the same Parking Space"""
 
 
@@ -2399,7 +2399,7 @@ class ParkingSpace(AmpecoResource, module="ampeco", name="ParkingSpace"):
         status: pulumi.Input[Literal["enabled", "disabled"]] | None = None,
         occupancy_status: pulumi.Input[Literal["unknown", "available", "occupied"]] | None = None,
         disabilities_accessible: pulumi.Input[bool] | None = None,
-        evses: pulumi.Input[Sequence[pulumi.Input[int]]] | None = None,
+        evses: pulumi.Input[Sequence[pulumi.Input[int | str]]] | None = None,
     ) -> None: ...
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..models import access
-from .declaration import CREATED_AT, LAST_UPDATED_AT, Key, Kind, Ref, Section
+from .declaration import CREATED_AT, LAST_UPDATED_AT, Example, IdOf, Key, Kind, Ref, Section
 
 ID_TAG = Kind(
     name="IdTag",
@@ -14,6 +14,16 @@ ID_TAG = Kind(
     outputs={"created_at": CREATED_AT, "last_updated_at": LAST_UPDATED_AT},
     quirks=("An `id_tag_uid` is unique in the tenant (D39).",),
     section=Section("id_tags", "ID tag", refs=(Ref("partner", "partner_id", "partners"),)),
+    example=Example(
+        "van-12",
+        {
+            "id_tag_uid": "04A1B2C3",
+            "status": "enabled",
+            "type": "rfid",
+            "id_label": "Van 12",
+            "partner_id": IdOf("Partner"),
+        },
+    ),
 )
 
 KINDS = (ID_TAG,)

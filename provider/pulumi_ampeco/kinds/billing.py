@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..models import billing
-from .declaration import LAST_UPDATED_AT, Key, Kind, Output, Ref, Section
+from .declaration import LAST_UPDATED_AT, Example, IdOf, Key, Kind, Output, Ref, Section
 
 TAX_IDENTIFICATION_NUMBER = Kind(
     name="TaxIdentificationNumber",
@@ -14,6 +14,7 @@ TAX_IDENTIFICATION_NUMBER = Kind(
     outputs={"last_updated_at": LAST_UPDATED_AT},
     quirks=("The tenant refuses to delete a number that a tax uses (D8).",),
     section=Section("tax_identification_numbers", "tax identification number"),
+    example=Example("operator-vat", {"name": "NO 923 609 016 MVA"}),
 )
 
 TAX = Kind(
@@ -34,6 +35,15 @@ TAX = Kind(
                 "tax_identification_numbers",
             ),
         ),
+    ),
+    example=Example(
+        "vat-25",
+        {
+            "name": "VAT 25%",
+            "percentage": 25,
+            "display_name": "VAT",
+            "tax_identification_number_id": IdOf("TaxIdentificationNumber"),
+        },
     ),
 )
 
@@ -56,6 +66,7 @@ CURRENCY = Kind(
         " deprecated.",
     ),
     section=Section("currencies", "currency"),
+    example=Example("sek", {"alphabetic_code": "SEK", "suffix": " kr", "decimal": 2}),
 )
 
 KINDS = (CURRENCY, TAX_IDENTIFICATION_NUMBER, TAX)

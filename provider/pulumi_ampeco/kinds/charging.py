@@ -7,6 +7,8 @@ from .declaration import (
     CREATED_AT,
     LAST_UPDATED_AT,
     Embedding,
+    Example,
+    IdOf,
     Key,
     Kind,
     Output,
@@ -66,6 +68,18 @@ CHARGE_POINT = Kind(
         parent_fields=("location_id",),
         children=("evses", "ocpp_configuration"),
     ),
+    example=Example(
+        "depot-north-1",
+        {
+            "name": "Depot North 1",
+            "type": "public",
+            "status": "enabled",
+            "location_id": IdOf("Location"),
+            "charging_zone_id": IdOf("ChargingZone"),
+            "external_id": "depot-north-1",
+            "network": {"id": "DN-0001", "protocol": "ocpp 1.6"},
+        },
+    ),
 )
 
 EVSE = Kind(
@@ -111,6 +125,19 @@ EVSE = Kind(
         keyed=False,
         name_field="network_id",
     ),
+    example=Example(
+        "depot-north-1-evse-1",
+        {
+            "charge_point_id": IdOf("ChargePoint"),
+            "network_id": "1",
+            "physical_reference": "NO*ACM*E0001*1",
+            "current_type": "ac",
+            "status": "enabled",
+            "tariff_group_id": IdOf("TariffGroup"),
+            "external_id": "depot-north-1-1",
+            "power_options": {"max_power": 22000, "phases": "three_phase", "max_voltage": "400"},
+        },
+    ),
 )
 
 CONNECTOR = Kind(
@@ -130,6 +157,15 @@ CONNECTOR = Kind(
         "The last connector of an EVSE may be deleted (D27).",
     ),
     section=Section("connectors", "connector", keyed=False),
+    example=Example(
+        "depot-north-1-evse-1-type2",
+        {
+            "charge_point_id": IdOf("ChargePoint"),
+            "evse_id": IdOf("Evse"),
+            "type": "type2",
+            "format": "socket",
+        },
+    ),
 )
 
 KINDS = (CHARGE_POINT, EVSE, CONNECTOR)

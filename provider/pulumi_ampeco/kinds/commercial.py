@@ -4,7 +4,7 @@ rates (``D<n>``: ``docs/decisions.md``)."""
 from __future__ import annotations
 
 from ..models import commercial
-from .declaration import LAST_UPDATED_AT, Key, Kind, Ref, Section
+from .declaration import LAST_UPDATED_AT, Example, IdOf, Key, Kind, Ref, Section
 
 PARTNER = Kind(
     name="Partner",
@@ -18,6 +18,15 @@ PARTNER = Kind(
         " names (D39).",
     ),
     section=Section("partners", "partner", external_id_from_key=True),
+    example=Example(
+        "nordic-fleet",
+        {
+            "name": "Nordic Fleet AS",
+            "external_id": "nordic-fleet",
+            "reg_no": "912345678",
+            "country": "NO",
+        },
+    ),
 )
 
 PARTNER_CONTRACT = Kind(
@@ -38,6 +47,15 @@ PARTNER_CONTRACT = Kind(
         refs=(Ref("partner", "partner_id", "partners"),),
         external_id_from_key=True,
     ),
+    example=Example(
+        "nordic-fleet-2026",
+        {
+            "title": "Operations 2026",
+            "partner_id": IdOf("Partner"),
+            "start_date": "2026-01-01T00:00:00Z",
+            "external_id": "nordic-fleet-2026",
+        },
+    ),
 )
 
 USER_GROUP = Kind(
@@ -53,6 +71,15 @@ USER_GROUP = Kind(
         refs=(Ref("partner", "partner_id", "partners"),),
         external_id_from_key=True,
     ),
+    example=Example(
+        "staff",
+        {
+            "name": "Staff",
+            "partner_id": IdOf("Partner"),
+            "external_id": "staff",
+            "description": "Employees of Nordic Fleet",
+        },
+    ),
 )
 
 SUBSCRIPTION_PLAN = Kind(
@@ -63,6 +90,17 @@ SUBSCRIPTION_PLAN = Kind(
     keys=(Key(("name",)),),
     outputs={"last_updated_at": LAST_UPDATED_AT},
     section=Section("subscription_plans", "subscription plan"),
+    example=Example(
+        "basic",
+        {
+            "name": "Basic",
+            "description": "Monthly plan",
+            "renewal_cycle": "monthly",
+            "type": "pre-paid",
+            "status": "enabled",
+            "base_fee": 9.9,
+        },
+    ),
 )
 
 TOP_UP_PACKAGE = Kind(
@@ -73,6 +111,7 @@ TOP_UP_PACKAGE = Kind(
     # A package has no name: its price and bonus recognise a lost create, never adopt.
     keys=(Key(("price", "bonus"), identifying=False),),
     section=Section("top_up_packages", "top-up package"),
+    example=Example("top-up-50", {"price": 50, "bonus": 5, "enabled": True}),
 )
 
 CURRENCY_RATE = Kind(
@@ -83,6 +122,7 @@ CURRENCY_RATE = Kind(
     keys=(Key(("base", "target"), {"base": "base", "target": "target"}),),
     quirks=("One rate per pair of currencies (D39).",),
     section=Section("currency_rates", "currency rate"),
+    example=Example("eur-nok", {"base": "EUR", "target": "NOK", "rate": 11.5}),
 )
 
 KINDS = (PARTNER, PARTNER_CONTRACT, USER_GROUP, SUBSCRIPTION_PLAN, TOP_UP_PACKAGE, CURRENCY_RATE)

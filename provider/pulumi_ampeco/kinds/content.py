@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from ..models import content
-from .declaration import LAST_UPDATED_AT, Key, Kind, Output, Ref, Section
+from .declaration import LAST_UPDATED_AT, Example, IdOf, Key, Kind, Output, Ref, Section
 
 FAQ = Kind(
     name="Faq",
@@ -13,6 +13,10 @@ FAQ = Kind(
     collection="/faqs/v2.0",
     keys=(Key(("question",)),),
     section=Section("faqs", "FAQ"),
+    example=Example(
+        "how-to-pay",
+        {"question": "How do I pay?", "answer": "With the app, or a card at the charger."},
+    ),
 )
 
 DOWNTIME_PERIOD_NOTICE = Kind(
@@ -25,6 +29,14 @@ DOWNTIME_PERIOD_NOTICE = Kind(
     outputs={"last_updated_at": LAST_UPDATED_AT},
     quirks=("The tenant refuses to delete a notice that a downtime period cites (D39).",),
     section=Section("downtime_period_notices", "downtime period notice"),
+    example=Example(
+        "grid-works",
+        {
+            "type": "exempt",
+            "notice": "Grid works",
+            "description": "The grid operator replaces a cable",
+        },
+    ),
 )
 
 _PERIOD_OUTPUTS = {
@@ -49,6 +61,15 @@ CHARGE_POINT_DOWNTIME_PERIOD = Kind(
         "charge point downtime period",
         refs=(Ref("notice", "notice_id", "downtime_period_notices"),),
     ),
+    example=Example(
+        "depot-north-1-grid-works",
+        {
+            "charge_point_id": IdOf("ChargePoint"),
+            "notice_id": IdOf("DowntimePeriodNotice"),
+            "started_at": "2026-03-01T08:00:00Z",
+            "ended_at": "2026-03-01T12:00:00Z",
+        },
+    ),
 )
 
 EVSE_DOWNTIME_PERIOD = Kind(
@@ -63,6 +84,15 @@ EVSE_DOWNTIME_PERIOD = Kind(
         "evse_downtime_periods",
         "EVSE downtime period",
         refs=(Ref("notice", "notice_id", "downtime_period_notices"),),
+    ),
+    example=Example(
+        "depot-north-1-1-grid-works",
+        {
+            "evse_id": IdOf("Evse"),
+            "notice_id": IdOf("DowntimePeriodNotice"),
+            "started_at": "2026-05-01T08:00:00+02:00",
+            "ended_at": "2026-05-01T10:00:00+02:00",
+        },
     ),
 )
 

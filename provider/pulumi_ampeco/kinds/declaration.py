@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -162,6 +162,58 @@ class Embedding:
 
 
 @dataclass(frozen=True)
+class IdOf:
+    """In an :class:`Example`: the id of an object of another kind. For a declared kind, it is
+    that kind's example (a program declares it and takes its ``.id``; a tenant document names it
+    by key, or nests the object in it); for another (a roaming operator, which no program
+    makes), an id the tenant gave."""
+
+    kind: str
+
+
+@dataclass(frozen=True)
+class Example:
+    """A plausible object of the kind, valid as the API takes it: each reference page shows it
+    in a tenant document and in a program (with the objects it names), and the per-kind tests
+    make it, so its values are written once.
+
+    ``key``: the object's key in a tenant document and its resource name in a program (a
+    Python name once ``-`` is ``_``). ``args``: the program's arguments, with :class:`IdOf`
+    where one names another object."""
+
+    key: str
+    args: Mapping[str, Any]
+
+    def filled(self, id_of: Callable[[str], Any]) -> dict[str, Any]:
+        """The arguments with each :class:`IdOf` replaced by ``id_of(kind)``."""
+        result: dict[str, Any] = with_ids(self.args, id_of)
+        return result
+
+    def named(self) -> list[str]:
+        """The kinds its :class:`IdOf` s name, first mention first."""
+        return named_kinds(self.args)
+
+
+def named_kinds(value: Any) -> list[str]:
+    """The kinds the :class:`IdOf` s in ``value`` name, first mention first."""
+    found: list[str] = []
+    with_ids(value, found.append)
+    return list(dict.fromkeys(found))
+
+
+def with_ids(value: Any, id_of: Callable[[str], Any]) -> Any:
+    """``value`` (nested mappings and lists) with each :class:`IdOf` replaced by
+    ``id_of(kind)``."""
+    if isinstance(value, IdOf):
+        return id_of(value.kind)
+    if isinstance(value, Mapping):
+        return {k: with_ids(v, id_of) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [with_ids(v, id_of) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
 class Kind:
     """One AMPECO resource kind."""
 
@@ -217,6 +269,8 @@ class Kind:
     #: Server behaviour a user should know, each citing ``docs/decisions.md`` where it is one.
     quirks: tuple[str, ...] = ()
     section: Section | None = None
+    #: The object its reference page shows (and the per-kind tests make); every kind has one.
+    example: Example | None = None
 
     def __post_init__(self) -> None:
         if self.channel is not None:
@@ -316,6 +370,10 @@ class Kind:
             raise ValueError(f"{self.name}.outputs: also arguments: {sorted(overlap)}")
         if self.section is not None:
             self._check_section(self.section, known)
+        if self.example is not None:
+            stray = set(self.example.args) - known
+            if stray:
+                raise ValueError(f"{self.name}.example: not arguments: {sorted(stray)}")
 
     def _check_section(self, section: Section, known: set[str]) -> None:
         named = [*section.parent_fields, *(r.id_field for r in section.refs)]

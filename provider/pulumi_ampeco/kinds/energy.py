@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..channels import CircuitMembers, RateEnergyMix, RatePricePeriods
 from ..models import energy, rates, stations
-from .declaration import Key, Kind, Parent, Ref, Section
+from .declaration import Example, IdOf, Key, Kind, Parent, Ref, Section
 
 UTILITY = Kind(
     name="Utility",
@@ -18,6 +18,7 @@ UTILITY = Kind(
         " names (D39).",
     ),
     section=Section("utilities", "utility"),
+    example=Example("elvia", {"name": "Elvia"}),
 )
 
 ELECTRICITY_RATE = Kind(
@@ -36,6 +37,15 @@ ELECTRICITY_RATE = Kind(
         "electricity rate",
         refs=(Ref("utility", "utility_id", "utilities"),),
         children=("price_periods", "energy_mix"),
+    ),
+    example=Example(
+        "grid-energy",
+        {
+            "name": "Grid energy",
+            "utility_id": IdOf("Utility"),
+            "default_price": 0.12,
+            "tax_percentage": 25,
+        },
     ),
 )
 
@@ -58,6 +68,27 @@ ELECTRICITY_RATE_PRICE_PERIODS = Kind(
         " period (D42).",
     ),
     section=Section("price_periods", "set of price periods", single=True),
+    example=Example(
+        "grid-energy-periods",
+        {
+            "electricity_rate_id": IdOf("ElectricityRate"),
+            "week_days": [
+                {
+                    "week_day": "any",
+                    "periods": [
+                        {"starts_at": "00:00", "ends_at": "06:00", "price": 0.08},
+                        {"starts_at": "17:00", "ends_at": "20:00", "price": 0.2},
+                    ],
+                }
+            ],
+            "dates": [
+                {
+                    "date": "2026-12-24",
+                    "periods": [{"starts_at": "00:00", "ends_at": "24:00", "price": 0.06}],
+                }
+            ],
+        },
+    ),
 )
 
 ELECTRICITY_RATE_ENERGY_MIX = Kind(
@@ -74,6 +105,10 @@ ELECTRICITY_RATE_ENERGY_MIX = Kind(
         " `adopt=<rate id>` only; deleting the object sets every source back to 0 (D42).",
     ),
     section=Section("energy_mix", "energy mix", single=True),
+    example=Example(
+        "grid-energy-mix",
+        {"electricity_rate_id": IdOf("ElectricityRate"), "hydro": 88, "wind": 10, "solar": 2},
+    ),
 )
 
 CIRCUIT = Kind(
@@ -90,6 +125,9 @@ CIRCUIT = Kind(
         "Deleting a circuit detaches its charge points (D40).",
     ),
     section=Section("circuits", "circuit", children=("circuit_charge_points",)),
+    example=Example(
+        "main", {"name": "Main", "phases": "three_phase", "max_current": 63, "max_voltage": "400"}
+    ),
 )
 
 CIRCUIT_CHARGE_POINT = Kind(
@@ -115,6 +153,10 @@ CIRCUIT_CHARGE_POINT = Kind(
         keyed=False,
         name_field="charge_point_id",
         named_alone=True,
+    ),
+    example=Example(
+        "main-depot-north-1",
+        {"circuit_id": IdOf("Circuit"), "charge_point_id": IdOf("ChargePoint"), "priority": 1},
     ),
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..channels import StationKeys
 from ..models import fleet, stations, templates
-from .declaration import Key, Kind, Parent, Ref, Section
+from .declaration import Example, IdOf, Key, Kind, Parent, Ref, Section
 
 CONFIGURATION_TEMPLATE = Kind(
     name="ConfigurationTemplate",
@@ -18,6 +18,7 @@ CONFIGURATION_TEMPLATE = Kind(
         " deleting a template deletes its variables (D43).",
     ),
     section=Section("configuration_templates", "configuration template", children=("variables",)),
+    example=Example("default-ocpp-16", {"name": "Default OCPP 1.6", "ocpp_version": "ocpp 1.6"}),
 )
 
 CONFIGURATION_TEMPLATE_VARIABLE = Kind(
@@ -47,6 +48,14 @@ CONFIGURATION_TEMPLATE_VARIABLE = Kind(
         "The API reads variables only in their template's listing.",
     ),
     section=Section("variables", "template variable"),
+    example=Example(
+        "heartbeat",
+        {
+            "template_id": IdOf("ConfigurationTemplate"),
+            "key_name": "HeartbeatInterval",
+            "value": "300",
+        },
+    ),
 )
 
 CHARGE_POINT_VENDOR = Kind(
@@ -57,6 +66,7 @@ CHARGE_POINT_VENDOR = Kind(
     keys=(Key(("name",)),),
     quirks=("The tenant refuses to delete a vendor that a charge point model names (D39).",),
     section=Section("charge_point_vendors", "charge point vendor"),
+    example=Example("alpitronic", {"name": "Alpitronic"}),
 )
 
 CHARGE_POINT_MODEL = Kind(
@@ -69,6 +79,14 @@ CHARGE_POINT_MODEL = Kind(
         "charge_point_models",
         "charge point model",
         refs=(Ref("vendor", "vendor_id", "charge_point_vendors"),),
+    ),
+    example=Example(
+        "hyc300",
+        {
+            "name": "HYC300",
+            "vendor_id": IdOf("ChargePointVendor"),
+            "user_manual": "https://example.com/manuals/hyc300.pdf",
+        },
     ),
 )
 
@@ -83,6 +101,15 @@ VENDOR_ERROR_CODE = Kind(
         " charge point vendor; a vendor's code is unique (D39).",
     ),
     section=Section("vendor_error_codes", "vendor error code"),
+    example=Example(
+        "abb-e42",
+        {
+            "vendor_id": "ABB",
+            "error_code": "E42",
+            "error_code_description": "Ground fault",
+            "error_code_customer_action": "Unplug the cable and try another charger",
+        },
+    ),
 )
 
 
@@ -106,6 +133,13 @@ CHARGE_POINT_CONFIGURATION = Kind(
         " defaults, which the program should not pin (D41).",
     ),
     section=Section("ocpp_configuration", "OCPP configuration", single=True),
+    example=Example(
+        "depot-north-1-ocpp",
+        {
+            "charge_point_id": IdOf("ChargePoint"),
+            "keys": {"HeartbeatInterval": "300", "MeterValueSampleInterval": "60"},
+        },
+    ),
 )
 
 KINDS = (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..models import locations
-from .declaration import LAST_UPDATED_AT, Key, Kind, Parent, Section
+from .declaration import LAST_UPDATED_AT, Example, IdOf, Key, Kind, Parent, Section
 
 LOCATION = Kind(
     name="Location",
@@ -25,6 +25,19 @@ LOCATION = Kind(
         children=("charging_zones", "charge_points"),
         external_id_from_key=True,
     ),
+    example=Example(
+        "depot-north",
+        {
+            "external_id": "depot-north",
+            "name": {"en": "Depot North", "nb-NO": "Depot Nord"},
+            "geoposition": {"latitude": 59.9071, "longitude": 10.7594},
+            "address": "Dronning Eufemias gate 16",
+            "city": "Oslo",
+            "post_code": "0191",
+            "country": "NO",
+            "parking_type": "PARKING_GARAGE",
+        },
+    ),
 )
 
 CHARGING_ZONE = Kind(
@@ -36,6 +49,9 @@ CHARGING_ZONE = Kind(
     keys=(Key(("name",)),),
     quirks=("The tenant refuses to delete a zone that charge points still use (D2).",),
     section=Section("charging_zones", "charging zone"),
+    example=Example(
+        "level-1", {"location_id": IdOf("Location"), "name": "Level 1", "status": "enabled"}
+    ),
 )
 
 KINDS = (LOCATION, CHARGING_ZONE)

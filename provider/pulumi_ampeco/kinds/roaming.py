@@ -7,6 +7,8 @@ from ..models import roaming
 from .declaration import (
     CREATED_AT,
     LAST_UPDATED_AT,
+    Example,
+    IdOf,
     Key,
     Kind,
     Ordering,
@@ -43,6 +45,16 @@ ROAMING_PROVIDER = Kind(
     section=Section(
         "roaming_providers", "roaming provider", refs=(Ref("partner", "partner_id", "partners"),)
     ),
+    example=Example(
+        "roam-as",
+        {
+            "platform_id": 1,
+            "country_code": "NO",
+            "party_id": "EMP",
+            "business_name": "Roam AS",
+            "partner_id": IdOf("Partner"),
+        },
+    ),
 )
 
 CUSTOM_TARIFF_FILTER = Kind(
@@ -67,6 +79,16 @@ CUSTOM_TARIFF_FILTER = Kind(
         " not manage keep their places (D46).",
     ),
     section=Section("custom_tariff_filters", "custom tariff filter"),
+    example=Example(
+        "fast-dc",
+        {
+            "roaming_operator_id": IdOf("RoamingOperator"),
+            "name": "Fast DC",
+            "status": "enabled",
+            "applicable_current_types": ["DC"],
+            "order": 1,
+        },
+    ),
 )
 
 KINDS = (ROAMING_PROVIDER, CUSTOM_TARIFF_FILTER)

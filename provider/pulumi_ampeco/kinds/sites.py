@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..models import sites
-from .declaration import LAST_UPDATED_AT, Key, Kind, Ref, Section
+from .declaration import LAST_UPDATED_AT, Example, IdOf, Key, Kind, Ref, Section
 
 PARKING_SPACE = Kind(
     name="ParkingSpace",
@@ -26,6 +26,15 @@ PARKING_SPACE = Kind(
         "parking space",
         refs=(Ref("location", "location_id", "locations"),),
         external_id_from_key=True,
+    ),
+    example=Example(
+        "p1",
+        {
+            "label": "P1",
+            "location_id": IdOf("Location"),
+            "external_id": "p1",
+            "evses": [IdOf("Evse")],
+        },
     ),
 )
 
@@ -52,6 +61,20 @@ PAYMENT_TERMINAL = Kind(
         " terminal is not written in one: it names them by id.",
     ),
     section=Section("payment_terminals", "payment terminal"),
+    example=Example(
+        "kiosk",
+        {
+            "name": "Kiosk",
+            "terminal_type": "Payter",
+            "integration_id": 1,
+            "operator_id": 1,
+            "serial_number": "PT-0001",
+            "default_language": "en",
+            "charge_point_id": IdOf("ChargePoint"),
+            "preauthorize_amount": 50,
+            "external_id": "kiosk",
+        },
+    ),
 )
 
 KINDS = (PARKING_SPACE, PAYMENT_TERMINAL)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..models import tariffs
-from .declaration import LAST_UPDATED_AT, Key, Kind, Output, Ref, Section
+from .declaration import LAST_UPDATED_AT, Example, IdOf, Key, Kind, Output, Ref, Section
 
 TARIFF = Kind(
     name="Tariff",
@@ -34,6 +34,21 @@ TARIFF = Kind(
         refs=(Ref("pricing.tax", "pricing.tax_id", "taxes"),),
         external_id_from_key=True,
     ),
+    example=Example(
+        "standard",
+        {
+            "name": "Standard",
+            "type": "standard",
+            "external_id": "standard",
+            "description": {"en": "Energy and time", "nb-NO": "Energi og tid"},
+            "pricing": {
+                "price_per_kwh": 0.45,
+                "price_period_in_minutes": 60,
+                "price_per_period": 2.5,
+                "tax_id": IdOf("Tax"),
+            },
+        },
+    ),
 )
 
 TARIFF_GROUP = Kind(
@@ -55,6 +70,7 @@ TARIFF_GROUP = Kind(
     section=Section(
         "tariff_groups", "tariff group", refs=(Ref("tariffs", "tariff_ids", "tariffs", many=True),)
     ),
+    example=Example("public", {"name": "Public", "tariff_ids": [IdOf("Tariff")]}),
 )
 
 KINDS = (TARIFF, TARIFF_GROUP)
