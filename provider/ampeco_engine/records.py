@@ -191,6 +191,7 @@ class Records:
             inputs=_shown(new),
             id="" if self.dry_run else id_,
             renamed_from=self._aliases.renamed.get(subject.urn, ""),
+            custom=subject.custom,
         )
 
     def _fail(

@@ -44,6 +44,8 @@ class Step:
     note: str = dataclasses.field(default="", compare=False, repr=False)
     #: The URN the resource had before this run, when an alias found it under another one.
     renamed_from: str = dataclasses.field(default="", compare=False)
+    #: A custom resource (an object of a provider), not a component that only groups others.
+    custom: bool = dataclasses.field(default=True, compare=False, repr=False)
 
     def changed_values(self) -> dict[str, tuple[Any, Any]]:
         """``{name: (old, new)}`` for the names in ``changes`` (``None`` where absent)."""
