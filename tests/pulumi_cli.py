@@ -153,9 +153,10 @@ class Cli:
         completed = self._run(args)
         return completed.stdout + completed.stderr
 
-    def stdout(self, *args: str) -> str:
-        """Run ``pulumi *args``, which must succeed; its stdout alone (for JSON output)."""
-        return self._run(args).stdout
+    def stdout(self, *args: str, ok: bool = True) -> str:
+        """Run ``pulumi *args``, which must succeed (or, with ``ok=False``, fail); its stdout
+        alone (for JSON output)."""
+        return self._run(args, ok=ok).stdout
 
     def failing(self, *args: str) -> str:
         """Run ``pulumi *args``, which must fail; its stdout and stderr, joined."""

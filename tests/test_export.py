@@ -331,21 +331,6 @@ def test_a_slice_refers_to_what_lies_outside_by_id(
     assert cp["utility_id"] == seeded["utility"]["id"]  # utilities are not in the slice
 
 
-def test_the_drift_report_workflow_exports_and_compares() -> None:
-    """The scheduled workflow: read-only export with the token as a secret, then a diff."""
-    workflow = yaml.safe_load(
-        (Path(__file__).resolve().parents[1] / "examples/ci/drift-report.yml").read_text()
-    )
-    assert workflow[True]["schedule"]  # `on:` reads as True in YAML 1.1
-    assert workflow["permissions"] == {"contents": "read"}
-    steps = workflow["jobs"]["export"]["steps"]
-    [export_step] = [s for s in steps if "ampeco-iac export" in s.get("run", "")]
-    assert export_step["env"]["AMPECO_API_TOKEN"] == "${{ secrets.AMPECO_API_TOKEN }}"
-    others = [s for s in steps if s is not export_step]
-    assert not any("AMPECO_API_TOKEN" in str(s) for s in others)
-    assert any("diff -u" in s.get("run", "") for s in others)
-
-
 def test_an_adoption_preview_names_the_fields_the_up_will_change(
     tenant: tuple[Sim, dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -48,8 +48,8 @@ class Step:
     dependencies: dict[str, list[str]] = dataclasses.field(
         default_factory=dict, compare=False, repr=False
     )
-    #: A custom resource (an object a provider manages), not a component.
-    custom: bool = dataclasses.field(default=True, compare=False)
+    #: A custom resource (an object of a provider), not a component that only groups others.
+    custom: bool = dataclasses.field(default=True, compare=False, repr=False)
 
     def changed_values(self) -> dict[str, tuple[Any, Any]]:
         """``{name: (old, new)}`` for the names in ``changes`` (``None`` where absent)."""

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import Any
 
-from . import offline, scaffold
+from . import guard, offline, scaffold
 from .export import commands as export_commands
 from .tenant import commands as tenant_commands
 
@@ -48,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     offline.add_parser(sub)
     tenant_commands.add_parsers(sub)
     export_commands.add_parser(sub)
+    guard.add_parser(sub)
     return parser
 
 

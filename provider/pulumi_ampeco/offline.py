@@ -174,6 +174,14 @@ def add_parser(commands: Any) -> None:
                 action="store_true",
                 help="exit with status 1 if the preview has changes",
             )
+            parser.add_argument(
+                "--json",
+                action="store_true",
+                help="print the plan as JSON in the shape of pulumi preview --json (the steps "
+                "with their op, URN, type and old id, and the change summary; no input "
+                "values), for ampeco-iac guard and other checks; the header goes to standard "
+                "error",
+            )
         if name == "up":
             parser.add_argument(
                 "--allow-mass-delete",
@@ -314,7 +322,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, settings: Settings, out: IO[str], err: IO[str]) -> int:
-    _print_header(settings, args.operation, out)
+    as_json = bool(getattr(args, "json", False))
+    _print_header(settings, args.operation, err if as_json else out)
 
     from ampeco_engine import OfflineEngineError, OfflineStack
     from ampeco_engine.project import project_program
@@ -363,7 +372,9 @@ def _run(args: argparse.Namespace, settings: Settings, out: IO[str], err: IO[str
     except OfflineEngineError as exc:
         watcher.close()
         checked_only = bool(exc.result is not None and exc.result.checks_only)
-        if isinstance(exc, MassDeleteError) and exc.result is not None:
+        if as_json:
+            pass  # no plan: standard output stays empty, which no check takes for one
+        elif isinstance(exc, MassDeleteError) and exc.result is not None:
             deletes = [s for s in exc.result.steps if s.action == "delete"]
             out.write(format_steps(dataclasses.replace(exc.result, steps=deletes), "preview"))
         elif exc.result is not None and not exc.checks and not checked_only:
@@ -396,6 +407,15 @@ def _run(args: argparse.Namespace, settings: Settings, out: IO[str], err: IO[str
     finally:
         watcher.close()
         stack.close()
+    if as_json:
+        recorded = stack.state().get("resources", {})
+        out.write(json.dumps(plan_json(result, recorded), indent=2) + "\n")
+        for warning in [*result.warnings, *watcher.duplicates]:
+            print(f"warning: {warning}", file=err)
+        if getattr(args, "expect_no_changes", False) and has_changes(result):
+            print("error: no changes were expected, but the preview has changes", file=err)
+            return 1
+        return 0
     plans: dict[str, Any] = {}
     if args.operation == "preview":
         plans.update(adoption_plans(result, settings.config))
@@ -968,6 +988,42 @@ def format_steps(
 def has_changes(result: RunResult) -> bool:
     """Whether the operation changed (or, in a preview, would change) anything."""
     return any(_shown(step, result.operation) for step in result.steps)
+
+
+def plan_json(result: RunResult, recorded: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """A preview in the shape ``pulumi preview --json`` gives it, for checks that read either
+    engine's plan alike (``ampeco-iac guard``): ``steps``, each with its ``op``, ``urn``, the
+    ``type`` and ``custom`` of its old and new state, the old state's ``id`` and, when set,
+    ``protect`` and ``retainOnDelete`` (from ``recorded``, the state's resources: a preview's
+    steps carry no ids), the changed names (``diffReasons``, ``replaceReasons``); and
+    ``changeSummary``, the steps per op. Unchanged resources are counted, not listed, as
+    Pulumi does without ``--show-sames``; an adoption is a ``create`` and a rename ``same``,
+    as there. No input or output value is written, so no secret can be."""
+    steps: list[dict[str, Any]] = []
+    summary: dict[str, int] = {}
+    for step in result.steps:
+        op = step.action
+        summary[op] = summary.get(op, 0) + 1
+        if op == "same":
+            continue
+        entry: dict[str, Any] = {"op": op, "urn": step.urn}
+        if step.action != "create":
+            record = recorded.get(step.urn) or {}
+            old: dict[str, Any] = {"urn": step.urn, "type": step.type, "custom": step.custom}
+            if record.get("id"):
+                old["id"] = str(record["id"])
+            for flag, name in (("protect", "protect"), ("retain_on_delete", "retainOnDelete")):
+                if record.get(flag):
+                    old[name] = True
+            entry["oldState"] = old
+        if step.action != "delete":
+            entry["newState"] = {"urn": step.urn, "type": step.type, "custom": step.custom}
+        if step.changes and step.action in ("update", "replace"):
+            entry["diffReasons" if step.action == "update" else "replaceReasons"] = list(
+                step.changes
+            )
+        steps.append(entry)
+    return {"steps": steps, "changeSummary": dict(sorted(summary.items()))}
 
 
 def format_summary(result: RunResult, operation: str, writes: int | None = None) -> str:
