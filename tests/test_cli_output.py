@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,9 +16,18 @@ import pytest
 import pulumi_ampeco as ampeco
 from ampeco_engine import UNKNOWN
 from ampeco_engine.results import RunResult, Step
-from pulumi_ampeco import offline
+from pulumi_ampeco import offline, write_tally
 from pulumi_ampeco.cli import _parser, main
 from pulumi_ampeco.resource_base import ArgumentError
+
+from .conftest import Sim
+
+LOCATION = {
+    "name": [{"locale": "en", "translation": "Depot"}],
+    "geoposition": {"latitude": 59.9, "longitude": 10.7},
+    "address": [{"locale": "en", "translation": "Street 1"}],
+    "country": "NO",
+}
 
 DYNAMIC = "pulumi-python:dynamic/ampeco:"
 
@@ -88,16 +98,19 @@ def test_a_misspelled_argument_names_the_line_and_the_closest_argument() -> None
     with pytest.raises(ArgumentError) as raised:
         ampeco.Location("depot", nmae={"en": "Depot"})  # type: ignore[call-overload]
     message = str(raised.value)
-    assert message.startswith(f"tests/{Path(__file__).name}:{line}: Location 'depot': ")
-    assert "no argument 'nmae'; did you mean 'name'?" in message
+    where, rest = message.split(" Location 'depot': ", 1)
+    assert where.endswith(f"{Path(__file__).name}:{line}:")
+    assert rest.startswith("no argument 'nmae'; did you mean 'name'?")
     assert isinstance(raised.value, TypeError)  # what a program catching TypeError expects
+    with pytest.raises(ArgumentError, match="no argument 'adpot'; did you mean 'adopt'"):
+        ampeco.Location("depot", adpot=True)  # type: ignore[call-overload]
 
 
 def _step(name: str, action: str, inputs: dict[str, object], **extra: object) -> Step:
     return Step(name, DYNAMIC + name.split("-")[0], f"urn::{name}", action, inputs=inputs, **extra)  # type: ignore[arg-type]
 
 
-def test_an_adoption_waits_only_for_the_objects_it_needs_that_do_not_exist_yet() -> None:
+def test_an_adoption_waits_for_every_value_a_preview_does_not_know() -> None:
     created = _step("Location-new", "create", {"name": "new"})
     adopted = _step("Location-old", "create", {"adopt": 4000.0})
     by_key = _step("Location-keyed", "create", {"adopt": True})
@@ -113,13 +126,60 @@ def test_an_adoption_waits_only_for_the_objects_it_needs_that_do_not_exist_yet()
         {"adopt": 71.0, "location_id": UNKNOWN},
         dependencies={"location_id": ["urn::Location-keyed"]},
     )
-    result = RunResult("preview", [created, adopted, by_key, zone_new, zone_keyed], {})
+    # A list holding ids, though both objects are adopted by id: which is which is unknown.
+    tin = _step("TaxIdentificationNumber-t", "create", {"adopt": 1.0})
+    group = _step(
+        "TariffGroup-g",
+        "create",
+        {"adopt": 500.0, "name": "G", "tariff_ids": [UNKNOWN, UNKNOWN]},
+        dependencies={"tariff_ids": ["urn::Tariff-a", "urn::Tariff-b"]},
+    )
+    # A nested object made from an adopted object's id is not that id.
+    tariff = _step(
+        "Tariff-t",
+        "create",
+        {"adopt": 2200.0, "name": "T", "type": "flat rate", "pricing": UNKNOWN},
+        dependencies={"pricing": ["urn::Tax-v"]},
+    )
+    steps = [created, adopted, by_key, zone_new, zone_keyed, tin, group, tariff]
+    result = RunResult("preview", steps, {})
     plans = offline.adoption_plans(result, {})
     assert plans["urn::ChargingZone-a"] == offline.Waiting(("Location-new",))
     assert plans["urn::ChargingZone-b"] == offline.Waiting(("Location-keyed",))
+    assert plans["urn::TariffGroup-g"] == offline.Waiting(("urn::Tariff-a", "urn::Tariff-b"))
+    assert plans["urn::Tariff-t"] == offline.Waiting(("urn::Tax-v",))
     shown = offline.format_steps(result, "preview", plans)
-    assert "(what it changes shows once Location-new exists)" in shown
-    assert "(what it changes shows once Location-keyed exists)" in shown
+    assert "(what it changes shows at up, once the ids of Location-new are known)" in shown
+
+
+def test_a_reference_to_an_object_adopted_by_id_is_that_id(
+    sim: Sim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plan of a zone under a location adopted in the same run reads the zone itself."""
+    with sim.client() as api:
+        location = api.post("/locations/v2.0", json=LOCATION).json()["data"]
+        zone = api.post(
+            f"/locations/v2.0/{location['id']}/charging-zones",
+            json={"name": "Level 1", "status": "enabled"},
+        ).json()["data"]
+    config = {"ampeco:tenantUrl": sim.base_url, "ampeco:apiToken": sim.token}
+    parent = _step("Location-depot", "create", {"adopt": float(location["id"])})
+    child = _step(
+        "ChargingZone-level",
+        "create",
+        {
+            "adopt": float(zone["id"]),
+            "location_id": UNKNOWN,
+            "name": "Level 2",
+            "status": "enabled",
+        },
+        dependencies={"location_id": ["urn::Location-depot"]},
+    )
+    plans = offline.adoption_plans(RunResult("preview", [parent, child], {}), config)
+    assert plans["urn::ChargingZone-level"] == {"name": ("Level 1", "Level 2")}
+    # During the up, an adoption without a plan promises nothing.
+    lines = offline.step_lines(child, "up", None)
+    assert len(lines) == 1 and lines[0].startswith("= adopt")
 
 
 def test_the_summary_names_components_apart_and_counts_writes() -> None:
@@ -137,3 +197,36 @@ def test_the_summary_names_components_apart_and_counts_writes() -> None:
     assert offline.format_summary(unchanged, "up", 1) == (
         "No changes: 3 resources unchanged; 1 write request to the tenant"
     )
+
+
+def test_a_refresh_shows_no_write_count_and_an_empty_stack_says_so() -> None:
+    tenant = Step("tenant", "ampeco:index:Tenant", "urn::tenant", "create", custom=False)
+    assert offline.format_summary(RunResult("preview", [tenant], {}), "preview") == (
+        "Plan: no resources (and 1 component to create)"
+    )
+    read = _step("Tax-1", "read", {"name": "VAT"}, changes=["name"])
+    assert offline.format_summary(RunResult("refresh", [read], {}), "refresh", None) == (
+        "Done: 1 changed"
+    )
+
+
+def test_the_write_tally_counts_writes_and_leaves_nothing_behind(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(write_tally.ENV, raising=False)
+    with write_tally.tallying() as count:
+        path = Path(os.environ[write_tally.ENV])
+        write_tally.record("GET", "/taxes/v2.0")
+        write_tally.record("POST", "/taxes/v2.0")
+        write_tally.record("PATCH", "/taxes/v2.0/1")
+        assert count() == 2
+    assert write_tally.ENV not in os.environ and not path.exists()
+    write_tally.record("POST", "/taxes/v2.0")  # after the run: the file is not made again
+    assert not path.exists()
+
+    def no_temporary_file(**_: object) -> tuple[int, str]:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(write_tally.tempfile, "mkstemp", no_temporary_file)
+    with write_tally.tallying() as count:
+        assert count() is None and write_tally.ENV not in os.environ

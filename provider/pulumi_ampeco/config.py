@@ -7,6 +7,7 @@ defaults and the configuration table of docs/configuration.md.
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
 import re
@@ -257,14 +258,33 @@ def load(
 
 
 def config_options(items: Iterable[str]) -> dict[str, str]:
-    """``--config NS:KEY=VALUE`` options as config; raises :class:`UsageError` naming a bad one."""
+    """``--config NS:KEY=VALUE`` options as config; raises :class:`UsageError` naming a bad one
+    (by its key: the value may be a secret)."""
     values: dict[str, str] = {}
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or ":" not in key:
-            raise UsageError(f"--config {item!r}: expected NAMESPACE:KEY=VALUE")
+            raise UsageError(f"--config {key!r}: expected NAMESPACE:KEY=VALUE")
         values[key] = value
+    check_known(values)
     return values
+
+
+def check_known(keys: Iterable[str]) -> None:
+    """Refuse an ``ampeco:`` key that names no setting (a typo such as ``ampeco:apitoken``
+    would otherwise be ignored, its value perhaps a secret written where it should not be)."""
+    known = {s.config_key for s in SETTINGS}
+    for key in keys:
+        if key.startswith(f"{NAMESPACE}:") and key not in known:
+            close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6) or [
+                k for k in known if k.lower() == key.lower()
+            ]
+            hint = (
+                f"; did you mean {close[0]}?"
+                if close
+                else f" (settings: {', '.join(sorted(known))})"
+            )
+            raise UsageError(f"{key} is not a setting{hint}")
 
 
 def settings_table() -> str:

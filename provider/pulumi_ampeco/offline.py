@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
 
 from . import moving, write_tally
-from .config import BY_KEY, DEFAULT_STACK, NAMESPACE, qualified
+from .config import BY_KEY, DEFAULT_STACK, NAMESPACE, check_known, qualified
 from .errors import POSSIBLE_DUPLICATE, UsageError
 
 if TYPE_CHECKING:
@@ -246,6 +246,7 @@ def resolve(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> S
     config: dict[str, Any] = dict(stack_file.values)
     secrets = {key for key in config if key in ALWAYS_SECRET}
     overrides = {qualified(k, project): v for k, v in _pairs(args.config, "--config")}
+    check_known(overrides)
     from_env = {qualified(k, project): v for k, v in _pairs(args.secret_env, "--secret-env")}
     taken: dict[str, str] = {}
     stack_file_name = f"Pulumi.{args.stack}.yaml"
@@ -354,7 +355,7 @@ def _run(args: argparse.Namespace, settings: Settings, out: IO[str], err: IO[str
         guard = not getattr(args, "allow_mass_delete", False)
         operation = functools.partial(stack.up, guard_deletes=guard)
     interrupted: list[int] = []
-    written = [0]  # write requests sent, also when the operation fails
+    written: list[int | None] = [0]  # write requests sent, also when the operation fails
     try:
         with (
             write_tally.tallying() as writes,
@@ -381,9 +382,10 @@ def _run(args: argparse.Namespace, settings: Settings, out: IO[str], err: IO[str
             out.write(format_steps(exc.result, args.operation))
         out.flush()
         err.write(format_error(exc, verbose=args.verbose))
-        if args.operation != "preview" and written[0] and not checked_only:
+        sent = written[0]
+        if args.operation != "preview" and sent and not checked_only:
             print(
-                f"ampeco-iac offline: {written[0]} write request{'' if written[0] == 1 else 's'}"
+                f"ampeco-iac offline: {sent} write request{'' if sent == 1 else 's'}"
                 " had been sent to the tenant when it stopped; the state records every step"
                 " that finished, and a new run goes on from there.",
                 file=err,
@@ -423,7 +425,8 @@ def _run(args: argparse.Namespace, settings: Settings, out: IO[str], err: IO[str
         ids = {urn: str(item.get("id") or "") for urn, item in recorded.items()}
         plans.update(drift_plans(result, settings.config, ids))
     out.write(format_steps(result, args.operation, plans))
-    shown_writes = None if args.operation == "preview" else written[0]
+    # A preview and a refresh send no write: no count to show.
+    shown_writes = None if args.operation in ("preview", "refresh") else written[0]
     out.write(format_summary(result, args.operation, shown_writes) + "\n")
     for warning in [*result.warnings, *watcher.duplicates]:
         print(f"warning: {warning}", file=err)
@@ -620,7 +623,8 @@ def _pairs(items: Iterable[str], option: str) -> list[tuple[str, str]]:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise UsageError(f"{option} expects KEY=VALUE, got {item!r}")
+            # Named by its key alone: what follows the = may be a secret.
+            raise UsageError(f"{option} expects KEY=VALUE, got {key.strip()!r}")
         pairs.append((key.strip(), value))
     return pairs
 
@@ -789,9 +793,11 @@ def adoption_plans(
 ) -> dict[str, dict[str, tuple[Any, Any]] | Waiting | None]:
     """For each adoption of a preview, what the ``up`` will change on the tenant's object.
 
-    A reference to an object adopted by its id in the same run is that id already (a
-    preview knows no outputs, but an adoption keeps the id it names); a reference to one
-    created, or found by its key, waits for the up (:class:`Waiting`)."""
+    An argument that is a reference to an object adopted by its id in the same run is that id
+    already (a preview knows no outputs, but an adoption keeps the id it names). Any other
+    value a preview does not know yet, whole or in part (a list of ids, a nested object),
+    makes the plan wait for the up (:class:`Waiting`): left out, the plan would say "no
+    change" where the up writes."""
     from ampeco_engine.values import UNKNOWN
 
     adopted = {  # an id (a whole number; ints cross the wire as floats), not True (by key)
@@ -808,13 +814,19 @@ def adoption_plans(
     for step in result.steps:
         if not (adopts(step) and step.type.startswith(DYNAMIC_PREFIX)):
             continue
+        id_fields = _id_arguments(short_type(step.type).split(":", 1)[1])
         inputs = dict(step.inputs)
         pending: list[str] = []
         for key, value in step.inputs.items():
-            if value is not UNKNOWN:
+            if not _holds(value, UNKNOWN):
                 continue
             sources = step.dependencies.get(key, [])
-            if len(sources) == 1 and sources[0] in adopted:
+            if (
+                value is UNKNOWN
+                and key in id_fields
+                and len(sources) == 1
+                and sources[0] in adopted
+            ):
                 inputs[key] = adopted[sources[0]]
             else:
                 pending += [names.get(urn, urn) for urn in sources] or [key]
@@ -827,6 +839,25 @@ def adoption_plans(
     )
     plans.update(waiting)
     return plans
+
+
+def _id_arguments(kind: str) -> frozenset[str]:
+    """The arguments of a kind that hold one other object's id as it is: its parents, and
+    the references its tenant-document section fills with an id."""
+    from .kinds import KINDS
+
+    decl = KINDS.get(kind)
+    if decl is None:
+        return frozenset()
+    section = decl.section
+    refs = section.refs if section is not None else ()
+    return frozenset(
+        [
+            *decl.parent_fields,
+            *(section.parent_fields if section is not None else ()),
+            *(r.id_field for r in refs if not r.many and "." not in r.id_field),
+        ]
+    )
 
 
 Plan = dict[str, tuple[Any, Any]]
@@ -901,9 +932,11 @@ def step_lines(
         how = "by its key" if how is True else f"id {int(how)}"
         head = "= adopt".ljust(11) + f"{short_type(step.type)}  {step.name}  ({how})"
         if isinstance(plan, Waiting):
-            exist = "exists" if len(plan.names) == 1 else "exist"
-            return [head, f"      (what it changes shows once {', '.join(plan.names)} {exist})"]
+            of = ", ".join(plan.names)
+            return [head, f"      (what it changes shows at up, once the ids of {of} are known)"]
         if plan is None:
+            if operation != "preview":  # the up has read the object: nothing to promise
+                return [head]
             return [head, "      (what it changes shows at up, which reads the object again)"]
         if not plan:
             return [head, "      (as the tenant has it: no change)"]
@@ -1074,7 +1107,8 @@ def format_summary(result: RunResult, operation: str, writes: int | None = None)
         else:
             line = f"No changes: {resources} unchanged"
         if components:
-            line = f"{'Plan' if operation == 'preview' else 'Done'}: {resources} unchanged"
+            label = "Plan" if operation == "preview" else "Done"
+            line = f"{label}: {resources} unchanged" if unchanged else f"{label}: no resources"
         return line + tail
     order = ["adopt", "rename", "create", "update", "replace", "delete", "read", "changed", "gone"]
     parts = [_counted(action, counts[action], operation) for action in order if action in counts]

@@ -157,7 +157,7 @@ class AmpecoResource(pulumi.dynamic.Resource):
         if unknown:
             raise ArgumentError(
                 f"{_declared_at()}{type(self).__name__} {resource_name!r}: "
-                + "; ".join(_unknown_argument(name, names) for name in unknown)
+                + "; ".join(_unknown_argument(name, [*names, "adopt", "opts"]) for name in unknown)
                 + f" (its arguments: {', '.join(names)}, adopt, opts)"
             )
         if args is not None and not isinstance(args, self._args_class):

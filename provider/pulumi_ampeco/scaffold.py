@@ -13,6 +13,7 @@ import argparse
 import os
 import re
 import sys
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,11 +94,15 @@ pulumi.export("tax_id", vat.id)
 _GITIGNORE = """\
 # The offline engine's state (ampeco-iac offline): it holds secret values base64-encoded,
 # so it stays out of git; keep it where it survives between runs (see pulumi-ampeco's
-# docs/engines.md).
+# docs/ci.md).
 .pulumi-offline/
 __pycache__/
 *.pyc
 """
+#: Pulumi's rule for project and stack names (a stack may also be org/project/stack).
+NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+#: A file that may be there already: the lines it lacks are added (a template's .gitignore).
+_MERGED = ".gitignore"
 
 
 @dataclass
@@ -140,7 +145,7 @@ class Project:
     def _project_file(self) -> str:
         what = "one document (tenant.yaml)" if self.document is not None else "a Python program"
         lines = [
-            f"name: {self.name}",
+            f"name: {_yaml_text(self.name)}",
             f"description: An AMPECO tenant's configuration as {what}",
             "runtime:",
             "  name: python",
@@ -190,7 +195,8 @@ def _schema_text() -> str:
 
 def project_name(directory: Path) -> str:
     """A Pulumi project name from the directory's name (letters, digits, ``-_.``)."""
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", directory.resolve().name).strip("-.")
+    plain = unicodedata.normalize("NFKD", directory.resolve().name).encode("ascii", "ignore")
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", plain.decode()).strip("-.")[:100]
     return name or "ampeco-tenant"
 
 
@@ -212,7 +218,7 @@ def refuse_taken(directory: Path, names: Sequence[str]) -> None:
     """Raise :class:`UsageError` if ``directory`` holds one of the files, or is no directory."""
     if directory.exists() and not directory.is_dir():
         raise UsageError(f"{directory} is not a directory")
-    taken = [name for name in names if (directory / name).exists()]
+    taken = [name for name in names if name != _MERGED and (directory / name).exists()]
     if taken:
         raise UsageError(
             f"{directory} already holds {', '.join(taken)}; nothing was written (choose an"
@@ -220,23 +226,50 @@ def refuse_taken(directory: Path, names: Sequence[str]) -> None:
         )
 
 
+def check_names(project: str, stack: str) -> None:
+    """Raise :class:`UsageError` for a project or stack name Pulumi would refuse (checked
+    before any file is written)."""
+    for what, name in (("project", project), ("stack", stack)):
+        if not NAME.fullmatch(name):
+            raise UsageError(
+                f"{name!r} is not a {what} name Pulumi takes: letters, digits, '-', '_' and"
+                f" '.', at most 100 (choose one with --{'name' if what == 'project' else 'stack'})"
+            )
+
+
 def write(directory: Path, files: Mapping[str, str]) -> list[Path]:
     """Write the files into ``directory`` (made if missing); raises :class:`UsageError`
-    before writing anything if one of them exists."""
+    before writing anything if one of them exists. A ``.gitignore`` there already gets the
+    lines it lacks. Should a write fail, the files written before it are removed again, so
+    that the command can simply be repeated."""
     refuse_taken(directory, list(files))
     directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, text in files.items():
-        path = directory / name
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
-    return written
+    written: list[Path] = []
+    try:
+        for name, text in files.items():
+            path = directory / name
+            if name == _MERGED and path.exists():
+                have = path.read_text(encoding="utf-8")
+                lines = have.splitlines()
+                missing = [line for line in text.splitlines() if line not in lines]
+                if missing:
+                    path.write_text(have.rstrip("\n") + "\n\n" + "\n".join(missing) + "\n")
+                continue
+            with path.open("x", encoding="utf-8") as out:  # never over a file made meanwhile
+                written.append(path)
+                out.write(text)
+    except OSError:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    return [directory / name for name in files]
 
 
 def next_steps(directory: Path, project: Project) -> list[str]:
     """What to run in the new project, for both engines."""
     url_key = config.BY_KEY["tenantUrl"].config_key
-    steps = [f"cd {_shell_path(directory)}"]
+    here = directory.resolve() == Path.cwd().resolve()
+    steps = [] if here else [f"cd {_shell_path(directory)}"]
     if url_key not in project.settings:
         steps.append(f"# name the tenant in Pulumi.{project.stack}.yaml ({url_key})")
     steps += [
@@ -264,7 +297,7 @@ def _variable(key: str) -> str:
 
 
 def _shell_path(path: Path) -> str:
-    text = str(path)
+    text = str(path) if path.is_absolute() or str(path).startswith(".") else f"./{path}"
     return text if re.fullmatch(r"[\w./-]+", text) else "'" + text.replace("'", "'\\''") + "'"
 
 
@@ -330,8 +363,9 @@ def add_parser(sub: Any) -> None:
 
 def run_init(args: argparse.Namespace) -> int:
     directory: Path = args.directory
-    url = args.tenant_url or os.environ.get(config.BY_KEY["tenantUrl"].env) or ""
-    settings = {config.BY_KEY["tenantUrl"].config_key: url.strip()} if url.strip() else {}
+    variable = config.BY_KEY["tenantUrl"].env
+    url = (args.tenant_url or os.environ.get(variable) or "").strip()
+    settings = {config.BY_KEY["tenantUrl"].config_key: url} if url else {}
     project = Project(
         name=args.name or project_name(directory),
         stack=args.stack,
@@ -340,9 +374,12 @@ def run_init(args: argparse.Namespace) -> int:
         virtualenv=running_virtualenv(directory),
     )
     try:
+        check_names(project.name, project.stack)
         written = write(directory, project.files())
     except (UsageError, OSError) as exc:
         print(f"ampeco-iac init: error: {exc}", file=sys.stderr)
         return 2
     report(directory, project, written)
+    if url and not args.tenant_url:
+        print(f"    (the tenant {url} is taken from {variable})", file=sys.stderr)
     return 0

@@ -21,7 +21,7 @@ def record(method: str, path: str) -> None:
     if not target or method in ("GET", "HEAD", "OPTIONS"):
         return
     with contextlib.suppress(OSError):  # a tally is a courtesy: it never fails a request
-        fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        fd = os.open(target, os.O_WRONLY | os.O_APPEND)  # never made anew once removed
         try:
             os.write(fd, f"{method} {path}\n".encode())
         finally:
@@ -29,20 +29,25 @@ def record(method: str, path: str) -> None:
 
 
 @contextlib.contextmanager
-def tallying() -> Iterator[Callable[[], int]]:
+def tallying() -> Iterator[Callable[[], int | None]]:
     """Tally the writes of everything started inside (this process and its children); yields
-    the count so far."""
-    fd, name = tempfile.mkstemp(prefix="ampeco-writes-")
+    the count so far, ``None`` where no tally could be kept (no temporary file): the run goes
+    on without one."""
+    try:
+        fd, name = tempfile.mkstemp(prefix="ampeco-writes-")
+    except OSError:
+        yield lambda: None
+        return
     os.close(fd)
     previous = os.environ.get(ENV)
     os.environ[ENV] = name
 
-    def count() -> int:
+    def count() -> int | None:
         try:
             with open(name, encoding="utf-8") as lines:
                 return sum(1 for _ in lines)
         except OSError:
-            return 0
+            return None
 
     try:
         yield count

@@ -49,6 +49,7 @@ def add_parser(sub: Any) -> None:
         "--cwd",
         type=Path,
         default=None,
+        metavar="DIR",
         help="the Pulumi project directory whose stack file --stack reads (default: .)",
     )
     export.add_argument(
@@ -92,9 +93,17 @@ def _settings(args: argparse.Namespace) -> dict[str, str]:
     from ampeco_engine.project import ProjectFileError, stack_config
 
     values: dict[str, str] = {}
-    if args.stack:
+    project = args.cwd or Path.cwd()
+    stack = args.stack or config.DEFAULT_STACK
+    # The stack the settings come from: the one named, or dev where its file is there (as
+    # validate and offline take it), never a variable of the environment in its place. A
+    # new project's stack (--project -s prod) need not exist here.
+    read = (project / f"Pulumi.{stack}.yaml").is_file() or (
+        args.stack is not None and args.project is None
+    )
+    if read:
         try:
-            found = stack_config(args.cwd or Path.cwd(), args.stack)
+            found = stack_config(project, stack)
         except ProjectFileError as exc:
             raise UsageError(str(exc)) from None
         values.update({k: str(v) for k, v in found.values.items() if isinstance(v, str)})
@@ -112,12 +121,12 @@ def _project(
     """The project around an export: the stack names the tenant read (and keeps the other
     plain ``ampeco:`` settings given), never the token."""
     url_key = config.BY_KEY["tenantUrl"].config_key
-    kept = {
-        key: value
-        for key, value in given.items()
-        if key.startswith(f"{config.NAMESPACE}:")
-        and key not in (url_key, config.BY_KEY["apiToken"].config_key)
+    # Only the settings known to be plain: a mistyped key (ampeco:apitoken) may hold a secret.
+    plain = {s.config_key for s in config.SETTINGS} - {
+        url_key,
+        config.BY_KEY["apiToken"].config_key,
     }
+    kept = {key: value for key, value in given.items() if key in plain}
     directory: Path = args.project
     return scaffold.Project(
         name=scaffold.project_name(directory),
@@ -170,6 +179,9 @@ def run_export(args: argparse.Namespace) -> int:
             names = scaffold.Project("", args.stack or config.DEFAULT_STACK, None).names()
             if args.format == "yaml":
                 names += [scaffold.DOCUMENT, scaffold.SCHEMA]
+            scaffold.check_names(
+                scaffold.project_name(args.project), args.stack or config.DEFAULT_STACK
+            )
             scaffold.refuse_taken(args.project, names)
     except AmpecoError as exc:
         print(f"error: {exc}", file=sys.stderr)

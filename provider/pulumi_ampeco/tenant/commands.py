@@ -27,6 +27,7 @@ def add_parsers(sub: Any) -> None:
         "--cwd",
         type=Path,
         default=None,
+        metavar="DIR",
         help="the Pulumi project directory (default: the document's directory)",
     )
     validate.add_argument(
