@@ -478,6 +478,12 @@ def _writer(schema: dict[str, Any]) -> Any:
     return _Writer(schema, format_checker=WRITE_FORMATS)
 
 
+def body_errors(schema: dict[str, Any], body: Any) -> FieldErrors:
+    """A request body's errors against a schema other than its operation's own (the variant a
+    resource names by what the body does not hold: a template's OCPP version, D43)."""
+    return laravel_errors(_writer(_without_read_only(schema)).iter_errors(body))
+
+
 # --- read-only properties ------------------------------------------------------------------
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ..contract import Operation, object_variants, schema_properties
+from ..contract import Operation, body_errors, object_variants, schema_properties
 from ..errors import ApiError, FieldErrors, Invalid
 from ..store import Row, Tx
 from .base import Request, Resource, Response
@@ -41,33 +41,24 @@ class TemplateVariables(Resource):
     parent_parameters: ClassVar[tuple[str, ...] | None] = ("template",)
     id_parameter: ClassVar[str | None] = "variable"
 
-    def __init__(self) -> None:
-        #: The fields of each OCPP version's variable, from the create's variants.
-        self.shapes: dict[str, frozenset[str]] = {}
-
-    def follow(
-        self,
-        listing: Operation | None,
-        update: Operation | None,
-        read: Operation | None = None,
-        create: Operation | None = None,
-    ) -> None:
-        super().follow(listing, update, read, create)
-        schema = create.body_schema if create is not None else None
-        variants = object_variants(schema) if schema is not None else None
-        shapes = [frozenset(schema_properties(variant)) for variant in variants or []]
-        # A version's variant is the one with the fields that name its variables.
-        self.shapes = {
-            version: next(shape for shape in shapes if set(fields) <= shape)
-            for version, fields in IDENTITY.items()
-        }
-
-    def _shaped(self, tx: Tx, body: dict[str, Any], parent_id: int) -> dict[str, Any]:
-        """The body with the fields of its template's version only (D44: a variant keeps its
-        own fields; a 2.0.1 component beside a 1.6 key is dropped, as the tenant's
-        validation keeps only the fields of the variant it validated)."""
-        shape = self.shapes.get(self._version(tx, parent_id))
-        return body if shape is None else {k: v for k, v in body.items() if k in shape}
+    def _shaped(
+        self, tx: Tx, op: Operation, body: dict[str, Any], parent_id: int
+    ) -> dict[str, Any]:
+        """The body as a variable of its template's version (D43): the fields of that
+        version's variant of the operation's body only (D44: a variant keeps its own fields;
+        a 2.0.1 component beside a 1.6 key is dropped), which must fit it (422 naming the
+        field: a body fitting the other variant may hold a 1.6 ``keyName`` that is no text)."""
+        fields = set(IDENTITY.get(self._version(tx, parent_id), ()))
+        variants = object_variants(op.body_schema or {}) or []
+        variant = next((v for v in variants if fields <= set(schema_properties(v))), None)
+        if variant is None:
+            return body
+        own = schema_properties(variant)
+        kept = {name: value for name, value in body.items() if name in own}
+        errors = body_errors(variant, kept)
+        if errors:
+            raise Invalid(errors)
+        return kept
 
     def _version(self, tx: Tx, template_id: int | None) -> str:
         template = tx.get("configuration_template", template_id) if template_id else None
@@ -98,7 +89,7 @@ class TemplateVariables(Resource):
         assert parent_id is not None
         body = dict(req.body)
         self._validate(tx, body, None, parent_id)
-        body = self._shaped(tx, body, parent_id)
+        body = self._shaped(tx, req.op, body, parent_id)
         if self._twin(tx, body, None, parent_id):
             raise ApiError(409, "The template already has this variable.")
         row = tx.insert(KIND, body, parent_id)
@@ -108,7 +99,7 @@ class TemplateVariables(Resource):
         row = self.load(tx, req)
         assert row.parent_id is not None
         self._validate(tx, req.body, row, row.parent_id)
-        merged = self._shaped(tx, {**row.body, **req.body}, row.parent_id)
+        merged = self._shaped(tx, req.op, {**row.body, **req.body}, row.parent_id)
         if self._twin(tx, merged, row, row.parent_id):
             field_ = "keyName" if "keyName" in merged else "variableName"
             raise Invalid({field_: ["The template already has this variable."]})
