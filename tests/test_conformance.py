@@ -96,6 +96,7 @@ from ampeco_sim.contract import (
     PREFIX,
     SUB_COLLECTION_PATHS,
     Contract,
+    body_errors,
     discriminator,
     full_path,
     object_variants,
@@ -821,10 +822,12 @@ RULE_FIELDS: dict[str, dict[str, str]] = {
     "taxUpdate": {"taxIdentificationNumberId": "reference to a TIN"},
     "currencyUpdate": {"alphabeticCode": "D29: the code cannot change"},
     "chargePointConfigurationUpdate": {"value": "required for a key the station has"},
-    "configurationTemplateVariableCreate": {"keyName": "D43: the template's OCPP version"},
-    "configurationTemplateVariableUpdate": {
-        "keyName": "D43: the template's OCPP version; one variable per identity",
-        "variableName": "D43: one variable per identity",
+    **{
+        op_id: {
+            re.escape(name): "D43: the shape of the template's OCPP version; one per identity"
+            for name in {"value", *(f for fields in VARIABLE_IDENTITY.values() for f in fields)}
+        }
+        for op_id in ("configurationTemplateVariableCreate", "configurationTemplateVariableUpdate")
     },
     "electricityRatePricePeriodsWeekDayCreateaOrUpdate": {
         r"periods\.\d+\.(startsAt|endsAt)": "D42: a period within one day, none overlapping",
@@ -1415,7 +1418,8 @@ def station_rules(tenant: SimTenant, label: str, case: Any) -> dict[str, str]:
 
 def variable_rules(tenant: SimTenant, label: str, case: Any) -> dict[str, str]:
     """D43: a variable has the shape of its template's OCPP version (a key in 1.6, none in
-    2.0.1), and a template names a variable once (409 on a create, 422 on an update)."""
+    2.0.1; the fields of that version's variant, which they must fit, D44), and a template
+    names a variable once (409 on a create, 422 on an update)."""
     params = case.path_parameters
     template = tenant.get(PATH_KINDS["template"], params["template"])
     version = template.body.get("ocppVersion")
@@ -1425,6 +1429,12 @@ def variable_rules(tenant: SimTenant, label: str, case: Any) -> dict[str, str]:
     if (version == "ocpp 1.6") != ("keyName" in result):
         out["keyName"] = f"D43: a variable of an {version} template"
     fields = VARIABLE_IDENTITY.get(version, ())
+    variants = object_variants(CONTRACT.by_id[OPERATION_IDS[label]].body_schema or {}) or []
+    variant = next((v for v in variants if set(fields) <= set(schema_properties(v))), None)
+    if variant is not None:  # what the variable keeps of the body, which must fit its variant
+        result = {k: v for k, v in result.items() if k in schema_properties(variant)}
+        for name in body_errors(variant, result):
+            out.setdefault(name, f"D43: not of an {version} variable: {result}")
     twins = [
         other.id
         for other in tenant.rows(PATH_KINDS["variable"])
@@ -1930,6 +1940,18 @@ REGRESSIONS: dict[str, dict[str, Any]] = {
         ),
         "expected": 200,
     },
+    "BUG-11": {
+        "title": "a PATCH of a number as an OCPP 1.6 variable's keyName fits the 2.0.1 variant"
+        " (which does not declare keyName), and was kept: the variable's read then fitted"
+        " neither variant (D43: what the variable keeps must fit its template's shape)",
+        "request": lambda tenant: (
+            "PATCH",
+            f"/configuration-templates/v1.0/{tenant.seeded['template']}/variables/"
+            f"{tenant.seeded['variable']}",
+            {"keyName": 332211},
+        ),
+        "expected": 422,
+    },
 }
 
 
@@ -2070,11 +2092,11 @@ def valid_as_read(label: str, case: Any) -> bool:
     """Whether the query, invalid as generated, is valid as the server reads it: a scalar given
     for an array is the array of that one item (on the wire the two are the same,
     ``filter[ids]=7``; schemathesis itself writes one-item arrays of valid cases so), an array
-    given for a scalar is its key repeated, of which PHP keeps the last value, a value is
-    the text it is on the wire, and a format no validator knows (``format: integer`` on a text
-    filter) is an annotation, as for the simulator, where schemathesis's negative mode takes
-    every value for a violation of it. Such a "negative" case is valid data. Unknown filter keys
-    are ignored (D24)."""
+    (or an object, written as its keys) given for a scalar is its key repeated, of which PHP
+    keeps the last value, a value is the text it is on the wire, and a format no validator
+    knows (``format: integer`` on a text filter) is an annotation, as for the simulator, where
+    schemathesis's negative mode takes every value for a violation of it. Such a "negative"
+    case is valid data. Unknown filter keys are ignored (D24)."""
     if not case.query or not isinstance(case.body, NotSet | None) or case.path_parameters:
         return False
     op = CONTRACT.by_id[OPERATION_IDS[label]]
@@ -2082,6 +2104,8 @@ def valid_as_read(label: str, case: Any) -> bool:
     for key, value in dict(case.query).items():
         base, *subkeys = re.findall(r"[^[\]]+|(?<=\[)(?=\])", key) or [key]
         known = op.query["filter"].schema.get("properties", {}) if "filter" in op.query else {}
+        if not wire_items(value):
+            continue  # nothing is written
         if not subkeys:
             query[key] = value
         elif base == "filter" and subkeys[0] not in known:
@@ -2095,18 +2119,33 @@ def valid_as_read(label: str, case: Any) -> bool:
         if param is None:
             return False
         schema = times_of_day(param.schema)
+        if name != "filter" and schema.get("type") not in ("array", "object"):
+            value = from_query(wire_items(value)[-1], schema)  # PHP keeps the last
         if name == "filter" and isinstance(value, dict):
             props = schema.get("properties", {})
             for key, item in value.items():
                 array = props.get(key, {}).get("type") == "array"
                 if array and not isinstance(item, list):
                     item = [item]
-                elif not array and isinstance(item, list) and item:
-                    item = item[-1]
+                elif not array:
+                    item = wire_items(item)[-1]  # PHP keeps the last
                 value[key] = from_query(item, props.get(key, {}))
         if not OAS30Validator(schema, format_checker=KNOWN_FORMATS).is_valid(value):
             return False
     return True
+
+
+def wire_items(value: Any) -> list[Any]:
+    """What ``requests`` writes of a query value, each item as the key again: a list's items
+    (an object's keys), of which an item that is a list (an object) is written as its items
+    (keys), one level deeper as text, and ``None`` not at all."""
+    written: list[Any] = []
+    for item in value if isinstance(value, dict | list) else [value]:
+        if isinstance(item, dict | list):
+            written.extend(str(x) if isinstance(x, dict | list) else x for x in item)
+        elif item is not None:
+            written.append(item)
+    return written
 
 
 def from_query(value: Any, schema: dict[str, Any]) -> Any:
