@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import re
 
-from ampeco_sim.catalog import COLLECTIONS
-from ampeco_sim.contract import SERVED_PATHS, SUB_COLLECTION_PATHS, default_contract, full_path
+from ampeco_sim.contract import SERVED_PATHS, default_contract
 from pulumi_ampeco.export.snapshot import LISTED_KINDS, NESTED_KINDS, SITE_KINDS
 from pulumi_ampeco.kinds import KINDS
 
@@ -84,19 +83,9 @@ def test_the_fuzz_covers_every_collection_without_a_parent() -> None:
 
 def test_conformance_fuzzes_every_served_operation() -> None:
     served = {f"{op.method} {op.template}" for op in default_contract().operations}
-    # All but the calls the channels make (test_stations and its siblings cover them) and the
-    # catalogued collections the conformance cannot seed yet (their own tests cover them).
-    left_out = {label for label in served if label.split(" ", 1)[1] in test_conformance.NOT_FUZZED}
-    unseeded = {
-        full_path(p)
-        for entry in COLLECTIONS
-        if entry.kind in test_conformance.UNSEEDED_KINDS
-        for p in (entry.collection, entry.item, *(f"{entry.collection}/{a}" for a in entry.actions))
-    }
-    assert {label.split(" ", 1)[1] for label in left_out} == {
-        full_path(p) for p in SUB_COLLECTION_PATHS
-    } | unseeded
-    assert set(test_conformance.LABELS) == served - left_out
-    # ... and knows the kind of object each path parameter names (to seed, steer and explain).
-    parameters = {name for label in served - left_out for name in _PARAMETER.findall(label)}
-    assert parameters == set(test_conformance.PATH_KINDS)
+    assert set(test_conformance.LABELS) == served
+    # ... and knows what each path parameter names (to seed, steer and explain): the kind of
+    # object an id names, or the values a name takes (an OCPP key, a week day, a date).
+    parameters = {name for label in served for name in _PARAMETER.findall(label)}
+    assert parameters == set(test_conformance.PATH_KINDS) | set(test_conformance.NAMED)
+    assert not set(test_conformance.PATH_KINDS) & set(test_conformance.NAMED)

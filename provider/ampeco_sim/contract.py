@@ -106,7 +106,7 @@ def served_document(document: Mapping[str, Any] | None = None) -> dict[str, Any]
     """
     full = dict(document) if document is not None else load_document()
     paths = {full_path(p): copy.deepcopy(full["paths"][full_path(p)]) for p in SERVED_PATHS}
-    _allow_null_in_nullable_enums(paths)
+    _admit_null_where_nullable(paths)
     for item in paths.values():
         for method, op in item.items():
             if method == "parameters":
@@ -128,16 +128,25 @@ def served_document(document: Mapping[str, Any] | None = None) -> dict[str, Any]
     return reduced
 
 
-def _allow_null_in_nullable_enums(node: Any) -> None:
-    """Read ``nullable: true`` as admitting ``null`` even where an ``enum`` is given.
+def _admit_null_where_nullable(node: Any) -> None:
+    """Read ``nullable: true`` as admitting ``null`` even where an ``enum`` or an ``allOf``
+    part would refuse it.
 
     The document marks many enum fields nullable (``parkingType``, EVSE ``hardwareStatus``, …)
     without listing ``null`` among the values; the API accepts and returns ``null`` for them.
+    A roaming operator's ``cpoSettings`` is nullable and made of an ``allOf`` part (an
+    object), which a validator reads as refusing ``null`` (OpenAPI 3.0.3: ``nullable`` widens
+    ``type`` only); the field's own ``nullable`` says that ``null`` is taken.
     """
     for schema in objects(node):
+        if schema.get("nullable") is not True:
+            continue
         enum = schema.get("enum")
-        if schema.get("nullable") is True and isinstance(enum, list) and None not in enum:
+        if isinstance(enum, list) and None not in enum:
             schema["enum"] = [*enum, None]
+        for part in schema.get("allOf", []):
+            if isinstance(part, dict) and "type" in part:
+                part["nullable"] = True
 
 
 def _json_schema_of(container: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -467,6 +476,12 @@ _Reader = extend(OAS30ReadValidator, _READ_KEYWORDS)
 def _writer(schema: dict[str, Any]) -> Any:
     """A request validator that also checks formats (date-time, date, time of day, …)."""
     return _Writer(schema, format_checker=WRITE_FORMATS)
+
+
+def body_errors(schema: dict[str, Any], body: Any) -> FieldErrors:
+    """A request body's errors against a schema other than its operation's own (the variant a
+    resource names by what the body does not hold: a template's OCPP version, D43)."""
+    return laravel_errors(_writer(_without_read_only(schema)).iter_errors(body))
 
 
 # --- read-only properties ------------------------------------------------------------------

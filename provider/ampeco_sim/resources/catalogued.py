@@ -255,7 +255,7 @@ class PaymentTerminals(Catalogued):
 class RoamingOperators(Catalogued):
     """Roaming operators (D45): a PATCH of the deprecated ``partnerId`` turns the operator on
     (a partner) or off (``null``), as the reference says; settings left unset show their
-    documented defaults."""
+    documented defaults, and a PATCH of ``cpoSettings: null`` puts them all back."""
 
     nested_defaults: ClassVar[dict[str, dict[str, Any]]] = {
         "cpoSettings": {
@@ -273,6 +273,8 @@ class RoamingOperators(Catalogued):
         out = super().stored(body, row)
         if "partnerId" in body and "enabled" not in body:
             out["enabled"] = body["partnerId"] is not None
+        if "cpoSettings" in body and body["cpoSettings"] is None:
+            out["cpoSettings"] = {}  # shown with every documented default
         return out
 
     def seed(self, tx: Tx, body: dict[str, Any]) -> dict[str, Any]:

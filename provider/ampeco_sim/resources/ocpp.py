@@ -67,9 +67,11 @@ STANDARD_KEYS: dict[str, tuple[str, str, bool, bool]] = {
 
 
 def _accepts(kind: str, value: str) -> bool:
-    """Whether a station takes the value for a key of this type (OCPP 1.6 value formats)."""
+    """Whether a station takes the value for a key of this type (OCPP 1.6 value formats): an
+    integer key a whole number its 32-bit integer holds, a boolean key true or false."""
     if kind == "int":
-        return value.isascii() and value.isdigit() and len(value) <= 9
+        digits = value.lstrip("0")
+        return value.isascii() and value.isdigit() and len(digits) <= 10 and int(value) < 2**31
     if kind == "bool":
         return value.lower() in ("true", "false")
     return True
