@@ -13,7 +13,7 @@ import httpx
 
 from pulumi_ampeco.testing import OfflineStack, RunResult
 
-from .conftest import API, Sim
+from .conftest import API, Sim, http_client
 
 
 class StackHarness:
@@ -49,7 +49,7 @@ class StackHarness:
         return result
 
     def api(self) -> httpx.Client:
-        return httpx.Client(
+        return http_client(
             base_url=self.sim.base_url + API, headers={"Authorization": f"Bearer {self.token}"}
         )
 

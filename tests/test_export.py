@@ -18,7 +18,7 @@ from pulumi_ampeco import Tenant, cli, offline
 from pulumi_ampeco.testing import OfflineEngineError, OfflineStack
 
 from . import factories as f
-from .conftest import API, Sim
+from .conftest import API, Sim, http_client
 
 TOKEN = "export-SECRET-5e1f"
 PASSWORD = "station-pass-7Q"
@@ -150,7 +150,7 @@ def seed(api: httpx.Client) -> dict[str, Any]:
 def tenant(sim: Sim) -> Iterator[tuple[Sim, dict[str, Any]]]:
     assert sim.simulator is not None
     sim.simulator.config.tokens = (TOKEN,)
-    with httpx.Client(
+    with http_client(
         base_url=sim.base_url + API, headers={"Authorization": f"Bearer {TOKEN}"}
     ) as api:
         seeded = seed(api)
@@ -251,7 +251,7 @@ def test_export_then_up_writes_nothing(
         assert writes(sim) == []
 
         # A change in the back office is drift the next preview shows.
-        with httpx.Client(
+        with http_client(
             base_url=sim.base_url + API, headers={"Authorization": f"Bearer {TOKEN}"}
         ) as api:
             r = api.patch(f"/charge-points/v2.0/{seeded['cp']['id']}", json={"name": "Renamed"})
@@ -264,7 +264,7 @@ def test_export_then_up_writes_nothing(
 
 def _all_objects(sim: Sim) -> Iterator[dict[str, Any]]:
     """Every object of the simulated tenant (for counting)."""
-    with httpx.Client(
+    with http_client(
         base_url=sim.base_url + API, headers={"Authorization": f"Bearer {TOKEN}"}
     ) as api:
         for path in (
@@ -405,7 +405,7 @@ def test_a_replacement_after_adoption_creates_a_new_object(
         assert int(step.id) != old_id
         assert ("POST", "/public-api/resources/tariffs/v1.0") in writes(sim)
         assert ("DELETE", f"/public-api/resources/tariffs/v1.0/{old_id}") in writes(sim)
-        with httpx.Client(
+        with http_client(
             base_url=sim.base_url + API, headers={"Authorization": f"Bearer {TOKEN}"}
         ) as api:
             assert api.get(f"/tariffs/v1.0/{step.id}").json()["data"]["type"] == "standard"
