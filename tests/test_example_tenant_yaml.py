@@ -250,7 +250,13 @@ def test_a_document_given_as_a_dict_in_any_section_order(sim: Sim, tmp_path: Pat
     assert sim.simulator is not None
     sim.simulator.config.tokens = (TOKEN,)
     config = {"ampeco:tenantUrl": sim.base_url, "ampeco:apiToken": TOKEN, "tenant:env": "qa"}
-    stack = OfflineStack(program, tmp_path / "state.json", config, secrets=("ampeco:apiToken",))
+    stack = OfflineStack(
+        program,
+        tmp_path / "state.json",
+        config,
+        secrets=("ampeco:apiToken",),
+        transport="inprocess",
+    )
     ids = stack.up().outputs["ids"]
     assert set(ids) == {"taxes/vat", "tariffs/t", "tariff_groups/g"}
     with _api(sim) as api:

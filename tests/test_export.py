@@ -221,6 +221,7 @@ def test_export_then_up_writes_nothing(
         config,
         project="export-test",
         secrets=tuple(config)[1:],
+        transport="inprocess",
     ) as stack:
         # The preview shows adoptions as such, with what the up would change: nothing.
         first = stack.preview()
@@ -343,7 +344,9 @@ def test_an_adoption_preview_names_the_fields_the_up_will_change(
     text = document.read_text(encoding="utf-8").replace("name: Tariff 1", "name: Tariff one")
     document.write_text(text, encoding="utf-8")
     config = {"ampeco:tenantUrl": sim.base_url, "ampeco:apiToken": TOKEN}
-    with OfflineStack(lambda: Tenant("tenant", document), tmp_path / "s.json", config) as stack:
+    with OfflineStack(
+        lambda: Tenant("tenant", document), tmp_path / "s.json", config, transport="inprocess"
+    ) as stack:
         preview = stack.preview()
         plans = offline.adoption_plans(preview, config)
         shown = offline.format_steps(preview, "preview", plans)
@@ -382,6 +385,7 @@ def _stack(sim: Sim, document: Path, state: Path, secrets: dict[str, str] | None
         config,
         project="export-test",
         secrets=tuple(config)[1:],
+        transport="inprocess",
     )
 
 

@@ -112,7 +112,9 @@ def test_every_kind_exports_and_is_taken_over_without_a_write(
         ["export", "-o", str(document), *(a for k, v in config.items() for a in ("-c", f"{k}={v}"))]
     )
     assert status == 0, capsys.readouterr().err
-    with OfflineStack(lambda: Tenant("tenant", document), tmp_path / "state.json", config) as stack:
+    with OfflineStack(
+        lambda: Tenant("tenant", document), tmp_path / "state.json", config, transport="inprocess"
+    ) as stack:
         sim.clear_requests()
         stack.up()
         assert sim.writes() == []

@@ -284,7 +284,7 @@ def test_two_resources_of_one_program_cannot_adopt_one_object(sim: Sim, tmp_path
 
     config = {"ampeco:tenantUrl": sim.base_url, "ampeco:apiToken": sim.token}
     with (
-        OfflineStack(program, tmp_path / "state.json", config) as stack,
+        OfflineStack(program, tmp_path / "state.json", config, transport="inprocess") as stack,
         pytest.raises(OfflineEngineError) as failed,
     ):
         stack.up()
@@ -309,7 +309,7 @@ def test_an_object_taken_by_id_is_not_taken_again_by_key(sim: Sim, tmp_path: Pat
 
     config = {"ampeco:tenantUrl": sim.base_url, "ampeco:apiToken": sim.token}
     with (
-        OfflineStack(program, tmp_path / "state.json", config) as stack,
+        OfflineStack(program, tmp_path / "state.json", config, transport="inprocess") as stack,
         pytest.raises(OfflineEngineError) as failed,
     ):
         stack.up()

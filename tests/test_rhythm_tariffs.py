@@ -1,5 +1,5 @@
 """The rhythm for Tariff and TariffGroup (both PUT), with the base tariff the tenant adds to
-every new group, through the offline engine over gRPC against the simulator."""
+every new group, through the offline engine (providers in process) against the simulator."""
 
 from __future__ import annotations
 
