@@ -2,8 +2,9 @@
 
 Also how the suite runs in parallel (pytest-xdist: ``scripts/test`` passes ``-n auto``): every
 test keeps to its own ports (port 0), temporary directories and Pulumi home, and the modules of
-``ONE_WORKER_MODULES`` run whole on one worker. A test silent for ``SILENCE`` seconds says so
-on the terminal.
+``ONE_WORKER_MODULES`` run whole on one worker. Tests marked ``quick`` (``scripts/test --quick``)
+must not need the Pulumi CLI, which collection checks. A test silent for ``SILENCE`` seconds
+says so on the terminal.
 """
 
 from __future__ import annotations
@@ -63,6 +64,31 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
             return module if module.rsplit("/", 1)[-1] in ONE_WORKER_MODULES else nodeid
 
     return OneWorkerModules(config, log)
+
+
+#: Fixtures a ``quick`` test may not use: the subset is for machines without the Pulumi CLI.
+NOT_QUICK_FIXTURES = ("pulumi_cli",)
+#: The node ids of the collected tests marked ``quick``, whatever ``-m`` and ``-k`` select.
+QUICK_TESTS = pytest.StashKey[list[str]]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Refuse a ``quick`` test that needs the CLI, and note the quick tests. Runs before ``-m``
+    and ``-k`` deselect anything, so that every run checks every quick test."""
+    needs_cli = []
+    quick = config.stash.setdefault(QUICK_TESTS, [])
+    for item in items:
+        if not item.get_closest_marker("quick"):
+            continue
+        quick.append(item.nodeid)
+        if any(f in getattr(item, "fixturenames", ()) for f in NOT_QUICK_FIXTURES):
+            needs_cli.append(item.nodeid)
+    if needs_cli:
+        raise pytest.UsageError(
+            "tests marked quick must not need the Pulumi CLI (fixture pulumi_cli): "
+            + ", ".join(needs_cli)
+        )
 
 
 #: Seconds a test may run without a word before it says it is still running.

@@ -36,6 +36,8 @@ from pulumi_ampeco.lookup import Lookup
 from . import factories as f
 from .conftest import http_client
 
+pytestmark = pytest.mark.quick
+
 #: A token nobody could mistake; no log record, exception or repr may ever contain it.
 SECRET = "tok-SECRET-7f3a9c1e5d"
 

@@ -286,6 +286,7 @@ def _all_objects(sim: Sim) -> Iterator[dict[str, Any]]:
             yield from evse.get("connectors") or []
 
 
+@pytest.mark.quick
 def test_export_reads_listings_only(
     tenant: tuple[Sim, dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -303,6 +304,7 @@ def test_export_reads_listings_only(
     assert not any("/connectors" in p for p in by_path)  # they come with the EVSEs
 
 
+@pytest.mark.quick
 def test_the_same_tenant_exports_the_same_bytes(
     tenant: tuple[Sim, dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -312,6 +314,7 @@ def test_the_same_tenant_exports_the_same_bytes(
     assert (tmp_path / "a.yaml").read_bytes() == (tmp_path / "b.yaml").read_bytes()
 
 
+@pytest.mark.quick
 def test_a_slice_refers_to_what_lies_outside_by_id(
     tenant: tuple[Sim, dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -354,6 +357,7 @@ def test_an_adoption_preview_names_the_fields_the_up_will_change(
     assert f"(id {seeded['tariff']['id']})" in shown
 
 
+@pytest.mark.quick
 def test_an_adoption_error_reads_without_a_class_name() -> None:
     from pulumi_ampeco.testing import OfflineEngineError
 
@@ -415,6 +419,7 @@ def test_a_replacement_after_adoption_creates_a_new_object(
             assert api.get(f"/tariffs/v1.0/{step.id}").json()["data"]["type"] == "standard"
 
 
+@pytest.mark.quick
 def test_keys_stay_unique_after_the_id_is_appended() -> None:
     from pulumi_ampeco.export.document import keys_for
     from pulumi_ampeco.kinds import KINDS
@@ -425,6 +430,7 @@ def test_keys_stay_unique_after_the_id_is_appended() -> None:
     assert keys[5] == "VAT-5" and keys[7] == "VAT-7"
 
 
+@pytest.mark.quick
 def test_text_that_reads_as_a_number_is_quoted() -> None:
     from pulumi_ampeco.export import yaml_text
     from pulumi_ampeco.export.document import Exported
@@ -435,6 +441,7 @@ def test_text_that_reads_as_a_number_is_quoted() -> None:
     assert data["taxes"]["t"] == {"name": "2E3", "percentage": 1.5}
 
 
+@pytest.mark.quick
 def test_a_slice_of_site_kinds_exports_their_holders_and_retains_base_tariffs(
     tenant: tuple[Sim, dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -512,6 +519,7 @@ def test_one_object_is_adopted_once_and_under_its_own_parent(
     assert not [w for w in writes(sim) if "/evses" in w[1]]
 
 
+@pytest.mark.quick
 def test_an_adoption_plan_never_shows_a_secret(tenant: tuple[Sim, dict[str, Any]]) -> None:
     from pulumi_ampeco.testing import RunResult, Step
 
@@ -536,6 +544,7 @@ def test_an_adoption_plan_never_shows_a_secret(tenant: tuple[Sim, dict[str, Any]
     assert PASSWORD not in shown and "another-password" not in shown
 
 
+@pytest.mark.quick
 def test_a_value_the_loader_would_refuse_is_checked_field_by_field_too() -> None:
     from pulumi_ampeco.kinds import KINDS
     from pulumi_ampeco.models.base import field_adapter

@@ -20,6 +20,8 @@ from . import factories as f
 from .conftest import API, Sim, http_client
 from .test_export import TOKEN, _stack, export, writes
 
+pytestmark = pytest.mark.quick
+
 #: What a hostile back-office user types into a name to reach the pipeline's secrets.
 BAIT = (
     "${config:ampeco:apiToken}",

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from ampeco_sim.catalog import COLLECTIONS
 from ampeco_sim.contract import SERVED_PATHS, SUB_COLLECTION_PATHS, default_contract, full_path
 from pulumi_ampeco.export.snapshot import LISTED_KINDS, NESTED_KINDS, SITE_KINDS
@@ -27,6 +29,8 @@ from . import (
     test_template_variables,
 )
 from .kind_samples import NEEDS, SAMPLES, SEEDED, SITE
+
+pytestmark = pytest.mark.quick
 
 _PARAMETER = re.compile(r"\{(\w+)\}")
 

@@ -24,6 +24,8 @@ from pulumi_ampeco.provider import AmpecoProvider, _identical
 
 from .conftest import API, Sim
 
+pytestmark = pytest.mark.quick
+
 TOKEN = "prov-SECRET-4b1d"
 LOCATION: dict[str, Any] = {
     "external_id": "site-1",

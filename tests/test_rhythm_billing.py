@@ -17,6 +17,8 @@ from pulumi_ampeco.testing import OfflineEngineError, OfflineStack
 from .conftest import Sim
 from .stack_harness import StackHarness, writes
 
+pytestmark = pytest.mark.quick
+
 TOKEN = "billing-SECRET-0c2d"
 
 

@@ -16,6 +16,8 @@ from pulumi_ampeco.testing import OfflineEngineError
 from .conftest import Sim
 from .stack_harness import StackHarness, writes
 
+pytestmark = pytest.mark.quick
+
 TOKEN = "charging-SECRET-7e21"
 PASSWORD = "ocpp-basic-auth-9f"
 

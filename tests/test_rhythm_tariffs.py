@@ -15,6 +15,8 @@ from pulumi_ampeco import Tariff, TariffGroup, Tax
 from .conftest import Sim
 from .stack_harness import StackHarness
 
+pytestmark = pytest.mark.quick
+
 TOKEN = "tariffs-SECRET-5a11"
 
 
