@@ -1,4 +1,11 @@
-"""Shared fixtures: a fresh simulator on a free port for every test, over real sockets."""
+"""Shared fixtures: a fresh simulator on a free port for every test, over real sockets.
+
+Also how the suite runs in parallel (pytest-xdist: ``scripts/test`` passes ``-n auto``): every
+test keeps to its own ports (port 0), temporary directories and Pulumi home, and the modules of
+``ONE_WORKER_MODULES`` run whole on one worker. Tests marked ``quick`` (``scripts/test --quick``)
+must not need the Pulumi CLI, which collection checks. A test silent for ``SILENCE`` seconds
+says so on the terminal.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +13,15 @@ import os
 import re
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+import threading
+import time
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 import pytest
@@ -21,6 +31,107 @@ from ampeco_sim import RunningSimulator, Simulator, SimulatorConfig
 TOKEN = "test-token-0123456789"
 API = "/public-api/resources"
 REPO = Path(__file__).resolve().parent.parent
+
+#: The TLS settings of every client the tests make. The simulator speaks plain HTTP, so they are
+#: never used; made once, because httpx otherwise loads the CA bundle for each new client (tens of
+#: milliseconds of CPU, paid thousands of times in a run).
+TLS = ssl.create_default_context()
+
+
+def http_client(base_url: str = "", **kwargs: Any) -> httpx.Client:
+    """``httpx.Client`` for the tests' own calls to a simulator, cheap to make."""
+    return httpx.Client(base_url=base_url, verify=TLS, **kwargs)
+
+
+#: Modules whose tests build on one another: a closing test reads what the others recorded
+#: (the API calls per step, the conformance summary), so under pytest-xdist each runs whole, in
+#: order, on one worker.
+ONE_WORKER_MODULES = ("test_conformance.py", "test_rhythm_locations.py")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """pytest-xdist's ``load`` distribution (the default of ``-n``), each test to the next free
+    worker, but with each module of ``ONE_WORKER_MODULES`` as one unit. (xdist's own
+    ``loadgroup`` marks groups by renaming node ids, which has no effect on pytest 9's.)"""
+    if config.getvalue("dist") != "load":
+        return None  # a distribution asked for by name (--dist loadfile, ...)
+    from xdist.scheduler import LoadScopeScheduling
+
+    class OneWorkerModules(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module.rsplit("/", 1)[-1] in ONE_WORKER_MODULES else nodeid
+
+    return OneWorkerModules(config, log)
+
+
+#: Fixtures a ``quick`` test may not use: the subset is for machines without the Pulumi CLI.
+NOT_QUICK_FIXTURES = ("pulumi_cli",)
+#: The node ids of the collected tests marked ``quick``, whatever ``-m`` and ``-k`` select.
+QUICK_TESTS = pytest.StashKey[list[str]]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Refuse a ``quick`` test that needs the CLI, and note the quick tests. Runs before ``-m``
+    and ``-k`` deselect anything, so that every run checks every quick test."""
+    needs_cli = []
+    quick = config.stash.setdefault(QUICK_TESTS, [])
+    for item in items:
+        if not item.get_closest_marker("quick"):
+            continue
+        quick.append(item.nodeid)
+        if any(f in getattr(item, "fixturenames", ()) for f in NOT_QUICK_FIXTURES):
+            needs_cli.append(item.nodeid)
+    if needs_cli:
+        raise pytest.UsageError(
+            "tests marked quick must not need the Pulumi CLI (fixture pulumi_cli): "
+            + ", ".join(needs_cli)
+        )
+
+
+#: Seconds a test may run without a word before it says it is still running.
+SILENCE = 60.0
+
+_terminal: IO[str] | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep a handle on the terminal: during a test, output capture has taken fd 2 over (in a
+    pytest-xdist worker too, whose stderr is the controller's)."""
+    global _terminal
+    _terminal = os.fdopen(os.dup(2), "w", buffering=1)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    global _terminal
+    if _terminal is not None:
+        _terminal.close()
+        _terminal = None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
+    """Name a test on the terminal every ``SILENCE`` seconds while it runs, so that a long one
+    (the real engine under load) shows it is alive rather than hung."""
+    done = threading.Event()
+
+    def report() -> None:
+        started = time.monotonic()
+        while not done.wait(SILENCE) and _terminal is not None:
+            worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+            where = f"[{worker}] " if worker else ""
+            elapsed = time.monotonic() - started
+            _terminal.write(f"\n{where}still running after {elapsed:.0f} s: {item.nodeid}\n")
+
+    reporter = threading.Thread(target=report, name="slow-test-reporter", daemon=True)
+    reporter.start()
+    try:
+        return (yield)
+    finally:
+        done.set()
+        reporter.join()
 
 
 @dataclass
@@ -42,10 +153,10 @@ class Sim:
         chosen = self.token if token is None else token
         if chosen:
             headers["Authorization"] = f"Bearer {chosen}"
-        return httpx.Client(base_url=self.base_url + API, headers=headers, timeout=10, **kwargs)
+        return http_client(self.base_url + API, headers=headers, timeout=10, **kwargs)
 
     def admin(self) -> httpx.Client:
-        return httpx.Client(base_url=self.base_url + "/_sim", timeout=10)
+        return http_client(self.base_url + "/_sim", timeout=10)
 
     def fault(self, **rule: Any) -> dict[str, Any]:
         with self.admin() as admin:

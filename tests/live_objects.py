@@ -9,11 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import httpx
-
 from pulumi_ampeco.kinds import KINDS
 
-from .conftest import API
+from .conftest import API, http_client
 
 DYNAMIC_PREFIX = "pulumi-python:dynamic"
 
@@ -48,7 +46,7 @@ def paths_in_export(export: Mapping[str, Any]) -> list[str]:
 
 def statuses(base_url: str, token: str, paths: Iterable[str]) -> dict[str, int]:
     """The HTTP status of a GET of each path on the tenant (200: the object exists)."""
-    with httpx.Client(
+    with http_client(
         base_url=base_url + API, headers={"Authorization": f"Bearer {token}"}, timeout=10
     ) as api:
         return {path: api.get(path).status_code for path in paths}

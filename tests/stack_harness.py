@@ -1,6 +1,9 @@
 """A program's ``OfflineStack`` against the simulator, with the API calls of each operation.
 
-The rhythm tests subclass it with their own ``program`` and desired state.
+The rhythm tests subclass it with their own ``program`` and desired state. Its providers run in
+this process (transport ``inprocess``): a provider process per operation would cost more than
+the operation, and the offline engine's tests hold the in-process transport to gRPC's results.
+A test about the process boundary passes ``transport="grpc"``.
 """
 
 from __future__ import annotations
@@ -11,15 +14,23 @@ from typing import Any
 
 import httpx
 
+from ampeco_engine.stack import TransportName
 from pulumi_ampeco.testing import OfflineStack, RunResult
 
-from .conftest import API, Sim
+from .conftest import API, Sim, http_client
 
 
 class StackHarness:
     """``run`` an operation; the simulator's log of its API calls is kept in ``last``."""
 
-    def __init__(self, sim: Sim, state: Path, token: str, **stack_options: Any) -> None:
+    def __init__(
+        self,
+        sim: Sim,
+        state: Path,
+        token: str,
+        transport: TransportName = "inprocess",
+        **stack_options: Any,
+    ) -> None:
         assert sim.simulator is not None
         sim.simulator.config.tokens = (token,)
         self.sim = sim
@@ -31,6 +42,7 @@ class StackHarness:
             self.program,
             state,
             {"ampeco:tenantUrl": sim.base_url, "ampeco:apiToken": token},
+            transport=transport,
             **stack_options,
         )
 
@@ -49,7 +61,7 @@ class StackHarness:
         return result
 
     def api(self) -> httpx.Client:
-        return httpx.Client(
+        return http_client(
             base_url=self.sim.base_url + API, headers={"Authorization": f"Bearer {self.token}"}
         )
 

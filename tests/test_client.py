@@ -34,6 +34,9 @@ from pulumi_ampeco.errors import (
 from pulumi_ampeco.lookup import Lookup
 
 from . import factories as f
+from .conftest import http_client
+
+pytestmark = pytest.mark.quick
 
 #: A token nobody could mistake; no log record, exception or repr may ever contain it.
 SECRET = "tok-SECRET-7f3a9c1e5d"
@@ -66,7 +69,8 @@ class SimTenant:
         return client
 
     def fault(self, **rule: Any) -> None:
-        httpx.post(self.base_url + "/_sim/faults", json=rule).raise_for_status()
+        with http_client(self.base_url) as admin:
+            admin.post("/_sim/faults", json=rule).raise_for_status()
 
     def log(self) -> list[dict[str, Any]]:
         return self.simulator.requests()

@@ -5,7 +5,11 @@ from __future__ import annotations
 import gc
 import threading
 
+import pytest
+
 from ampeco_engine.collector import YOUNG, spaced_collections
+
+pytestmark = pytest.mark.quick
 
 
 def test_an_operation_collects_less_often_and_the_pace_found_is_restored() -> None:

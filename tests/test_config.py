@@ -9,6 +9,8 @@ import pytest
 from pulumi_ampeco.config import ClientSettings, load, settings_table
 from pulumi_ampeco.errors import ConfigurationError
 
+pytestmark = pytest.mark.quick
+
 BASE = {"ampeco:tenantUrl": "tenant.example.com", "ampeco:apiToken": "t0k"}
 
 

@@ -10,6 +10,8 @@ import pytest
 from ampeco_engine.records import dependents_first
 from ampeco_engine.state import ResourceState
 
+pytestmark = pytest.mark.quick
+
 
 def node(
     name: str, needs: tuple[str, ...] = (), parent: str = "", deleted_with: str = ""

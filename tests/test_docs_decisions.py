@@ -16,6 +16,10 @@ from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.quick
+
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "docs" / "decisions.md"
 PROVIDER = ROOT / "provider"

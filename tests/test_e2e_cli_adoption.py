@@ -13,12 +13,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import httpx
 import pytest
 
 from pulumi_ampeco.cli import main
 
-from .conftest import API, Sim
+from .conftest import API, Sim, http_client
 from .live_objects import paths_in_export
 from .pulumi_cli import Cli
 from .test_export import PASSWORD, PIN, TOKEN, _all_objects, export, seed, writes
@@ -42,7 +41,7 @@ def test_an_exported_tenant_is_taken_over_without_a_write(
 ) -> None:
     assert sim.simulator is not None
     sim.simulator.config.tokens = (TOKEN,)
-    with httpx.Client(
+    with http_client(
         base_url=sim.base_url + API, headers={"Authorization": f"Bearer {TOKEN}"}
     ) as api:
         seed(api)
@@ -90,7 +89,7 @@ def test_an_exported_project_previews_and_adopts_under_the_real_engine(
     """``export --project`` writes a project the CLI runs as it is: ``pulumi stack init`` of
     the stack it wrote, the secrets it names, then preview and up with no write."""
     sim.use_token(TOKEN)
-    with httpx.Client(
+    with http_client(
         base_url=sim.base_url + API, headers={"Authorization": f"Bearer {TOKEN}"}
     ) as api:
         seed(api)

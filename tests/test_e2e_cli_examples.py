@@ -24,7 +24,7 @@ import httpx
 
 from ampeco_engine.project import stack_config
 
-from .conftest import API, Sim
+from .conftest import API, Sim, http_client
 from .live_objects import paths_in_export, statuses
 from .pulumi_cli import REPO, Cli
 
@@ -80,7 +80,8 @@ def _api() -> dict[str, str]:
 
 
 def _live(sim: Sim, path: str) -> httpx.Response:
-    return httpx.get(f"{sim.base_url}{API}{path}", headers=_api(), timeout=10)
+    with http_client(timeout=10) as client:
+        return client.get(f"{sim.base_url}{API}{path}", headers=_api())
 
 
 def _export(cli: Cli) -> tuple[str, dict[str, Any]]:

@@ -11,7 +11,6 @@ Pulumi's state nor the output holds the token in plaintext.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,11 +21,17 @@ from .pulumi_cli import REPO, Cli
 TOKEN = "cli-move-SECRET-6d0"
 
 
+def _temp(cli: Cli) -> Path:
+    """The temporary directory of the moves (of this test alone, whatever runs beside it)."""
+    return cli.project.parent / "tmp"
+
+
 def _offline(cli: Cli, *args: str) -> subprocess.CompletedProcess[str]:
+    _temp(cli).mkdir(exist_ok=True)
     return subprocess.run(
         [sys.executable, "-m", "pulumi_ampeco.cli", "offline", *args, "--stack", "dev"],
         cwd=cli.project,
-        env={**cli.env, "AMPECO_API_TOKEN": TOKEN},
+        env={**cli.env, "AMPECO_API_TOKEN": TOKEN, "TMPDIR": str(_temp(cli))},
         capture_output=True,
         text=True,
         timeout=300,
@@ -71,7 +76,7 @@ def test_a_stack_moves_to_the_pulumi_cli_and_back_without_a_write(
         ]
     )
     assert pulumi_ids == offline_ids
-    assert not list(Path(os.environ.get("TMPDIR", "/tmp")).glob("ampeco-move-*.json"))
+    assert not list(_temp(cli).glob("ampeco-move-*.json"))
 
     # A second move into the same Pulumi stack is refused: it is no longer empty.
     again = _offline(cli, "to-pulumi")

@@ -17,7 +17,7 @@ from ampeco_engine.project import project_name, project_program, stack_config
 from pulumi_ampeco import Tenant
 from pulumi_ampeco.testing import OfflineEngineError, OfflineStack
 
-from .conftest import API, Sim
+from .conftest import API, Sim, http_client
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "tenant-yaml"
 TOKEN = "tenant-yaml-SECRET-7c1d"
@@ -43,7 +43,7 @@ def _stack(sim: Sim, project: Path, stack: str, state: Path) -> OfflineStack:
 
 
 def _api(sim: Sim) -> httpx.Client:
-    return httpx.Client(
+    return http_client(
         base_url=sim.base_url + API, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10
     )
 
@@ -250,7 +250,13 @@ def test_a_document_given_as_a_dict_in_any_section_order(sim: Sim, tmp_path: Pat
     assert sim.simulator is not None
     sim.simulator.config.tokens = (TOKEN,)
     config = {"ampeco:tenantUrl": sim.base_url, "ampeco:apiToken": TOKEN, "tenant:env": "qa"}
-    stack = OfflineStack(program, tmp_path / "state.json", config, secrets=("ampeco:apiToken",))
+    stack = OfflineStack(
+        program,
+        tmp_path / "state.json",
+        config,
+        secrets=("ampeco:apiToken",),
+        transport="inprocess",
+    )
     ids = stack.up().outputs["ids"]
     assert set(ids) == {"taxes/vat", "tariffs/t", "tariff_groups/g"}
     with _api(sim) as api:

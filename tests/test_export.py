@@ -18,7 +18,7 @@ from pulumi_ampeco import Tenant, cli, offline
 from pulumi_ampeco.testing import OfflineEngineError, OfflineStack
 
 from . import factories as f
-from .conftest import API, Sim
+from .conftest import API, Sim, http_client
 
 TOKEN = "export-SECRET-5e1f"
 PASSWORD = "station-pass-7Q"
@@ -150,7 +150,7 @@ def seed(api: httpx.Client) -> dict[str, Any]:
 def tenant(sim: Sim) -> Iterator[tuple[Sim, dict[str, Any]]]:
     assert sim.simulator is not None
     sim.simulator.config.tokens = (TOKEN,)
-    with httpx.Client(
+    with http_client(
         base_url=sim.base_url + API, headers={"Authorization": f"Bearer {TOKEN}"}
     ) as api:
         seeded = seed(api)
@@ -221,6 +221,7 @@ def test_export_then_up_writes_nothing(
         config,
         project="export-test",
         secrets=tuple(config)[1:],
+        transport="inprocess",
     ) as stack:
         # The preview shows adoptions as such, with what the up would change: nothing.
         first = stack.preview()
@@ -251,7 +252,7 @@ def test_export_then_up_writes_nothing(
         assert writes(sim) == []
 
         # A change in the back office is drift the next preview shows.
-        with httpx.Client(
+        with http_client(
             base_url=sim.base_url + API, headers={"Authorization": f"Bearer {TOKEN}"}
         ) as api:
             r = api.patch(f"/charge-points/v2.0/{seeded['cp']['id']}", json={"name": "Renamed"})
@@ -264,7 +265,7 @@ def test_export_then_up_writes_nothing(
 
 def _all_objects(sim: Sim) -> Iterator[dict[str, Any]]:
     """Every object of the simulated tenant (for counting)."""
-    with httpx.Client(
+    with http_client(
         base_url=sim.base_url + API, headers={"Authorization": f"Bearer {TOKEN}"}
     ) as api:
         for path in (
@@ -285,6 +286,7 @@ def _all_objects(sim: Sim) -> Iterator[dict[str, Any]]:
             yield from evse.get("connectors") or []
 
 
+@pytest.mark.quick
 def test_export_reads_listings_only(
     tenant: tuple[Sim, dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -302,6 +304,7 @@ def test_export_reads_listings_only(
     assert not any("/connectors" in p for p in by_path)  # they come with the EVSEs
 
 
+@pytest.mark.quick
 def test_the_same_tenant_exports_the_same_bytes(
     tenant: tuple[Sim, dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -311,6 +314,7 @@ def test_the_same_tenant_exports_the_same_bytes(
     assert (tmp_path / "a.yaml").read_bytes() == (tmp_path / "b.yaml").read_bytes()
 
 
+@pytest.mark.quick
 def test_a_slice_refers_to_what_lies_outside_by_id(
     tenant: tuple[Sim, dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -343,7 +347,9 @@ def test_an_adoption_preview_names_the_fields_the_up_will_change(
     text = document.read_text(encoding="utf-8").replace("name: Tariff 1", "name: Tariff one")
     document.write_text(text, encoding="utf-8")
     config = {"ampeco:tenantUrl": sim.base_url, "ampeco:apiToken": TOKEN}
-    with OfflineStack(lambda: Tenant("tenant", document), tmp_path / "s.json", config) as stack:
+    with OfflineStack(
+        lambda: Tenant("tenant", document), tmp_path / "s.json", config, transport="inprocess"
+    ) as stack:
         preview = stack.preview()
         plans = offline.adoption_plans(preview, config)
         shown = offline.format_steps(preview, "preview", plans)
@@ -351,6 +357,7 @@ def test_an_adoption_preview_names_the_fields_the_up_will_change(
     assert f"(id {seeded['tariff']['id']})" in shown
 
 
+@pytest.mark.quick
 def test_an_adoption_error_reads_without_a_class_name() -> None:
     from pulumi_ampeco.testing import OfflineEngineError
 
@@ -382,6 +389,7 @@ def _stack(sim: Sim, document: Path, state: Path, secrets: dict[str, str] | None
         config,
         project="export-test",
         secrets=tuple(config)[1:],
+        transport="inprocess",
     )
 
 
@@ -405,12 +413,13 @@ def test_a_replacement_after_adoption_creates_a_new_object(
         assert int(step.id) != old_id
         assert ("POST", "/public-api/resources/tariffs/v1.0") in writes(sim)
         assert ("DELETE", f"/public-api/resources/tariffs/v1.0/{old_id}") in writes(sim)
-        with httpx.Client(
+        with http_client(
             base_url=sim.base_url + API, headers={"Authorization": f"Bearer {TOKEN}"}
         ) as api:
             assert api.get(f"/tariffs/v1.0/{step.id}").json()["data"]["type"] == "standard"
 
 
+@pytest.mark.quick
 def test_keys_stay_unique_after_the_id_is_appended() -> None:
     from pulumi_ampeco.export.document import keys_for
     from pulumi_ampeco.kinds import KINDS
@@ -421,6 +430,7 @@ def test_keys_stay_unique_after_the_id_is_appended() -> None:
     assert keys[5] == "VAT-5" and keys[7] == "VAT-7"
 
 
+@pytest.mark.quick
 def test_text_that_reads_as_a_number_is_quoted() -> None:
     from pulumi_ampeco.export import yaml_text
     from pulumi_ampeco.export.document import Exported
@@ -431,6 +441,7 @@ def test_text_that_reads_as_a_number_is_quoted() -> None:
     assert data["taxes"]["t"] == {"name": "2E3", "percentage": 1.5}
 
 
+@pytest.mark.quick
 def test_a_slice_of_site_kinds_exports_their_holders_and_retains_base_tariffs(
     tenant: tuple[Sim, dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -508,6 +519,7 @@ def test_one_object_is_adopted_once_and_under_its_own_parent(
     assert not [w for w in writes(sim) if "/evses" in w[1]]
 
 
+@pytest.mark.quick
 def test_an_adoption_plan_never_shows_a_secret(tenant: tuple[Sim, dict[str, Any]]) -> None:
     from pulumi_ampeco.testing import RunResult, Step
 
@@ -532,6 +544,7 @@ def test_an_adoption_plan_never_shows_a_secret(tenant: tuple[Sim, dict[str, Any]
     assert PASSWORD not in shown and "another-password" not in shown
 
 
+@pytest.mark.quick
 def test_a_value_the_loader_would_refuse_is_checked_field_by_field_too() -> None:
     from pulumi_ampeco.kinds import KINDS
     from pulumi_ampeco.models.base import field_adapter

@@ -18,7 +18,7 @@ from pulumi_ampeco.kinds import KINDS
 from pulumi_ampeco.testing import OfflineStack
 
 from . import factories
-from .conftest import API, Sim
+from .conftest import API, Sim, http_client
 from .kind_samples import NEEDS, SAMPLES, seed
 
 TOKEN = "all-kinds-export-7c1d"
@@ -98,7 +98,7 @@ def test_every_kind_exports_and_is_taken_over_without_a_write(
     assert sim.simulator is not None
     sim.simulator.config.tokens = (TOKEN,)
     headers = {"Authorization": f"Bearer {TOKEN}"}
-    with httpx.Client(base_url=sim.base_url + API, headers=headers) as api, sim.admin() as admin:
+    with http_client(base_url=sim.base_url + API, headers=headers) as api, sim.admin() as admin:
         seeded = make(api, admin)
     outside_a_site = {
         name
@@ -112,7 +112,9 @@ def test_every_kind_exports_and_is_taken_over_without_a_write(
         ["export", "-o", str(document), *(a for k, v in config.items() for a in ("-c", f"{k}={v}"))]
     )
     assert status == 0, capsys.readouterr().err
-    with OfflineStack(lambda: Tenant("tenant", document), tmp_path / "state.json", config) as stack:
+    with OfflineStack(
+        lambda: Tenant("tenant", document), tmp_path / "state.json", config, transport="inprocess"
+    ) as stack:
         sim.clear_requests()
         stack.up()
         assert sim.writes() == []

@@ -8,7 +8,6 @@ import ast
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,8 +17,10 @@ from pulumi_ampeco.export.snapshot import Snapshot
 from pulumi_ampeco.tenant.loading import literal, parse, substitute, unliteral
 
 from . import factories as f
-from .conftest import API, Sim
+from .conftest import API, Sim, http_client
 from .test_export import TOKEN, _stack, export, writes
+
+pytestmark = pytest.mark.quick
 
 #: What a hostile back-office user types into a name to reach the pipeline's secrets.
 BAIT = (
@@ -91,7 +92,7 @@ def test_a_hostile_tenant_cannot_pull_a_secret_through_export(
     assert sim.simulator is not None
     sim.simulator.config.tokens = (TOKEN,)
     bait = "${config:ampeco:apiToken}"
-    with httpx.Client(
+    with http_client(
         base_url=sim.base_url + API, headers={"Authorization": f"Bearer {TOKEN}"}
     ) as api:
         tax = api.post("/taxes/v2.0", json={**f.tax(1), "name": bait}).json()["data"]
@@ -108,7 +109,7 @@ def test_a_hostile_tenant_cannot_pull_a_secret_through_export(
         stack.up()
         assert writes(sim) == []
         assert set(stack.preview().counts()) == {"same"}
-    with httpx.Client(
+    with http_client(
         base_url=sim.base_url + API, headers={"Authorization": f"Bearer {TOKEN}"}
     ) as api:
         assert api.get(f"/taxes/v2.0/{tax['id']}").json()["data"]["name"] == bait

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from ampeco_sim.contract import SERVED_PATHS, default_contract
 from pulumi_ampeco.export.snapshot import LISTED_KINDS, NESTED_KINDS, SITE_KINDS
 from pulumi_ampeco.kinds import KINDS
@@ -26,6 +28,8 @@ from . import (
     test_template_variables,
 )
 from .kind_samples import NEEDS, SAMPLES, SEEDED, SITE
+
+pytestmark = pytest.mark.quick
 
 _PARAMETER = re.compile(r"\{(\w+)\}")
 

@@ -21,6 +21,8 @@ from pulumi_ampeco.lookup import lookup_for
 from pulumi_ampeco.models import billing
 from pulumi_ampeco.provider import AmpecoProvider
 
+pytestmark = pytest.mark.quick
+
 
 def test_generated_files_are_current() -> None:
     stale = [str(p.relative_to(codegen.ROOT)) for p in codegen.stale()]

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.quick
+
 PROVIDER = Path(__file__).resolve().parents[1] / "provider"
 ENGINE = PROVIDER / "ampeco_engine"
 PACKAGE = PROVIDER / "pulumi_ampeco"

@@ -45,7 +45,7 @@ class Env:
         )
 
 
-@pytest.fixture(params=["grpc", "inprocess"])
+@pytest.fixture(params=["grpc", pytest.param("inprocess", marks=pytest.mark.quick)])
 def env(request: pytest.FixtureRequest, tmp_path: Path) -> Env:
     return Env(tmp_path, ToyStore(tmp_path / "store.json"), request.param)
 
@@ -733,6 +733,7 @@ def test_invalid_use_is_reported_clearly(env: Env) -> None:
         stack.up()
 
 
+@pytest.mark.quick
 def test_property_paths_and_diffs_follow_the_engine() -> None:
     assert parse_path('tags.env[0]["a.b"]') == ("tags", "env", 0, "a.b")
     assert parse_path("list[*].name") == ("list", "*", "name")
@@ -755,6 +756,7 @@ def test_property_paths_and_diffs_follow_the_engine() -> None:
     ]
 
 
+@pytest.mark.quick
 def test_provider_errors_are_reduced_to_the_exception_line() -> None:
     details = (
         "Traceback (most recent call last):\n"

@@ -8,11 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+import pytest
 
 from ampeco_engine.values import is_secret, make_secret, to_plain
 from pulumi_ampeco.testing import UNKNOWN, OfflineStack, Step
 
 from .toy_provider import Thing, ToyStore, installed_provider
+
+pytestmark = pytest.mark.quick
 
 
 class Toy:

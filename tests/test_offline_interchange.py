@@ -12,6 +12,8 @@ from ampeco_engine.interchange import InterchangeError, from_deployment, to_depl
 from ampeco_engine.state import ResourceState, StackState
 from ampeco_engine.values import SECRET_SIG, SECRET_SIG_KEY, is_secret, make_secret, to_plain
 
+pytestmark = pytest.mark.quick
+
 ROOT = "urn:pulumi:dev::p::pulumi:pulumi:Stack::p-dev"
 CP = "urn:pulumi:dev::p::pulumi-python:dynamic/ampeco:ChargePoint::home"
 

@@ -26,6 +26,8 @@ from ampeco_engine.state import (
 )
 from ampeco_engine.values import SECRET_SIG, SECRET_SIG_KEY, encode_for_state, make_secret
 
+pytestmark = pytest.mark.quick
+
 
 def resource(name: str, id_: str) -> ResourceState:
     return ResourceState(

@@ -20,11 +20,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from ampeco_sim import RunningSimulator, Simulator, SimulatorConfig
 
-from .conftest import API
+from .conftest import API, http_client
 from .pulumi_cli import Cli
 
 TOKEN = "parity-SECRET-19c"
@@ -127,13 +125,14 @@ class _Tenant:
         return str(self.runner.base_url)
 
     def api(self, method: str, path: str, body: Any = None) -> Any:
-        response = httpx.request(
-            method,
-            f"{self.url}{API}{path}",
-            json=body,
-            headers={"Authorization": f"Bearer {TOKEN}"},
-            timeout=10,
-        )
+        with http_client() as client:
+            response = client.request(
+                method,
+                f"{self.url}{API}{path}",
+                json=body,
+                headers={"Authorization": f"Bearer {TOKEN}"},
+                timeout=10,
+            )
         response.raise_for_status()
         return response.json() if response.content else None
 

@@ -10,6 +10,8 @@ import pytest
 
 from pulumi_ampeco.progress import Progress, for_stream
 
+pytestmark = pytest.mark.quick
+
 
 @dataclass
 class Clock:

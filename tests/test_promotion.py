@@ -21,7 +21,7 @@ from ampeco_sim import RunningSimulator, Simulator, SimulatorConfig
 from pulumi_ampeco import cli
 from pulumi_ampeco.testing import OfflineEngineError, OfflineStack
 
-from .conftest import API, Sim
+from .conftest import API, Sim, http_client
 from .test_export import PASSWORD, PIN, TOKEN, export, seed, writes
 from .test_export import _stack as export_stack
 
@@ -55,7 +55,7 @@ def tenants() -> Iterator[dict[str, Sim]]:
 
 
 def _api(sim: Sim) -> httpx.Client:
-    return httpx.Client(base_url=sim.base_url + API, headers={"Authorization": f"Bearer {TOKEN}"})
+    return http_client(base_url=sim.base_url + API, headers={"Authorization": f"Bearer {TOKEN}"})
 
 
 def _staging_own(sim: Sim) -> dict[str, dict[str, Any]]:
@@ -284,7 +284,7 @@ def test_two_resources_of_one_program_cannot_adopt_one_object(sim: Sim, tmp_path
 
     config = {"ampeco:tenantUrl": sim.base_url, "ampeco:apiToken": sim.token}
     with (
-        OfflineStack(program, tmp_path / "state.json", config) as stack,
+        OfflineStack(program, tmp_path / "state.json", config, transport="inprocess") as stack,
         pytest.raises(OfflineEngineError) as failed,
     ):
         stack.up()
@@ -309,7 +309,7 @@ def test_an_object_taken_by_id_is_not_taken_again_by_key(sim: Sim, tmp_path: Pat
 
     config = {"ampeco:tenantUrl": sim.base_url, "ampeco:apiToken": sim.token}
     with (
-        OfflineStack(program, tmp_path / "state.json", config) as stack,
+        OfflineStack(program, tmp_path / "state.json", config, transport="inprocess") as stack,
         pytest.raises(OfflineEngineError) as failed,
     ):
         stack.up()

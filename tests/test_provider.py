@@ -24,6 +24,8 @@ from pulumi_ampeco.provider import AmpecoProvider, _identical
 
 from .conftest import API, Sim
 
+pytestmark = pytest.mark.quick
+
 TOKEN = "prov-SECRET-4b1d"
 LOCATION: dict[str, Any] = {
     "external_id": "site-1",
@@ -71,8 +73,8 @@ def checked(kind: str, props: dict[str, Any], olds: dict[str, Any] | None = None
 
 
 def live(sim: Sim, path: str) -> dict[str, Any]:
-    r = httpx.get(sim.base_url + API + path, headers={"Authorization": f"Bearer {TOKEN}"})
-    return r.json()["data"]  # type: ignore[no-any-return]
+    with sim.client(TOKEN) as api:
+        return api.get(path).json()["data"]  # type: ignore[no-any-return]
 
 
 def writes(sim: Sim) -> list[tuple[str, str]]:

@@ -36,6 +36,13 @@ def quickstart(
     )
 
 
+@pytest.fixture(autouse=True)
+def pulumi_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Pulumi CLI's home of each test its own (its workspace files, its plugins), not the
+    user's, which other runs may be writing at the same time."""
+    monkeypatch.setenv("PULUMI_HOME", str(tmp_path / "pulumi-home"))
+
+
 def ids(output: str) -> str:
     """The ids the run printed: the offline engine's table, or ``pulumi stack output``."""
     if "\nIds:\n" in output:

@@ -45,7 +45,7 @@ class Rate(StackHarness):
         }
         self.mix: dict[str, Any] | None = {"solar": 30, "wind": 50, "hydro": 20}
         self.adopt: bool | int = False
-        super().__init__(sim, state, TOKEN, transport="inprocess")
+        super().__init__(sim, state, TOKEN)
 
     def program(self) -> None:
         utility = ampeco.Utility("utility", name="Grid Co")

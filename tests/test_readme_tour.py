@@ -53,7 +53,11 @@ def checkout(tmp_path: Path) -> Path:
         config = {"ampeco:tenantUrl": running.base_url, "ampeco:apiToken": TOKEN}
         program = project_program(REPO / "examples" / "quickstart")
         with OfflineStack(
-            program, tmp_path / "qs.json", config, secrets=("ampeco:apiToken",)
+            program,
+            tmp_path / "qs.json",
+            config,
+            secrets=("ampeco:apiToken",),
+            transport="inprocess",
         ) as qs:
             qs.up()
     simulator.close()

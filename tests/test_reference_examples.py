@@ -130,6 +130,7 @@ def _run(text: str, sim: Sim, state: Path) -> OfflineStack:
         lambda: exec(code, {"__name__": "__main__"}),
         state,
         {"ampeco:tenantUrl": sim.base_url, "ampeco:apiToken": TOKEN},
+        transport="inprocess",
     )
 
 

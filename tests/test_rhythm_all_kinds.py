@@ -84,7 +84,7 @@ class Run(StackHarness):
         self.adopt = False
         with sim.admin() as admin:
             self.seeded = seed(admin, case.needs)
-        super().__init__(sim, state, TOKEN, transport="inprocess")
+        super().__init__(sim, state, TOKEN)
 
     def program(self) -> None:
         ids: dict[str, Any] = {**site(), **self.seeded}

@@ -1,5 +1,5 @@
 """The acceptance rhythm, table-driven, for the billing kinds: TaxIdentificationNumber, Tax and
-Currency (natural keys, no externalId), through the offline engine over gRPC."""
+Currency (natural keys, no externalId), through the offline engine (providers in process)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from pulumi_ampeco.testing import OfflineEngineError, OfflineStack
 
 from .conftest import Sim
 from .stack_harness import StackHarness, writes
+
+pytestmark = pytest.mark.quick
 
 TOKEN = "billing-SECRET-0c2d"
 
@@ -144,9 +146,8 @@ def test_a_tax_refers_to_its_tax_identification_number(sim: Sim, tmp_path: Path)
         pulumi.export("tin", tin.id)
         pulumi.export("tax", tax.tax_identification_number_id)
 
-    with OfflineStack(
-        program, tmp_path / "s.json", {"ampeco:tenantUrl": sim.base_url, "ampeco:apiToken": TOKEN}
-    ) as stack:
+    config = {"ampeco:tenantUrl": sim.base_url, "ampeco:apiToken": TOKEN}
+    with OfflineStack(program, tmp_path / "s.json", config, transport="inprocess") as stack:
         result = stack.up()
         assert int(result.outputs["tin"]) == result.outputs["tax"]
         assert stack.destroy().counts() == {"delete": 2}  # the tax goes before its TIN

@@ -1,5 +1,5 @@
 """The rhythm for ChargePoint, Evse and Connector: a station with an EVSE and a connector under
-a location, through the offline engine over gRPC against the simulator."""
+a location, through the offline engine (providers in process) against the simulator."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from pulumi_ampeco.testing import OfflineEngineError
 
 from .conftest import Sim
 from .stack_harness import StackHarness, writes
+
+pytestmark = pytest.mark.quick
 
 TOKEN = "charging-SECRET-7e21"
 PASSWORD = "ocpp-basic-auth-9f"

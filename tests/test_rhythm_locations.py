@@ -1,5 +1,9 @@
-"""The acceptance rhythm for Location and ChargingZone: real program, real SDK, real providers
-(over gRPC, as under the CLI), the simulator over sockets. Every step counts its API calls."""
+"""The acceptance rhythm for Location and ChargingZone: real program, real SDK, real providers,
+the simulator over sockets. Every step counts its API calls.
+
+The providers run in process (the offline engine's tests hold that transport to gRPC's
+results); the token test sends the provider over gRPC to a process of its own, where its
+payload must load without the token, as under the CLI."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from typing import Any
 import pulumi
 import pytest
 
+from ampeco_engine.stack import TransportName
 from pulumi_ampeco import ChargingZone, Location, LocationArgs
 from pulumi_ampeco.testing import OfflineEngineError
 
@@ -26,7 +31,7 @@ CALLS: dict[str, dict[str, int]] = {}
 class LocationStack(StackHarness):
     """The program's desired state (mutable between runs) and a view of the simulator."""
 
-    def __init__(self, sim: Sim, state: Path) -> None:
+    def __init__(self, sim: Sim, state: Path, transport: TransportName = "inprocess") -> None:
         self.location: dict[str, Any] = {
             "external_id": "depot-north",
             "name": {"en": "Depot North", "nb-NO": "Depot Nord"},
@@ -39,7 +44,7 @@ class LocationStack(StackHarness):
         self.second_location = False
         self.zone: dict[str, Any] | None = {"name": "Level -2", "status": "enabled"}
         self.zone_on_second = False
-        super().__init__(sim, state, TOKEN, secrets=("ampeco:apiToken",))
+        super().__init__(sim, state, TOKEN, secrets=("ampeco:apiToken",), transport=transport)
 
     def program(self) -> None:
         depot = Location("depot", LocationArgs(**self.location), **self.location_opts)
@@ -62,8 +67,10 @@ class LocationStack(StackHarness):
 
 
 @pytest.fixture
-def tenant(sim: Sim, tmp_path: Path) -> Iterator[LocationStack]:
-    t = LocationStack(sim, tmp_path / "state.json")
+def tenant(request: pytest.FixtureRequest, sim: Sim, tmp_path: Path) -> Iterator[LocationStack]:
+    """The stack, its providers in process unless the test asks for another transport
+    (``indirect`` parametrisation)."""
+    t = LocationStack(sim, tmp_path / "state.json", getattr(request, "param", "inprocess"))
     yield t
     t.stack.close()
     CALLS.update(t.counted)
@@ -231,6 +238,9 @@ def test_invalid_programs_fail_in_check_with_no_api_call(
 
 
 def test_a_failing_step_keeps_state_and_the_next_up_converges(tenant: LocationStack) -> None:
+    # One retry is enough to show that a failure outlasting the retries fails the step; the
+    # default five would wait out their back-off (about 15 s) before it does.
+    tenant.stack.set_config("ampeco:maxRetries", 1)
     tenant.run("up", "up (create)")
     before = tenant.stack.state()["resources"]
     tenant.location["city"] = "Oslo"
@@ -238,6 +248,7 @@ def test_a_failing_step_keeps_state_and_the_next_up_converges(tenant: LocationSt
     with pytest.raises(OfflineEngineError) as caught:
         tenant.run("up", "up (503)")
     assert caught.value.name == "depot" and "503" in str(caught.value)
+    assert [e["method"] for e in tenant.last].count("PATCH") == 2  # the PATCH and its retry
     after = tenant.stack.state()["resources"]
     assert {u: s["outputs"] for u, s in after.items()} == {
         u: s["outputs"] for u, s in before.items()
@@ -329,6 +340,7 @@ def test_adopt_without_a_key_creates_nothing(tenant: LocationStack) -> None:
     assert not any(e["method"] == "POST" for e in tenant.last)
 
 
+@pytest.mark.parametrize("tenant", ["grpc"], indirect=True)
 def test_token_stays_out_of_payload_state_and_outputs(tenant: LocationStack) -> None:
     result = tenant.run("up", "up (create)")
     text = json.dumps(tenant.stack.state(show_secrets=True)) + json.dumps(result.outputs)

@@ -1,5 +1,5 @@
 """The rhythm for Tariff and TariffGroup (both PUT), with the base tariff the tenant adds to
-every new group, through the offline engine over gRPC against the simulator."""
+every new group, through the offline engine (providers in process) against the simulator."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from pulumi_ampeco import Tariff, TariffGroup, Tax
 
 from .conftest import Sim
 from .stack_harness import StackHarness
+
+pytestmark = pytest.mark.quick
 
 TOKEN = "tariffs-SECRET-5a11"
 

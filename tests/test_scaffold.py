@@ -10,12 +10,11 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-import httpx
 import pytest
 
 from pulumi_ampeco.cli import main
 
-from .conftest import API, Sim
+from .conftest import API, Sim, http_client
 from .test_export import PASSWORD, PIN, TOKEN, _all_objects, seed
 
 FILES = {"Pulumi.yaml", "__main__.py", "tenant.yaml", "tenant.schema.json", "Pulumi.dev.yaml"}
@@ -111,7 +110,7 @@ def test_an_exported_project_adopts_everything_with_no_write(
     sim: Sim, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     sim.use_token(TOKEN)
-    with httpx.Client(
+    with http_client(
         base_url=sim.base_url + API, headers={"Authorization": f"Bearer {TOKEN}"}
     ) as api:
         seed(api)

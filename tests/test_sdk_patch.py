@@ -17,6 +17,8 @@ from pulumi.runtime import settings, stack
 from pulumi_ampeco import resources, sdk_patch
 from pulumi_ampeco.kinds import KINDS
 
+pytestmark = pytest.mark.quick
+
 Wait = Callable[[], Coroutine[Any, Any, None]]
 WAITS: dict[str, Wait] = {
     "patched": sdk_patch.wait_for_rpcs,

@@ -8,9 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
 from . import factories
 from .conftest import Sim
+
+pytestmark = pytest.mark.quick
 
 
 def _made(api: httpx.Client, path: str, body: dict[str, Any]) -> int:

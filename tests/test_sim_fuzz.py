@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from pulumi_ampeco.kinds import KINDS
 
-from .conftest import API, Sim
+from .conftest import API, Sim, http_client
 
 #: Every collection without a parent in its path.
 COLLECTIONS = sorted({kind.collection for kind in KINDS.values() if "{" not in kind.collection})
@@ -96,7 +96,7 @@ def test_public_api_hostile_requests_get_client_errors_and_leave_the_data_listab
     headers = {"Authorization": f"Bearer {sim.token}"}
     if content_type is not None:
         headers["Content-Type"] = content_type
-    with httpx.Client(base_url=sim.base_url + API, timeout=10) as client:
+    with http_client(base_url=sim.base_url + API, timeout=10) as client:
         response = client.request(method, path, params=query, content=body, headers=headers)
     _well_formed(response)
     with sim.client() as api:

@@ -18,7 +18,7 @@ from ampeco_sim import RunningSimulator, Simulator, SimulatorConfig
 from ampeco_sim.logs import log
 from ampeco_sim.resources.base import Response
 
-from .conftest import Sim, SimProcess
+from .conftest import Sim, SimProcess, http_client
 
 LOCATIONS = "/locations/v2.0"
 LOCATION: dict[str, Any] = {
@@ -166,7 +166,7 @@ def test_a_query_with_too_many_parameters_is_refused(api: httpx.Client) -> None:
 
 @pytest.mark.parametrize("method", ["TRACE", "CONNECT", "PROPFIND"])
 def test_a_method_the_server_does_not_serve_is_405_with_allow(sim: Sim, method: str) -> None:
-    with httpx.Client(base_url=sim.base_url, timeout=10) as client:
+    with http_client(base_url=sim.base_url, timeout=10) as client:
         response = client.request(method, "/public-api/resources" + LOCATIONS)
     assert response.status_code == 405
     assert response.headers["Allow"] == "GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE"
@@ -261,7 +261,7 @@ def test_a_stalled_request_is_let_go_after_the_read_timeout(
     answer, took = _exchange(impatient.server.port, request_bytes)
     assert answer.startswith(answer_starts) if answer_starts else answer == b"", answer
     assert 0.4 < took < 5
-    with httpx.Client(base_url=impatient.base_url, timeout=5) as client:
+    with http_client(base_url=impatient.base_url, timeout=5) as client:
         assert client.get("/_sim/health").json() == {"status": "ok"}
 
 

@@ -10,6 +10,8 @@ import pytest
 from . import factories as f
 from .conftest import Sim
 
+pytestmark = pytest.mark.quick
+
 
 def make(api: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, Any]:
     r = api.post(path, json=body)

@@ -10,6 +10,8 @@ import pytest
 
 from . import factories as f
 
+pytestmark = pytest.mark.quick
+
 
 def walk(api: httpx.Client, path: str, params: dict[str, Any]) -> tuple[list[int], int]:
     """Follow ``links.next`` from the first page; return the ids seen and the request count."""

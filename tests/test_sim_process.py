@@ -16,11 +16,11 @@ import pytest
 from ampeco_sim import RunningSimulator, Simulator, SimulatorConfig
 
 from . import factories as f
-from .conftest import API, TOKEN, Sim, SimProcess
+from .conftest import API, TOKEN, Sim, SimProcess, http_client
 
 
 def _client(proc: SimProcess) -> httpx.Client:
-    return httpx.Client(
+    return http_client(
         base_url=proc.base_url + API, headers={"Authorization": f"Bearer {proc.token}"}, timeout=10
     )
 
@@ -46,7 +46,7 @@ def test_prints_a_token_when_none_is_given(sim_process: Callable[..., SimProcess
     assert proc.process.stdout is not None
     lines = [proc.process.stdout.readline() for _ in range(2)]
     token = lines[1].split("API token:")[1].split()[0]
-    with httpx.Client(base_url=proc.base_url + API) as raw:
+    with http_client(base_url=proc.base_url + API) as raw:
         r = raw.get("/locations/v2.0", headers={"Authorization": f"Bearer {token}"})
         assert r.status_code == 200
     assert proc.stop() == 0

@@ -11,6 +11,8 @@ import pytest
 
 from . import factories as f
 
+pytestmark = pytest.mark.quick
+
 
 @dataclass
 class Collection:

@@ -13,7 +13,7 @@ import pytest
 from ampeco_sim import RunningSimulator, Simulator, SimulatorConfig
 
 from . import factories as f
-from .conftest import API, Sim
+from .conftest import API, Sim, http_client
 
 JSON = {"Content-Type": "application/json"}
 
@@ -24,7 +24,7 @@ def test_missing_or_wrong_token_is_401(sim: Sim) -> None:
             r = client.get("/locations/v2.0")
             assert r.status_code == 401
             assert r.json() == {"message": "Unauthenticated."}
-    with httpx.Client(base_url=sim.base_url) as raw:
+    with http_client(base_url=sim.base_url) as raw:
         r = raw.get("/public-api/resources/locations/v2.0", headers={"Authorization": "Basic x"})
         assert r.status_code == 401
 
@@ -195,7 +195,7 @@ def test_request_log_keeps_write_bodies_without_secrets(sim: Sim, api: httpx.Cli
 
 def _log(base_url: str) -> dict[str, Any]:
     """``GET /_sim/requests``: the entries and how full the log is."""
-    with httpx.Client(base_url=base_url + "/_sim", timeout=30) as admin:
+    with http_client(base_url=base_url + "/_sim", timeout=30) as admin:
         return admin.get("/requests").json()  # type: ignore[no-any-return]
 
 
@@ -222,7 +222,7 @@ def test_the_request_log_drops_its_oldest_entries_past_its_bytes() -> None:
         SimulatorConfig(tokens=("t",), rate_limit=0, log_bytes=300_000, log_size=1000)
     )
     with RunningSimulator(simulator) as running:
-        with httpx.Client(
+        with http_client(
             base_url=running.base_url + API, headers={"Authorization": "Bearer t"}, timeout=30
         ) as api:
             sent = [
@@ -247,7 +247,7 @@ def test_the_request_log_drops_its_oldest_entries_past_its_bytes() -> None:
 def test_the_request_log_holds_at_most_its_count() -> None:
     simulator = Simulator(SimulatorConfig(tokens=("t",), rate_limit=0, log_size=3))
     with RunningSimulator(simulator) as running:
-        with httpx.Client(base_url=running.base_url + API, timeout=10) as anonymous:
+        with http_client(base_url=running.base_url + API, timeout=10) as anonymous:
             for n in range(5):
                 anonymous.get(f"/taxes/v2.0?n={n}")
         log = _log(running.base_url)

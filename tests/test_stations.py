@@ -40,7 +40,7 @@ class Stations(StackHarness):
         self.member_on = "a"
         self.keys: dict[str, str] | None = None
         self.adopt: bool | int = False
-        super().__init__(sim, state, TOKEN, transport="inprocess")
+        super().__init__(sim, state, TOKEN)
 
     def program(self) -> None:
         loc = ampeco.Location(

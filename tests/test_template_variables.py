@@ -28,7 +28,7 @@ class Templates(StackHarness):
     def __init__(self, sim: Sim, state: Path) -> None:
         self.variable: dict[str, Any] | None = {"key_name": "HeartbeatInterval", "value": "300"}
         self.adopt = False
-        super().__init__(sim, state, TOKEN, transport="inprocess")
+        super().__init__(sim, state, TOKEN)
 
     def program(self) -> None:
         template = ampeco.ConfigurationTemplate(

@@ -11,6 +11,8 @@ import pytest
 from pulumi_ampeco.cli import main
 from pulumi_ampeco.tenant.commands import schema_text
 
+pytestmark = pytest.mark.quick
+
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "tenant-yaml"
 
 

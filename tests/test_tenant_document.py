@@ -14,6 +14,8 @@ import pytest
 from pulumi_ampeco.tenant import document_schema, load
 from pulumi_ampeco.tenant.loading import parse
 
+pytestmark = pytest.mark.quick
+
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "tenant-yaml" / "tenant.yaml"
 EXAMPLE_CONFIG = {"tenant:env": "dev", "tenant:pricePerKwh": "0.10"}
 

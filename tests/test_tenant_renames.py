@@ -55,7 +55,11 @@ def _document(key: str, **extra: Any) -> dict[str, Any]:
 def _stack(sim: Sim, document: dict[str, Any], state: Path) -> OfflineStack:
     config = {"ampeco:tenantUrl": sim.base_url, "ampeco:apiToken": TOKEN}
     return OfflineStack(
-        lambda: Tenant("tenant", document), state, config, secrets=("ampeco:apiToken",)
+        lambda: Tenant("tenant", document),
+        state,
+        config,
+        secrets=("ampeco:apiToken",),
+        transport="inprocess",
     )
 
 

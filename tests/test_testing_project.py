@@ -18,6 +18,8 @@ from ampeco_engine.project import (
 )
 from pulumi_ampeco.cli import main
 
+pytestmark = pytest.mark.quick
+
 PROJECT = "name: demo\nruntime: python\n"
 
 

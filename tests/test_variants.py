@@ -20,6 +20,8 @@ from pulumi_ampeco.models.roaming import RoamingProvider
 from pulumi_ampeco.models.sites import PaymentTerminal
 from pulumi_ampeco.provider import AmpecoProvider
 
+pytestmark = pytest.mark.quick
+
 TERMINAL = {"name": "Kiosk", "integration_id": 1, "operator_id": 1}
 
 
