@@ -10,6 +10,7 @@ import secrets
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import Any
@@ -146,12 +147,13 @@ def run_sim(args: argparse.Namespace) -> int:
         simulator.close()
         return 1
 
-    stopping = threading.Event()
+    # The handler takes no lock: it runs in the main thread between any two bytecodes, maybe
+    # while that thread holds one (threading's own, starting a request's thread), and waiting
+    # for it there would hang the process for good. The main thread polls the flag instead.
+    stop_requested = [False]
 
     def stop(signum: int, _frame: FrameType | None) -> None:
-        if not stopping.is_set():
-            stopping.set()
-            threading.Thread(target=server.shutdown, daemon=True).start()
+        stop_requested[0] = True
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
@@ -174,8 +176,13 @@ def run_sim(args: argparse.Namespace) -> int:
         flush=True,
     )
     print("Press Ctrl+C to stop.", flush=True)
+    serving = threading.Thread(target=server.serve_forever, name="sim-server", daemon=True)
+    serving.start()
     try:
-        server.serve_forever()
+        while not stop_requested[0] and serving.is_alive():
+            time.sleep(0.1)
+        server.shutdown()
+        serving.join()
     finally:
         server.server_close()
         simulator.close()
