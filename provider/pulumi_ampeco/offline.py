@@ -800,13 +800,12 @@ def adoption_plans(
     change" where the up writes."""
     from ampeco_engine.values import UNKNOWN
 
-    adopted = {  # an id (a whole number; ints cross the wire as floats), not True (by key)
-        s.urn: int(s.inputs["adopt"])
+    from . import adoption
+
+    adopted = {  # a plain id; not True (by key), nor an id bound to a tenant (maybe ignored)
+        s.urn: found
         for s in result.steps
-        if adopts(s)
-        and isinstance(s.inputs["adopt"], int | float)
-        and not isinstance(s.inputs["adopt"], bool)
-        and float(s.inputs["adopt"]).is_integer()
+        if adopts(s) and type(found := adoption.parse(s.inputs["adopt"])) is int
     }
     names = {s.urn: s.name for s in result.steps}
     ready: list[Step] = []

@@ -12,9 +12,10 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shlex
 import sys
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,17 +131,20 @@ class Project:
         return ["Pulumi.yaml", *program, f"Pulumi.{self.stack}.yaml", ".gitignore"]
 
     def files(self) -> dict[str, str]:
-        """File name → text, in the order they are written."""
-        files = {"Pulumi.yaml": self._project_file()}
+        """File name → text, in the order :meth:`names` gives."""
         if self.document is not None:
-            files["__main__.py"] = _DOCUMENT_PROGRAM
-            files[DOCUMENT] = self.document
-            files[SCHEMA] = _schema_text()
+            main, document = _DOCUMENT_PROGRAM, self.document
         else:
-            files["__main__.py"] = self.program or _STARTER_PROGRAM
-        files[f"Pulumi.{self.stack}.yaml"] = self._stack_file()
-        files[".gitignore"] = _GITIGNORE
-        return files
+            main, document = self.program or _STARTER_PROGRAM, ""
+        texts: dict[str, Callable[[], str]] = {
+            "Pulumi.yaml": self._project_file,
+            "__main__.py": lambda: main,
+            DOCUMENT: lambda: document,
+            SCHEMA: _schema_text,  # made only for a document: it is large
+            f"Pulumi.{self.stack}.yaml": self._stack_file,
+            ".gitignore": lambda: _GITIGNORE,
+        }
+        return {name: texts[name]() for name in self.names()}
 
     def _project_file(self) -> str:
         what = "one document (tenant.yaml)" if self.document is not None else "a Python program"
@@ -297,8 +301,9 @@ def _variable(key: str) -> str:
 
 
 def _shell_path(path: Path) -> str:
+    """The path as a shell word (``./`` first, so a name starting with ``-`` is no option)."""
     text = str(path) if path.is_absolute() or str(path).startswith(".") else f"./{path}"
-    return text if re.fullmatch(r"[\w./-]+", text) else "'" + text.replace("'", "'\\''") + "'"
+    return shlex.quote(text)
 
 
 def report(directory: Path, project: Project, written: Sequence[Path]) -> None:

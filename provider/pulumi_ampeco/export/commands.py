@@ -176,13 +176,10 @@ def run_export(args: argparse.Namespace) -> int:
         given = _settings(args)
         settings = config.load(given)
         if args.project is not None:  # before reading the tenant
-            names = scaffold.Project("", args.stack or config.DEFAULT_STACK, None).names()
-            if args.format == "yaml":
-                names += [scaffold.DOCUMENT, scaffold.SCHEMA]
-            scaffold.check_names(
-                scaffold.project_name(args.project), args.stack or config.DEFAULT_STACK
-            )
-            scaffold.refuse_taken(args.project, names)
+            stack = args.stack or config.DEFAULT_STACK
+            scaffold.check_names(scaffold.project_name(args.project), stack)
+            made = scaffold.Project("", stack, "" if args.format == "yaml" else None)
+            scaffold.refuse_taken(args.project, made.names())
     except AmpecoError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
